@@ -1,0 +1,14 @@
+namespace EdgeGateway.Core.Alerts;
+
+/// <summary>
+/// What a rule or a state machine decided, before the gateway stamps identity, sequence and time.
+/// </summary>
+public sealed record AlertDraft(
+    string Kind,
+    AlertSeverity Severity,
+    AlertState State,
+    IReadOnlyDictionary<string, string>? Attributes = null)
+{
+    /// <summary>Optional JPEG snapshot, sent separately at a lower priority.</summary>
+    public ReadOnlyMemory<byte> SnapshotJpeg { get; init; }
+}

@@ -1,0 +1,53 @@
+using EdgeGateway.Core.Outbox;
+using EdgeGateway.Core.Ports;
+
+namespace EdgeGateway.Core.Alerts;
+
+/// <summary>
+/// Turns a draft into a stamped alert (id, device, site, sequence, time) and puts it in the
+/// outbox. The snapshot, if any, goes in first at its lower priority, so the alert that
+/// references it never arrives before the snapshot has been queued.
+/// </summary>
+public sealed class AlertPublisher(
+    DeviceIdentity identity,
+    IAlertSequence sequence,
+    IOutbox outbox,
+    TimeProvider time,
+    AlertEncoding encoding = AlertEncoding.Cbor) : IAlertSink
+{
+    /// <summary>Raised after an alert is durable; the diagnostics page and the demo watch it.</summary>
+    public event Action<Alert>? Published;
+
+    public async ValueTask<Alert> PublishAsync(AlertDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var id = AlertIds.NewId(time);
+        var hasSnapshot = !draft.SnapshotJpeg.IsEmpty;
+        var alert = new Alert
+        {
+            Id = id,
+            DeviceId = identity.DeviceId,
+            SiteId = identity.SiteId,
+            Sequence = sequence.Take(),
+            Kind = draft.Kind,
+            Severity = draft.Severity,
+            State = draft.State,
+            TimestampMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Attributes = draft.Attributes ?? Alert.EmptyAttributes,
+            SnapshotRef = hasSnapshot ? SnapshotReference(id) : null,
+        };
+
+        if (hasSnapshot)
+        {
+            await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Snapshot, draft.SnapshotJpeg, id), cancellationToken);
+        }
+
+        var payload = encoding == AlertEncoding.Json ? AlertJson.Encode(alert) : AlertCbor.Encode(alert);
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, payload, id), cancellationToken);
+        Published?.Invoke(alert);
+        return alert;
+    }
+
+    /// <summary>The snapshot's topic suffix under the device, e.g. <c>snapshot/0190…</c>.</summary>
+    public static string SnapshotReference(Guid alertId) => $"snapshot/{alertId:D}";
+}

@@ -1,0 +1,72 @@
+using System.Buffers.Binary;
+using EdgeGateway.Core.Ports;
+
+namespace EdgeGateway.Core.Alerts;
+
+/// <summary>
+/// A per-device sequence that survives power loss. It reserves numbers in blocks and syncs the
+/// block's upper bound to disk before handing any of them out, so after a crash the sequence
+/// skips ahead (gaps are allowed) but never repeats.
+/// </summary>
+public sealed class FileAlertSequence : IAlertSequence
+{
+    private const long BlockSize = 4096;
+    private readonly string _path;
+    private readonly Lock _gate = new();
+    private long _next;
+    private long _reservedUpTo;
+
+    public FileAlertSequence(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        _path = Path.Combine(dataDirectory, "alert-sequence");
+        _next = ReadReserved();
+        _reservedUpTo = _next;
+    }
+
+    public long Take()
+    {
+        lock (_gate)
+        {
+            if (_next >= _reservedUpTo)
+            {
+                _reservedUpTo = _next + BlockSize;
+                WriteReserved(_reservedUpTo);
+            }
+
+            return _next++;
+        }
+    }
+
+    private long ReadReserved()
+    {
+        if (!File.Exists(_path))
+        {
+            return 1;
+        }
+
+        var bytes = File.ReadAllBytes(_path);
+        if (bytes.Length != sizeof(long))
+        {
+            throw new InvalidDataException(
+                $"sequence file '{_path}' is {bytes.Length} bytes; expected {sizeof(long)}. Move it aside to reset the sequence.");
+        }
+
+        return BinaryPrimitives.ReadInt64LittleEndian(bytes);
+    }
+
+    private void WriteReserved(long value)
+    {
+        // Write a new file and rename it over the old one, so a torn write never leaves a bad file.
+        var temporary = _path + ".tmp";
+        Span<byte> bytes = stackalloc byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, _path, overwrite: true);
+    }
+}

@@ -1,0 +1,12 @@
+using EdgeGateway.Core.Alerts;
+
+namespace EdgeGateway.Core.Ports;
+
+/// <summary>
+/// Where rules and state machines hand their decisions. Returns once the alert is durable
+/// and upstream delivery is guaranteed.
+/// </summary>
+public interface IAlertSink
+{
+    ValueTask<Alert> PublishAsync(AlertDraft draft, CancellationToken cancellationToken = default);
+}
