@@ -35,6 +35,9 @@ public sealed record RelayStartOptions
 
     public string? WebhookSecret { get; init; }
 
+    /// <summary>Any other keys under <c>Relay:</c>, e.g. <c>Webhook:MaxBackoff</c> = <c>00:00:05</c>.</summary>
+    public IReadOnlyDictionary<string, string?>? Settings { get; init; }
+
     /// <summary>Optional path of a JSON config file with a <c>Relay</c> section; explicit values above win.</summary>
     public string? ConfigFile { get; init; }
 
@@ -50,6 +53,11 @@ public sealed record RelayStartOptions
             {
                 values[$"{RelayOptions.Section}:{key}"] = value;
             }
+        }
+
+        foreach (var (key, value) in Settings ?? new Dictionary<string, string?>())
+        {
+            Set(key, value);
         }
 
         Set("Mqtt:Port", MqttPort?.ToString(CultureInfo.InvariantCulture));
