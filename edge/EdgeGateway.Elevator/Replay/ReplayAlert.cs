@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Elevator.Machine;

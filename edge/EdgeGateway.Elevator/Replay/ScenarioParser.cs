@@ -16,6 +16,20 @@ public static class ScenarioParser
     private static readonly PropertyInfo[] OptionProperties =
         typeof(ElevatorOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToArray();
 
+    private static readonly Dictionary<string, BoolSetter> BoolSignals = new(StringComparer.Ordinal)
+    {
+        ["door_closed"] = (ref SignalUpdate u, bool v) => u.DoorClosed = v,
+        ["door_zone"] = (ref SignalUpdate u, bool v) => u.DoorZone = v,
+        ["safety_circuit_ok"] = (ref SignalUpdate u, bool v) => u.SafetyCircuitOk = v,
+        ["door_lock_ok"] = (ref SignalUpdate u, bool v) => u.DoorLockOk = v,
+        ["alarm_button"] = (ref SignalUpdate u, bool v) => u.AlarmButton = v,
+        ["presence"] = (ref SignalUpdate u, bool v) => u.Presence = v,
+        ["mains_power"] = (ref SignalUpdate u, bool v) => u.MainsPower = v,
+        ["ebike_seen"] = (ref SignalUpdate u, bool v) => u.EbikeSeen = v,
+    };
+
+    private delegate void BoolSetter(ref SignalUpdate update, bool value);
+
     /// <summary>True when the line is the optional config line.</summary>
     public static bool IsConfigLine(JsonElement root) =>
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty("config", out _);
@@ -66,30 +80,6 @@ public static class ScenarioParser
             {
                 case "t":
                     break;
-                case "door_closed":
-                    update.DoorClosed = Bool(value, property.Name, lineNumber);
-                    break;
-                case "door_zone":
-                    update.DoorZone = Bool(value, property.Name, lineNumber);
-                    break;
-                case "safety_circuit_ok":
-                    update.SafetyCircuitOk = Bool(value, property.Name, lineNumber);
-                    break;
-                case "door_lock_ok":
-                    update.DoorLockOk = Bool(value, property.Name, lineNumber);
-                    break;
-                case "alarm_button":
-                    update.AlarmButton = Bool(value, property.Name, lineNumber);
-                    break;
-                case "presence":
-                    update.Presence = Bool(value, property.Name, lineNumber);
-                    break;
-                case "mains_power":
-                    update.MainsPower = Bool(value, property.Name, lineNumber);
-                    break;
-                case "ebike_seen":
-                    update.EbikeSeen = Bool(value, property.Name, lineNumber);
-                    break;
                 case "speed_mps":
                     update.SpeedMps = value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var speed) && double.IsFinite(speed) && Math.Abs(speed) < 100
                         ? speed
@@ -107,6 +97,9 @@ public static class ScenarioParser
                     break;
                 case "config":
                     throw new ScenarioException(lineNumber, "\"config\" is only allowed on the first line");
+                case var signal when BoolSignals.TryGetValue(signal, out var set):
+                    set(ref update, Bool(value, property.Name, lineNumber));
+                    break;
                 default:
                     throw new ScenarioException(lineNumber, $"unknown signal \"{property.Name}\"; expected t, door_closed, door_zone, safety_circuit_ok, " +
                         "door_lock_ok, alarm_button, presence, mains_power, ebike_seen, speed_mps, floor, maintenance_checkin");
