@@ -95,7 +95,8 @@ public static class UplinkServiceCollectionExtensions
         return services;
     }
 
-    internal static FileOutboxStoreOptions StoreOptions(StorageOptions storage, OutboxOptions outbox) =>
+    /// <summary>The file store settings: <c>{Storage:DataDir}/outbox</c>, segment size, sync interval.</summary>
+    public static FileOutboxStoreOptions StoreOptions(StorageOptions storage, OutboxOptions outbox) =>
         new(
             Path.Combine(Path.GetFullPath(storage.DataDir), "outbox"),
             outbox.SegmentMB * 1024L * 1024L,

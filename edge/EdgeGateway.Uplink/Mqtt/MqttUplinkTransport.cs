@@ -44,6 +44,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
     private bool _connected;
     private string? _lastError;
     private string? _certificateProblem;
+    private volatile bool _stopping;
 
     public MqttUplinkTransport(UplinkOptions options, DeviceOptions device, TimeProvider time, ILogger<MqttUplinkTransport> logger)
     {
@@ -256,7 +257,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
             _changed = NewSignal();
         }
 
-        if (wasConnected)
+        if (wasConnected && !_stopping)
         {
             var reason = args.Exception is null ? args.Reason.ToString() : $"{args.Reason}: {Describe(args.Exception)}";
             Volatile.Write(ref _lastError, reason);
@@ -286,6 +287,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
 
     private async Task SayGoodbyeAsync()
     {
+        _stopping = true;
         if (!_client.IsConnected)
         {
             return;

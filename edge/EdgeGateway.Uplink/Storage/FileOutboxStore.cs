@@ -116,6 +116,49 @@ public sealed partial class FileOutboxStore : IOutboxStore
         return new OutboxRecovery(pending, maxId + 1, counters, reports);
     }
 
+    /// <summary>
+    /// Reads what a store folder holds without opening it for writing: no lock, no new segment, no
+    /// quarantine. Safe while another process runs the store (it may see a record or two mid-write as damaged).
+    /// </summary>
+    public static OutboxInspection Inspect(string directory)
+    {
+        var store = new FileOutboxStore(new FileOutboxStoreOptions(directory), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<FileOutboxStore>.Instance);
+        var counters = CountersFile.Read(store._countersPath, out _);
+        var damaged = new List<string>();
+        long diskBytes = 0;
+        var maxId = 0L;
+        if (System.IO.Directory.Exists(directory))
+        {
+            foreach (var (number, path) in store.ListSegments())
+            {
+                byte[] bytes;
+                try
+                {
+                    bytes = File.ReadAllBytes(path);
+                }
+                catch (FileNotFoundException)
+                {
+                    continue;
+                }
+
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                var segment = new Segment(number, path, handle) { Length = bytes.Length };
+                diskBytes += bytes.Length;
+                var (damagedBytes, _) = store.Replay(segment, bytes, ref maxId);
+                if (damagedBytes > 0)
+                {
+                    damaged.Add(path);
+                }
+            }
+        }
+
+        var entries = store._locations.Values.Select(location => location.Entry).OrderBy(entry => entry.Id).ToList();
+        var quarantined = System.IO.Directory.Exists(store._quarantineDirectory)
+            ? System.IO.Directory.GetFiles(store._quarantineDirectory).Length
+            : 0;
+        return new OutboxInspection(entries, counters, diskBytes, damaged, quarantined);
+    }
+
     public ValueTask AppendAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, bool durable, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -667,3 +710,11 @@ public sealed partial class FileOutboxStore : IOutboxStore
         public static partial void ReadFailed(ILogger logger, string file, string error);
     }
 }
+
+/// <summary>What <see cref="FileOutboxStore.Inspect"/> found.</summary>
+public sealed record OutboxInspection(
+    IReadOnlyList<OutboxEntry> Pending,
+    OutboxCounters Counters,
+    long DiskBytes,
+    IReadOnlyList<string> DamagedFiles,
+    int QuarantinedFiles);
