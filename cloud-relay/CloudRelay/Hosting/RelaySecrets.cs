@@ -52,14 +52,22 @@ public sealed class RelaySecrets
             WritePrivate(path, stored.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
 
+        if (changed)
+        {
+            // Another relay may have written first; its values win so every instance agrees.
+            var winner = JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
+            apiKey = options.ApiKey is { Length: > 0 } ? apiKey : winner?["apiKey"]?.GetValue<string>() ?? apiKey;
+            webhookSecret = options.Webhook.Secret is { Length: > 0 } ? webhookSecret : winner?["webhookSecret"]?.GetValue<string>() ?? webhookSecret;
+        }
+
         return (apiKey, webhookSecret);
     }
 
     /// <summary>Writes a file readable by its owner only (mode 600), created that way rather than narrowed later.</summary>
     public static void WritePrivate(string path, string contents)
     {
-        var temporary = path + ".tmp";
-        File.Delete(temporary);
+        // A name of its own, so two relays starting on one data folder never collide.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         var streamOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {

@@ -33,6 +33,11 @@ public sealed partial class SharedSubscriber(
 
     private long _handled;
 
+    /// <summary>True while connected and subscribed.</summary>
+    public bool IsSubscribed => Volatile.Read(ref _subscribed);
+
+    private bool _subscribed;
+
     public string ClientId => $"cloud-relay-{options.Value.Mqtt.InstanceId}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -82,9 +87,11 @@ public sealed partial class SharedSubscriber(
                 }
 
                 await client.SubscribeAsync(subscribe.Build(), stoppingToken);
+                Volatile.Write(ref _subscribed, true);
                 Log.Connected(logger, ClientId, shownBroker, mqtt.SharedGroup, result.IsSessionPresent);
                 backoff = TimeSpan.FromMilliseconds(200);
                 await WaitUntilDisconnectedAsync(client, stoppingToken);
+                Volatile.Write(ref _subscribed, false);
                 Log.Disconnected(logger, ClientId);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
