@@ -55,11 +55,7 @@ public sealed class VisionOptionsValidatorTests
             ["Cameras:0:Zones:0:Points:0:0"] = "0",
             ["Cameras:0:Zones:0:Points:0:1"] = "2",
         }).Build();
-        using var services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton<IAlertSink>(new RecordingAlertSink(TimeProvider.System))
-            .AddEdgeVision(configuration)
-            .BuildServiceProvider();
+        using var services = Services(configuration);
 
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<VisionOptions>>().Value);
 
@@ -89,11 +85,7 @@ public sealed class VisionOptionsValidatorTests
             ["Cameras:0:Rules:0:Zones:0"] = "prep",
             ["Vision:TimeZone"] = "Asia/Shanghai",
         }).Build();
-        using var services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton<IAlertSink>(new RecordingAlertSink(TimeProvider.System))
-            .AddEdgeVision(configuration)
-            .BuildServiceProvider();
+        using var services = Services(configuration);
 
         var options = services.GetRequiredService<IOptions<VisionOptions>>().Value;
 
@@ -104,4 +96,10 @@ public sealed class VisionOptionsValidatorTests
         Assert.Equal(["cat"], camera.Rules[0].Labels);
         Assert.Equal("Asia/Shanghai", options.Vision.ResolveTimeZone().Id);
     }
+
+    private static ServiceProvider Services(IConfiguration configuration) => new ServiceCollection()
+        .AddLogging()
+        .AddSingleton<IAlertSink>(new RecordingAlertSink(TimeProvider.System))
+        .AddEdgeVision(configuration)
+        .BuildServiceProvider();
 }
