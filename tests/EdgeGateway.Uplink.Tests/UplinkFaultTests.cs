@@ -66,6 +66,10 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         output.WriteLine($"unique at kill -9: {atKill}");
         Assert.InRange(atKill, 1, Alerts - 1);
 
+        // The broker tells everyone the box is gone: its Last Will.
+        await collector.WaitForAsync(c => c.Messages.Any(IsOffline), TimeSpan.FromSeconds(10));
+        Assert.Contains(collector.Messages, IsOffline);
+
         using (var second = StartEdgegw("outbox", "drain", "--config", config, "--until-empty"))
         {
             using var timeout = new CancellationTokenSource(DrainTimeout);
@@ -315,6 +319,9 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
 
         Assert.Equal(5, collector.UniqueAlerts);
     }
+
+    private static bool IsOffline(MqttCollector.Received message) =>
+        message.Topic == $"edge/{UplinkHost.Site}/{UplinkHost.Device}/state" && message.Text == "offline";
 
     private static bool IsEviction(MqttCollector.Received message) =>
         message.Topic.EndsWith("/alert", StringComparison.Ordinal)
