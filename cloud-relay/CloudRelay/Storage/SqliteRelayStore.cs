@@ -108,7 +108,8 @@ public sealed class SqliteRelayStore : SqlRelayStore
                 }
             }
 
-            foreach (var (site, device) in alerts.Select(a => (a.SiteId, a.DeviceId)).Distinct())
+            var touched = DevicesToTouch(alerts, receivedMs);
+            foreach (var (site, device) in touched)
             {
                 seen.Parameters["site"].Value = site;
                 seen.Parameters["device"].Value = device;
@@ -116,6 +117,7 @@ public sealed class SqliteRelayStore : SqlRelayStore
             }
 
             await transaction.CommitAsync(cancellationToken);
+            Touched(touched, receivedMs);
             return inserted;
         }
         catch
