@@ -36,12 +36,19 @@ public abstract class SqlRelayStore : IRelayStore
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version INTEGER PRIMARY KEY,
-                name TEXT NOT NULL,
-                applied_ms BIGINT NOT NULL)
-            """, cancellationToken);
+        await using (var bootstrap = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            // Under the lock too: two instances starting together must not both create the table.
+            await LockForMigrationAsync(connection, bootstrap, cancellationToken);
+            await ExecuteAsync(connection, bootstrap, """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    applied_ms BIGINT NOT NULL)
+                """, cancellationToken);
+            await bootstrap.CommitAsync(cancellationToken);
+        }
+
         var current = 0;
         foreach (var migration in Migrations)
         {

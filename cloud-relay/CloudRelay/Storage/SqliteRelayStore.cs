@@ -63,8 +63,8 @@ public sealed class SqliteRelayStore : SqlRelayStore
     }
 
     protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-        // The first write in the transaction takes SQLite's single writer lock; touching the table is enough.
-        ExecuteAsync(connection, transaction, "UPDATE schema_migrations SET name = name WHERE version < 0", cancellationToken);
+        // Microsoft.Data.Sqlite begins transactions IMMEDIATE: the writer lock is already held.
+        Task.CompletedTask;
 
     public override async Task<bool[]> InsertAlertsAsync(IReadOnlyList<Alert> alerts, long receivedMs, bool enqueueForward, CancellationToken cancellationToken)
     {
