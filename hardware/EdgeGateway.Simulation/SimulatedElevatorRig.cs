@@ -31,6 +31,7 @@ public sealed class SimulatedElevatorRig
     private readonly Random _random;
     private readonly Dictionary<string, Contact> _contacts = new(StringComparer.Ordinal);
     private readonly SimulatedPin? _doorHoldPin;
+    private readonly Lock _gate = new();
     private double _weatherPa;
 
     public SimulatedElevatorRig(BuildingModel building, IReadOnlyDictionary<string, SimulatedPin> pins, SimulationNoise? noise = null, int seed = 1)
@@ -82,6 +83,14 @@ public sealed class SimulatedElevatorRig
 
     /// <summary>Moves the simulation forward; the chips then hold readings for the new moment.</summary>
     public void Advance(TimeSpan duration)
+    {
+        lock (_gate)
+        {
+            AdvanceLocked(duration);
+        }
+    }
+
+    private void AdvanceLocked(TimeSpan duration)
     {
         var end = Now + duration;
         while (Now < end)
@@ -154,6 +163,14 @@ public sealed class SimulatedElevatorRig
         public bool Truth() => truth();
 
         public PinValue Level()
+        {
+            lock (rig._gate)
+            {
+                return LevelLocked();
+            }
+        }
+
+        private PinValue LevelLocked()
         {
             var active = truth();
             var noise = rig._noise;
