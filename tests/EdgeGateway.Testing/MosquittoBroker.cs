@@ -20,21 +20,38 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The broker's own folder (config, log, persistence); put certificates here.</summary>
+    public string Directory => _directory;
+
+    public string PasswordFile => Path.Combine(_directory, "passwords");
+
     public string ConfigPath { get; }
 
     public string Url => $"mqtt://127.0.0.1:{Port}";
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Creates the broker. <paramref name="extraConfig"/> lines are appended to mosquitto.conf.</summary>
-    public static async Task<MosquittoBroker> StartAsync(string? extraConfig = null, bool start = true, int? port = null)
+    /// <summary>
+    /// Creates the broker. <paramref name="extraConfig"/> lines are appended to mosquitto.conf.
+    /// With <paramref name="persistence"/> the broker saves its sessions and queued messages when
+    /// stopped gracefully (<see cref="StopGracefullyAsync"/>) and restores them on start.
+    /// With <paramref name="allowAnonymous"/> false, clients need the accounts written by <see cref="AddUserAsync"/>.
+    /// </summary>
+    public static async Task<MosquittoBroker> StartAsync(
+        string? extraConfig = null, bool start = true, int? port = null, bool persistence = false, bool allowAnonymous = true)
     {
-        var directory = Directory.CreateTempSubdirectory("mosquitto-").FullName;
+        var directory = System.IO.Directory.CreateTempSubdirectory("mosquitto-").FullName;
         var broker = new MosquittoBroker(directory, port ?? FreePort.Next());
+        var persistenceConfig = persistence
+            ? $"persistence true\npersistence_location {directory}/\nautosave_interval 0"
+            : "persistence false";
+        var accessConfig = allowAnonymous
+            ? "allow_anonymous true"
+            : $"allow_anonymous false\npassword_file {broker.PasswordFile}";
         var config = $"""
             listener {broker.Port} 127.0.0.1
-            allow_anonymous true
-            persistence false
+            {accessConfig}
+            {persistenceConfig}
             max_inflight_messages 0
             max_queued_messages 0
             log_dest file {Path.Combine(directory, "mosquitto.log")}
@@ -66,6 +83,47 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await FreePort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>Adds an account to the password file (mosquitto_passwd); takes effect at the next start.</summary>
+    public async Task AddUserAsync(string user, string password)
+    {
+        var arguments = File.Exists(PasswordFile) ? new[] { "-b", PasswordFile, user, password } : ["-c", "-b", PasswordFile, user, password];
+        using var process = Process.Start(new ProcessStartInfo("mosquitto_passwd", arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("mosquitto_passwd did not start");
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"mosquitto_passwd failed: {await process.StandardError.ReadToEndAsync()}");
+        }
+    }
+
+    /// <summary>Stops the broker with SIGTERM, so it saves persistence, and waits for it to exit.</summary>
+    public async Task StopGracefullyAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            {
+                UseShellExecute = false,
+            }))
+            {
+                if (kill is not null)
+                {
+                    await kill.WaitForExitAsync();
+                }
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(timeout.Token);
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } process)
@@ -87,7 +145,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await StopAsync();
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            System.IO.Directory.Delete(_directory, recursive: true);
         }
         catch (IOException)
         {

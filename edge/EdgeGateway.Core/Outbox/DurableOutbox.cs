@@ -1,0 +1,531 @@
+using EdgeGateway.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGateway.Core.Outbox;
+
+/// <summary>
+/// The store-and-forward queue in front of the uplink: priority classes, time to live per class,
+/// a byte budget with eviction, and the take/ack/return cycle the send loop drives. A record
+/// leaves only when the transport confirmed it, it expired, or the budget forced it out.
+/// Storage is behind <see cref="IOutboxStore"/>.
+/// </summary>
+public sealed partial class DurableOutbox : IOutbox, IDisposable
+{
+    private const int ClassCount = OutboxCounters.Classes;
+
+    private static readonly OutboxClass[] LowestFirst =
+        [OutboxClass.Telemetry, OutboxClass.Snapshot, OutboxClass.Status, OutboxClass.Alarm];
+
+    private readonly IOutboxStore _store;
+    private readonly OutboxPolicy _policy;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DurableOutbox> _logger;
+    private readonly Lock _gate = new();
+    private readonly SortedSet<OutboxEntry>[] _pending = new SortedSet<OutboxEntry>[ClassCount];
+    private readonly Dictionary<long, OutboxEntry> _inFlight = [];
+    private readonly long[] _depth = new long[ClassCount];
+    private readonly long[] _pendingBytes = new long[ClassCount];
+    private readonly long[] _evictions = new long[ClassCount];
+    private readonly long[] _unreportedEvictions = new long[ClassCount];
+    private readonly long[] _expired = new long[ClassCount];
+    private readonly List<QuarantineReport> _unreportedQuarantines;
+    private readonly int _quarantinedThisRun;
+    private TaskCompletionSource _wake = NewSignal();
+    private long _queuedBytes;
+    private long _nextId;
+    private long _delivered;
+
+    public DurableOutbox(IOutboxStore store, OutboxPolicy policy, TimeProvider time, ILogger<DurableOutbox> logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(policy);
+        _store = store;
+        _policy = policy;
+        _time = time;
+        _logger = logger;
+        for (var i = 0; i < ClassCount; i++)
+        {
+            _pending[i] = new SortedSet<OutboxEntry>(ById.Instance);
+        }
+
+        var recovery = store.Open(OnWritten);
+        _nextId = recovery.NextId;
+        Copy(recovery.Counters.Evictions, _evictions);
+        Copy(recovery.Counters.UnreportedEvictions, _unreportedEvictions);
+        Copy(recovery.Counters.Expired, _expired);
+        _unreportedQuarantines = [.. recovery.Counters.UnreportedQuarantines, .. recovery.Quarantined];
+        _quarantinedThisRun = recovery.Quarantined.Count;
+        foreach (var entry in recovery.Pending)
+        {
+            Account(entry, +1);
+            AddPending(entry);
+        }
+
+        foreach (var report in recovery.Quarantined)
+        {
+            Log.Quarantined(_logger, report.File, report.QuarantinedAs, report.IntactRecords, report.DamagedBytes, report.Reason);
+        }
+
+        if (recovery.Quarantined.Count > 0)
+        {
+            SaveCounters();
+        }
+
+        if (recovery.Pending.Count > 0)
+        {
+            Log.Recovered(_logger, recovery.Pending.Count);
+        }
+    }
+
+    public OutboxPolicy Policy => _policy;
+
+    /// <summary>True when some evictions have not been reported upstream yet.</summary>
+    public bool HasUnreportedEvictions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unreportedEvictions.Any(count => count > 0);
+            }
+        }
+    }
+
+    public async ValueTask EnqueueAsync(OutboxMessage message, CancellationToken cancellationToken = default)
+    {
+        if (!Enum.IsDefined(message.Class))
+        {
+            throw new ArgumentException($"outbox class {(int)message.Class} is unknown; expected alarm, status, snapshot or telemetry", nameof(message));
+        }
+
+        if (message.Payload.Length > _policy.MaxMessageBytes)
+        {
+            throw new ArgumentException(
+                $"outbox message is {message.Payload.Length} bytes; expected at most {_policy.MaxMessageBytes} (Outbox:MaxMessageBytes)",
+                nameof(message));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var removals = new Removals();
+        OutboxEntry entry;
+        bool admitted;
+        lock (_gate)
+        {
+            entry = new OutboxEntry(_nextId++, message.Class, message.AlertId, now, message.Payload.Length);
+            admitted = MakeRoom(entry, now, removals);
+            if (admitted)
+            {
+                Account(entry, +1);
+            }
+            else
+            {
+                _evictions[(int)entry.Class]++;
+                _unreportedEvictions[(int)entry.Class]++;
+            }
+        }
+
+        Apply(removals);
+        if (!admitted)
+        {
+            Log.DroppedIncoming(_logger, entry.Class, entry.Size);
+            SaveCounters();
+            return;
+        }
+
+        try
+        {
+            var durable = entry.Class == OutboxClass.Alarm || _policy.SyncAllClasses;
+            await _store.AppendAsync(entry, message.Payload, durable, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                Account(entry, -1);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Waits for the next record to send: the oldest of the highest class. Expired records are dropped on the way.</summary>
+    public async ValueTask<OutboxEntry> TakeAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task signal;
+            var removals = new Removals();
+            OutboxEntry? taken = null;
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            lock (_gate)
+            {
+                for (var c = 0; c < ClassCount && taken is null; c++)
+                {
+                    var set = _pending[c];
+                    while (set.Count > 0)
+                    {
+                        var entry = set.Min!;
+                        RemovePending(entry);
+                        if (IsExpired(entry, now))
+                        {
+                            Account(entry, -1);
+                            _expired[c]++;
+                            removals.Expired.Add(entry.Id);
+                            continue;
+                        }
+
+                        _inFlight[entry.Id] = entry;
+                        taken = entry;
+                        break;
+                    }
+                }
+
+                signal = _wake.Task;
+            }
+
+            Apply(removals);
+            if (taken is not null)
+            {
+                return taken;
+            }
+
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads a taken record's payload. Null if the store lost it; the record is then dropped and logged.</summary>
+    public ReadOnlyMemory<byte>? ReadPayload(OutboxEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var payload = _store.ReadPayload(entry);
+        if (payload is null)
+        {
+            lock (_gate)
+            {
+                if (_inFlight.Remove(entry.Id))
+                {
+                    Account(entry, -1);
+                }
+            }
+
+            Log.Unreadable(_logger, entry.Id, entry.Class);
+            _store.Remove([entry.Id], OutboxRemoval.Unreadable);
+        }
+
+        return payload;
+    }
+
+    /// <summary>The transport confirmed the record: it leaves the outbox.</summary>
+    public void Acknowledge(OutboxEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        lock (_gate)
+        {
+            if (!_inFlight.Remove(entry.Id))
+            {
+                return;
+            }
+
+            Account(entry, -1);
+            _delivered++;
+        }
+
+        _store.Remove([entry.Id], OutboxRemoval.Delivered);
+    }
+
+    /// <summary>The record was not confirmed: it goes back in its place, to be sent again.</summary>
+    public void Return(OutboxEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        TaskCompletionSource wake;
+        lock (_gate)
+        {
+            if (!_inFlight.Remove(entry.Id))
+            {
+                return;
+            }
+
+            AddPending(entry);
+            wake = SwapSignal();
+        }
+
+        wake.TrySetResult();
+    }
+
+    /// <summary>Eviction counts per class not yet reported upstream, or null if there are none.</summary>
+    public IReadOnlyList<long>? PeekUnreportedEvictions()
+    {
+        lock (_gate)
+        {
+            return _unreportedEvictions.Any(count => count > 0) ? [.. _unreportedEvictions] : null;
+        }
+    }
+
+    /// <summary>Marks evictions as reported once the <c>outbox_evicted</c> alert is durable.</summary>
+    public void MarkEvictionsReported(IReadOnlyList<long> counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        lock (_gate)
+        {
+            for (var c = 0; c < ClassCount; c++)
+            {
+                _unreportedEvictions[c] = Math.Max(0, _unreportedEvictions[c] - counts[c]);
+            }
+        }
+
+        SaveCounters();
+    }
+
+    /// <summary>Quarantined files not yet reported upstream.</summary>
+    public IReadOnlyList<QuarantineReport> PeekUnreportedQuarantines()
+    {
+        lock (_gate)
+        {
+            return [.. _unreportedQuarantines];
+        }
+    }
+
+    public void MarkQuarantineReported(QuarantineReport report)
+    {
+        lock (_gate)
+        {
+            _unreportedQuarantines.Remove(report);
+        }
+
+        SaveCounters();
+    }
+
+    public OutboxStats GetStats()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_gate)
+        {
+            long? oldest = null;
+            foreach (var set in _pending)
+            {
+                if (set.Count > 0 && (oldest is null || set.Min!.EnqueuedAtMs < oldest))
+                {
+                    oldest = set.Min!.EnqueuedAtMs;
+                }
+            }
+
+            foreach (var entry in _inFlight.Values)
+            {
+                if (oldest is null || entry.EnqueuedAtMs < oldest)
+                {
+                    oldest = entry.EnqueuedAtMs;
+                }
+            }
+
+            return new OutboxStats(
+                PerClass(_depth),
+                _queuedBytes,
+                _policy.BudgetBytes,
+                _store.DiskBytes,
+                oldest is null ? null : Math.Max(0, now - oldest.Value) / 1000.0,
+                PerClass(_evictions),
+                _unreportedEvictions.Sum(),
+                _expired.Sum(),
+                _delivered,
+                _quarantinedThisRun);
+        }
+    }
+
+    /// <summary>Waits until everything enqueued so far, and every acknowledgement, is on stable storage.</summary>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _store.FlushAsync(cancellationToken);
+
+    public void Dispose() => _store.Dispose();
+
+    private void OnWritten(OutboxEntry entry)
+    {
+        TaskCompletionSource wake;
+        lock (_gate)
+        {
+            AddPending(entry);
+            wake = SwapSignal();
+        }
+
+        wake.TrySetResult();
+    }
+
+    /// <summary>
+    /// Frees budget for <paramref name="incoming"/>: expired records first, then the oldest of the
+    /// lowest class, never a class above the incoming one; alarms go only when nothing else is left.
+    /// Returns false when the incoming record itself must be dropped.
+    /// </summary>
+    private bool MakeRoom(OutboxEntry incoming, long now, Removals removals)
+    {
+        if (_queuedBytes + incoming.BudgetBytes <= _policy.BudgetBytes)
+        {
+            return true;
+        }
+
+        foreach (var messageClass in LowestFirst)
+        {
+            var set = _pending[(int)messageClass];
+            while (set.Count > 0 && IsExpired(set.Min!, now))
+            {
+                var entry = set.Min!;
+                RemovePending(entry);
+                Account(entry, -1);
+                _expired[(int)messageClass]++;
+                removals.Expired.Add(entry.Id);
+            }
+        }
+
+        var evictable = 0L;
+        foreach (var messageClass in LowestFirst)
+        {
+            if (messageClass < incoming.Class)
+            {
+                break;
+            }
+
+            evictable += _pendingBytes[(int)messageClass];
+        }
+
+        if (_queuedBytes - evictable + incoming.BudgetBytes > _policy.BudgetBytes)
+        {
+            return false;
+        }
+
+        foreach (var messageClass in LowestFirst)
+        {
+            var set = _pending[(int)messageClass];
+            while (set.Count > 0 && _queuedBytes + incoming.BudgetBytes > _policy.BudgetBytes)
+            {
+                var victim = set.Min!;
+                RemovePending(victim);
+                Account(victim, -1);
+                _evictions[(int)messageClass]++;
+                _unreportedEvictions[(int)messageClass]++;
+                removals.Evicted.Add(victim.Id);
+                removals.EvictedClasses.Add(messageClass);
+            }
+
+            if (_queuedBytes + incoming.BudgetBytes <= _policy.BudgetBytes)
+            {
+                break;
+            }
+        }
+
+        return true;
+    }
+
+    private void Apply(Removals removals)
+    {
+        if (removals.Expired.Count > 0)
+        {
+            _store.Remove(removals.Expired, OutboxRemoval.Expired);
+            Log.Expired(_logger, removals.Expired.Count);
+        }
+
+        if (removals.Evicted.Count > 0)
+        {
+            _store.Remove(removals.Evicted, OutboxRemoval.Evicted);
+            foreach (var messageClass in removals.EvictedClasses.Distinct())
+            {
+                Log.Evicted(_logger, removals.EvictedClasses.Count(c => c == messageClass), messageClass);
+            }
+        }
+
+        if (removals.Expired.Count > 0 || removals.Evicted.Count > 0)
+        {
+            SaveCounters();
+        }
+    }
+
+    private void SaveCounters()
+    {
+        OutboxCounters counters;
+        lock (_gate)
+        {
+            counters = new OutboxCounters([.. _evictions], [.. _unreportedEvictions], [.. _expired], [.. _unreportedQuarantines]);
+        }
+
+        _store.SaveCounters(counters);
+    }
+
+    private bool IsExpired(OutboxEntry entry, long now) =>
+        now - entry.EnqueuedAtMs > (long)_policy.TtlOf(entry.Class).TotalMilliseconds;
+
+    private void Account(OutboxEntry entry, int sign)
+    {
+        _depth[(int)entry.Class] += sign;
+        _queuedBytes += sign * entry.BudgetBytes;
+    }
+
+    private void AddPending(OutboxEntry entry)
+    {
+        if (_pending[(int)entry.Class].Add(entry))
+        {
+            _pendingBytes[(int)entry.Class] += entry.BudgetBytes;
+        }
+    }
+
+    private void RemovePending(OutboxEntry entry)
+    {
+        if (_pending[(int)entry.Class].Remove(entry))
+        {
+            _pendingBytes[(int)entry.Class] -= entry.BudgetBytes;
+        }
+    }
+
+    private TaskCompletionSource SwapSignal()
+    {
+        var current = _wake;
+        _wake = NewSignal();
+        return current;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static Dictionary<OutboxClass, long> PerClass(long[] values) =>
+        Enum.GetValues<OutboxClass>().ToDictionary(c => c, c => values[(int)c]);
+
+    private static void Copy(IReadOnlyList<long> from, long[] to)
+    {
+        for (var i = 0; i < Math.Min(from.Count, to.Length); i++)
+        {
+            to[i] = from[i];
+        }
+    }
+
+    private sealed class Removals
+    {
+        public List<long> Expired { get; } = [];
+
+        public List<long> Evicted { get; } = [];
+
+        public List<OutboxClass> EvictedClasses { get; } = [];
+    }
+
+    private sealed class ById : IComparer<OutboxEntry>
+    {
+        public static ById Instance { get; } = new();
+
+        public int Compare(OutboxEntry? x, OutboxEntry? y) => (x?.Id ?? long.MinValue).CompareTo(y?.Id ?? long.MinValue);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Outbox recovered {Count} records still to send")]
+        public static partial void Recovered(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Outbox budget full: evicted {Count} {Class} records (oldest of the lowest class first)")]
+        public static partial void Evicted(ILogger logger, int count, OutboxClass @class);
+
+        [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Outbox budget full of higher classes: dropped an incoming {Class} record of {Bytes} bytes")]
+        public static partial void DroppedIncoming(ILogger logger, OutboxClass @class, int bytes);
+
+        [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Outbox dropped {Count} records past their time to live")]
+        public static partial void Expired(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "Outbox store file {File} is damaged ({Reason}); kept {Intact} intact records, moved it to {QuarantinedAs} ({DamagedBytes} damaged bytes)")]
+        public static partial void Quarantined(ILogger logger, string file, string quarantinedAs, int intact, long damagedBytes, string reason);
+
+        [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Outbox record {Id} ({Class}) could not be read back from the store; dropped")]
+        public static partial void Unreadable(ILogger logger, long id, OutboxClass @class);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Uplink.Configuration;
+
+/// <summary>Checks Device, Storage, Uplink and Outbox settings; one line per problem: key, value, what was expected.</summary>
+internal sealed class UplinkOptionsValidation :
+    IValidateOptions<DeviceOptions>, IValidateOptions<StorageOptions>, IValidateOptions<UplinkOptions>, IValidateOptions<OutboxOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DeviceOptions options)
+    {
+        var problems = new List<string>();
+        CheckIdentifier(problems, "Device:Id", options.Id);
+        CheckIdentifier(problems, "Device:Site", options.Site);
+        return Result(problems);
+    }
+
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+        {
+            problems.Add("Storage:DataDir is empty; expected a writable folder such as /var/lib/edgegw");
+        }
+
+        return Result(problems);
+    }
+
+    public ValidateOptionsResult Validate(string? name, UplinkOptions options)
+    {
+        var problems = new List<string>();
+        if (!BrokerAddress.TryParse(options.Broker, out _, out var error))
+        {
+            problems.Add($"Uplink:Broker = '{options.Broker}': {error}");
+        }
+
+        if (!UplinkEncodings.TryParse(options.Encoding, out _))
+        {
+            problems.Add($"Uplink:Encoding = '{options.Encoding}': expected cbor or json");
+        }
+
+        if (options.Password is { Length: > 0 } && string.IsNullOrEmpty(options.Username))
+        {
+            problems.Add("Uplink:Username is empty but Uplink:Password is set; expected both or neither");
+        }
+
+        CheckFile(problems, "Uplink:CaFile", options.CaFile);
+        CheckFile(problems, "Uplink:ClientCertFile", options.ClientCertFile);
+        CheckFile(problems, "Uplink:ClientKeyFile", options.ClientKeyFile);
+        if (options.ClientKeyFile is { Length: > 0 } && string.IsNullOrEmpty(options.ClientCertFile))
+        {
+            problems.Add("Uplink:ClientKeyFile is set without Uplink:ClientCertFile; expected both for mTLS");
+        }
+
+        CheckRange(problems, "Uplink:Window", options.Window, 1, 65_535);
+        CheckRange(problems, "Uplink:KeepAliveSeconds", options.KeepAliveSeconds, 0, 65_535);
+        CheckRange(problems, "Uplink:TimeoutSeconds", options.TimeoutSeconds, 1, 3_600);
+        CheckRange(problems, "Uplink:ReconnectMinMs", options.ReconnectMinMs, 1, 3_600_000);
+        CheckRange(problems, "Uplink:ReconnectMaxMs", options.ReconnectMaxMs, Math.Max(1, options.ReconnectMinMs), 3_600_000);
+        if (string.IsNullOrWhiteSpace(options.TopicPrefix) || options.TopicPrefix.IndexOfAny(['+', '#', '/']) >= 0)
+        {
+            problems.Add($"Uplink:TopicPrefix = '{options.TopicPrefix}': expected one topic level without '/', '+' or '#'");
+        }
+
+        return Result(problems);
+    }
+
+    public ValidateOptionsResult Validate(string? name, OutboxOptions options)
+    {
+        var problems = new List<string>();
+        if (options.BudgetBytes is null)
+        {
+            CheckRange(problems, "Outbox:BudgetMB", options.BudgetMB, 1, 1_048_576);
+        }
+        else
+        {
+            CheckRange(problems, "Outbox:BudgetBytes", options.BudgetBytes.Value, 1024, long.MaxValue);
+        }
+
+        CheckRange(problems, "Outbox:MaxMessageKB", options.MaxMessageKB, 1, 65_536);
+        CheckRange(problems, "Outbox:SegmentMB", options.SegmentMB, 1, 1024);
+        CheckRange(problems, "Outbox:SyncIntervalMs", options.SyncIntervalMs, 1, 60_000);
+        CheckTtl(problems, "Outbox:AlarmTtl", options.AlarmTtl);
+        CheckTtl(problems, "Outbox:StatusTtl", options.StatusTtl);
+        CheckTtl(problems, "Outbox:SnapshotTtl", options.SnapshotTtl);
+        CheckTtl(problems, "Outbox:TelemetryTtl", options.TelemetryTtl);
+        return Result(problems);
+    }
+
+    private static void CheckIdentifier(List<string> problems, string key, string value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            problems.Add($"{key} is empty; expected an identifier such as sh-0001");
+        }
+        else if (value.IndexOfAny(['+', '#', '/', ' ']) >= 0 || value.Length > 64)
+        {
+            problems.Add($"{key} = '{value}': expected at most 64 characters without '/', '+', '#' or spaces (it is a topic level)");
+        }
+    }
+
+    private static void CheckFile(List<string> problems, string key, string? path)
+    {
+        if (path is { Length: > 0 } && !File.Exists(path))
+        {
+            problems.Add($"{key} = '{path}': file not found");
+        }
+    }
+
+    private static void CheckRange(List<string> problems, string key, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{key} = {value}: expected {min}..{max}"));
+        }
+    }
+
+    private static void CheckTtl(List<string> problems, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{key} = {value}: expected a positive duration such as 1.00:00:00"));
+        }
+    }
+
+    private static ValidateOptionsResult Result(List<string> problems) =>
+        problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeGateway.Core.Outbox;
+
+namespace EdgeGateway.Uplink.Storage;
+
+/// <summary>The outbox counters as a small JSON file, replaced atomically (write, sync, rename).</summary>
+internal static class CountersFile
+{
+    public static OutboxCounters Read(string path, out string? error)
+    {
+        error = null;
+        if (!File.Exists(path))
+        {
+            return OutboxCounters.Empty;
+        }
+
+        try
+        {
+            var document = JsonSerializer.Deserialize(File.ReadAllBytes(path), CountersJsonContext.Default.CountersDocument);
+            if (document is null)
+            {
+                error = "empty document";
+                return OutboxCounters.Empty;
+            }
+
+            return new OutboxCounters(
+                Fit(document.Evictions),
+                Fit(document.UnreportedEvictions),
+                Fit(document.Expired),
+                [.. (document.UnreportedQuarantines ?? []).Select(q =>
+                    new QuarantineReport(q.File ?? "", q.QuarantinedAs ?? "", q.IntactRecords, q.DamagedBytes, q.Reason ?? ""))]);
+        }
+        catch (JsonException ex)
+        {
+            error = ex.Message;
+            return OutboxCounters.Empty;
+        }
+    }
+
+    public static void Write(string path, OutboxCounters counters, bool sync)
+    {
+        var document = new CountersDocument
+        {
+            Evictions = [.. counters.Evictions],
+            UnreportedEvictions = [.. counters.UnreportedEvictions],
+            Expired = [.. counters.Expired],
+            UnreportedQuarantines = [.. counters.UnreportedQuarantines.Select(q => new QuarantineDocument
+            {
+                File = q.File,
+                QuarantinedAs = q.QuarantinedAs,
+                IntactRecords = q.IntactRecords,
+                DamagedBytes = q.DamagedBytes,
+                Reason = q.Reason,
+            })],
+        };
+        var temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(stream, document, CountersJsonContext.Default.CountersDocument);
+            stream.Flush(flushToDisk: sync);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static long[] Fit(long[]? values)
+    {
+        var result = new long[OutboxCounters.Classes];
+        if (values is not null)
+        {
+            Array.Copy(values, result, Math.Min(values.Length, result.Length));
+        }
+
+        return result;
+    }
+}
+
+internal sealed class CountersDocument
+{
+    public long[]? Evictions { get; set; }
+
+    public long[]? UnreportedEvictions { get; set; }
+
+    public long[]? Expired { get; set; }
+
+    public List<QuarantineDocument>? UnreportedQuarantines { get; set; }
+}
+
+internal sealed class QuarantineDocument
+{
+    public string? File { get; set; }
+
+    public string? QuarantinedAs { get; set; }
+
+    public int IntactRecords { get; set; }
+
+    public long DamagedBytes { get; set; }
+
+    public string? Reason { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(CountersDocument))]
+internal sealed partial class CountersJsonContext : JsonSerializerContext;

@@ -1,0 +1,74 @@
+using EdgeGateway.Core.Outbox;
+using EdgeGateway.Uplink.Mqtt;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGateway.Uplink;
+
+/// <summary>
+/// Runs the uplink: the MQTT connection loop and the outbox send loop side by side. On stop the
+/// send loop lets in-flight records finish, the link says offline, and every acknowledgement is
+/// synced to disk.
+/// </summary>
+/// <remarks>
+/// Its parts are resolved when it starts, not when it is constructed, so the host's options
+/// validation reports every configuration problem first.
+/// </remarks>
+internal sealed partial class UplinkService(IServiceProvider services, TimeProvider time, ILogger<UplinkService> logger) : BackgroundService
+{
+    private DurableOutbox? _outbox;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _outbox = services.GetRequiredService<DurableOutbox>();
+        var transport = services.GetRequiredService<MqttUplinkTransport>();
+        var forwarder = services.GetRequiredService<OutboxForwarder>();
+        var link = transport.RunAsync(stoppingToken);
+        var send = RunForwarderAsync(forwarder, stoppingToken);
+        await Task.WhenAll(link, send).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_outbox is not null)
+        {
+            await _outbox.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunForwarderAsync(OutboxForwarder forwarder, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await forwarder.RunAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Nothing is lost: every record not yet confirmed is still in the outbox.
+                Log.SendLoopFailed(logger, ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "Uplink send loop failed: {Error}; restarting it, nothing was removed from the outbox")]
+        public static partial void SendLoopFailed(ILogger logger, string error);
+    }
+}

@@ -1,0 +1,166 @@
+using EdgeGateway.Core.Outbox;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeGateway.Uplink.Tests;
+
+[Trait("Category", "Unit")]
+public sealed class DurableOutboxTests
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-28T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly MemoryOutboxStore _store = new();
+
+    private DurableOutbox Create(OutboxPolicy? policy = null) =>
+        new(_store, policy ?? new OutboxPolicy(), _time, NullLogger<DurableOutbox>.Instance);
+
+    private static OutboxMessage Message(OutboxClass messageClass, byte tag, int size = 36) =>
+        new(messageClass, Enumerable.Repeat(tag, size).ToArray());
+
+    [Fact]
+    public async Task Takes_the_highest_class_first_and_the_oldest_first_within_a_class()
+    {
+        using var outbox = Create();
+        await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 1));
+        await outbox.EnqueueAsync(Message(OutboxClass.Snapshot, 2));
+        await outbox.EnqueueAsync(Message(OutboxClass.Status, 3));
+        await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 4));
+        await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 5));
+
+        var order = new List<byte>();
+        for (var i = 0; i < 5; i++)
+        {
+            var entry = await outbox.TakeAsync(CancellationToken.None);
+            order.Add(outbox.ReadPayload(entry)!.Value.Span[0]);
+        }
+
+        Assert.Equal([4, 5, 3, 2, 1], order);
+    }
+
+    [Fact]
+    public async Task A_returned_record_goes_back_in_its_place_and_an_acknowledged_one_leaves()
+    {
+        using var outbox = Create();
+        await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 1));
+        await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 2));
+        var first = await outbox.TakeAsync(CancellationToken.None);
+        var second = await outbox.TakeAsync(CancellationToken.None);
+        outbox.Return(second);
+        outbox.Return(first);
+
+        Assert.Same(first, await outbox.TakeAsync(CancellationToken.None));
+        outbox.Acknowledge(first);
+        Assert.Equal(1, outbox.GetStats().Depth[OutboxClass.Alarm]);
+        Assert.Contains((first.Id, OutboxRemoval.Delivered), _store.Removed);
+        Assert.Same(second, await outbox.TakeAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_full_budget_evicts_the_oldest_of_the_lowest_class_and_alarms_only_when_nothing_else_is_left()
+    {
+        // Room for exactly 8 records of 36 + 64 bytes.
+        using var outbox = Create(new OutboxPolicy { BudgetBytes = 8 * 100 });
+        for (byte i = 0; i < 2; i++)
+        {
+            await outbox.EnqueueAsync(Message(OutboxClass.Alarm, (byte)(10 + i)));
+            await outbox.EnqueueAsync(Message(OutboxClass.Status, (byte)(20 + i)));
+            await outbox.EnqueueAsync(Message(OutboxClass.Snapshot, (byte)(30 + i)));
+            await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, (byte)(40 + i)));
+        }
+
+        // Each new alarm evicts: telemetry 40, 41, then snapshot 30, 31, then status 20, 21, then alarm 10 (the oldest).
+        for (byte i = 0; i < 7; i++)
+        {
+            await outbox.EnqueueAsync(Message(OutboxClass.Alarm, (byte)(50 + i)));
+        }
+
+        var stats = outbox.GetStats();
+        Assert.Equal(2, stats.Evictions[OutboxClass.Telemetry]);
+        Assert.Equal(2, stats.Evictions[OutboxClass.Snapshot]);
+        Assert.Equal(2, stats.Evictions[OutboxClass.Status]);
+        Assert.Equal(1, stats.Evictions[OutboxClass.Alarm]);
+        Assert.Equal(8, stats.Depth[OutboxClass.Alarm]);
+        Assert.True(stats.QueuedBytes <= stats.BudgetBytes);
+
+        var kept = new List<byte>();
+        for (var i = 0; i < 8; i++)
+        {
+            kept.Add(outbox.ReadPayload(await outbox.TakeAsync(CancellationToken.None))!.Value.Span[0]);
+        }
+
+        Assert.Equal([11, 50, 51, 52, 53, 54, 55, 56], kept);
+        Assert.Equal([1, 2, 2, 2], outbox.PeekUnreportedEvictions()!);
+    }
+
+    [Fact]
+    public async Task A_lower_class_never_evicts_a_higher_one_it_is_dropped_and_counted_instead()
+    {
+        using var outbox = Create(new OutboxPolicy { BudgetBytes = 2 * 100 });
+        await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 1));
+        await outbox.EnqueueAsync(Message(OutboxClass.Status, 2));
+        await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 3));
+
+        var stats = outbox.GetStats();
+        Assert.Equal(1, stats.Evictions[OutboxClass.Telemetry]);
+        Assert.Equal(1, stats.Depth[OutboxClass.Alarm]);
+        Assert.Equal(1, stats.Depth[OutboxClass.Status]);
+        Assert.Equal(0, stats.Depth[OutboxClass.Telemetry]);
+        Assert.Equal(1, outbox.PeekUnreportedEvictions()![(int)OutboxClass.Telemetry]);
+    }
+
+    [Fact]
+    public async Task Reported_evictions_are_no_longer_unreported_but_still_counted()
+    {
+        using var outbox = Create(new OutboxPolicy { BudgetBytes = 100 });
+        await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 1));
+        await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 2));
+        var counts = outbox.PeekUnreportedEvictions()!;
+        Assert.Equal(1, counts[(int)OutboxClass.Telemetry]);
+
+        outbox.MarkEvictionsReported(counts);
+
+        Assert.Null(outbox.PeekUnreportedEvictions());
+        Assert.Equal(1, outbox.GetStats().TotalEvictions);
+        Assert.Equal(1, _store.SavedCounters!.Evictions[(int)OutboxClass.Telemetry]);
+        Assert.Equal(0, _store.SavedCounters.UnreportedEvictions[(int)OutboxClass.Telemetry]);
+    }
+
+    [Fact]
+    public async Task Records_past_their_class_time_to_live_are_dropped_not_sent()
+    {
+        using var outbox = Create(new OutboxPolicy { TelemetryTtl = TimeSpan.FromMinutes(5), AlarmTtl = TimeSpan.FromDays(1) });
+        await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 1));
+        await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 2));
+        _time.Advance(TimeSpan.FromMinutes(6));
+        await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 3));
+
+        var alarm = await outbox.TakeAsync(CancellationToken.None);
+        var telemetry = await outbox.TakeAsync(CancellationToken.None);
+
+        Assert.Equal(2, outbox.ReadPayload(alarm)!.Value.Span[0]);
+        Assert.Equal(3, outbox.ReadPayload(telemetry)!.Value.Span[0]);
+        Assert.Equal(1, outbox.GetStats().Expired);
+        Assert.Contains(_store.Removed, r => r.Reason == OutboxRemoval.Expired);
+    }
+
+    [Fact]
+    public async Task Take_waits_for_the_next_enqueue()
+    {
+        using var outbox = Create();
+        var take = outbox.TakeAsync(CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(take.IsCompleted);
+
+        await outbox.EnqueueAsync(Message(OutboxClass.Status, 9));
+
+        var entry = await take.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(OutboxClass.Status, entry.Class);
+    }
+
+    [Fact]
+    public async Task An_oversized_message_is_refused_with_the_limit_named()
+    {
+        using var outbox = Create(new OutboxPolicy { MaxMessageBytes = 10 });
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 1, 11)));
+        Assert.Contains("Outbox:MaxMessageBytes", error.Message);
+    }
+}

@@ -1,0 +1,202 @@
+using EdgeGateway.Core.Outbox;
+using EdgeGateway.Testing;
+using EdgeGateway.Uplink.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeGateway.Uplink.Tests;
+
+[Trait("Category", "Unit")]
+public sealed class FileOutboxStoreTests : IDisposable
+{
+    private readonly TempDirectory _data = new();
+
+    private string StoreDirectory => _data.File("outbox");
+
+    public void Dispose() => _data.Dispose();
+
+    private DurableOutbox Open(long segmentBytes = 16L * 1024 * 1024) =>
+        new(
+            new FileOutboxStore(new FileOutboxStoreOptions(StoreDirectory, segmentBytes), TimeProvider.System, NullLogger<FileOutboxStore>.Instance),
+            new OutboxPolicy(),
+            TimeProvider.System,
+            NullLogger<DurableOutbox>.Instance);
+
+    private static OutboxMessage Numbered(int n, OutboxClass messageClass = OutboxClass.Alarm) =>
+        new(messageClass, BitConverter.GetBytes(n).Concat(new byte[60]).ToArray(), Guid.CreateVersion7());
+
+    private static async Task<List<int>> DrainAsync(DurableOutbox outbox, bool acknowledge = true)
+    {
+        var numbers = new List<int>();
+        while (outbox.GetStats().TotalDepth > numbers.Count || (acknowledge && outbox.GetStats().TotalDepth > 0))
+        {
+            var entry = await outbox.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+            numbers.Add(BitConverter.ToInt32(outbox.ReadPayload(entry)!.Value.Span));
+            if (acknowledge)
+            {
+                outbox.Acknowledge(entry);
+            }
+        }
+
+        return numbers;
+    }
+
+    [Fact]
+    public async Task Enqueued_records_survive_a_restart_and_acknowledged_ones_do_not_come_back()
+    {
+        using (var outbox = Open())
+        {
+            await Task.WhenAll(Enumerable.Range(0, 100).Select(i => outbox.EnqueueAsync(Numbered(i)).AsTask()));
+            for (var i = 0; i < 40; i++)
+            {
+                outbox.Acknowledge(await outbox.TakeAsync(CancellationToken.None));
+            }
+
+            await outbox.FlushAsync();
+        }
+
+        using (var reopened = Open())
+        {
+            Assert.Equal(60, reopened.GetStats().Depth[OutboxClass.Alarm]);
+            await reopened.EnqueueAsync(Numbered(1000));
+            var numbers = await DrainAsync(reopened);
+            Assert.Equal(61, numbers.Count);
+            Assert.Equal(1000, numbers[^1]);
+            Assert.Equal(60, numbers.Take(60).Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public async Task A_store_truncated_mid_record_keeps_every_intact_record_and_quarantines_the_file()
+    {
+        using (var outbox = Open())
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await outbox.EnqueueAsync(Numbered(i));
+            }
+        }
+
+        var segment = Directory.GetFiles(StoreDirectory, "seg-*.log").Select(f => new FileInfo(f)).Single(f => f.Length > 0);
+        using (var stream = new FileStream(segment.FullName, FileMode.Open))
+        {
+            stream.SetLength(segment.Length - 30);
+        }
+
+        using var reopened = Open();
+        var quarantine = Assert.Single(reopened.PeekUnreportedQuarantines());
+        Assert.Equal(49, quarantine.IntactRecords);
+        Assert.Contains("truncated record", quarantine.Reason);
+        Assert.False(File.Exists(segment.FullName));
+        Assert.True(File.Exists(quarantine.QuarantinedAs));
+        Assert.Equal(segment.Length - 30, new FileInfo(quarantine.QuarantinedAs).Length);
+        Assert.Equal(Enumerable.Range(0, 49), await DrainAsync(reopened));
+    }
+
+    [Fact]
+    public async Task A_corrupt_record_in_the_middle_loses_only_that_record()
+    {
+        using (var outbox = Open())
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await outbox.EnqueueAsync(Numbered(i));
+            }
+        }
+
+        var segment = Directory.GetFiles(StoreDirectory, "seg-*.log").Single(f => new FileInfo(f).Length > 0);
+        var bytes = await File.ReadAllBytesAsync(segment);
+        bytes[(bytes.Length / 2) + 3] ^= 0xFF;
+        await File.WriteAllBytesAsync(segment, bytes);
+
+        using var reopened = Open();
+        var numbers = await DrainAsync(reopened);
+        Assert.Equal(19, numbers.Count);
+        Assert.Contains("corrupt record", Assert.Single(reopened.PeekUnreportedQuarantines()).Reason);
+        Assert.Single(Directory.GetFiles(Path.Combine(StoreDirectory, "quarantine")));
+    }
+
+    [Fact]
+    public async Task The_quarantine_report_survives_a_restart_until_it_is_reported()
+    {
+        using (var outbox = Open())
+        {
+            await outbox.EnqueueAsync(Numbered(1));
+            await outbox.EnqueueAsync(Numbered(2));
+        }
+
+        var segment = Directory.GetFiles(StoreDirectory, "seg-*.log").Single(f => new FileInfo(f).Length > 0);
+        using (var stream = new FileStream(segment, FileMode.Open))
+        {
+            stream.SetLength(stream.Length - 5);
+        }
+
+        using (var first = Open())
+        {
+            Assert.Single(first.PeekUnreportedQuarantines());
+            await first.FlushAsync();
+        }
+
+        using (var second = Open())
+        {
+            var report = Assert.Single(second.PeekUnreportedQuarantines());
+            second.MarkQuarantineReported(report);
+            await second.FlushAsync();
+        }
+
+        using var third = Open();
+        Assert.Empty(third.PeekUnreportedQuarantines());
+        Assert.Equal(1, third.GetStats().TotalDepth);
+    }
+
+    [Fact]
+    public void A_second_process_on_the_same_store_gets_a_clear_error()
+    {
+        using var outbox = Open();
+        var error = Assert.Throws<InvalidOperationException>(() => Open());
+        Assert.Contains("in use by another edgegw process", error.Message);
+    }
+
+    [Fact]
+    public async Task Fully_delivered_segments_are_deleted_and_a_long_lived_record_is_compacted_forward()
+    {
+        using (var outbox = Open(segmentBytes: 4096))
+        {
+            await outbox.EnqueueAsync(Numbered(-1, OutboxClass.Status));
+            for (var i = 0; i < 400; i++)
+            {
+                await outbox.EnqueueAsync(Numbered(i));
+            }
+
+            // Deliver every alarm, keep the one status record that was first in the oldest segment.
+            for (var i = 0; i < 400; i++)
+            {
+                var entry = await outbox.TakeAsync(CancellationToken.None);
+                outbox.Acknowledge(entry);
+            }
+
+            await outbox.FlushAsync();
+            await outbox.EnqueueAsync(Numbered(9999));
+            await outbox.FlushAsync();
+            Assert.True(outbox.GetStats().DiskBytes < 3 * 4096 + 8192, $"disk bytes {outbox.GetStats().DiskBytes}");
+        }
+
+        Assert.True(Directory.GetFiles(StoreDirectory, "seg-*.log").Length <= 3);
+        using var reopened = Open(segmentBytes: 4096);
+        Assert.Equal([9999, -1], await DrainAsync(reopened));
+    }
+
+    [Fact]
+    public async Task Inspect_reads_depth_and_counters_without_taking_the_store()
+    {
+        using var outbox = Open();
+        await outbox.EnqueueAsync(Numbered(1, OutboxClass.Telemetry));
+        await outbox.EnqueueAsync(Numbered(2, OutboxClass.Alarm));
+        await outbox.FlushAsync();
+
+        var inspection = FileOutboxStore.Inspect(StoreDirectory);
+
+        Assert.Equal([OutboxClass.Telemetry, OutboxClass.Alarm], inspection.Pending.Select(e => e.Class));
+        Assert.Empty(inspection.DamagedFiles);
+        Assert.True(inspection.DiskBytes > 0);
+    }
+}
