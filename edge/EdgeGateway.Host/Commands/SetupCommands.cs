@@ -16,6 +16,7 @@ internal static class SetupCommands
 
     public static void Register(RootCommand root) => Register(root, AnsiConsole.Console, modelFetcher: null);
 
+
     /// <summary>Tests pass their own console to read what the installer would see.</summary>
     public static void Register(RootCommand root, IAnsiConsole console, IModelFetcher? modelFetcher)
     {
@@ -44,6 +45,7 @@ internal static class SetupCommands
         var deviceId = new Option<string?>("--device-id") { Description = "This box's id, e.g. kitchen-0042 (taken from the relay when claiming)" };
         var site = new Option<string?>("--site") { Description = "The site id, e.g. xuhui-0193 (taken from the relay when claiming)" };
         var dataDir = new Option<string?>("--data-dir") { Description = $"Outbox, sequence and page keys (default {Provisioner.DefaultDataDir})" };
+        var modelsDir = new Option<string?>("--models-dir") { Description = "Where model weights are cached (Models:CacheDir; default /var/lib/edgegw/models)" };
         var camera = new Option<string[]>("--camera")
         {
             Description = "A camera: id=k1,url=rtsp://10.0.0.21/stream1,role=kitchen|car,model=face-mask-retina (repeat per camera)",
@@ -65,7 +67,7 @@ internal static class SetupCommands
         var command = new Command("provision", "Set up this box: identity, cameras, board, uplink, relay registration, page password");
         foreach (Option option in new Option[]
                  {
-                     config, force, nonInteractive, deviceId, site, dataDir, camera, zone, board, broker, username, password,
+                     config, force, nonInteractive, deviceId, site, dataDir, modelsDir, camera, zone, board, broker, username, password,
                      encoding, relayUrl, claimCode, generateKey, diagnosticsUrl, diagnosticsPassword, skipModels,
                  })
         {
@@ -84,6 +86,7 @@ internal static class SetupCommands
                 DeviceId = parse.GetValue(deviceId),
                 SiteId = parse.GetValue(site),
                 DataDir = parse.GetValue(dataDir),
+                ModelsDir = parse.GetValue(modelsDir),
                 Cameras = parse.GetValue(camera) ?? [],
                 Zones = parse.GetValue(zone) ?? [],
                 Board = parse.GetValue(board),
@@ -98,7 +101,7 @@ internal static class SetupCommands
             };
             var interactive = !input.NonInteractive && console.Profile.Capabilities.Interactive && !Console.IsInputRedirected;
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-            var provisioner = new Provisioner(console, http, TimeProvider.System, InstallCatalog.Discover(), modelFetcher);
+            var provisioner = new Provisioner(console, http, TimeProvider.System, InstallCatalog.Discover(), modelFetcher ?? new CatalogModelFetcher());
             return await provisioner.RunAsync(input, interactive, cancellationToken);
         });
         return command;

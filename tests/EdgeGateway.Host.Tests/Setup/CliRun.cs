@@ -20,7 +20,7 @@ public static class CliRun
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(writer),
         });
-        console.Profile.Width = 240;
+        console.Profile.Width = 400; // Wide enough that no table cell wraps.
         var root = new RootCommand("edgegw");
         SetupCommands.Register(root, console, models);
         var exit = await root.Parse(args).InvokeAsync();

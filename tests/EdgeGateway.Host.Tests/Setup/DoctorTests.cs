@@ -25,13 +25,16 @@ public sealed class DoctorTests : IAsyncLifetime
         _broker = await MosquittoBroker.StartAsync($"password_file {passwords}\nallow_anonymous false\n{stayRoot}");
     }
 
+    private string ModelsDir => _dir.File("models");
+
+    /// <summary>Provisions for real, including the model fetch (copied from the shared folder into a private cache).</summary>
     private async Task<string> ProvisionAsync(string camera, string password)
     {
         var config = _dir.File("gateway.json");
         var (exit, output) = await CliRun.SetupAsync(
-            "provision", "--config", config, "--non-interactive", "--skip-models", "--force",
-            "--device-id", "kitchen-0042", "--site", "xuhui-0193", "--data-dir", _dir.Path,
-            "--camera", $"id=k1,url={camera}", "--broker", $"mqtt://127.0.0.1:{_broker.Port}",
+            "provision", "--config", config, "--non-interactive", "--force",
+            "--device-id", "kitchen-0042", "--site", "xuhui-0193", "--data-dir", _dir.Path, "--models-dir", ModelsDir,
+            "--camera", $"id=k1,url={camera},model=yolox-nano-coco80", "--broker", $"mqtt://127.0.0.1:{_broker.Port}",
             "--username", DeviceUser, "--password", password, "--diagnostics-password", "kitchen-tech-2026");
         Assert.True(exit == 0, output);
         return config;
@@ -67,6 +70,7 @@ public sealed class DoctorTests : IAsyncLifetime
 
         Assert.True(exit == 0, output);
         Assert.Contains("decoded a 1280x720 frame", output, StringComparison.Ordinal);
+        Assert.Contains("yolox_nano.onnx, sha256 e8af074932d4", output, StringComparison.Ordinal);
         Assert.Contains($"accepted user '{DeviceUser}'", output, StringComparison.Ordinal);
         Assert.Contains("0 fail", output, StringComparison.Ordinal);
     }
@@ -94,6 +98,26 @@ public sealed class DoctorTests : IAsyncLifetime
 
         Assert.Equal(1, exit);
         Assert.Contains($"chmod 600 {config}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_damaged_model_fails_its_hash_with_a_hint_to_fetch_it_again()
+    {
+        var config = await ProvisionAsync(RepoPaths.SharedFile("video", "street-720p-10fps.mp4"), DevicePassword);
+        var weights = Path.Combine(ModelsDir, "yolox-nano-coco80", "yolox_nano.onnx");
+        await using (var file = new FileStream(weights, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = 1000;
+            file.WriteByte(0x42);
+        }
+
+        var (exit, output) = await CliRun.SetupAsync("doctor", "--config", config);
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(output.Split('\n'), l => l.Contains("model yolox-nano-coco80", StringComparison.Ordinal));
+        Assert.Contains("FAIL", line, StringComparison.Ordinal);
+        Assert.Contains("expected e8af074932d4", line, StringComparison.Ordinal);
+        Assert.Contains("edgegw models fetch yolox-nano-coco80", line, StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync()

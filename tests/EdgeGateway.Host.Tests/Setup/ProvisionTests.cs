@@ -16,7 +16,7 @@ public sealed class ProvisionTests : IDisposable
         "--device-id", "kitchen-0042", "--site", "xuhui-0193", "--data-dir", _dir.Path,
         "--camera", "id=k1,url=rtsp://10.0.0.21:554/stream1?a=1,b=2,role=kitchen,model=face-mask-retina",
         "--zone", "k1/prep=0.1:0.2;0.9:0.2;0.9:0.95;0.1:0.95",
-        "--board", "sim",
+        "--board", "simulated",
         "--broker", "mqtts://relay.example.com:8883", "--username", "xuhui-0193/kitchen-0042", "--password", "device-token",
         "--diagnostics-password", "kitchen-tech-2026",
         .. extra,
@@ -32,8 +32,8 @@ public sealed class ProvisionTests : IDisposable
         using var json = JsonDocument.Parse(File.ReadAllText(Config));
         var root = json.RootElement;
         Assert.Equal("kitchen-0042", root.GetProperty("Device").GetProperty("Id").GetString());
-        Assert.Equal("sim", root.GetProperty("Elevator").GetProperty("Board").GetString());
-        var camera = root.GetProperty("Vision").GetProperty("Cameras")[0];
+        Assert.Equal("simulated", root.GetProperty("Elevator").GetProperty("Board").GetString());
+        var camera = root.GetProperty("Cameras")[0];
         Assert.Equal("rtsp://10.0.0.21:554/stream1?a=1,b=2", camera.GetProperty("Url").GetString());
         Assert.Equal(4, camera.GetProperty("Zones")[0].GetProperty("Points").GetArrayLength());
         var hash = root.GetProperty("Diagnostics").GetProperty("PasswordHash").GetString();
@@ -73,7 +73,7 @@ public sealed class ProvisionTests : IDisposable
         using var json = JsonDocument.Parse(File.ReadAllText(Config));
         Assert.Equal("kitchen-0042", json.RootElement.GetProperty("Device").GetProperty("Id").GetString());
         Assert.Equal("00:02:00", json.RootElement.GetProperty("Elevator").GetProperty("TrappedAfter").GetString());
-        Assert.Equal("sim", json.RootElement.GetProperty("Elevator").GetProperty("Board").GetString());
+        Assert.Equal("simulated", json.RootElement.GetProperty("Elevator").GetProperty("Board").GetString());
     }
 
     [Fact]
@@ -91,9 +91,9 @@ public sealed class ProvisionTests : IDisposable
         Assert.False(File.Exists(Config));
         var lines = output.Split('\n').Select(l => l.Trim()).ToList();
         Assert.Contains("Device:Id = 'Kitchen 42': expected 2 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit (no spaces, '/', '+' or '#')", lines);
-        Assert.Contains(lines, l => l.StartsWith("Vision:Cameras:0:Url = 'ftp://cam/1': expected rtsp://", StringComparison.Ordinal));
-        Assert.Contains("Vision:Cameras:0:Role = 'pantry': expected one of: kitchen, car", lines);
-        Assert.Contains(lines, l => l.StartsWith("Vision:Cameras:0:Zones:0:Points = '0.1:0.2;1.5:0.2;0.9:0.95': expected every point x:y between 0 and 1", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Cameras:0:Url = 'ftp://cam/1': expected rtsp://", StringComparison.Ordinal));
+        Assert.Contains("Cameras:0:Role = 'pantry': expected one of: kitchen, car", lines);
+        Assert.Contains(lines, l => l.StartsWith("Cameras:0:Zones:0:Points = '0.1:0.2;1.5:0.2;0.9:0.95': expected every point x:y between 0 and 1", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Uplink:Broker = 'http://relay:1883': expected mqtt://host[:port] or mqtts://host[:port]", StringComparison.Ordinal));
         Assert.Contains("--diagnostics-password = '(hidden)': expected at least 8 characters", lines);
         Assert.Contains("6 problem(s); nothing was written:", output, StringComparison.Ordinal);
@@ -112,7 +112,7 @@ public sealed class ProvisionTests : IDisposable
     }
 
     [Fact]
-    public async Task Generate_key_writes_a_private_ec_key_and_a_csr_naming_the_device()
+    public async Task Generate_key_writes_a_private_ec_key_and_csr_and_switches_on_mtls_once_the_certificate_is_there()
     {
         var (exit, output) = await CliRun.SetupAsync(Flags("--generate-key"));
         Assert.True(exit == 0, output);
@@ -124,8 +124,25 @@ public sealed class ProvisionTests : IDisposable
         var csr = System.Security.Cryptography.X509Certificates.CertificateRequest.LoadSigningRequestPem(
             File.ReadAllText(_dir.File("device.csr")), System.Security.Cryptography.HashAlgorithmName.SHA256);
         Assert.Contains("CN=kitchen-0042", csr.SubjectName.Name, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(File.ReadAllText(Config));
-        Assert.Equal(key, json.RootElement.GetProperty("Uplink").GetProperty("ClientKey").GetString());
+        using (var first = JsonDocument.Parse(File.ReadAllText(Config)))
+        {
+            // A key without its certificate would stop the uplink from starting.
+            Assert.False(first.RootElement.GetProperty("Uplink").TryGetProperty("ClientKeyFile", out _));
+        }
+
+        // The operator signs the CSR (here: self-signed with the same key) and the installer re-runs.
+        var keyBefore = File.ReadAllText(key);
+        using (var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest(csr.SubjectName, ec, System.Security.Cryptography.HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddYears(1)))
+        {
+            File.WriteAllText(_dir.File("device.crt"), certificate.ExportCertificatePem());
+        }
+
+        (exit, output) = await CliRun.SetupAsync(Flags("--generate-key", "--force"));
+        Assert.True(exit == 0, output);
+        Assert.Equal(keyBefore, File.ReadAllText(key));
+        using var second = JsonDocument.Parse(File.ReadAllText(Config));
+        Assert.Equal(key, second.RootElement.GetProperty("Uplink").GetProperty("ClientKeyFile").GetString());
+        Assert.Equal(_dir.File("device.crt"), second.RootElement.GetProperty("Uplink").GetProperty("ClientCertFile").GetString());
     }
 
     public void Dispose() => _dir.Dispose();

@@ -19,6 +19,8 @@ internal sealed record ProvisionInput
 
     public string? DataDir { get; init; }
 
+    public string? ModelsDir { get; init; }
+
     public IReadOnlyList<string> Cameras { get; init; } = [];
 
     public IReadOnlyList<string> Zones { get; init; } = [];
@@ -55,5 +57,5 @@ internal static class ExitCodes
 /// <summary>Fetches a model's weights into the cache and checks their hash; reports 0..100 when it can.</summary>
 internal interface IModelFetcher
 {
-    Task<string> FetchAsync(string model, IProgress<double> percent, CancellationToken cancellationToken);
+    Task<string> FetchAsync(string model, string? cacheDir, IProgress<double> percent, CancellationToken cancellationToken);
 }

@@ -9,7 +9,7 @@ namespace EdgeGateway.Host.Setup.Provision;
 /// rest when a person is at the keyboard), validates every field before anything is spent or
 /// written, claims the device at the relay, fetches the models and writes the config file.
 /// </summary>
-internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimeProvider time, InstallCatalog catalog, IModelFetcher? models)
+internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimeProvider time, InstallCatalog catalog, IModelFetcher models)
 {
     public const string DefaultDataDir = "/var/lib/edgegw";
     public const string DefaultDiagnosticsUrl = "http://0.0.0.0:8080";
@@ -46,6 +46,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
             DeviceId = input.DeviceId ?? existing.DeviceId,
             SiteId = input.SiteId ?? existing.SiteId,
             DataDir = input.DataDir ?? existing.DataDir ?? DefaultDataDir,
+            ModelsDir = input.ModelsDir ?? existing.ModelsDir,
             Cameras = cameras.Count > 0 ? cameras : existing.Cameras,
             Board = input.Board ?? existing.Board,
             Broker = input.Broker ?? existing.Broker,
@@ -93,13 +94,14 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
             : settings;
         problems.AddRange(GatewaySettingsValidator.Validate(toCheck, catalog)
             .Where(p => technicianPassword is null || p.Key != ConfigKeys.PasswordHash)); // Already said above.
-        if (problems.Count > 0)
+        var lines = StartupValidation.Merge(problems, StartupValidation.Problems(WouldBe(root, toCheck)));
+        if (lines.Count > 0)
         {
-            console.MarkupLine($"[red]{problems.Count} problem(s); nothing was written:[/]");
-            foreach (var problem in problems)
+            console.MarkupLine($"[red]{lines.Count} problem(s); nothing was written:[/]");
+            foreach (var line in lines)
             {
                 // Unwrapped, so each problem stays one line for people and for grep.
-                console.Profile.Out.Writer.WriteLine($"  {problem}");
+                console.Profile.Out.Writer.WriteLine($"  {line}");
             }
 
             return ExitCodes.InvalidInput;
@@ -133,20 +135,47 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         if (input.GenerateKey)
         {
             var files = DeviceKeyPair.PathsBeside(path);
-            DeviceKeyPair.Generate(files, settings.DeviceId!, settings.SiteId!, replace: input.Force);
-            settings = settings with { ClientKey = files.KeyPath };
-            console.MarkupLineInterpolated($"Key pair: [bold]{files.KeyPath}[/] (mode 600). Have the operator sign [bold]{files.CsrPath}[/], then put the certificate at {files.CertificatePath} and set Uplink:ClientCertificate.");
-        }
-
-        if (!input.SkipModels)
-        {
-            await FetchModelsAsync(settings, cancellationToken);
+            DeviceKeyPair.Generate(files, settings.DeviceId!, settings.SiteId!, replace: false);
+            if (File.Exists(files.CertificatePath))
+            {
+                // The operator's signed certificate is already in place: use the pair for mTLS.
+                settings = settings with { ClientKey = files.KeyPath, ClientCertificate = files.CertificatePath };
+                console.MarkupLineInterpolated($"mTLS: {files.CertificatePath} with key {files.KeyPath}.");
+            }
+            else
+            {
+                console.MarkupLineInterpolated($"Key pair: [bold]{files.KeyPath}[/] (mode 600, kept on re-runs). Have the operator sign [bold]{files.CsrPath}[/], put the certificate at {files.CertificatePath}, then run provision again with --force --generate-key to switch on mTLS.");
+            }
         }
 
         ConfigFileWriter.Apply(root, settings);
         var backup = ConfigFileWriter.Write(path, root, settings.HoldsSecrets, time);
         Summarise(path, backup, settings);
+
+        // After the write, so a failed download never loses credentials a claim code paid for.
+        if (!input.SkipModels)
+        {
+            try
+            {
+                await FetchModelsAsync(settings, cancellationToken);
+            }
+            catch (Vision.Models.ModelException ex)
+            {
+                Error($"{ex.Message}; the config is written, fetch the model later with `edgegw models fetch`");
+                return ExitCodes.Failed;
+            }
+        }
+
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The config as `edgegw run` would read it once written.</summary>
+    private static Microsoft.Extensions.Configuration.IConfiguration WouldBe(System.Text.Json.Nodes.JsonObject root, GatewaySettings settings)
+    {
+        var copy = (System.Text.Json.Nodes.JsonObject)root.DeepClone();
+        ConfigFileWriter.Apply(copy, settings);
+        using var json = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(copy.ToJsonString()));
+        return new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddJsonStream(json).Build();
     }
 
     private async Task FetchModelsAsync(GatewaySettings settings, CancellationToken cancellationToken)
@@ -154,12 +183,6 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         var names = settings.Cameras.Select(c => c.Model).Where(m => !m.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.Ordinal).ToList();
         if (names.Count == 0)
         {
-            return;
-        }
-
-        if (models is null)
-        {
-            console.MarkupLine("[yellow]Models not fetched: this build has no model fetcher; run `edgegw models fetch --all`.[/]");
             return;
         }
 
@@ -177,7 +200,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
                         task.IsIndeterminate = false;
                         task.Value = value;
                     });
-                    done.Add(await models.FetchAsync(name, percent, cancellationToken));
+                    done.Add(await models.FetchAsync(name, settings.ModelsDir, percent, cancellationToken));
                     task.IsIndeterminate = false;
                     task.Value = 100;
                 }
