@@ -33,15 +33,15 @@ internal static class DemoCommand
         };
         var demo = new Command("demo", "Run relay and gateway together on a real clip and print the alerts the relay stores") { seconds, clip };
         demo.SetAction((parseResult, cancellationToken) =>
-            RunAsync(parseResult.GetValue(seconds), parseResult.GetValue(clip), Console.Out, cancellationToken));
+            RunAsync(parseResult.GetValue(seconds), parseResult.GetValue(clip), Console.Out, Console.Error, cancellationToken));
         return demo;
     }
 
-    internal static async Task<int> RunAsync(int seconds, string? clipPath, TextWriter output, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(int seconds, string? clipPath, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
         if (seconds is < 1 or > 86_400)
         {
-            await Console.Error.WriteLineAsync($"--seconds {seconds}: expected 1..86400");
+            await errors.WriteLineAsync($"--seconds {seconds}: expected 1..86400");
             return 2;
         }
 
@@ -49,7 +49,7 @@ internal static class DemoCommand
         var clip = clipPath ?? DefaultClip(catalog);
         if (clip is null || !File.Exists(clip))
         {
-            await Console.Error.WriteLineAsync(
+            await errors.WriteLineAsync(
                 $"demo clip '{clip ?? "street-720p-10fps.mp4"}' not found; expected ../shared/video/street-720p-10fps.mp4 beside the checkout, EDGEGW_SHARED, or --clip <file>");
             return 2;
         }
@@ -62,7 +62,7 @@ internal static class DemoCommand
         }
         catch (ModelException ex)
         {
-            await Console.Error.WriteLineAsync(ex.Message);
+            await errors.WriteLineAsync(ex.Message);
             return 2;
         }
 
@@ -131,7 +131,7 @@ internal static class DemoCommand
             $"demo: the relay stored {count} alert(s) in {seconds} s"));
         if (count == 0)
         {
-            await Console.Error.WriteLineAsync("demo: no alert reached the relay; see the log lines above");
+            await errors.WriteLineAsync("demo: no alert reached the relay; see the log lines above");
             return 1;
         }
 

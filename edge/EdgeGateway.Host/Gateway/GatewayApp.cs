@@ -17,7 +17,6 @@ internal static class GatewayApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
-            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         builder.Configuration.AddConfiguration(settings);
         builder.Services.AddSystemd();
