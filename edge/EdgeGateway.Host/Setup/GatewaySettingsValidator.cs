@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
 using EdgeGateway.Host.Diagnostics;
+using EdgeGateway.Vision.Configuration;
+using EdgeGateway.Vision.Sources;
+using CameraUrlKinds = EdgeGateway.Vision.Sources.CameraUrl;
 
 namespace EdgeGateway.Host.Setup;
 
@@ -9,7 +12,8 @@ namespace EdgeGateway.Host.Setup;
 /// </summary>
 internal static partial class GatewaySettingsValidator
 {
-    public static readonly string[] Roles = ["kitchen", "car"];
+    public const string SimulatedBoard = "simulated";
+    public static readonly IReadOnlyList<string> Roles = CameraRoles.All;
     public static readonly string[] Encodings = ["cbor", "json"];
 
     /// <summary>Every problem, one per line; empty when the settings are usable.</summary>
@@ -94,28 +98,18 @@ internal static partial class GatewaySettingsValidator
 
     public static string? CameraId(string? value) =>
         value is not null && CameraIdPattern().IsMatch(value) ? null
-        : "expected a short camera id: 1 to 32 of a-z, 0-9, '-' and '_', e.g. k1";
+        : "expected a short camera id: 1 to 64 of letters, digits, '.', '_' and '-', e.g. k1";
 
     public static string? CameraUrl(string? value)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (!CameraUrlKinds.TryClassify(value, out var kind))
         {
-            return "expected rtsp://, rtsps://, http(s):// (MJPEG), /dev/videoN or a video file path";
+            return "expected rtsp://host[:port]/path, http(s):// (MJPEG), /dev/videoN or a video file path";
         }
 
-        if (value.StartsWith("/dev/video", StringComparison.Ordinal) || (value.StartsWith('/') && File.Exists(value)))
-        {
-            return null;
-        }
-
-        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "rtsp" or "rtsps" or "http" or "https" && uri.Host.Length > 0)
-        {
-            return null;
-        }
-
-        return value.StartsWith('/')
-            ? "expected an existing video file, or /dev/videoN"
-            : "expected rtsp://host[:port]/path, rtsps://, http(s):// (MJPEG), /dev/videoN or a video file path";
+        return kind == SourceKind.File && !File.Exists(CameraUrlKinds.OpenTarget(value!))
+            ? "expected an existing video file"
+            : null;
     }
 
     public static string? Role(string? value) =>
@@ -142,14 +136,10 @@ internal static partial class GatewaySettingsValidator
     public static string? Board(string? value, InstallCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        if (string.IsNullOrEmpty(value) || !NamePattern().IsMatch(value))
-        {
-            return $"expected a board profile name ({(catalog.Boards.Count > 0 ? string.Join(", ", catalog.Boards) : "e.g. sim")})";
-        }
-
-        return catalog.Boards.Count == 0 || catalog.Boards.Contains(value, StringComparer.Ordinal)
+        string[] boards = [.. catalog.Boards, SimulatedBoard];
+        return value is not null && boards.Contains(value, StringComparer.Ordinal)
             ? null
-            : $"expected one of the board profiles: {string.Join(", ", catalog.Boards)}";
+            : $"expected one of the board profiles: {string.Join(", ", boards)}";
     }
 
     public static string? Broker(string? value, bool required)
@@ -195,10 +185,7 @@ internal static partial class GatewaySettingsValidator
     }
 
     /// <summary>Hides a password in a camera URL before it is shown.</summary>
-    public static string Redacted(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal)
-            ? url.Replace(uri.UserInfo, uri.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal)
-            : url;
+    public static string Redacted(string url) => CameraUrlKinds.Redact(url);
 
     private static string ZoneText(ZoneSettings zone) =>
         string.Join(';', zone.Points.Select(p => FormattableString.Invariant($"{p.X}:{p.Y}")));
@@ -206,6 +193,6 @@ internal static partial class GatewaySettingsValidator
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{1,63}$")]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,31}$")]
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
     private static partial Regex CameraIdPattern();
 }

@@ -25,7 +25,7 @@ internal sealed record InstallCatalog(IReadOnlyList<string> Models, IReadOnlyLis
             .Select(Path.GetFileName)
             .OfType<string>();
         var boards = roots
-            .SelectMany(root => new[] { Path.Combine(root, "profiles"), Path.Combine(root, "hardware", "profiles") })
+            .SelectMany(root => new[] { Path.Combine(root, "hardware", "profiles") })
             .Where(Directory.Exists)
             .SelectMany(dir => Directory.EnumerateFiles(dir, "*.json"))
             .Select(Path.GetFileNameWithoutExtension)

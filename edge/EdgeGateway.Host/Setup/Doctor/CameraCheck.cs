@@ -55,10 +55,11 @@ internal sealed class CameraCheck : IDoctorCheck
         var name = $"{Name} {camera.Id}";
         var shown = GatewaySettingsValidator.Redacted(camera.Url);
         int[] timeouts = [OpenTimeoutProperty, (int)OpenTimeout.TotalMilliseconds, ReadTimeoutProperty, (int)OpenTimeout.TotalMilliseconds];
-        using var capture = camera.Url.StartsWith("/dev/video", StringComparison.Ordinal)
-                            && int.TryParse(camera.Url["/dev/video".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+        var target = Vision.Sources.CameraUrl.OpenTarget(camera.Url);
+        using var capture = target.StartsWith("/dev/video", StringComparison.Ordinal)
+                            && int.TryParse(target["/dev/video".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
             ? new VideoCapture(index, VideoCaptureAPIs.V4L2, timeouts)
-            : new VideoCapture(camera.Url, VideoCaptureAPIs.FFMPEG, timeouts);
+            : new VideoCapture(target, VideoCaptureAPIs.FFMPEG, timeouts);
         if (!capture.IsOpened())
         {
             return DoctorResult.Fail(name, $"cannot open {shown}", Hint(camera.Url));

@@ -28,9 +28,12 @@ internal sealed class ConfigCheck(InstallCatalog catalog) : IDoctorCheck
             }
         }
 
-        foreach (var problem in GatewaySettingsValidator.Validate(context.Settings, catalog))
+        var problems = StartupValidation.Merge(
+            GatewaySettingsValidator.Validate(context.Settings, catalog),
+            StartupValidation.Problems(context.Configuration));
+        foreach (var problem in problems)
         {
-            results.Add(DoctorResult.Fail(Name, problem.ToString(), fix));
+            results.Add(DoctorResult.Fail(Name, problem, fix));
         }
 
         if (results.Count == 0)

@@ -8,6 +8,7 @@ internal sealed class GatewayDoctor(IReadOnlyList<IDoctorCheck> checks, TimeSpan
     public static GatewayDoctor Default(InstallCatalog catalog) => new(
         [
             new ConfigCheck(catalog),
+            new ModelCheck(),
             new CameraCheck(),
             new BoardCheck(),
             new BrokerCheck(),
