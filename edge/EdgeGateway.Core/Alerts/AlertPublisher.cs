@@ -16,7 +16,7 @@ public sealed class AlertPublisher(
     AlertEncoding encoding = AlertEncoding.Cbor) : IAlertSink
 {
     /// <summary>Raised after an alert is durable; the diagnostics page and the demo watch it.</summary>
-    public event Action<Alert>? Published;
+    public event Action<PublishedAlert>? Published;
 
     public async ValueTask<Alert> PublishAsync(AlertDraft draft, CancellationToken cancellationToken = default)
     {
@@ -44,7 +44,7 @@ public sealed class AlertPublisher(
 
         var payload = encoding == AlertEncoding.Json ? AlertJson.Encode(alert) : AlertCbor.Encode(alert);
         await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, payload, id), cancellationToken);
-        Published?.Invoke(alert);
+        Published?.Invoke(new PublishedAlert(alert, draft.SnapshotJpeg));
         return alert;
     }
 

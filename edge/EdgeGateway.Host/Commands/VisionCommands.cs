@@ -1,13 +1,193 @@
 using System.CommandLine;
+using EdgeGateway.Core.Vision;
+using EdgeGateway.Vision.Benchmarks;
+using EdgeGateway.Vision.Detectors;
+using EdgeGateway.Vision.Models;
+using OpenCvSharp;
 
 namespace EdgeGateway.Host.Commands;
 
-/// <summary>The vision verbs of edgegw.</summary>
+/// <summary>The vision verbs of edgegw: detect, models fetch/list, bench vision.</summary>
 internal static class VisionCommands
 {
     public static void Register(RootCommand root, Command bench)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(bench);
+        root.Subcommands.Add(DetectCommand());
+        root.Subcommands.Add(ModelsCommand());
+        bench.Subcommands.Add(BenchCommand());
+    }
+
+    internal static Option<string> ModelOption(string description) => new("--model")
+    {
+        Description = description,
+        Required = true,
+    };
+
+    internal static Option<string?> LayoutOption() => new("--layout")
+    {
+        Description = $"Output layout of a bare .onnx: {string.Join("|", DetectorLayouts.All)}",
+    };
+
+    internal static Option<string?> LabelsOption() => new("--labels")
+    {
+        Description = "Labels file (one per line, class order) for a bare .onnx",
+    };
+
+    internal static Option<int> ThreadsOption() => new("--threads")
+    {
+        Description = "ONNX Runtime intra-op threads",
+        DefaultValueFactory = _ => 2,
+    };
+
+    private static Command DetectCommand()
+    {
+        var model = ModelOption("Model name, manifest (model.json), folder holding one, or a bare .onnx with --layout and --labels");
+        var layout = LayoutOption();
+        var labels = LabelsOption();
+        var threads = ThreadsOption();
+        var score = new Option<float?>("--score") { Description = "Minimum score (default: the manifest's threshold)" };
+        var images = new Argument<string[]>("image") { Description = "Image files", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("detect", "Run a detector on images; prints one JSON line per image, boxes in source pixels");
+        command.Options.Add(model);
+        command.Options.Add(layout);
+        command.Options.Add(labels);
+        command.Options.Add(score);
+        command.Options.Add(threads);
+        command.Arguments.Add(images);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            ObjectDetector detector;
+            try
+            {
+                var resolved = await new ModelCatalog().ResolveAsync(
+                    parseResult.GetValue(model)!, parseResult.GetValue(layout), parseResult.GetValue(labels), null, cancellationToken);
+                detector = ObjectDetector.Create(resolved, parseResult.GetValue(threads));
+            }
+            catch (ModelException e)
+            {
+                await Console.Error.WriteLineAsync($"edgegw detect: {e.Message}");
+                return 2;
+            }
+
+            using (detector)
+            {
+                var exit = 0;
+                var detections = new List<Detection>();
+                foreach (var image in parseResult.GetValue(images)!)
+                {
+                    using var frame = File.Exists(image) ? Cv2.ImRead(image, ImreadModes.Color) : new Mat();
+                    if (frame.Empty())
+                    {
+                        await Console.Error.WriteLineAsync($"edgegw detect: image {image}: missing or not a readable image");
+                        exit = 1;
+                        continue;
+                    }
+
+                    detector.Detect(frame, detections, parseResult.GetValue(score));
+                    Console.WriteLine(DetectionJson.Line(image, detections));
+                }
+
+                return exit;
+            }
+        });
+        return command;
+    }
+
+    private static Command BenchCommand()
+    {
+        var model = ModelOption("Model name, manifest, model folder, or a bare .onnx with --layout and --labels");
+        var layout = LayoutOption();
+        var labels = LabelsOption();
+        var threads = ThreadsOption();
+        var clip = new Option<string>("--clip") { Description = "Video file whose frames are used", Required = true };
+        var seconds = new Option<int>("--seconds") { Description = "Seconds per measurement", DefaultValueFactory = _ => 10 };
+        var command = new Command("vision", "Model-only vs full-pipeline fps, preprocess time, allocations per frame, peak RSS; one JSON line");
+        command.Options.Add(model);
+        command.Options.Add(layout);
+        command.Options.Add(labels);
+        command.Options.Add(threads);
+        command.Options.Add(clip);
+        command.Options.Add(seconds);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var clipPath = parseResult.GetValue(clip)!;
+            if (!File.Exists(clipPath))
+            {
+                await Console.Error.WriteLineAsync($"edgegw bench vision: clip {clipPath} not found");
+                return 2;
+            }
+
+            try
+            {
+                var resolved = await new ModelCatalog().ResolveAsync(
+                    parseResult.GetValue(model)!, parseResult.GetValue(layout), parseResult.GetValue(labels), null, cancellationToken);
+                using var detector = ObjectDetector.Create(resolved, parseResult.GetValue(threads));
+                var result = VisionBenchmark.Run(detector, clipPath, TimeSpan.FromSeconds(Math.Max(1, parseResult.GetValue(seconds))), parseResult.GetValue(threads));
+                Console.WriteLine(result.ToJsonLine());
+                return 0;
+            }
+            catch (ModelException e)
+            {
+                await Console.Error.WriteLineAsync($"edgegw bench vision: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static Command ModelsCommand()
+    {
+        var command = new Command("models", "Model manifests and weights");
+        var name = new Option<string?>("--model") { Description = "Model name (a folder under the manifest folder)" };
+        var all = new Option<bool>("--all") { Description = "Fetch every known model" };
+        var fetch = new Command("fetch", "Copy (from the shared folder) or download the weights into the cache and verify their sha256");
+        fetch.Options.Add(name);
+        fetch.Options.Add(all);
+        fetch.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var catalog = new ModelCatalog();
+            var names = parseResult.GetValue(all)
+                ? catalog.List().Select(m => m.Name).ToArray()
+                : parseResult.GetValue(name) is { Length: > 0 } one ? [one] : [];
+            if (names.Length == 0)
+            {
+                await Console.Error.WriteLineAsync("edgegw models fetch: give --model <name> or --all");
+                return 2;
+            }
+
+            var failed = 0;
+            foreach (var model in names)
+            {
+                try
+                {
+                    var resolved = await catalog.EnsureFetchedAsync(model, null, cancellationToken);
+                    Console.WriteLine($"{resolved.Name}: {resolved.WeightsPath} sha256 ok");
+                }
+                catch (ModelException e)
+                {
+                    await Console.Error.WriteLineAsync($"edgegw models fetch: {e.Message}");
+                    failed++;
+                }
+            }
+
+            return failed == 0 ? 0 : 1;
+        });
+        var list = new Command("list", "List known models and whether their weights are fetched");
+        list.SetAction(_ =>
+        {
+            var catalog = new ModelCatalog();
+            foreach (var manifest in catalog.List())
+            {
+                var path = catalog.CachedWeightsPath(manifest);
+                Console.WriteLine($"{manifest.Name}\t{manifest.Layout}\t{(File.Exists(path) ? path : "not fetched")}");
+            }
+
+            return 0;
+        });
+        command.Subcommands.Add(fetch);
+        command.Subcommands.Add(list);
+        return command;
     }
 }

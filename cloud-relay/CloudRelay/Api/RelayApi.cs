@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using CloudRelay.Devices;
+using CloudRelay.Hosting;
+using CloudRelay.Ingest;
+using CloudRelay.Storage;
+using EdgeGateway.Core.Alerts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CloudRelay.Api;
+
+/// <summary>
+/// The platform's REST API under <c>/api</c>, authenticated with <c>X-Api-Key</c> (or <c>Authorization: Bearer</c>).
+/// The installer's claim endpoint is the one exception: the one-time code is its credential.
+/// </summary>
+public static class RelayApi
+{
+    public const string ApiKeyHeader = "X-Api-Key";
+
+    public static IEndpointRouteBuilder MapRelayApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/healthz", () => TypedResults.Text("ok"));
+        endpoints.MapPost("/api/devices/claim", ClaimAsync);
+
+        var api = endpoints.MapGroup("/api").AddEndpointFilter(RequireApiKeyAsync);
+        api.MapGet("/alerts", QueryAlertsAsync);
+        api.MapGet("/alerts/{id:guid}/snapshot", GetSnapshotAsync);
+        api.MapGet("/devices", ListDevicesAsync);
+        api.MapPost("/devices", AddDeviceAsync);
+        api.MapPost("/devices/{site}/{device}/claim-code", CreateClaimCodeAsync);
+        api.MapGet("/stats", StatsAsync);
+        return endpoints;
+    }
+
+    private static async ValueTask<object?> RequireApiKeyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var expected = http.RequestServices.GetRequiredService<RelaySecrets>().ApiKey;
+        string? given = http.Request.Headers[ApiKeyHeader];
+        if (string.IsNullOrEmpty(given) && http.Request.Headers.Authorization.ToString() is { } authorization
+            && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            given = authorization["Bearer ".Length..].Trim();
+        }
+
+        if (given is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized,
+                title: "API key missing or wrong", detail: $"send the platform's key in the {ApiKeyHeader} header");
+        }
+
+        return await next(context);
+    }
+
+    private static async Task<Results<Ok<AlertPageView>, ProblemHttpResult>> QueryAlertsAsync(
+        IRelayStore store, string? site, string? device, string? kind, string? state, string? since, string? after, int? limit,
+        CancellationToken cancellationToken)
+    {
+        AlertState? parsedState = state switch
+        {
+            null or "" => null,
+            "raised" => AlertState.Raised,
+            "cleared" => AlertState.Cleared,
+            _ => (AlertState)(-1),
+        };
+        if (parsedState == (AlertState)(-1))
+        {
+            return BadRequest($"state '{state}' is invalid; expected raised or cleared");
+        }
+
+        long? sinceMs = null;
+        if (!string.IsNullOrEmpty(since))
+        {
+            if (long.TryParse(since, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+            {
+                sinceMs = ms;
+            }
+            else if (DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            {
+                sinceMs = at.ToUnixTimeMilliseconds();
+            }
+            else
+            {
+                return BadRequest($"since '{since}' is invalid; expected unix milliseconds or an ISO-8601 time");
+            }
+        }
+
+        long? afterPosition = null;
+        if (!string.IsNullOrEmpty(after))
+        {
+            if (!long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var position))
+            {
+                return BadRequest($"after '{after}' is invalid; expected the 'next' value of the previous page");
+            }
+
+            afterPosition = position;
+        }
+
+        if (limit is < 1 or > 1000)
+        {
+            return BadRequest($"limit '{limit}' is invalid; expected 1-1000");
+        }
+
+        var page = await store.QueryAlertsAsync(
+            new AlertQuery(Empty(site), Empty(device), Empty(kind), parsedState, sinceMs, afterPosition, limit ?? 100), cancellationToken);
+        return TypedResults.Ok(new AlertPageView(
+            page.Items.Select(AlertView.From).ToList(),
+            page.Next?.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private static async Task<Results<PhysicalFileHttpResult, NotFound>> GetSnapshotAsync(
+        Guid id, IRelayStore store, IOptions<RelayOptions> options, CancellationToken cancellationToken)
+    {
+        // Find the alert's device first, so the id alone never names a path.
+        var match = await store.FindAlertAsync(id, cancellationToken);
+        var path = match is null ? null : AlertIngestor.SnapshotPath(Path.GetFullPath(options.Value.DataDir), match.Alert.SiteId, match.Alert.DeviceId, id);
+        return path is not null && File.Exists(path) ? TypedResults.PhysicalFile(path, "image/jpeg") : TypedResults.NotFound();
+    }
+
+    private static async Task<Ok<List<DeviceView>>> ListDevicesAsync(DeviceRegistry devices, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await devices.ListAsync(cancellationToken)).Select(DeviceView.From).ToList());
+
+    private static async Task<Results<Created<CredentialsView>, ProblemHttpResult>> AddDeviceAsync(
+        DeviceRequest request, DeviceRegistry devices, CancellationToken cancellationToken)
+    {
+        if (!DeviceNames.IsValid(request.Site) || !DeviceNames.IsValid(request.Device))
+        {
+            return BadRequest(!DeviceNames.IsValid(request.Site) ? DeviceNames.Describe("site", request.Site) : DeviceNames.Describe("device", request.Device));
+        }
+
+        var credentials = await devices.AddAsync(request.Site!, request.Device!, request.CertificateThumbprint, cancellationToken);
+        return TypedResults.Created($"/api/devices/{credentials.Site}/{credentials.Device}", CredentialsView.From(credentials));
+    }
+
+    private static async Task<Results<Ok<ClaimCodeView>, ProblemHttpResult>> CreateClaimCodeAsync(
+        string site, string device, DeviceRegistry devices, CancellationToken cancellationToken)
+    {
+        if (!DeviceNames.IsValid(site) || !DeviceNames.IsValid(device))
+        {
+            return BadRequest(!DeviceNames.IsValid(site) ? DeviceNames.Describe("site", site) : DeviceNames.Describe("device", device));
+        }
+
+        var code = await devices.CreateClaimCodeAsync(site, device, cancellationToken: cancellationToken);
+        return TypedResults.Ok(new ClaimCodeView(site, device, code));
+    }
+
+    private static async Task<Results<Ok<CredentialsView>, ProblemHttpResult>> ClaimAsync(
+        ClaimRequest request, DeviceRegistry devices, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Code))
+        {
+            return BadRequest("code is missing; expected the claim code printed by 'cloud-relay devices claim-code'");
+        }
+
+        var credentials = await devices.ClaimAsync(request.Code, cancellationToken);
+        return credentials is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "claim code refused",
+                detail: "the claim code is unknown, already used or expired; ask the operator for a new one")
+            : TypedResults.Ok(CredentialsView.From(credentials));
+    }
+
+    private static async Task<Ok<StatsView>> StatsAsync(
+        IRelayStore store, RelayCounters counters, DeviceRegistry devices, IOptions<RelayOptions> options, CancellationToken cancellationToken)
+    {
+        var all = await devices.ListAsync(cancellationToken);
+        return TypedResults.Ok(new StatsView(
+            new IngestStatsView(counters.Received, counters.Stored, counters.Duplicates, counters.Rejected, counters.RejectsByReason,
+                counters.StoreFailures, counters.AuthFailures),
+            new StorageStatsView(store.Kind, await store.CountAlertsAsync(cancellationToken)),
+            new ForwardStatsView(!string.IsNullOrWhiteSpace(options.Value.Webhook.Url), await store.ForwardBacklogAsync(cancellationToken),
+                counters.Forwarded, counters.ForwardFailures),
+            new DeviceStatsView(all.Count, all.Count(d => d.Online))));
+    }
+
+    private static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "bad request", detail: detail);
+
+    private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using CloudRelay.Hosting;
+using CloudRelay.Storage;
+using EdgeGateway.Core.Alerts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace CloudRelay.Bench;
+
+/// <summary>The bench's one JSON line.</summary>
+public sealed record BenchResult(
+    string Db,
+    int Devices,
+    int Count,
+    long Stored,
+    double StoredPerS,
+    long Duplicates,
+    int DuplicatesSent,
+    long Lost,
+    double Seconds,
+    double PubackP99Ms,
+    long Commits,
+    double MeanBatch);
+
+/// <summary>
+/// Starts an embedded relay on free loopback ports, connects one real MQTTnet client per simulated device,
+/// and has each publish CBOR alerts (QoS 1) with a window of publishes in flight. One in a hundred alerts is
+/// sent twice to exercise de-duplication. <c>lost</c> counts acknowledged alerts missing from storage.
+/// </summary>
+public static class RelayBench
+{
+    public static async Task<BenchResult> RunAsync(int devices, int count, int window, string db, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(devices, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, devices);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        var dataDir = Directory.CreateTempSubdirectory("cloud-relay-bench-").FullName;
+        try
+        {
+            var mqttPort = FreeLoopbackPort();
+            await using var app = RelayHost.Build(new RelayStartOptions
+            {
+                MqttPort = mqttPort,
+                MqttBindAddress = "127.0.0.1",
+                HttpUrl = $"http://127.0.0.1:{FreeLoopbackPort()}",
+                DataDir = dataDir,
+                Db = db,
+                LogLevel = LogLevel.Warning,
+            });
+            await app.StartAsync(cancellationToken);
+            var store = app.Services.GetRequiredService<IRelayStore>();
+            var before = await store.CountAlertsAsync(cancellationToken);
+            var site = $"bench-{Guid.NewGuid():N}"[..16];
+
+            var factory = new MqttClientFactory();
+            var clients = new List<IMqttClient>(devices);
+            var payloads = new List<List<(string Topic, byte[] Payload)>>(devices);
+            var duplicatesSent = 0;
+            for (var d = 0; d < devices; d++)
+            {
+                var device = $"d{d:D4}";
+                var credentials = await app.RegisterDeviceAsync(site, device, cancellationToken);
+                var client = factory.CreateMqttClient();
+                await client.ConnectAsync(new MqttClientOptionsBuilder()
+                    .WithTcpServer("127.0.0.1", mqttPort)
+                    .WithProtocolVersion(MqttProtocolVersion.V500)
+                    .WithClientId($"{site}-{device}")
+                    .WithCredentials(credentials.Username, credentials.Password)
+                    .WithTimeout(TimeSpan.FromSeconds(60))
+                    .Build(), cancellationToken);
+                clients.Add(client);
+
+                var perDevice = count / devices + (d < count % devices ? 1 : 0);
+                var list = new List<(string, byte[])>(perDevice + perDevice / 100);
+                var topic = $"edge/{site}/{device}/alert";
+                for (var i = 0; i < perDevice; i++)
+                {
+                    var payload = AlertCbor.Encode(new Alert
+                    {
+                        Id = Guid.CreateVersion7(),
+                        DeviceId = device,
+                        SiteId = site,
+                        Sequence = i + 1,
+                        Kind = AlertKinds.Test,
+                        Severity = AlertSeverity.Warning,
+                        State = AlertState.Raised,
+                        TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                        Attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["camera"] = "cam1", ["score"] = "0.91" },
+                    });
+                    list.Add((topic, payload));
+                    if (i % 100 == 50)
+                    {
+                        list.Add((topic, payload));
+                        duplicatesSent++;
+                    }
+                }
+
+                payloads.Add(list);
+            }
+
+            var latencies = new List<double>[devices];
+            var stopwatch = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, devices).Select(d =>
+                PublishAllAsync(clients[d], payloads[d], window, latencies[d] = [], cancellationToken)));
+            var seconds = stopwatch.Elapsed.TotalSeconds;
+
+            foreach (var client in clients)
+            {
+                await client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken);
+                client.Dispose();
+            }
+
+            var stored = await store.CountAlertsAsync(cancellationToken) - before;
+            var counters = app.Counters();
+            var sorted = latencies.SelectMany(l => l).Order().ToArray();
+            var p99 = sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))];
+            await app.StopAsync(cancellationToken);
+            return new BenchResult(store.Kind, devices, count, stored, Math.Round(count / seconds, 1), counters.Duplicates, duplicatesSent,
+                count - stored, Math.Round(seconds, 3), Math.Round(p99, 2),
+                counters.Commits, Math.Round(counters.CommittedAlerts / (double)Math.Max(1, counters.Commits), 1));
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(dataDir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder is harmless.
+            }
+        }
+    }
+
+    private static async Task PublishAllAsync(IMqttClient client, List<(string Topic, byte[] Payload)> messages, int window, List<double> latencies, CancellationToken cancellationToken)
+    {
+        using var gate = new SemaphoreSlim(window, window);
+        var inFlight = new List<Task>(messages.Count);
+        var latencyGate = new Lock();
+        foreach (var (topic, payload) in messages)
+        {
+            await gate.WaitAsync(cancellationToken);
+            inFlight.Add(PublishOneAsync(topic, payload));
+        }
+
+        await Task.WhenAll(inFlight);
+
+        async Task PublishOneAsync(string topic, byte[] payload)
+        {
+            try
+            {
+                var started = Stopwatch.GetTimestamp();
+                var message = new MqttApplicationMessageBuilder()
+                    .WithTopic(topic)
+                    .WithPayload(payload)
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                    .Build();
+                var result = await client.PublishAsync(message, cancellationToken);
+                if (!result.IsSuccess)
+                {
+                    throw new InvalidOperationException($"relay refused an alert on {topic}: {result.ReasonCode} {result.ReasonString}");
+                }
+
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                lock (latencyGate)
+                {
+                    latencies.Add(elapsed);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Security.Cryptography.X509Certificates;
+using CloudRelay.Ingest;
+using CloudRelay.Storage;
+
+namespace CloudRelay.Devices;
+
+/// <summary>
+/// Who may connect: per-device tokens (or client certificates by SHA-256 thumbprint), one-time claim codes
+/// for installers, and online/offline plus last seen.
+/// </summary>
+public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
+{
+    public static readonly TimeSpan DefaultClaimCodeLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>Registers a device (or gives an existing one a new token) and returns its credentials.</summary>
+    public async Task<DeviceCredentials> AddAsync(string site, string device, string? certificateThumbprint = null, CancellationToken cancellationToken = default)
+    {
+        Validate(site, device);
+        var token = SecretTokens.NewToken();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await store.AddDeviceAsync(site, device, null, Normalize(certificateThumbprint), now, cancellationToken);
+        await store.SetTokenHashAsync(site, device, SecretTokens.Hash(token), cancellationToken);
+        return Credentials(site, device, token);
+    }
+
+    /// <summary>Creates a one-time claim code for a device (registering it without a token if it is new).</summary>
+    public async Task<string> CreateClaimCodeAsync(string site, string device, TimeSpan? lifetime = null, CancellationToken cancellationToken = default)
+    {
+        Validate(site, device);
+        var now = time.GetUtcNow();
+        await store.AddDeviceAsync(site, device, null, null, now.ToUnixTimeMilliseconds(), cancellationToken);
+        var code = SecretTokens.NewClaimCode();
+        var expires = now + (lifetime ?? DefaultClaimCodeLifetime);
+        await store.SetClaimCodeAsync(site, device, SecretTokens.Hash(SecretTokens.NormalizeClaimCode(code)), expires.ToUnixTimeMilliseconds(), cancellationToken);
+        return code;
+    }
+
+    /// <summary>Uses a claim code: returns fresh credentials once; a used, expired or unknown code gives null.</summary>
+    public async Task<DeviceCredentials?> ClaimAsync(string code, CancellationToken cancellationToken = default)
+    {
+        var normalized = SecretTokens.NormalizeClaimCode(code);
+        if (normalized.Length == 0)
+        {
+            return null;
+        }
+
+        var token = SecretTokens.NewToken();
+        var device = await store.ConsumeClaimCodeAsync(SecretTokens.Hash(normalized), SecretTokens.Hash(token),
+            time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        return device is null ? null : Credentials(device.Site, device.Device, token);
+    }
+
+    /// <summary>Checks a username (<c>site/device</c>) and token; returns the device, or null.</summary>
+    public async Task<DeviceRecord?> AuthenticateAsync(string? username, string? password, CancellationToken cancellationToken = default)
+    {
+        if (username is null || password is null || !TrySplitUsername(username, out var site, out var device))
+        {
+            return null;
+        }
+
+        var record = await store.FindDeviceAsync(site, device, cancellationToken);
+        return record is not null && SecretTokens.Matches(password, record.TokenHash) ? record : null;
+    }
+
+    /// <summary>Finds the device a client certificate belongs to, by SHA-256 thumbprint.</summary>
+    public Task<DeviceRecord?> AuthenticateAsync(X509Certificate2 certificate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return store.FindDeviceByThumbprintAsync(Thumbprint(certificate), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<DeviceRecord>> ListAsync(CancellationToken cancellationToken = default) =>
+        store.ListDevicesAsync(cancellationToken);
+
+    public Task<bool> RemoveAsync(string site, string device, CancellationToken cancellationToken = default) =>
+        store.RemoveDeviceAsync(site, device, cancellationToken);
+
+    /// <summary>Records a birth (<c>online</c>), a Last Will (<c>offline</c>) or just activity (null).</summary>
+    public Task MarkAsync(string site, string device, bool? online, CancellationToken cancellationToken = default) =>
+        store.SetDeviceStatusAsync(site, device, online, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+
+    public static string Thumbprint(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256).ToLowerInvariant();
+    }
+
+    public static bool TrySplitUsername(string username, out string site, out string device)
+    {
+        var parts = (username ?? string.Empty).Split('/');
+        site = parts.Length == 2 ? parts[0] : string.Empty;
+        device = parts.Length == 2 ? parts[1] : string.Empty;
+        return parts.Length == 2 && DeviceNames.IsValid(site) && DeviceNames.IsValid(device);
+    }
+
+    private static DeviceCredentials Credentials(string site, string device, string token) =>
+        new(site, device, DeviceKey.Of(site, device), token);
+
+    private static string? Normalize(string? thumbprint) =>
+        string.IsNullOrWhiteSpace(thumbprint) ? null : thumbprint.Replace(":", "", StringComparison.Ordinal).Trim().ToLowerInvariant();
+
+    private static void Validate(string site, string device)
+    {
+        if (!DeviceNames.IsValid(site))
+        {
+            throw new ArgumentException(DeviceNames.Describe("site", site), nameof(site));
+        }
+
+        if (!DeviceNames.IsValid(device))
+        {
+            throw new ArgumentException(DeviceNames.Describe("device", device), nameof(device));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using CloudRelay.Api;
+using CloudRelay.Devices;
+using CloudRelay.Ingest;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CloudRelay.Hosting;
+
+/// <summary>
+/// Builds a complete relay (broker or subscriber, storage, REST API, forwarder) as a
+/// <see cref="WebApplication"/>, for <c>cloud-relay run</c> and for hosts that run it in-process.
+/// </summary>
+public static class RelayHost
+{
+    public static WebApplication Build(RelayStartOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        if (options.ConfigFile is { Length: > 0 } file)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
+        }
+
+        builder.Configuration.AddInMemoryCollection(options.ToConfiguration());
+        builder.WebHost.UseUrls(options.HttpUrl);
+        builder.Logging.SetMinimumLevel(options.LogLevel ?? LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Http", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.Services.AddCloudRelay(builder.Configuration);
+        var app = builder.Build();
+        app.MapRelayApi();
+        return app;
+    }
+}
+
+/// <summary>The in-process API on a built relay.</summary>
+public static class RelayApplicationExtensions
+{
+    /// <summary>Registers a device (or renews its token) and returns the credentials it connects with.</summary>
+    public static async Task<DeviceCredentials> RegisterDeviceAsync(this WebApplication app, string site, string device, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await app.Services.GetRequiredService<StoreReady>().EnsureAsync(cancellationToken);
+        return await app.Services.GetRequiredService<DeviceRegistry>().AddAsync(site, device, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Alerts as they are stored: an event and an async stream.</summary>
+    public static RelayAlertFeed AlertFeed(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<RelayAlertFeed>();
+    }
+
+    /// <summary>Ingest counters since start.</summary>
+    public static RelayCounters Counters(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<RelayCounters>();
+    }
+
+    /// <summary>The key the platform sends as <c>X-Api-Key</c>.</summary>
+    public static string ApiKey(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<RelaySecrets>().ApiKey;
+    }
+}

@@ -1,0 +1,133 @@
+using CloudRelay.Storage;
+using Microsoft.Extensions.Options;
+
+namespace CloudRelay.Hosting;
+
+/// <summary>The relay's configuration, bound from the <c>Relay</c> section.</summary>
+public sealed class RelayOptions
+{
+    public const string Section = "Relay";
+
+    /// <summary>Folder for the SQLite file, secrets and snapshots.</summary>
+    public string DataDir { get; set; } = "relay-data";
+
+    /// <summary><c>sqlite</c> (default, a file in <see cref="DataDir"/>), a path ending in <c>.db</c>, or <c>postgres://...</c>.</summary>
+    public string Db { get; set; } = "sqlite";
+
+    /// <summary>The platform's API key for <c>/api</c>. Empty: generated once and kept in <c>relay-secrets.json</c> (mode 600).</summary>
+    public string? ApiKey { get; set; }
+
+    public RelayMqttOptions Mqtt { get; set; } = new();
+
+    public RelayWebhookOptions Webhook { get; set; } = new();
+
+    public bool UsesPostgres => PostgresUrl.IsPostgres(Db);
+
+    /// <summary>The SQLite file when not on PostgreSQL.</summary>
+    public string SqlitePath => Db.Equals("sqlite", StringComparison.OrdinalIgnoreCase) || string.IsNullOrWhiteSpace(Db)
+        ? Path.Combine(DataDir, "relay.db")
+        : Db.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? Db["sqlite:".Length..] : Db;
+}
+
+public sealed class RelayMqttOptions
+{
+    /// <summary>Embedded broker's plain TCP port (0 disables the plain listener when TLS is on).</summary>
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Address the embedded broker listens on.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Embedded broker's TLS port, used when <see cref="TlsCertificate"/> is set.</summary>
+    public int TlsPort { get; set; } = 8883;
+
+    /// <summary>PEM certificate (with <see cref="TlsKey"/>) or PKCS#12 file for the TLS listener.</summary>
+    public string? TlsCertificate { get; set; }
+
+    public string? TlsKey { get; set; }
+
+    /// <summary>External mode: <c>mqtt://host:port</c> or <c>mqtts://host:port</c>. Empty runs the embedded broker.</summary>
+    public string? Broker { get; set; }
+
+    public string? BrokerUsername { get; set; }
+
+    public string? BrokerPassword { get; set; }
+
+    /// <summary>External mode: this instance's stable name; its MQTT session survives a restart under it.</summary>
+    public string InstanceId { get; set; } = Environment.MachineName;
+
+    /// <summary>External mode: the shared-subscription group all relay instances join.</summary>
+    public string SharedGroup { get; set; } = "cloud-relay";
+}
+
+public sealed class RelayWebhookOptions
+{
+    /// <summary>The platform's endpoint. Empty: no forwarding.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>HMAC-SHA256 key. Empty: generated once and kept in <c>relay-secrets.json</c>.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Longest wait between retries while the platform is down.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Cross-field checks; one line per problem naming the key, the value and what was expected.</summary>
+public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RelayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+        {
+            problems.Add("Relay:DataDir is empty; expected a folder path");
+        }
+
+        if (options.Db.Contains("://", StringComparison.Ordinal) && !options.UsesPostgres)
+        {
+            problems.Add($"Relay:Db '{PostgresUrl.Redact(options.Db)}' is not supported; expected sqlite, a .db path or postgres://user:password@host:port/database");
+        }
+
+        var mqtt = options.Mqtt;
+        if (mqtt.Port is < 0 or > 65535)
+        {
+            problems.Add($"Relay:Mqtt:Port '{mqtt.Port}' is invalid; expected 0-65535");
+        }
+
+        if (mqtt.TlsPort is < 0 or > 65535)
+        {
+            problems.Add($"Relay:Mqtt:TlsPort '{mqtt.TlsPort}' is invalid; expected 0-65535");
+        }
+
+        if (mqtt.TlsCertificate is { Length: > 0 } certificate && !File.Exists(certificate))
+        {
+            problems.Add($"Relay:Mqtt:TlsCertificate '{certificate}' does not exist; expected a PEM or PKCS#12 file");
+        }
+
+        if (mqtt.Broker is { Length: > 0 } broker
+            && (!Uri.TryCreate(broker, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts" or "tcp" or "ssl")))
+        {
+            problems.Add($"Relay:Mqtt:Broker '{broker}' is invalid; expected mqtt://host:port or mqtts://host:port");
+        }
+
+        if (string.IsNullOrWhiteSpace(mqtt.InstanceId) || mqtt.InstanceId.IndexOfAny(['+', '#', '/']) >= 0)
+        {
+            problems.Add($"Relay:Mqtt:InstanceId '{mqtt.InstanceId}' is invalid; expected a name without '/', '+' or '#'");
+        }
+
+        if (options.Webhook.Url is { Length: > 0 } url
+            && (!Uri.TryCreate(url, UriKind.Absolute, out var hook) || hook.Scheme is not ("http" or "https")))
+        {
+            problems.Add($"Relay:Webhook:Url '{url}' is invalid; expected an http:// or https:// url");
+        }
+
+        if (options.Webhook.MaxBackoff <= TimeSpan.Zero)
+        {
+            problems.Add($"Relay:Webhook:MaxBackoff '{options.Webhook.MaxBackoff}' is invalid; expected a positive time span");
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace CloudRelay.Hosting;
+
+/// <summary>
+/// What an in-process host (such as <c>edgegw demo</c>) sets to start a relay. Each value maps onto a
+/// <c>Relay:*</c> configuration key; anything null keeps the relay's default.
+/// </summary>
+public sealed record RelayStartOptions
+{
+    /// <summary>Embedded broker port (<c>Relay:Mqtt:Port</c>), default 1883.</summary>
+    public int? MqttPort { get; init; }
+
+    /// <summary>Where the REST API listens, e.g. <c>http://127.0.0.1:8080</c>.</summary>
+    public string HttpUrl { get; init; } = "http://127.0.0.1:8080";
+
+    /// <summary>Folder for the SQLite file, secrets and snapshots (<c>Relay:DataDir</c>).</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary><c>sqlite</c> (default) or <c>postgres://...</c> (<c>Relay:Db</c>).</summary>
+    public string? Db { get; init; }
+
+    /// <summary>External broker url; null runs the embedded broker (<c>Relay:Mqtt:Broker</c>).</summary>
+    public string? Broker { get; init; }
+
+    /// <summary>External mode: this instance's stable name (<c>Relay:Mqtt:InstanceId</c>).</summary>
+    public string? InstanceId { get; init; }
+
+    /// <summary>Address the embedded broker binds (<c>Relay:Mqtt:BindAddress</c>), default all interfaces.</summary>
+    public string? MqttBindAddress { get; init; }
+
+    public string? ApiKey { get; init; }
+
+    public string? WebhookUrl { get; init; }
+
+    public string? WebhookSecret { get; init; }
+
+    /// <summary>Any other keys under <c>Relay:</c>, e.g. <c>Webhook:MaxBackoff</c> = <c>00:00:05</c>.</summary>
+    public IReadOnlyDictionary<string, string?>? Settings { get; init; }
+
+    /// <summary>Optional path of a JSON config file with a <c>Relay</c> section; explicit values above win.</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>Minimum log level for the relay's console logs, e.g. Warning in a demo.</summary>
+    public Microsoft.Extensions.Logging.LogLevel? LogLevel { get; init; }
+
+    internal Dictionary<string, string?> ToConfiguration()
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        void Set(string key, string? value)
+        {
+            if (value is not null)
+            {
+                values[$"{RelayOptions.Section}:{key}"] = value;
+            }
+        }
+
+        foreach (var (key, value) in Settings ?? new Dictionary<string, string?>())
+        {
+            Set(key, value);
+        }
+
+        Set("Mqtt:Port", MqttPort?.ToString(CultureInfo.InvariantCulture));
+        Set("Mqtt:BindAddress", MqttBindAddress);
+        Set("Mqtt:Broker", Broker);
+        Set("Mqtt:InstanceId", InstanceId);
+        Set("DataDir", DataDir);
+        Set("Db", Db);
+        Set("ApiKey", ApiKey);
+        Set("Webhook:Url", WebhookUrl);
+        Set("Webhook:Secret", WebhookSecret);
+        return values;
+    }
+}

@@ -1,0 +1,192 @@
+using System.Buffers;
+using System.Text;
+using CloudRelay.Devices;
+using CloudRelay.Hosting;
+using CloudRelay.Storage;
+using EdgeGateway.Core.Alerts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CloudRelay.Ingest;
+
+public enum IngestOutcome
+{
+    /// <summary>New and durable: acknowledge.</summary>
+    Stored,
+
+    /// <summary>Already stored earlier: acknowledge, nothing new was written.</summary>
+    Duplicate,
+
+    /// <summary>Bad payload or wrong identity: acknowledge with an error code, never retried into storage.</summary>
+    Rejected,
+
+    /// <summary>Storage failed: do not acknowledge, so the sender delivers it again.</summary>
+    Failed,
+}
+
+/// <summary>What happened to one message; <see cref="Error"/> is one line for logs and reason strings.</summary>
+public readonly record struct IngestResult(IngestOutcome Outcome, string? Reason = null, string? Error = null, Alert? Alert = null);
+
+/// <summary>
+/// Broker-neutral ingest: decodes CBOR or JSON alerts, checks that the payload's device and site match the
+/// topic's, and waits for the group-commit writer. Bad input is counted and answered, never thrown.
+/// Also keeps device state (birth / Last Will), last seen and snapshots.
+/// </summary>
+public sealed partial class AlertIngestor(
+    AlertWriter writer,
+    DeviceRegistry devices,
+    RelayCounters counters,
+    IOptions<RelayOptions> options,
+    ILogger<AlertIngestor> logger)
+{
+    private const int MaxSnapshotBytes = 4 * 1024 * 1024;
+
+    public async Task<IngestResult> IngestAlertAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        counters.CountReceived();
+        var decoded = Decode(payload);
+        if (decoded.Outcome == IngestOutcome.Rejected)
+        {
+            return Reject(topic, decoded.Reason!, decoded.Error!);
+        }
+
+        var alert = decoded.Alert!;
+        if (alert.SiteId != topic.Site || alert.DeviceId != topic.Device)
+        {
+            return Reject(topic, RejectReasons.IdentityMismatch,
+                $"alert says device '{alert.SiteId}/{alert.DeviceId}' but was published under '{topic.Site}/{topic.Device}'");
+        }
+
+        try
+        {
+            var isNew = await writer.StoreAsync(alert, cancellationToken);
+            if (isNew)
+            {
+                counters.CountStored();
+                return new IngestResult(IngestOutcome.Stored, Alert: alert);
+            }
+
+            counters.CountDuplicate();
+            return new IngestResult(IngestOutcome.Duplicate, Alert: alert);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            counters.CountStoreFailure();
+            return new IngestResult(IngestOutcome.Failed, Error: ex.Message);
+        }
+    }
+
+    /// <summary>Retained birth (<c>online</c>) or Last Will (<c>offline</c>) on <c>edge/{site}/{device}/state</c>.</summary>
+    public async Task HandleStateAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        var text = payload.Length is > 0 and < 256 ? Encoding.UTF8.GetString(payload).Trim().Trim('"') : string.Empty;
+        bool? online = text.ToLowerInvariant() switch
+        {
+            "online" or "1" or "true" => true,
+            "offline" or "0" or "false" => false,
+            _ => null,
+        };
+        if (online is null && text.Contains("offline", StringComparison.OrdinalIgnoreCase))
+        {
+            online = false;
+        }
+        else if (online is null && text.Contains("online", StringComparison.OrdinalIgnoreCase))
+        {
+            online = true;
+        }
+
+        await MarkSafelyAsync(topic.Site, topic.Device, online, cancellationToken);
+    }
+
+    /// <summary>Status and telemetry only move last seen.</summary>
+    public Task HandleActivityAsync(EdgeTopic topic, CancellationToken cancellationToken) =>
+        MarkSafelyAsync(topic.Site, topic.Device, null, cancellationToken);
+
+    /// <summary>Keeps a snapshot JPEG under the data folder as <c>snapshots/{site}/{device}/{alertId}.jpg</c>.</summary>
+    public async Task<bool> HandleSnapshotAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(topic.Rest, out var alertId) || payload.Length is 0 or > MaxSnapshotBytes)
+        {
+            counters.CountReject(RejectReasons.BadTopic);
+            return false;
+        }
+
+        var folder = Path.Combine(options.Value.DataDir, "snapshots", topic.Site, topic.Device);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, $"{alertId:D}.jpg");
+        var temporary = path + ".tmp";
+        await File.WriteAllBytesAsync(temporary, payload.ToArray(), cancellationToken);
+        File.Move(temporary, path, overwrite: true);
+        return true;
+    }
+
+    public static string? SnapshotPath(string dataDir, string site, string device, Guid alertId) =>
+        DeviceNames.IsValid(site) && DeviceNames.IsValid(device)
+            ? Path.Combine(dataDir, "snapshots", site, device, $"{alertId:D}.jpg")
+            : null;
+
+    /// <summary>CBOR unless the payload starts with '{' (the JSON rendering). Never throws.</summary>
+    public static IngestResult Decode(ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length > AlertLimits.MaxPayloadBytes * 2)
+        {
+            return new IngestResult(IngestOutcome.Rejected, RejectReasons.Oversized,
+                $"alert payload is {payload.Length} bytes; expected at most {AlertLimits.MaxPayloadBytes}");
+        }
+
+        ReadOnlyMemory<byte> bytes = payload.IsSingleSegment ? payload.First : payload.ToArray();
+        var span = bytes.Span;
+        var start = 0;
+        while (start < span.Length && span[start] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            start++;
+        }
+
+        var result = start < span.Length && span[start] == (byte)'{' ? AlertJson.Decode(bytes) : AlertCbor.Decode(bytes);
+        if (result.Success)
+        {
+            return new IngestResult(IngestOutcome.Stored, Alert: result.Alert);
+        }
+
+        var error = result.Error ?? "alert payload could not be decoded";
+        var reason = error.Contains("expected at most", StringComparison.Ordinal) ? RejectReasons.Oversized
+            : error.Contains("newer than this build", StringComparison.Ordinal) ? RejectReasons.FutureVersion
+            : RejectReasons.Malformed;
+        return new IngestResult(IngestOutcome.Rejected, reason, error);
+    }
+
+    internal IngestResult Reject(EdgeTopic topic, string reason, string error)
+    {
+        counters.CountReject(reason);
+        Log.Rejected(logger, topic.Site, topic.Device, reason, error);
+        return new IngestResult(IngestOutcome.Rejected, reason, error);
+    }
+
+    private async Task MarkSafelyAsync(string site, string device, bool? online, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await devices.MarkAsync(site, device, online, cancellationToken);
+            if (online is { } isOnline)
+            {
+                Log.DeviceState(logger, site, device, isOnline ? "online" : "offline");
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StatusFailed(logger, site, device, ex.Message);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Rejected a message from {Site}/{Device} ({Reason}): {Error}")]
+        public static partial void Rejected(ILogger logger, string site, string device, string reason, string error);
+
+        [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Device {Site}/{Device} is {State}")]
+        public static partial void DeviceState(ILogger logger, string site, string device, string state);
+
+        [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Recording the state of {Site}/{Device} failed: {Error}")]
+        public static partial void StatusFailed(ILogger logger, string site, string device, string error);
+    }
+}

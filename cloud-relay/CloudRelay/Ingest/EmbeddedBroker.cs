@@ -1,0 +1,265 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using CloudRelay.Devices;
+using CloudRelay.Hosting;
+using CloudRelay.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace CloudRelay.Ingest;
+
+/// <summary>
+/// Embedded mode: an in-process MQTTnet broker. Devices authenticate with their token (or client
+/// certificate), may touch only their own <c>edge/{site}/{device}/</c>, and an alert's PUBACK is sent only
+/// after the alert is durable: the write happens inside the publish interception.
+/// </summary>
+public sealed partial class EmbeddedBroker(
+    AlertIngestor ingestor,
+    DeviceRegistry devices,
+    RelayCounters counters,
+    IOptions<RelayOptions> options,
+    ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
+{
+    private const string DeviceItem = "cloud-relay.device";
+    private MqttServer? _server;
+    private X509Certificate2? _certificate;
+
+    /// <summary>The MQTTnet server, once started (for tests and hosts that inspect sessions).</summary>
+    public MqttServer? Server => _server;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var mqtt = options.Value.Mqtt;
+        var factory = new MqttServerFactory();
+        var builder = factory.CreateServerOptionsBuilder().WithPersistentSessions(false);
+        var address = IPAddress.Parse(mqtt.BindAddress);
+        var tls = !string.IsNullOrWhiteSpace(mqtt.TlsCertificate);
+        if (!tls || mqtt.Port > 0)
+        {
+            builder.WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointPort(mqtt.Port);
+        }
+
+        if (tls)
+        {
+            _certificate = LoadCertificate(mqtt.TlsCertificate!, mqtt.TlsKey);
+            builder.WithEncryptedEndpoint()
+                .WithEncryptedEndpointBoundIPAddress(address)
+                .WithEncryptedEndpointPort(mqtt.TlsPort)
+                .WithEncryptionCertificate(_certificate)
+                // Ask for a client certificate; the registry decides whose it is by thumbprint.
+                .WithClientCertificate(ClientCertificateInDate, checkCertificateRevocation: false);
+        }
+
+        _server = factory.CreateMqttServer(builder.Build());
+        _server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        _server.InterceptingPublishAsync += InterceptPublishAsync;
+        _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        _server.ClientDisconnectedAsync += ClientDisconnectedAsync;
+        await _server.StartAsync();
+        Log.Started(logger, mqtt.BindAddress, tls && mqtt.Port == 0 ? mqtt.TlsPort : mqtt.Port, tls ? "on" : "off");
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { IsStarted: true } server)
+        {
+            await server.StopAsync(new MqttServerStopOptions());
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await StopAsync(CancellationToken.None);
+            _server.Dispose();
+            _server = null;
+        }
+
+        _certificate?.Dispose();
+    }
+
+    private async Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        try
+        {
+            DeviceRecord? device = null;
+            if (e.ClientCertificate is { } certificate)
+            {
+                device = await devices.AuthenticateAsync(certificate, e.CancellationToken);
+            }
+
+            if (device is null && !string.IsNullOrEmpty(e.UserName))
+            {
+                device = await devices.AuthenticateAsync(e.UserName, e.Password, e.CancellationToken);
+            }
+
+            if (device is null)
+            {
+                counters.CountAuthFailure();
+                // No username: nothing to be wrong about, the client (or its certificate) is simply not known.
+                e.ReasonCode = string.IsNullOrEmpty(e.UserName)
+                    ? MqttConnectReasonCode.NotAuthorized
+                    : MqttConnectReasonCode.BadUserNameOrPassword;
+                // The username is not secret and helps the installer; the password never appears.
+                Log.ConnectRefused(logger, e.ClientId, e.UserName ?? "(none)", e.RemoteEndPoint?.ToString() ?? "?");
+                return;
+            }
+
+            e.SessionItems[DeviceItem] = device;
+            e.ReasonCode = MqttConnectReasonCode.Success;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
+            Log.ConnectFailed(logger, e.ClientId, ex.Message);
+        }
+    }
+
+    private async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
+    {
+        var message = e.ApplicationMessage;
+        if (e.SessionItems[DeviceItem] is not DeviceRecord device)
+        {
+            // Only messages the server makes itself (none today) come without a device.
+            return;
+        }
+
+        if (!TopicAcl.MayPublish(device.Site, device.Device, message.Topic) || !EdgeTopic.TryParse(message.Topic, out var topic))
+        {
+            counters.CountReject(RejectReasons.NotAuthorized);
+            Log.AclDenied(logger, device.Key, message.Topic);
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            e.Response.ReasonString = $"{device.Key} may publish only under {EdgeTopic.PrefixOf(device.Site, device.Device)}";
+            return;
+        }
+
+        try
+        {
+            switch (topic.Channel)
+            {
+                case EdgeChannel.Alert:
+                    await HandleAlertAsync(e, topic);
+                    break;
+                case EdgeChannel.State:
+                    await ingestor.HandleStateAsync(topic, message.Payload, e.CancellationToken);
+                    break;
+                case EdgeChannel.Status or EdgeChannel.Telemetry:
+                    await ingestor.HandleActivityAsync(topic, e.CancellationToken);
+                    e.ProcessPublish = false;
+                    break;
+                case EdgeChannel.Snapshot:
+                    e.ProcessPublish = false;
+                    if (!await ingestor.HandleSnapshotAsync(topic, message.Payload, e.CancellationToken))
+                    {
+                        e.Response.ReasonCode = MqttPubAckReasonCode.TopicNameInvalid;
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever went wrong, this message is not acknowledged; the device sends it again.
+            counters.CountStoreFailure();
+            Log.PublishFailed(logger, device.Key, message.Topic, ex.Message);
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+        }
+    }
+
+    private async Task HandleAlertAsync(InterceptingPublishEventArgs e, EdgeTopic topic)
+    {
+        e.ProcessPublish = false;
+        var result = await ingestor.IngestAlertAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken);
+        switch (result.Outcome)
+        {
+            case IngestOutcome.Stored or IngestOutcome.Duplicate:
+                e.Response.ReasonCode = MqttPubAckReasonCode.Success;
+                break;
+            case IngestOutcome.Rejected:
+                e.Response.ReasonCode = result.Reason == RejectReasons.IdentityMismatch
+                    ? MqttPubAckReasonCode.NotAuthorized
+                    : MqttPubAckReasonCode.PayloadFormatInvalid;
+                e.Response.ReasonString = result.Error;
+                break;
+            default:
+                // Not stored: no PUBACK. Closing the connection makes the device resend after it reconnects.
+                Log.PublishFailed(logger, $"{topic.Site}/{topic.Device}", e.ApplicationMessage.Topic, result.Error ?? "store failed");
+                e.CloseConnection = true;
+                break;
+        }
+    }
+
+    private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)
+    {
+        if (e.SessionItems[DeviceItem] is DeviceRecord device && !TopicAcl.MaySubscribe(device.Site, device.Device, e.TopicFilter.Topic))
+        {
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            Log.AclDenied(logger, device.Key, e.TopicFilter.Topic);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task ClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        // A takeover means the same box reconnected; it is still online.
+        if (e.SessionItems[DeviceItem] is DeviceRecord device && e.DisconnectType != MqttClientDisconnectType.Takeover)
+        {
+            await devices.MarkAsync(device.Site, device.Device, online: false);
+        }
+    }
+
+    /// <summary>
+    /// Devices' certificates are self-issued and pinned by thumbprint in the registry, so no chain is required;
+    /// a certificate must still be within its validity period. No certificate at all is fine (token login).
+    /// </summary>
+    private static bool ClientCertificateInDate(object sender, X509Certificate? certificate, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
+    {
+        if (certificate is not X509Certificate2 presented)
+        {
+            return certificate is null;
+        }
+
+        var now = DateTime.Now;
+        return presented.NotBefore <= now && now <= presented.NotAfter;
+    }
+
+    private static X509Certificate2 LoadCertificate(string path, string? keyPath)
+    {
+        if (path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase))
+        {
+            return X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
+        }
+
+        // SslStream on Linux wants a key it can use from a PKCS#12 round trip.
+        using var pem = X509Certificate2.CreateFromPemFile(path, keyPath);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Address}:{Port} (TLS {Tls})")]
+        public static partial void Started(ILogger logger, string address, int port, string tls);
+
+        [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Refused MQTT client {ClientId} as {Username} from {Remote}: bad credentials")]
+        public static partial void ConnectRefused(ILogger logger, string clientId, string username, string remote);
+
+        [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Checking MQTT client {ClientId} failed: {Error}")]
+        public static partial void ConnectFailed(ILogger logger, string clientId, string error);
+
+        [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Denied {Device} access to topic {Topic}")]
+        public static partial void AclDenied(ILogger logger, string device, string topic);
+
+        [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "Message from {Device} on {Topic} was not stored and not acknowledged: {Error}")]
+        public static partial void PublishFailed(ILogger logger, string device, string topic, string error);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+
+namespace CloudRelay.Ingest;
+
+/// <summary>Why a payload or a client was turned away; the names appear in <c>/api/stats</c>.</summary>
+public static class RejectReasons
+{
+    public const string Malformed = "malformed";
+    public const string Oversized = "oversized";
+    public const string FutureVersion = "future_version";
+    public const string IdentityMismatch = "identity_mismatch";
+    public const string NotAuthorized = "not_authorized";
+    public const string BadTopic = "bad_topic";
+}
+
+/// <summary>Ingest counters since the process started. Thread-safe; read by <c>/api/stats</c> and the bench.</summary>
+public sealed class RelayCounters
+{
+    private readonly ConcurrentDictionary<string, long> _rejects = new(StringComparer.Ordinal);
+    private long _received;
+    private long _stored;
+    private long _duplicates;
+    private long _storeFailures;
+    private long _authFailures;
+    private long _forwarded;
+    private long _forwardFailures;
+    private long _commits;
+    private long _committedAlerts;
+
+    public long Received => Interlocked.Read(ref _received);
+
+    public long Stored => Interlocked.Read(ref _stored);
+
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    public long StoreFailures => Interlocked.Read(ref _storeFailures);
+
+    public long AuthFailures => Interlocked.Read(ref _authFailures);
+
+    public long Forwarded => Interlocked.Read(ref _forwarded);
+
+    public long ForwardFailures => Interlocked.Read(ref _forwardFailures);
+
+    /// <summary>Group commits so far; <see cref="CommittedAlerts"/> / <see cref="Commits"/> is the mean batch.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    public long CommittedAlerts => Interlocked.Read(ref _committedAlerts);
+
+    public long Rejected => _rejects.Values.Sum();
+
+    public IReadOnlyDictionary<string, long> RejectsByReason => new SortedDictionary<string, long>(_rejects, StringComparer.Ordinal);
+
+    internal void CountReceived() => Interlocked.Increment(ref _received);
+
+    internal void CountStored() => Interlocked.Increment(ref _stored);
+
+    internal void CountDuplicate() => Interlocked.Increment(ref _duplicates);
+
+    internal void CountStoreFailure() => Interlocked.Increment(ref _storeFailures);
+
+    internal void CountAuthFailure() => Interlocked.Increment(ref _authFailures);
+
+    internal void CountForwarded() => Interlocked.Increment(ref _forwarded);
+
+    internal void CountForwardFailure() => Interlocked.Increment(ref _forwardFailures);
+
+    internal void CountCommit(int alerts)
+    {
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _committedAlerts, alerts);
+    }
+
+    internal void CountReject(string reason) => _rejects.AddOrUpdate(reason, 1, (_, n) => n + 1);
+}

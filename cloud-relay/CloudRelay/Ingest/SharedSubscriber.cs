@@ -1,0 +1,245 @@
+using System.Buffers;
+using CloudRelay.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace CloudRelay.Ingest;
+
+/// <summary>
+/// External mode: joins an MQTT 5 shared subscription (<c>$share/{group}/edge/+/+/alert</c> and the like) on a
+/// real broker, so N relay instances split the devices' traffic. Each message is acknowledged only after it is
+/// stored, and acknowledgements go back in arrival order. The session is persistent under a stable client id,
+/// so a restarted instance receives again whatever it had not acknowledged.
+/// </summary>
+public sealed partial class SharedSubscriber(
+    AlertIngestor ingestor,
+    TimeProvider time,
+    IOptions<RelayOptions> options,
+    ILogger<SharedSubscriber> logger) : BackgroundService
+{
+    private static readonly string[] Channels = ["alert", "state", "status", "telemetry", "snapshot/+"];
+    private readonly MqttClientFactory _factory = new();
+    private readonly SemaphoreSlim _disconnected = new(0, 1);
+    private IMqttClient? _client;
+    private Task _ackChain = Task.CompletedTask;
+    private CancellationToken _stopping;
+
+    /// <summary>Messages this instance handled (stored, duplicate or rejected) since start.</summary>
+    public long Handled => Interlocked.Read(ref _handled);
+
+    private long _handled;
+
+    /// <summary>True while connected and subscribed.</summary>
+    public bool IsSubscribed => Volatile.Read(ref _subscribed);
+
+    private bool _subscribed;
+
+    public string ClientId => $"cloud-relay-{options.Value.Mqtt.InstanceId}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        var mqtt = options.Value.Mqtt;
+        using var client = _factory.CreateMqttClient();
+        _client = client;
+        client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        client.DisconnectedAsync += _ =>
+        {
+            Signal();
+            return Task.CompletedTask;
+        };
+
+        var builder = new MqttClientOptionsBuilder()
+            .WithConnectionUri(mqtt.Broker!.Replace("tcp://", "mqtt://", StringComparison.Ordinal).Replace("ssl://", "mqtts://", StringComparison.Ordinal))
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId(ClientId)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval(24 * 3600)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(30));
+        if (!string.IsNullOrEmpty(mqtt.BrokerUsername))
+        {
+            builder.WithCredentials(mqtt.BrokerUsername, mqtt.BrokerPassword ?? string.Empty);
+        }
+
+        var clientOptions = builder.Build();
+        var shownBroker = RedactedBroker(mqtt.Broker);
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await client.ConnectAsync(clientOptions, stoppingToken);
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    throw new InvalidOperationException($"broker refused the connection: {result.ResultCode} {result.ReasonString}");
+                }
+
+                var subscribe = _factory.CreateSubscribeOptionsBuilder();
+                foreach (var channel in Channels)
+                {
+                    subscribe.WithTopicFilter(f => f
+                        .WithTopic($"$share/{mqtt.SharedGroup}/edge/+/+/{channel}")
+                        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce));
+                }
+
+                await client.SubscribeAsync(subscribe.Build(), stoppingToken);
+                Volatile.Write(ref _subscribed, true);
+                Log.Connected(logger, ClientId, shownBroker, mqtt.SharedGroup, result.IsSessionPresent);
+                backoff = TimeSpan.FromMilliseconds(200);
+                await WaitUntilDisconnectedAsync(client, stoppingToken);
+                Volatile.Write(ref _subscribed, false);
+                Log.Disconnected(logger, ClientId);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                Log.ConnectFailed(logger, shownBroker, ex.Message, backoff.TotalSeconds);
+                await Task.Delay(backoff, time, stoppingToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+
+        if (client.IsConnected)
+        {
+            await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
+        }
+    }
+
+    private async Task WaitUntilDisconnectedAsync(IMqttClient client, CancellationToken stoppingToken)
+    {
+        while (client.IsConnected)
+        {
+            using var poll = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(poll.Token, stoppingToken);
+            try
+            {
+                await _disconnected.WaitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Poll again.
+            }
+        }
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            if (_disconnected.CurrentCount == 0)
+            {
+                _disconnected.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+    }
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        // MQTTnet calls this handler one message at a time, so the chain below is built in arrival order.
+        e.AutoAcknowledge = false;
+        var topic = e.ApplicationMessage.Topic;
+        var payload = new ReadOnlySequence<byte>(e.ApplicationMessage.Payload.ToArray());
+        var work = HandleAsync(topic, payload);
+        _ackChain = AcknowledgeInOrderAsync(_ackChain, work, e);
+        return Task.CompletedTask;
+    }
+
+    private async Task<bool> HandleAsync(string topic, ReadOnlySequence<byte> payload)
+    {
+        if (!EdgeTopic.TryParse(topic, out var parsed))
+        {
+            return true;
+        }
+
+        switch (parsed.Channel)
+        {
+            case EdgeChannel.Alert:
+                var result = await ingestor.IngestAlertAsync(parsed, payload, _stopping);
+                return result.Outcome != IngestOutcome.Failed;
+            case EdgeChannel.State:
+                await ingestor.HandleStateAsync(parsed, payload, _stopping);
+                return true;
+            case EdgeChannel.Snapshot:
+                await ingestor.HandleSnapshotAsync(parsed, payload, _stopping);
+                return true;
+            default:
+                await ingestor.HandleActivityAsync(parsed, _stopping);
+                return true;
+        }
+    }
+
+    private async Task AcknowledgeInOrderAsync(Task previous, Task<bool> work, MqttApplicationMessageReceivedEventArgs e)
+    {
+        bool stored;
+        try
+        {
+            stored = await work;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            stored = false;
+        }
+
+        try
+        {
+            await previous;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The previous acknowledgement's failure is its own; this one still goes out.
+        }
+
+        if (!stored)
+        {
+            // Not stored: leave it unacknowledged and reconnect, so the broker delivers it again.
+            Log.NotStored(logger, e.ApplicationMessage.Topic);
+            if (_client is { IsConnected: true } client)
+            {
+                await client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.UnspecifiedError }, CancellationToken.None);
+            }
+
+            return;
+        }
+
+        try
+        {
+            await e.AcknowledgeAsync(CancellationToken.None);
+            Interlocked.Increment(ref _handled);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The connection dropped first; the broker re-delivers and the duplicate is counted, not stored twice.
+        }
+    }
+
+    private static string RedactedBroker(string broker) =>
+        Uri.TryCreate(broker, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Host}:{uri.Port}" : "(invalid url)";
+
+    public override void Dispose()
+    {
+        _disconnected.Dispose();
+        base.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "{ClientId} subscribed on {Broker} in shared group {Group} (session present: {SessionPresent})")]
+        public static partial void Connected(ILogger logger, string clientId, string broker, string group, bool sessionPresent);
+
+        [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "{ClientId} lost the broker connection; reconnecting")]
+        public static partial void Disconnected(ILogger logger, string clientId);
+
+        [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Connecting to {Broker} failed: {Error}; retrying in {Seconds} s")]
+        public static partial void ConnectFailed(ILogger logger, string broker, string error, double seconds);
+
+        [LoggerMessage(EventId = 503, Level = LogLevel.Error, Message = "A message on {Topic} was not stored; leaving it unacknowledged and reconnecting")]
+        public static partial void NotStored(ILogger logger, string topic);
+    }
+}

@@ -1,0 +1,155 @@
+using System.Threading.Channels;
+using CloudRelay.Hosting;
+using EdgeGateway.Core.Alerts;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CloudRelay.Storage;
+
+/// <summary>
+/// Group commit: ingest hands each alert over and awaits its own completion; one loop drains everything
+/// waiting into one transaction, so a burst from many devices costs one fsync instead of one each.
+/// A completion of <c>true</c> means newly stored, <c>false</c> a duplicate; a failed commit faults every
+/// waiter of that batch, and the caller must not acknowledge.
+/// </summary>
+public sealed partial class AlertWriter : BackgroundService
+{
+    private const int MaxBatch = 2048;
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
+
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(50_000)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+        SingleReader = false,
+        SingleWriter = false,
+    });
+
+    private readonly IRelayStore _store;
+    private readonly RelayAlertFeed _feed;
+    private readonly Ingest.RelayCounters _counters;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AlertWriter> _logger;
+    private readonly bool _forward;
+    private readonly int _writers;
+
+    public AlertWriter(IRelayStore store, RelayAlertFeed feed, Ingest.RelayCounters counters, TimeProvider time, IOptions<RelayOptions> options, ILogger<AlertWriter> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _feed = feed;
+        _counters = counters;
+        _time = time;
+        _logger = logger;
+        _forward = !string.IsNullOrWhiteSpace(options.Value.Webhook.Url);
+        // SQLite has one writer; PostgreSQL takes a few batches at once.
+        _writers = store.Kind == "sqlite" ? 1 : 4;
+    }
+
+    /// <summary>Waits until the alert is durable. True if it was new, false if its id was already stored.</summary>
+    public async Task<bool> StoreAsync(Alert alert, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(alert, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, _writers).Select(_ => WriteLoopAsync(stoppingToken)));
+
+    private async Task WriteLoopAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        var alerts = new List<Alert>(MaxBatch);
+        var previous = 0;
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                alerts.Clear();
+                Drain(batch, alerts);
+                if (batch.Count < previous / 2)
+                {
+                    // The devices of the last batch are sending their next alerts right now: a short wait
+                    // lets them join this commit instead of each paying for a commit of their own.
+                    await Task.Delay(Linger, _time, stoppingToken);
+                    Drain(batch, alerts);
+                }
+
+                previous = batch.Count;
+
+                if (batch.Count > 0)
+                {
+                    await CommitAsync(batch, alerts, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: whatever is still queued was never acknowledged, so the devices resend it.
+        }
+        finally
+        {
+            foreach (var pending in batch)
+            {
+                pending.Done.TrySetCanceled(CancellationToken.None);
+            }
+        }
+    }
+
+    private void Drain(List<Pending> batch, List<Alert> alerts)
+    {
+        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+        {
+            batch.Add(pending);
+            alerts.Add(pending.Alert);
+        }
+    }
+
+    private async Task CommitAsync(List<Pending> batch, List<Alert> alerts, CancellationToken stoppingToken)
+    {
+        bool[] inserted;
+        var receivedMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        try
+        {
+            inserted = await _store.InsertAlertsAsync(alerts, receivedMs, _forward, stoppingToken);
+            _counters.CountCommit(alerts.Count);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.CommitFailed(_logger, batch.Count, _store.Kind, ex.Message);
+            foreach (var pending in batch)
+            {
+                pending.Done.TrySetException(ex);
+            }
+
+            batch.Clear();
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (inserted[i])
+            {
+                _feed.Publish(new StoredAlert(0, batch[i].Alert, receivedMs));
+            }
+
+            batch[i].Done.TrySetResult(inserted[i]);
+        }
+
+        batch.Clear();
+        if (_forward && inserted.Any(x => x))
+        {
+            _feed.SignalForward();
+        }
+    }
+
+    private sealed record Pending(Alert Alert, TaskCompletionSource<bool> Done);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Storing a batch of {Count} alerts in {Store} failed; none is acknowledged: {Error}")]
+        public static partial void CommitFailed(ILogger logger, int count, string store, string error);
+    }
+}

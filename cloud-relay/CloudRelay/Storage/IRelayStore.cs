@@ -1,0 +1,56 @@
+using EdgeGateway.Core.Alerts;
+
+namespace CloudRelay.Storage;
+
+/// <summary>
+/// Durable storage of the relay: alerts (idempotent by id), devices, and the forward queue.
+/// SQLite and PostgreSQL implement it with the same SQL where they can.
+/// </summary>
+public interface IRelayStore : IAsyncDisposable
+{
+    /// <summary>A short name for logs and the bench line: <c>sqlite</c> or <c>postgres</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>Applies the versioned schema migrations that are missing; returns the schema version.</summary>
+    Task<int> MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a batch in one transaction. Returns, per item, whether it was new (false = a duplicate id).
+    /// When <paramref name="enqueueForward"/> is set, new alerts also enter the forward queue in the same transaction.
+    /// </summary>
+    Task<bool[]> InsertAlertsAsync(IReadOnlyList<Alert> alerts, long receivedMs, bool enqueueForward, CancellationToken cancellationToken);
+
+    Task<AlertPage> QueryAlertsAsync(AlertQuery query, CancellationToken cancellationToken);
+
+    Task<StoredAlert?> FindAlertAsync(Guid id, CancellationToken cancellationToken);
+
+    Task<long> CountAlertsAsync(CancellationToken cancellationToken);
+
+    Task AddDeviceAsync(string site, string device, string? tokenHash, string? certificateThumbprint, long nowMs, CancellationToken cancellationToken);
+
+    Task<DeviceRecord?> FindDeviceAsync(string site, string device, CancellationToken cancellationToken);
+
+    Task<DeviceRecord?> FindDeviceByThumbprintAsync(string thumbprint, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(CancellationToken cancellationToken);
+
+    Task<bool> RemoveDeviceAsync(string site, string device, CancellationToken cancellationToken);
+
+    Task SetTokenHashAsync(string site, string device, string tokenHash, CancellationToken cancellationToken);
+
+    Task SetClaimCodeAsync(string site, string device, string codeHash, long expiresMs, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Uses up a claim code atomically: if it exists, is unused and not expired, marks it used, sets the
+    /// device's new token hash and returns the device; otherwise null.
+    /// </summary>
+    Task<DeviceRecord?> ConsumeClaimCodeAsync(string codeHash, string newTokenHash, long nowMs, CancellationToken cancellationToken);
+
+    Task SetDeviceStatusAsync(string site, string device, bool? online, long seenMs, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ForwardItem>> PeekForwardAsync(int max, CancellationToken cancellationToken);
+
+    Task RemoveForwardAsync(long position, CancellationToken cancellationToken);
+
+    Task<long> ForwardBacklogAsync(CancellationToken cancellationToken);
+}

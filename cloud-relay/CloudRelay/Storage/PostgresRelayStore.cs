@@ -1,0 +1,106 @@
+using System.Data.Common;
+using EdgeGateway.Core.Alerts;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CloudRelay.Storage;
+
+/// <summary>
+/// PostgreSQL storage for relays beyond one machine. Several relay instances may share one database:
+/// the unique alert id makes inserts idempotent across instances, and migrations take an advisory lock.
+/// A batch goes in as one statement over arrays, so a round trip carries hundreds of alerts.
+/// </summary>
+public sealed class PostgresRelayStore : SqlRelayStore
+{
+    private const long MigrationLockKey = 0x636c6f7564;
+
+    private const string InsertSql = """
+        WITH input AS (
+            SELECT * FROM unnest(@ids, @sites, @devices, @seqs, @kinds, @severities, @states, @ts, @attrs, @snapshots)
+                WITH ORDINALITY AS t(id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, ord)),
+        inserted AS (
+            INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms)
+            SELECT id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, @received FROM input ORDER BY ord
+            ON CONFLICT (id) DO NOTHING
+            RETURNING pos, id),
+        queued AS (
+            INSERT INTO forward_queue (alert_pos) SELECT pos FROM inserted WHERE @forward ORDER BY pos)
+        SELECT id FROM inserted
+        """;
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgresRelayStore(string url)
+    {
+        _dataSource = NpgsqlDataSource.Create(PostgresUrl.ToConnectionString(url));
+    }
+
+    public override string Kind => "postgres";
+
+    protected override IReadOnlyList<SchemaMigration> Migrations => SchemaMigrations.Postgres;
+
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken);
+
+    protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", MigrationLockKey));
+
+    public override async Task<bool[]> InsertAlertsAsync(IReadOnlyList<Alert> alerts, long receivedMs, bool enqueueForward, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var newIds = new HashSet<Guid>();
+        await using (var insert = new NpgsqlCommand(InsertSql, connection, transaction))
+        {
+            insert.Parameters.Add(Array("ids", NpgsqlDbType.Uuid, alerts.Select(a => a.Id)));
+            insert.Parameters.Add(Array("sites", NpgsqlDbType.Text, alerts.Select(a => a.SiteId)));
+            insert.Parameters.Add(Array("devices", NpgsqlDbType.Text, alerts.Select(a => a.DeviceId)));
+            insert.Parameters.Add(Array("seqs", NpgsqlDbType.Bigint, alerts.Select(a => a.Sequence)));
+            insert.Parameters.Add(Array("kinds", NpgsqlDbType.Text, alerts.Select(a => a.Kind)));
+            insert.Parameters.Add(Array("severities", NpgsqlDbType.Integer, alerts.Select(a => (int)a.Severity)));
+            insert.Parameters.Add(Array("states", NpgsqlDbType.Integer, alerts.Select(a => (int)a.State)));
+            insert.Parameters.Add(Array("ts", NpgsqlDbType.Bigint, alerts.Select(a => a.TimestampMs)));
+            insert.Parameters.Add(Array("attrs", NpgsqlDbType.Text, alerts.Select(AttributesJson)));
+            insert.Parameters.Add(Array("snapshots", NpgsqlDbType.Text, alerts.Select(a => a.SnapshotRef)));
+            insert.Parameters.AddWithValue("received", receivedMs);
+            insert.Parameters.AddWithValue("forward", enqueueForward);
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                newIds.Add(reader.GetGuid(0));
+            }
+        }
+
+        // Devices in a fixed order, so two instances updating the same devices never deadlock.
+        var devices = DevicesToTouch(alerts, receivedMs);
+        await using (var seen = new NpgsqlCommand("""
+            UPDATE devices d SET last_seen_ms = GREATEST(COALESCE(d.last_seen_ms, 0), @seen)
+            FROM unnest(@sites, @devices) AS u(site, device)
+            WHERE d.site = u.site AND d.device = u.device
+            """, connection, transaction))
+        {
+            seen.Parameters.AddWithValue("seen", receivedMs);
+            seen.Parameters.Add(Array("sites", NpgsqlDbType.Text, devices.Select(d => d.Site)));
+            seen.Parameters.Add(Array("devices", NpgsqlDbType.Text, devices.Select(d => d.Device)));
+            await seen.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        Touched(devices, receivedMs);
+
+        // An id repeated inside one batch is new only the first time.
+        var result = new bool[alerts.Count];
+        for (var i = 0; i < alerts.Count; i++)
+        {
+            result[i] = newIds.Remove(alerts[i].Id);
+        }
+
+        return result;
+    }
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>
+        new(name, NpgsqlDbType.Array | type) { Value = values.ToArray() };
+}

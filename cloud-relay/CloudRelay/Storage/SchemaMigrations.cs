@@ -1,0 +1,99 @@
+namespace CloudRelay.Storage;
+
+/// <summary>One numbered schema step. Steps are applied in order, each in its own transaction, and recorded.</summary>
+public sealed record SchemaMigration(int Version, string Name, string Sql);
+
+/// <summary>
+/// The relay's schema, as numbered steps per database. A step is never edited once released: a change
+/// is a new step with the next number.
+/// </summary>
+public static class SchemaMigrations
+{
+    public static IReadOnlyList<SchemaMigration> Sqlite { get; } =
+    [
+        new(1, "alerts and devices", """
+            CREATE TABLE alerts (
+                pos INTEGER PRIMARY KEY AUTOINCREMENT,
+                id BLOB NOT NULL UNIQUE,
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                severity INTEGER NOT NULL,
+                state INTEGER NOT NULL,
+                ts_ms INTEGER NOT NULL,
+                attrs TEXT NULL,
+                snapshot TEXT NULL,
+                received_ms INTEGER NOT NULL);
+            CREATE INDEX alerts_by_device ON alerts (site, device, pos);
+            CREATE INDEX alerts_by_time ON alerts (ts_ms);
+            CREATE TABLE devices (
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                token_hash TEXT NULL,
+                cert_thumbprint TEXT NULL,
+                online INTEGER NOT NULL DEFAULT 0,
+                last_seen_ms INTEGER NULL,
+                created_ms INTEGER NOT NULL,
+                PRIMARY KEY (site, device));
+            CREATE UNIQUE INDEX devices_by_cert ON devices (cert_thumbprint) WHERE cert_thumbprint IS NOT NULL;
+            """),
+        new(2, "claim codes", """
+            CREATE TABLE claim_codes (
+                code_hash TEXT PRIMARY KEY,
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                expires_ms INTEGER NOT NULL,
+                used_ms INTEGER NULL);
+            """),
+        new(3, "forward queue", """
+            CREATE TABLE forward_queue (
+                pos INTEGER PRIMARY KEY AUTOINCREMENT,
+                alert_pos INTEGER NOT NULL);
+            """),
+    ];
+
+    public static IReadOnlyList<SchemaMigration> Postgres { get; } =
+    [
+        new(1, "alerts and devices", """
+            CREATE TABLE alerts (
+                pos BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id UUID NOT NULL UNIQUE,
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                severity INTEGER NOT NULL,
+                state INTEGER NOT NULL,
+                ts_ms BIGINT NOT NULL,
+                attrs TEXT NULL,
+                snapshot TEXT NULL,
+                received_ms BIGINT NOT NULL);
+            CREATE INDEX alerts_by_device ON alerts (site, device, pos);
+            CREATE INDEX alerts_by_time ON alerts (ts_ms);
+            CREATE TABLE devices (
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                token_hash TEXT NULL,
+                cert_thumbprint TEXT NULL,
+                online INTEGER NOT NULL DEFAULT 0,
+                last_seen_ms BIGINT NULL,
+                created_ms BIGINT NOT NULL,
+                PRIMARY KEY (site, device));
+            CREATE UNIQUE INDEX devices_by_cert ON devices (cert_thumbprint) WHERE cert_thumbprint IS NOT NULL;
+            """),
+        new(2, "claim codes", """
+            CREATE TABLE claim_codes (
+                code_hash TEXT PRIMARY KEY,
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                expires_ms BIGINT NOT NULL,
+                used_ms BIGINT NULL);
+            """),
+        new(3, "forward queue", """
+            CREATE TABLE forward_queue (
+                pos BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                alert_pos BIGINT NOT NULL);
+            """),
+    ];
+}

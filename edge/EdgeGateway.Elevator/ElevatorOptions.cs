@@ -1,0 +1,103 @@
+namespace EdgeGateway.Elevator;
+
+/// <summary>
+/// The building and every timing of the fault rules (section <c>Elevator</c>). Defaults are the
+/// field practice from DOMAIN.md; all of them can be overridden per site and per replay scenario.
+/// </summary>
+public sealed class ElevatorOptions
+{
+    public const string SectionName = "Elevator";
+
+    /// <summary>Name of the car, used in logs and status.</summary>
+    public string CarId { get; set; } = "car-1";
+
+    /// <summary>Number of served floors.</summary>
+    public int Floors { get; set; } = 10;
+
+    /// <summary>The lowest floor number (may be negative for basements).</summary>
+    public int BottomFloor { get; set; } = 1;
+
+    /// <summary>Storey height used by the barometric floor estimate when <see cref="FloorHeightsM"/> is empty.</summary>
+    public double FloorHeightM { get; set; } = 3.0;
+
+    /// <summary>Optional height of each floor above the bottom floor, bottom first.</summary>
+    public IList<double> FloorHeightsM { get; } = [];
+
+    public double RatedSpeedMps { get; set; } = 1.5;
+
+    /// <summary>Speed magnitude above which the car counts as moving.</summary>
+    public double MovingThresholdMps { get; set; } = 0.1;
+
+    public TimeSpan TrappedAfter { get; set; } = TimeSpan.FromSeconds(90);
+
+    public TimeSpan StopOutsideZoneAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan DoorOpenMovingAfter { get; set; } = TimeSpan.FromSeconds(0.6);
+
+    /// <summary>Over-speed limit as a factor of the rated speed (1.15 = rated + 15 %).</summary>
+    public double OverspeedFactor { get; set; } = 1.15;
+
+    public int OverspeedSamples { get; set; } = 6;
+
+    public TimeSpan OverspeedWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the speed is sampled for the over-speed rule.</summary>
+    public TimeSpan OverspeedSampleInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an over-travel condition must hold (rejects a single bad reading).</summary>
+    public TimeSpan OvertravelConfirm { get; set; } = TimeSpan.FromSeconds(0.2);
+
+    public TimeSpan DoorOpenTooLongAfter { get; set; } = TimeSpan.FromMinutes(3);
+
+    public int DoorFaultCycles { get; set; } = 6;
+
+    public TimeSpan DoorFaultWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan SafetyCircuitConfirm { get; set; } = TimeSpan.FromSeconds(0.2);
+
+    public TimeSpan PowerLossConfirm { get; set; } = TimeSpan.FromSeconds(0.2);
+
+    public TimeSpan AlarmButtonHold { get; set; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan EbikeSeenFor { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan EbikeWindow { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan EbikeClearAfter { get; set; } = TimeSpan.FromSeconds(7);
+
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromDays(15);
+
+    /// <summary>Annual inspection date; overdue from the start of the following day (UTC).</summary>
+    public DateTimeOffset? InspectionDue { get; set; }
+
+    public TimeSpan StatusIntervalMoving { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan StatusIntervalIdle { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the consumer wakes the machine when no input arrives.</summary>
+    public TimeSpan TickInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often the inputs and sensors are read.</summary>
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary><c>rpi4</c>, <c>rpi5</c> or <c>simulated</c>.</summary>
+    public string Board { get; set; } = "simulated";
+
+    /// <summary>Board profile JSON; empty means <c>hardware/profiles/&lt;Board&gt;.json</c> beside the app.</summary>
+    public string BoardProfile { get; set; } = "";
+
+    /// <summary>Hold the doors open while an e-bike is in the car.</summary>
+    public bool EbikeDoorHold { get; set; } = true;
+
+    /// <summary>Trigger the voice prompt while an e-bike is in the car.</summary>
+    public bool EbikeVoicePrompt { get; set; } = true;
+
+    public int TopFloor => BottomFloor + Floors - 1;
+
+    /// <summary>Height of a floor above the bottom floor.</summary>
+    public double HeightOf(int floor)
+    {
+        var index = floor - BottomFloor;
+        return FloorHeightsM.Count == Floors && index >= 0 && index < Floors ? FloorHeightsM[index] : index * FloorHeightM;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace EdgeGateway.Host.Configuration;
+
+/// <summary>
+/// Loads the gateway's JSON config file and turns every way it can be wrong into one line that
+/// names the file, the line and what was expected.
+/// </summary>
+internal static class GatewayConfigFile
+{
+    public const string DefaultPath = "/etc/edgegw/gateway.json";
+
+    /// <summary>Returns null when the file is usable, else one line saying what is wrong.</summary>
+    public static string? Check(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return $"config file '{path}' does not exist; create it with `edgegw provision --config {path}`";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+            });
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? null
+                : $"config file '{path}': the top level is a JSON {document.RootElement.ValueKind}; expected an object";
+        }
+        catch (JsonException ex)
+        {
+            var line = ex.LineNumber + 1;
+            var column = ex.BytePositionInLine + 1;
+            var reason = ex.Message.Split(". LineNumber", 2)[0].Split(" Path:", 2)[0];
+            return $"config file '{path}' line {line}, column {column}: {reason}";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return $"config file '{path}' is not readable by this user; it is mode 600, run as its owner";
+        }
+    }
+
+    /// <summary>True when group or others may read a file that holds secrets.</summary>
+    public static bool IsReadableByOthers(string path) =>
+        !OperatingSystem.IsWindows()
+        && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0;
+}

@@ -1,0 +1,210 @@
+using System.Security.Claims;
+using EdgeGateway.Core.Alerts;
+using EdgeGateway.Host.Setup.Doctor;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Host.Diagnostics;
+
+/// <summary>The page's API: one group, login required on everything but login itself.</summary>
+internal static class DiagnosticsEndpoints
+{
+    public const string LoginPolicy = "diagnostics-login";
+    public const string CsrfHeader = "X-CSRF-TOKEN";
+    public const string LoggerCategory = "EdgeGateway.Host.Diagnostics";
+    private const int MaxTechnicianName = 64;
+
+    public static void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
+
+        var api = routes.MapGroup("/api").RequireAuthorization();
+        api.MapGet("/csrf", Csrf).AllowAnonymous();
+        api.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(LoginPolicy).AddEndpointFilter(RequireCsrfToken);
+        api.MapPost("/logout", LogoutAsync).AddEndpointFilter(RequireCsrfToken);
+        api.MapGet("/session", (ClaimsPrincipal user) => TypedResults.Ok(new { user = user.Identity?.Name }));
+
+        api.MapGet("/status", (StatusReporter status) => TypedResults.Ok(status.Current()));
+        api.MapGet("/status/history", (StatusReporter status) => TypedResults.Ok(status.History()));
+        api.MapGet("/events", Events);
+        api.MapGet("/logs", (LogTail tail, long? after) => TypedResults.Ok(tail.Lines(after ?? 0)));
+
+        api.MapGet("/cameras", Cameras);
+        api.MapGet("/cameras/{id}/frame.jpg", CameraFrame);
+
+        api.MapGet("/elevator", Elevator);
+        api.MapPost("/elevator/maintenance", CheckInAsync).AddEndpointFilter(RequireCsrfToken);
+
+        api.MapGet("/alerts", (RecentAlerts alerts) => TypedResults.Ok(alerts.List()));
+        api.MapGet("/alerts/{id:guid}/snapshot.jpg", AlertSnapshot);
+        api.MapPost("/alerts/test", TestAlertAsync).AddEndpointFilter(RequireCsrfToken);
+
+        api.MapGet("/doctor", (PageDoctor doctor) => doctor.Last is { } last ? Results.Ok(last) : Results.NoContent());
+        api.MapPost("/doctor/run", RunDoctorAsync).AddEndpointFilter(RequireCsrfToken);
+
+        // Unknown API paths answer 401 too without a session, so nothing about the API leaks.
+        api.Map("/{**path}", () => TypedResults.NotFound());
+    }
+
+    private static Ok<CsrfView> Csrf(HttpContext context, IAntiforgery antiforgery)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(context);
+        return TypedResults.Ok(new CsrfView(tokens.RequestToken!, CsrfHeader));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> LoginAsync(
+        LoginRequest request,
+        HttpContext context,
+        IOptionsMonitor<DiagnosticsOptions> options,
+        ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(LoggerCategory);
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "local";
+        var hash = options.CurrentValue.PasswordHash;
+        if (string.IsNullOrEmpty(hash))
+        {
+            Log.NoPassword(logger);
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status401Unauthorized,
+                title: "no technician password is set on this box",
+                detail: "run `edgegw provision --diagnostics-password ...` on the box");
+        }
+
+        // PBKDF2 takes a while on purpose; keep it off the request thread's critical path.
+        var ok = request.Password is { Length: > 0 and <= 256 } password
+                 && await Task.Run(() => TechnicianPassword.Verify(password, hash), context.RequestAborted);
+        if (!ok)
+        {
+            Log.LoginFailed(logger, address);
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "wrong password");
+        }
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "technician")], DiagnosticsAuth.Scheme);
+        await context.SignInAsync(DiagnosticsAuth.Scheme, new ClaimsPrincipal(identity));
+        Log.LoggedIn(logger, address);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> LogoutAsync(HttpContext context, ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await context.SignOutAsync(DiagnosticsAuth.Scheme);
+        return TypedResults.NoContent();
+    }
+
+    private static ServerSentEventsResult<string> Events(LiveFeed feed, StatusReporter status, CancellationToken cancellationToken) =>
+        TypedResults.ServerSentEvents(feed.Subscribe("status", status.Current(), cancellationToken));
+
+    private static Results<Ok<IReadOnlyList<Core.Health.CameraHealth>>, NotFound<ProblemDetails>> Cameras(GatewayParts parts) =>
+        parts.Cameras is { } cameras
+            ? TypedResults.Ok(cameras.GetHealth())
+            : TypedResults.NotFound(Problem("this box has no cameras"));
+
+    private static Results<FileContentHttpResult, NotFound<ProblemDetails>> CameraFrame(string id, GatewayParts parts, HttpContext context)
+    {
+        if (parts.Cameras is not { } cameras || !cameras.TryGetLatestAnnotatedJpeg(id, out var jpeg) || jpeg.IsEmpty)
+        {
+            return TypedResults.NotFound(Problem($"no analysed frame from camera '{id}' yet"));
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.File(jpeg.ToArray(), "image/jpeg");
+    }
+
+    private static Results<Ok<ElevatorView>, NotFound<ProblemDetails>> Elevator(GatewayParts parts)
+    {
+        if (parts.Elevator is not { } elevator)
+        {
+            return TypedResults.NotFound(Problem("this box has no elevator monitor"));
+        }
+
+        return TypedResults.Ok(new ElevatorView(elevator.GetSnapshot(), elevator.StateDiagramMermaid));
+    }
+
+    private static async Task<Results<Ok<ElevatorView>, NotFound<ProblemDetails>, ValidationProblem>> CheckInAsync(
+        MaintenanceRequest request,
+        GatewayParts parts,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        if (parts.Elevator is not { } elevator)
+        {
+            return TypedResults.NotFound(Problem("this box has no elevator monitor"));
+        }
+
+        var technician = request.Technician?.Trim();
+        if (string.IsNullOrEmpty(technician) || technician.Length > MaxTechnicianName || technician.Any(char.IsControl))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["technician"] = [$"expected the technician's name or badge number, 1 to {MaxTechnicianName} characters"],
+            });
+        }
+
+        await elevator.CheckInMaintenanceAsync(technician, cancellationToken);
+        var logger = loggers.CreateLogger(LoggerCategory);
+        Log.MaintenanceCheckIn(logger, technician);
+        return TypedResults.Ok(new ElevatorView(elevator.GetSnapshot(), elevator.StateDiagramMermaid));
+    }
+
+    private static Results<FileContentHttpResult, NotFound> AlertSnapshot(Guid id, RecentAlerts alerts) =>
+        alerts.TryGetSnapshot(id, out var jpeg) ? TypedResults.File(jpeg.ToArray(), "image/jpeg") : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<TestAlertView>, ProblemHttpResult>> TestAlertAsync(
+        GatewayParts parts,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        if (parts.AlertSink is not { } sink)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "the uplink is not running on this box; no alert can be sent");
+        }
+
+        var draft = new AlertDraft(AlertKinds.Test, AlertSeverity.Info, AlertState.Raised, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["source"] = "diagnostics",
+        });
+        var alert = await sink.PublishAsync(draft, cancellationToken);
+        var logger = loggers.CreateLogger(LoggerCategory);
+        Log.TestAlert(logger, alert.Id);
+        return TypedResults.Ok(new TestAlertView(alert.Id, alert.Sequence, alert.Kind));
+    }
+
+    private static async Task<Ok<DoctorReport>> RunDoctorAsync(PageDoctor doctor, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var report = await doctor.RunAsync(cancellationToken);
+        var logger = loggers.CreateLogger(LoggerCategory);
+        var (passed, warned, failed) = (report.Count(DoctorStatus.Pass), report.Count(DoctorStatus.Warn), report.Count(DoctorStatus.Fail));
+        Log.DoctorRan(logger, passed, warned, failed);
+        return TypedResults.Ok(report);
+    }
+
+    /// <summary>State-changing requests must echo the antiforgery token in <see cref="CsrfHeader"/>.</summary>
+    private static async ValueTask<object?> RequireCsrfToken(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var antiforgery = invocation.HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
+        if (!await antiforgery.IsRequestValidAsync(invocation.HttpContext))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "missing or invalid CSRF token",
+                detail: $"send the token from GET /api/csrf in the {CsrfHeader} header; reload the page if it is old");
+        }
+
+        return await next(invocation);
+    }
+
+    private static ProblemDetails Problem(string title) => new() { Title = title, Status = StatusCodes.Status404NotFound };
+}
+
+public sealed record CsrfView(string Token, string HeaderName);
+
+public sealed record ElevatorView(Core.Health.ElevatorSnapshot Snapshot, string Mermaid);

@@ -1,0 +1,116 @@
+using EdgeGateway.Core.Health;
+
+namespace EdgeGateway.Vision.Pipeline;
+
+/// <summary>Live counters of one camera, written by its reader and worker, read by the diagnostics page.</summary>
+public sealed class CameraStats(string cameraId, string role, TimeProvider time)
+{
+    private long _framesIn;
+    private long _framesAnalysed;
+    private long _framesDropped;
+    private long _detectorRuns;
+    private long _lastFrameTimestamp = -1;
+    private long _lastAnalysedTimestamp = -1;
+    private int _reconnects;
+    private volatile bool _connected;
+    private volatile bool _ended;
+    private volatile string? _lastError;
+    private double _analysisFps;
+
+    public string CameraId { get; } = cameraId;
+
+    public long FramesIn => Interlocked.Read(ref _framesIn);
+
+    public long FramesAnalysed => Interlocked.Read(ref _framesAnalysed);
+
+    public long FramesDropped => Interlocked.Read(ref _framesDropped);
+
+    /// <summary>How often the detector actually ran (motion gating skips still frames).</summary>
+    public long DetectorRuns => Interlocked.Read(ref _detectorRuns);
+
+    public int Reconnects => Volatile.Read(ref _reconnects);
+
+    public bool Connected => _connected;
+
+    /// <summary>A file camera that reached its end (not looping).</summary>
+    public bool Ended => _ended;
+
+    public string? LastError => _lastError;
+
+    public double? LastFrameAgeSeconds
+    {
+        get
+        {
+            var last = Interlocked.Read(ref _lastFrameTimestamp);
+            return last < 0 ? null : time.GetElapsedTime(last).TotalSeconds;
+        }
+    }
+
+    internal void FrameIn()
+    {
+        Interlocked.Increment(ref _framesIn);
+        Interlocked.Exchange(ref _lastFrameTimestamp, time.GetTimestamp());
+    }
+
+    internal void FrameDropped() => Interlocked.Increment(ref _framesDropped);
+
+    internal void FrameAnalysed(bool detectorRan)
+    {
+        Interlocked.Increment(ref _framesAnalysed);
+        if (detectorRan)
+        {
+            Interlocked.Increment(ref _detectorRuns);
+        }
+
+        var now = time.GetTimestamp();
+        var previous = Interlocked.Exchange(ref _lastAnalysedTimestamp, now);
+        if (previous >= 0)
+        {
+            var seconds = time.GetElapsedTime(previous, now).TotalSeconds;
+            if (seconds > 0)
+            {
+                // Smoothed over a few frames so the page does not flicker.
+                var fps = 1 / seconds;
+                var old = Volatile.Read(ref _analysisFps);
+                Volatile.Write(ref _analysisFps, old <= 0 ? fps : (0.8 * old) + (0.2 * fps));
+            }
+        }
+    }
+
+    internal void Opened()
+    {
+        _connected = true;
+        _ended = false;
+        _lastError = null;
+    }
+
+    internal void Failed(string error)
+    {
+        _connected = false;
+        _lastError = error;
+    }
+
+    /// <summary>Sets an error while the source stays open (e.g. a stall the reader has not noticed yet).</summary>
+    internal void Warn(string? error) => _lastError = error;
+
+    internal void Reconnecting() => Interlocked.Increment(ref _reconnects);
+
+    internal void EndOfFile(string? error)
+    {
+        _connected = false;
+        _ended = true;
+        _lastError = error;
+    }
+
+    public CameraHealth ToHealth() => new(
+        CameraId,
+        role,
+        Connected,
+        FramesIn,
+        FramesAnalysed,
+        FramesDropped,
+        LastFrameAgeSeconds,
+        Reconnects,
+        LastError,
+        Math.Round(Volatile.Read(ref _analysisFps), 2));
+}

@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Threading.Channels;
+using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Vision;
+using EdgeGateway.Vision.Configuration;
+using EdgeGateway.Vision.Detectors;
+using EdgeGateway.Vision.Motion;
+using EdgeGateway.Vision.Rules;
+using EdgeGateway.Vision.Sources;
+using Microsoft.Extensions.Logging;
+using OpenCvSharp;
+
+namespace EdgeGateway.Vision.Pipeline;
+
+/// <summary>
+/// One camera end to end: its reader thread feeds a one-slot, latest-wins channel; this worker
+/// gates each frame on motion, runs the shared detector when the scene moved (or the re-check
+/// interval has passed), feeds the rules and hands raised/cleared violations to the alert sink.
+/// </summary>
+internal sealed class CameraWorker : IDisposable
+{
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(500);
+    private readonly CameraOptions _camera;
+    private readonly ObjectDetector _detector;
+    private readonly IReadOnlyList<RuleEvaluator> _rules;
+    private readonly HashSet<string> _violationLabels;
+    private readonly IAlertSink _sink;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly MatPool _pool = new();
+    private readonly Channel<Mat> _frames;
+    private readonly MotionGate _motion;
+    private readonly DetectionGate _gate;
+    private readonly SnapshotRenderer _snapshots;
+    private readonly SnapshotRenderer _annotations;
+    private readonly List<Detection> _detections = [];
+    private readonly List<ViolationEvent> _events = [];
+    private readonly Lock _latestGate = new();
+    private readonly List<Detection> _latestDetections = [];
+    private Mat? _latest;
+    private bool _stallReported;
+    private CameraReader? _reader;
+
+    public CameraWorker(
+        CameraOptions camera,
+        CameraStats stats,
+        ObjectDetector detector,
+        VisionSettings settings,
+        IAlertSink sink,
+        TimeProvider time,
+        ILogger logger)
+    {
+        _camera = camera;
+        Stats = stats;
+        _detector = detector;
+        _sink = sink;
+        _time = time;
+        _logger = logger;
+        var timeZone = settings.ResolveTimeZone();
+        var rules = DefaultRules.For(camera, detector.Labels);
+        _rules = [.. rules.Select(r => new RuleEvaluator(camera.Id, r, camera.Zones, detector.DefaultScoreThreshold, timeZone))];
+        _violationLabels = new HashSet<string>(rules.SelectMany(r => r.Labels), StringComparer.Ordinal);
+        _frames = Channel.CreateBounded<Mat>(
+            new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
+            dropped =>
+            {
+                stats.FrameDropped();
+                _pool.Return(dropped);
+            });
+        _motion = new MotionGate(camera.MotionThreshold, camera.MotionPixelDelta);
+        _gate = new DetectionGate(_motion, TimeSpan.FromSeconds(camera.RecheckSeconds));
+        _snapshots = new SnapshotRenderer(settings.SnapshotMaxWidth, settings.SnapshotMaxBytes);
+        _annotations = new SnapshotRenderer(settings.SnapshotMaxWidth, settings.SnapshotMaxBytes);
+    }
+
+    public CameraStats Stats { get; }
+
+    public string CameraId => _camera.Id;
+
+    public IReadOnlyList<RuleEvaluator> Rules => _rules;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _reader = new CameraReader(_camera, Stats, _frames.Writer, _pool, _time, _logger);
+        _reader.Start(cancellationToken);
+        var frames = _frames.Reader;
+        var readerDone = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Mat? frame = null;
+            try
+            {
+                if (readerDone)
+                {
+                    await Task.Delay(TickInterval, _time, cancellationToken);
+                }
+                else
+                {
+                    using var tick = new CancellationTokenSource(TickInterval, _time);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, tick.Token);
+                    readerDone = !await frames.WaitToReadAsync(linked.Token);
+                    frames.TryRead(out frame);
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // No frame this tick: time still passes for the rules.
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            try
+            {
+                if (frame is not null)
+                {
+                    Analyse(frame);
+                }
+                else
+                {
+                    CheckStall();
+                    var now = _time.GetUtcNow();
+                    foreach (var rule in _rules)
+                    {
+                        rule.Tick(now, _events);
+                    }
+                }
+            }
+            catch (Exception e) when (e is OpenCVException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException)
+            {
+                VisionLog.AnalysisFailed(_logger, e, _camera.Id);
+                _events.Clear();
+            }
+
+            await PublishAsync(frame, cancellationToken);
+            if (frame is not null)
+            {
+                KeepLatest(frame);
+            }
+        }
+    }
+
+    /// <summary>Motion gate, detector (when worth it), rules. Leaves any raise/clear in <see cref="_events"/>.</summary>
+    private void Analyse(Mat frame)
+    {
+        _stallReported = false;
+        var now = _time.GetUtcNow();
+        var run = _gate.ShouldDetect(frame, now);
+        if (run)
+        {
+            // On a still scene the previous detections stand: nothing in the picture changed.
+            _detector.Detect(frame, _detections);
+        }
+
+        Stats.FrameAnalysed(run);
+        foreach (var rule in _rules)
+        {
+            rule.Observe(now, _detections, frame.Cols, frame.Rows, _events);
+        }
+    }
+
+    private async Task PublishAsync(Mat? frame, CancellationToken cancellationToken)
+    {
+        if (_events.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var violation in _events)
+        {
+            VisionLog.Violation(_logger, _camera.Id, violation.Kind, violation.State == AlertState.Raised ? "raised" : "cleared", violation.Detection.Label, violation.Detection.Score);
+            var draft = new AlertDraft(violation.Kind, violation.Severity, violation.State, Attributes(violation));
+            if (violation.State == AlertState.Raised && frame is not null)
+            {
+                draft = draft with { SnapshotJpeg = _snapshots.Render(frame, _detections, IsViolation, _camera.Zones) };
+            }
+
+            try
+            {
+                await _sink.PublishAsync(draft, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                VisionLog.AlertFailed(_logger, e, _camera.Id, violation.Kind);
+            }
+        }
+
+        _events.Clear();
+    }
+
+    private bool IsViolation(Detection detection) => _violationLabels.Contains(detection.Label);
+
+    private Dictionary<string, string> Attributes(ViolationEvent violation)
+    {
+        var box = violation.Detection.Box;
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["camera"] = _camera.Id,
+            ["label"] = violation.Detection.Label,
+            ["score"] = violation.Detection.Score.ToString("0.00", CultureInfo.InvariantCulture),
+            ["box"] = string.Create(CultureInfo.InvariantCulture, $"{box.X1:0},{box.Y1:0},{box.X2:0},{box.Y2:0}"),
+        };
+        if (violation.Zone is { } zone)
+        {
+            attributes["zone"] = zone;
+        }
+
+        return attributes;
+    }
+
+    private void CheckStall()
+    {
+        if (Stats.Connected && Stats.LastFrameAgeSeconds is { } age && age > _camera.StallSeconds)
+        {
+            var error = string.Create(CultureInfo.InvariantCulture, $"no frames for {age:0} s");
+            Stats.Warn(error);
+            if (!_stallReported)
+            {
+                _stallReported = true;
+                VisionLog.Stalled(_logger, _camera.Id, error);
+            }
+        }
+    }
+
+    /// <summary>Keeps the frame for the diagnostics page and returns the previous one to the pool (no copy).</summary>
+    private void KeepLatest(Mat frame)
+    {
+        Mat? previous;
+        lock (_latestGate)
+        {
+            previous = _latest;
+            _latest = frame;
+            _latestDetections.Clear();
+            _latestDetections.AddRange(_detections);
+        }
+
+        if (previous is not null)
+        {
+            _pool.Return(previous);
+        }
+    }
+
+    public bool TryGetLatestAnnotatedJpeg(out ReadOnlyMemory<byte> jpeg)
+    {
+        lock (_latestGate)
+        {
+            if (_latest is null)
+            {
+                jpeg = default;
+                return false;
+            }
+
+            jpeg = _annotations.Render(_latest, _latestDetections, IsViolation, _camera.Zones);
+            return true;
+        }
+    }
+
+    /// <summary>Completes when the reader thread has exited.</summary>
+    public Task ReaderCompletion => _reader?.Completion ?? Task.CompletedTask;
+
+    public void Dispose()
+    {
+        _motion.Dispose();
+        _snapshots.Dispose();
+        if (ReaderCompletion.IsCompleted)
+        {
+            // Only once the reader thread is gone are the pooled frames ours to free.
+            _pool.Dispose();
+            lock (_latestGate)
+            {
+                _latest?.Dispose();
+                _latest = null;
+            }
+        }
+
+        _annotations.Dispose();
+    }
+}

@@ -1,0 +1,186 @@
+using System.Device.Gpio;
+using System.Numerics;
+using EdgeGateway.Simulation.Chips;
+using EdgeGateway.Simulation.Gpio;
+using EdgeGateway.Simulation.Physics;
+
+namespace EdgeGateway.Simulation;
+
+/// <summary>
+/// The whole simulated installation: an elevator car (<see cref="ElevatorPhysics"/>) wired to a
+/// simulated GPIO chip and two I2C chips, with sensor noise and contact bounce. Production code
+/// talks to <see cref="Gpio"/>, <see cref="Accelerometer"/> and <see cref="Barometer"/> through the
+/// same System.Device.Gpio and Iot.Device.Bindings classes it uses on a real board.
+/// </summary>
+public sealed class SimulatedElevatorRig
+{
+    /// <summary>Signal names, the same as the board profiles use.</summary>
+    public const string DoorClosed = "door_closed";
+    public const string DoorZone = "door_zone";
+    public const string SafetyCircuit = "safety_circuit";
+    public const string DoorLock = "door_lock";
+    public const string AlarmButton = "alarm_button";
+    public const string Presence = "presence";
+    public const string MainsPower = "mains_power";
+    public const string DoorHoldRelay = "door_hold_relay";
+    public const string VoiceTrigger = "voice_trigger";
+
+    private const double StandardGravity = 9.807;
+    private static readonly TimeSpan PhysicsStep = TimeSpan.FromMilliseconds(5);
+    private readonly SimulationNoise _noise;
+    private readonly Random _random;
+    private readonly Dictionary<string, Contact> _contacts = new(StringComparer.Ordinal);
+    private readonly SimulatedPin? _doorHoldPin;
+    private readonly Lock _gate = new();
+    private double _weatherPa;
+
+    public SimulatedElevatorRig(BuildingModel building, IReadOnlyDictionary<string, SimulatedPin> pins, SimulationNoise? noise = null, int seed = 1)
+    {
+        ArgumentNullException.ThrowIfNull(building);
+        ArgumentNullException.ThrowIfNull(pins);
+        _noise = noise ?? SimulationNoise.Field;
+        _random = new Random(seed);
+        Car = new ElevatorPhysics(building);
+        Car.PlaceAt(building.BottomFloor);
+        Gpio = new SimulatedGpioDriver { Clock = () => Now };
+
+        var logical = new Dictionary<string, Func<bool>>(StringComparer.Ordinal)
+        {
+            [DoorClosed] = () => Car.DoorClosed,
+            [DoorZone] = () => Car.InDoorZone,
+            [SafetyCircuit] = () => Car.SafetyCircuitClosed && Car.MainsPower,
+            [DoorLock] = () => Car.DoorPosition < 0.02,
+            [AlarmButton] = () => Car.AlarmPressed,
+            [Presence] = () => Car.Passengers > 0,
+            [MainsPower] = () => Car.MainsPower,
+        };
+        foreach (var (name, pin) in pins)
+        {
+            if (logical.TryGetValue(name, out var source))
+            {
+                var contact = new Contact(this, pin, source, bounces: name is not (Presence or MainsPower), dropsOut: name == Presence);
+                _contacts[name] = contact;
+                Gpio.Drive(pin.Pin, contact.Level);
+            }
+        }
+
+        _doorHoldPin = pins.GetValueOrDefault(DoorHoldRelay);
+        UpdateChips();
+    }
+
+    public ElevatorPhysics Car { get; }
+
+    public SimulatedGpioDriver Gpio { get; }
+
+    public SimulatedMpu6050 Accelerometer { get; } = new();
+
+    public SimulatedBmp280 Barometer { get; } = new();
+
+    public TimeSpan Now { get; private set; }
+
+    /// <summary>Outdoor pressure at the bottom landing, drifting with the weather.</summary>
+    public double WeatherPressurePa => 101_325 + _weatherPa;
+
+    /// <summary>Moves the simulation forward; the chips then hold readings for the new moment.</summary>
+    public void Advance(TimeSpan duration)
+    {
+        lock (_gate)
+        {
+            AdvanceLocked(duration);
+        }
+    }
+
+    private void AdvanceLocked(TimeSpan duration)
+    {
+        var end = Now + duration;
+        while (Now < end)
+        {
+            var step = end - Now < PhysicsStep ? end - Now : PhysicsStep;
+            if (_doorHoldPin is not null)
+            {
+                var level = Gpio.OutputLevel(_doorHoldPin.Pin);
+                Car.DoorHold = (level == PinValue.High) != _doorHoldPin.ActiveLow;
+            }
+
+            Car.Step(step);
+            Now += step;
+            NoteChanges();
+            _weatherPa += Gaussian() * _noise.WeatherDriftPaPerMinute * Math.Sqrt(step.TotalMinutes);
+        }
+
+        UpdateChips();
+    }
+
+    private void NoteChanges()
+    {
+        foreach (var contact in _contacts.Values)
+        {
+            var truth = contact.Truth();
+            if (truth != contact.LastTruth)
+            {
+                contact.LastTruth = truth;
+                contact.ChangedAt = Now;
+            }
+        }
+    }
+
+    private void UpdateChips()
+    {
+        var spike = _random.NextDouble() < _noise.AccelerationSpikeProbability ? (_random.NextDouble() - 0.5) * 2 * _noise.AccelerationSpikeMps2 : 0;
+        var vertical = StandardGravity + Car.AccelerationMps2 + Gaussian() * _noise.AccelerationSigmaMps2 + spike;
+        Accelerometer.SetAcceleration(new Vector3(
+            (float)(Gaussian() * _noise.AccelerationSigmaMps2),
+            (float)(Gaussian() * _noise.AccelerationSigmaMps2),
+            (float)vertical));
+
+        var altitude = Car.Building.SiteElevationM + Car.PositionM;
+        var pressure = WeatherPressurePa * Math.Pow(1 - (2.25577e-5 * altitude), 5.25588) + Gaussian() * _noise.PressureSigmaPa;
+        Barometer.SetEnvironment(pressure, 24 + Gaussian() * 0.05);
+    }
+
+    private double Gaussian()
+    {
+        var u1 = 1.0 - _random.NextDouble();
+        var u2 = _random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+
+    /// <summary>One wired input: the truth, then bounce and interference, then the electrical level.</summary>
+    private sealed class Contact(SimulatedElevatorRig rig, SimulatedPin pin, Func<bool> truth, bool bounces, bool dropsOut)
+    {
+        public TimeSpan ChangedAt { get; set; } = TimeSpan.MinValue;
+
+        public bool LastTruth { get; set; } = truth();
+
+        public bool Truth() => truth();
+
+        public PinValue Level()
+        {
+            lock (rig._gate)
+            {
+                return LevelLocked();
+            }
+        }
+
+        private PinValue LevelLocked()
+        {
+            var active = truth();
+            var noise = rig._noise;
+            if (bounces && ChangedAt != TimeSpan.MinValue && rig.Now - ChangedAt < noise.ContactBounce)
+            {
+                active = rig._random.Next(2) == 0;
+            }
+            else if (bounces && rig._random.NextDouble() < noise.GlitchProbability)
+            {
+                active = !active;
+            }
+            else if (dropsOut && active && rig._random.NextDouble() < noise.PresenceDropoutProbability)
+            {
+                // A PIR or radar misses a passenger standing still now and then.
+                active = false;
+            }
+
+            return active != pin.ActiveLow ? PinValue.High : PinValue.Low;
+        }
+    }
+}

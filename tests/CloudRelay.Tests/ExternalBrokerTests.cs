@@ -1,0 +1,120 @@
+using CloudRelay.Api;
+using CloudRelay.Ingest;
+using Microsoft.Extensions.DependencyInjection;
+using EdgeGateway.Core.Alerts;
+using EdgeGateway.Testing;
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace CloudRelay.Tests;
+
+[Trait("Category", "Integration")]
+public sealed class ExternalBrokerTests
+{
+    private const string Subscribed = "in shared group cloud-relay";
+
+    [Fact]
+    public async Task Two_relays_on_one_shared_subscription_store_every_alert_once_even_when_one_is_killed_mid_stream()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var dataDir = Directory.CreateTempSubdirectory("relay-shared-").FullName;
+        var apiKey = Guid.NewGuid().ToString("N");
+        string[] Arguments(string instance) => ["--broker", broker.Url, "--instance", instance, "--data-dir", dataDir];
+        var a = RelayProcess.Start(apiKey, Arguments("a"));
+        await using var b = RelayProcess.Start(apiKey, Arguments("b"));
+        RelayProcess? restarted = null;
+        try
+        {
+            await a.WaitForOutputAsync(Subscribed, TimeSpan.FromSeconds(30));
+            await b.WaitForOutputAsync(Subscribed, TimeSpan.FromSeconds(30));
+
+            var publishers = new List<(IMqttClient Client, string Device)>();
+            for (var d = 0; d < 8; d++)
+            {
+                var client = new MqttClientFactory().CreateMqttClient();
+                await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port)
+                    .WithProtocolVersion(MqttProtocolVersion.V500).WithClientId($"edge-{d}").Build());
+                publishers.Add((client, $"box-{d}"));
+            }
+
+            async Task PublishRoundAsync(int perDevice) =>
+                await Task.WhenAll(publishers.Select(async p =>
+                {
+                    for (var i = 0; i < perDevice; i++)
+                    {
+                        var result = await p.Client.PublishAlertAsync(TestAlerts.Make("site-1", p.Device));
+                        Assert.True(result.IsSuccess);
+                    }
+                }));
+
+            await PublishRoundAsync(150);
+            await TestAlerts.WaitUntilAsync(async () => (await a.Http.GetJsonAsync<StatsView>("/api/stats")).Ingest.Stored > 0,
+                TimeSpan.FromSeconds(20), "instance a to store something");
+            var storedByA = (await a.Http.GetJsonAsync<StatsView>("/api/stats")).Ingest.Stored;
+
+            // Kill a in the middle of the stream, keep publishing, then bring it back under the same name.
+            var stillPublishing = PublishRoundAsync(150);
+            await Task.Delay(100);
+            a.Kill();
+            await stillPublishing;
+            await PublishRoundAsync(50);
+            restarted = RelayProcess.Start(apiKey, Arguments("a"));
+            await restarted.WaitForOutputAsync(Subscribed, TimeSpan.FromSeconds(30));
+
+            const int total = 8 * (150 + 150 + 50);
+            await TestAlerts.WaitUntilAsync(async () => (await b.Http.GetJsonAsync<StatsView>("/api/stats")).Storage.Alerts >= total,
+                TimeSpan.FromSeconds(60), $"{total} alerts stored");
+            await Task.Delay(500);
+            var statsB = await b.Http.GetJsonAsync<StatsView>("/api/stats");
+            var page = await b.Http.GetJsonAsync<AlertPageView>("/api/alerts?limit=1000");
+
+            Assert.Equal(total, statsB.Storage.Alerts);
+            Assert.True(storedByA > 0, "instance a took part");
+            Assert.True(statsB.Ingest.Stored > 0, "instance b took part");
+            Assert.Equal(page.Items.Count, page.Items.Select(i => i.Id).Distinct().Count());
+            Assert.DoesNotContain(apiKey, a.Output + b.Output + restarted.Output, StringComparison.Ordinal);
+            foreach (var (client, _) in publishers)
+            {
+                await client.DisconnectAsync(new MqttClientDisconnectOptions());
+                client.Dispose();
+            }
+        }
+        finally
+        {
+            await a.DisposeAsync();
+            if (restarted is not null)
+            {
+                await restarted.DisposeAsync();
+            }
+
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task External_mode_rejects_a_payload_that_claims_another_device()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var relay = await RelayTestHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Mqtt:Broker"] = broker.Url,
+            ["Mqtt:InstanceId"] = "solo",
+        });
+        var subscriber = relay.App.Services.GetRequiredService<SharedSubscriber>();
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(subscriber.IsSubscribed), TimeSpan.FromSeconds(20), "the relay to subscribe");
+        using var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port)
+            .WithProtocolVersion(MqttProtocolVersion.V500).Build());
+
+        var good = TestAlerts.Make("site-1", "box-1");
+        await client.PublishAsync("edge/site-1/box-1/alert", AlertCbor.Encode(TestAlerts.Make("site-1", "box-2")));
+        await client.PublishAsync("edge/site-1/box-1/alert", [1, 2, 3]);
+        await client.PublishAlertAsync(good);
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(relay.Counters.Received >= 3), TimeSpan.FromSeconds(20), "three messages");
+
+        Assert.Equal(1, await relay.Store.CountAlertsAsync(CancellationToken.None));
+        Assert.NotNull(await relay.Store.FindAlertAsync(good.Id, CancellationToken.None));
+        Assert.Equal(2, relay.Counters.Rejected);
+    }
+}

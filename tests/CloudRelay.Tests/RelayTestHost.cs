@@ -1,0 +1,173 @@
+using System.Net.Http.Headers;
+using CloudRelay.Api;
+using CloudRelay.Devices;
+using CloudRelay.Hosting;
+using CloudRelay.Ingest;
+using CloudRelay.Storage;
+using EdgeGateway.Core.Alerts;
+using EdgeGateway.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace CloudRelay.Tests;
+
+/// <summary>A real relay on free loopback ports with its own temp data folder.</summary>
+public sealed class RelayTestHost : IAsyncDisposable
+{
+    private readonly List<IMqttClient> _clients = [];
+
+    private RelayTestHost(WebApplication app, string dataDir, int mqttPort, string httpUrl)
+    {
+        App = app;
+        DataDir = dataDir;
+        MqttPort = mqttPort;
+        HttpUrl = httpUrl;
+        Http = new HttpClient { BaseAddress = new Uri(httpUrl) };
+        Http.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, app.ApiKey());
+    }
+
+    public WebApplication App { get; }
+
+    public string DataDir { get; }
+
+    public int MqttPort { get; }
+
+    public string HttpUrl { get; }
+
+    /// <summary>An HTTP client that sends the API key.</summary>
+    public HttpClient Http { get; }
+
+    public IRelayStore Store => App.Services.GetRequiredService<IRelayStore>();
+
+    public RelayCounters Counters => App.Counters();
+
+    public static async Task<RelayTestHost> StartAsync(string? db = null, string? webhookUrl = null,
+        IReadOnlyDictionary<string, string?>? settings = null, string? dataDir = null)
+    {
+        dataDir ??= Directory.CreateTempSubdirectory("relay-test-").FullName;
+        var mqttPort = FreePort.Next();
+        var httpUrl = $"http://127.0.0.1:{FreePort.Next()}";
+        var app = RelayHost.Build(new RelayStartOptions
+        {
+            MqttPort = mqttPort,
+            MqttBindAddress = "127.0.0.1",
+            HttpUrl = httpUrl,
+            DataDir = dataDir,
+            Db = db,
+            WebhookUrl = webhookUrl,
+            Settings = settings,
+            LogLevel = LogLevel.Warning,
+        });
+        await app.StartAsync();
+        return new RelayTestHost(app, dataDir, mqttPort, httpUrl);
+    }
+
+    /// <summary>Connects an MQTT 5 client the way an edge box does (username site/device, token password).</summary>
+    public async Task<IMqttClient> ConnectAsync(DeviceCredentials credentials, Action<MqttClientOptionsBuilder>? configure = null)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", MqttPort)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId($"{credentials.Site}-{credentials.Device}-{Guid.NewGuid():N}")
+            .WithCredentials(credentials.Username, credentials.Password)
+            .WithTimeout(TimeSpan.FromSeconds(10));
+        configure?.Invoke(builder);
+        _clients.Add(client);
+        var result = await client.ConnectAsync(builder.Build());
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new InvalidOperationException($"connect refused: {result.ResultCode}");
+        }
+
+        return client;
+    }
+
+    public Task<DeviceCredentials> AddDeviceAsync(string site, string device) => App.RegisterDeviceAsync(site, device);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            try
+            {
+                if (client.IsConnected)
+                {
+                    await client.DisconnectAsync(new MqttClientDisconnectOptions());
+                }
+            }
+            catch (Exception)
+            {
+                // Already gone.
+            }
+
+            client.Dispose();
+        }
+
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>Alerts as an edge box makes them.</summary>
+public static class TestAlerts
+{
+    private static long _sequence;
+
+    public static Alert Make(string site, string device, string kind = AlertKinds.NoMask, AlertState state = AlertState.Raised, long? sequence = null) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        SiteId = site,
+        DeviceId = device,
+        Sequence = sequence ?? Interlocked.Increment(ref _sequence),
+        Kind = kind,
+        Severity = AlertSeverity.Major,
+        State = state,
+        TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        Attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["camera"] = "cam1", ["label"] = "person", ["score"] = "0.88" },
+    };
+
+    public static Task<MqttClientPublishResult> PublishAsync(this IMqttClient client, string topic, byte[] payload, bool retain = false) =>
+        client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithRetainFlag(retain)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build());
+
+    public static Task<MqttClientPublishResult> PublishAlertAsync(this IMqttClient client, Alert alert) =>
+        client.PublishAsync($"edge/{alert.SiteId}/{alert.DeviceId}/alert", AlertCbor.Encode(alert));
+
+    public static async Task<T> GetJsonAsync<T>(this HttpClient http, string path)
+    {
+        var response = await http.GetAsync(path);
+        response.EnsureSuccessStatusCode();
+        return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<T>(response.Content))!;
+    }
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out after {timeout.TotalSeconds} s waiting for {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}

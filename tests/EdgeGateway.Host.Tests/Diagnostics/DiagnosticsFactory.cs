@@ -1,0 +1,93 @@
+using System.Net.Http.Json;
+using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Health;
+using EdgeGateway.Core.Ports;
+using EdgeGateway.Host.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeGateway.Host.Tests.Diagnostics;
+
+/// <summary>The page in a test server, with a real password hash and the gateway's parts stubbed.</summary>
+public sealed class DiagnosticsFactory : WebApplicationFactory<DiagnosticsTestHost>
+{
+    public const string Password = "kitchen-tech-2026";
+
+    /// <summary>Hashed once: it costs a real PBKDF2 run.</summary>
+    public static readonly string PasswordHash = TechnicianPassword.Hash(Password);
+
+    public StubCameraMonitor Cameras { get; } = new();
+
+    public StubElevatorMonitor Elevator { get; } = new();
+
+    public MemoryOutbox Outbox { get; } = new();
+
+    public AlertPublisher Publisher { get; }
+
+    public bool WithParts { get; init; } = true;
+
+    public string? ConfiguredHash { get; init; } = PasswordHash;
+
+    public int LoginAttemptsPerMinute { get; init; } = 5;
+
+    public DiagnosticsFactory() => Publisher = TestPublisher.Create(Outbox);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(AppContext.BaseDirectory);
+        builder.UseSetting("Device:Id", "kitchen-0042");
+        builder.UseSetting("Device:Site", "xuhui-0193");
+        builder.UseSetting("Diagnostics:PasswordHash", ConfiguredHash ?? string.Empty);
+        builder.UseSetting("Diagnostics:LoginAttemptsPerMinute", LoginAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Diagnostics:PushInterval", "00:00:00.2");
+        builder.ConfigureTestServices(services =>
+        {
+            if (WithParts)
+            {
+                services.AddSingleton<ICameraMonitor>(Cameras);
+                services.AddSingleton<IElevatorMonitor>(Elevator);
+                services.AddSingleton<IUplinkMonitor>(new StubUplinkMonitor());
+                services.AddSingleton(Publisher);
+                services.AddSingleton<IAlertSink>(Publisher);
+            }
+        });
+    }
+
+    /// <summary>A browser-like client: keeps cookies, fetches the CSRF token like the page does.</summary>
+    public async Task<TechnicianClient> LoggedInAsync()
+    {
+        var client = new TechnicianClient(CreateClient());
+        using var response = await client.LoginAsync(Password);
+        response.EnsureSuccessStatusCode();
+        return client;
+    }
+}
+
+public sealed class TechnicianClient(HttpClient http) : IDisposable
+{
+    public HttpClient Http { get; } = http;
+
+    public async Task<string> CsrfTokenAsync()
+    {
+        var view = await Http.GetFromJsonAsync<CsrfView>("/api/csrf");
+        return view!.Token;
+    }
+
+    public async Task<HttpResponseMessage> LoginAsync(string password)
+    {
+        var token = await CsrfTokenAsync();
+        return await PostAsync("/api/login", new { password }, token);
+    }
+
+    /// <summary>A POST the way the page sends it: JSON body and the token header.</summary>
+    public async Task<HttpResponseMessage> PostAsync(string path, object? body = null, string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body ?? new { }) };
+        request.Headers.Add("X-CSRF-TOKEN", token ?? await CsrfTokenAsync());
+        return await Http.SendAsync(request);
+    }
+
+    public void Dispose() => Http.Dispose();
+}
