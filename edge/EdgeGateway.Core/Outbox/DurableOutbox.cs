@@ -31,6 +31,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     private readonly List<QuarantineReport> _unreportedQuarantines;
     private readonly int _quarantinedThisRun;
     private TaskCompletionSource _wake = NewSignal();
+    private bool _takerWaiting;
     private long _queuedBytes;
     private long _nextId;
     private long _delivered;
@@ -181,6 +182,11 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
                     }
                 }
 
+                if (taken is null)
+                {
+                    _takerWaiting = true;
+                }
+
                 signal = _wake.Task;
             }
 
@@ -238,7 +244,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     public void Return(OutboxEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        TaskCompletionSource wake;
+        TaskCompletionSource? wake;
         lock (_gate)
         {
             if (!_inFlight.Remove(entry.Id))
@@ -250,7 +256,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
             wake = SwapSignal();
         }
 
-        wake.TrySetResult();
+        wake?.TrySetResult();
     }
 
     /// <summary>Eviction counts per class not yet reported upstream, or null if there are none.</summary>
@@ -339,14 +345,14 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
 
     private void OnWritten(OutboxEntry entry)
     {
-        TaskCompletionSource wake;
+        TaskCompletionSource? wake;
         lock (_gate)
         {
             AddPending(entry);
             wake = SwapSignal();
         }
 
-        wake.TrySetResult();
+        wake?.TrySetResult();
     }
 
     /// <summary>
@@ -472,8 +478,15 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         }
     }
 
-    private TaskCompletionSource SwapSignal()
+    /// <summary>Replaces the wake-up signal if a taker waits on it (call under the lock); the caller completes the old one outside.</summary>
+    private TaskCompletionSource? SwapSignal()
     {
+        if (!_takerWaiting)
+        {
+            return null;
+        }
+
+        _takerWaiting = false;
         var current = _wake;
         _wake = NewSignal();
         return current;
