@@ -73,6 +73,15 @@ public sealed class FaultScenarioTests
     }
 
     [Fact]
+    public void Normal_day_scenario_raises_nothing()
+    {
+        var lines = File.ReadAllLines(Testing.RepoPaths.Seeds("scenarios", "normal_day.jsonl"));
+        Assert.True(lines.Length > 150);
+
+        Assert.Empty(ScenarioRun.File("normal_day.jsonl"));
+    }
+
+    [Fact]
     public void Trapped_between_floors_says_so_and_names_the_floor()
     {
         var raised = ScenarioRun.File("trapped_between_floors.jsonl").Single(a => a.Kind == AlertKinds.Trapped && a.State == AlertState.Raised);
