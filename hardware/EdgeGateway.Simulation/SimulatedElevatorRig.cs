@@ -31,6 +31,7 @@ public sealed class SimulatedElevatorRig
     private readonly Random _random;
     private readonly Dictionary<string, Contact> _contacts = new(StringComparer.Ordinal);
     private readonly SimulatedPin? _doorHoldPin;
+    private readonly Lock _gate = new();
     private double _weatherPa;
 
     public SimulatedElevatorRig(BuildingModel building, IReadOnlyDictionary<string, SimulatedPin> pins, SimulationNoise? noise = null, int seed = 1)
@@ -50,14 +51,14 @@ public sealed class SimulatedElevatorRig
             [SafetyCircuit] = () => Car.SafetyCircuitClosed && Car.MainsPower,
             [DoorLock] = () => Car.DoorPosition < 0.02,
             [AlarmButton] = () => Car.AlarmPressed,
-            [Presence] = () => Car.Passengers > 0 && _random.NextDouble() >= _noise.PresenceDropoutProbability,
+            [Presence] = () => Car.Passengers > 0,
             [MainsPower] = () => Car.MainsPower,
         };
         foreach (var (name, pin) in pins)
         {
             if (logical.TryGetValue(name, out var source))
             {
-                var contact = new Contact(this, pin, source, bounces: name is not (Presence or MainsPower));
+                var contact = new Contact(this, pin, source, bounces: name is not (Presence or MainsPower), dropsOut: name == Presence);
                 _contacts[name] = contact;
                 Gpio.Drive(pin.Pin, contact.Level);
             }
@@ -83,6 +84,14 @@ public sealed class SimulatedElevatorRig
     /// <summary>Moves the simulation forward; the chips then hold readings for the new moment.</summary>
     public void Advance(TimeSpan duration)
     {
+        lock (_gate)
+        {
+            AdvanceLocked(duration);
+        }
+    }
+
+    private void AdvanceLocked(TimeSpan duration)
+    {
         var end = Now + duration;
         while (Now < end)
         {
@@ -93,33 +102,23 @@ public sealed class SimulatedElevatorRig
                 Car.DoorHold = (level == PinValue.High) != _doorHoldPin.ActiveLow;
             }
 
-            var before = Snapshot();
             Car.Step(step);
             Now += step;
-            NoteChanges(before);
+            NoteChanges();
             _weatherPa += Gaussian() * _noise.WeatherDriftPaPerMinute * Math.Sqrt(step.TotalMinutes);
         }
 
         UpdateChips();
     }
 
-    private Dictionary<string, bool> Snapshot()
+    private void NoteChanges()
     {
-        var values = new Dictionary<string, bool>(_contacts.Count, StringComparer.Ordinal);
-        foreach (var (name, contact) in _contacts)
+        foreach (var contact in _contacts.Values)
         {
-            values[name] = contact.Truth();
-        }
-
-        return values;
-    }
-
-    private void NoteChanges(Dictionary<string, bool> before)
-    {
-        foreach (var (name, contact) in _contacts)
-        {
-            if (contact.Truth() != before[name])
+            var truth = contact.Truth();
+            if (truth != contact.LastTruth)
             {
+                contact.LastTruth = truth;
                 contact.ChangedAt = Now;
             }
         }
@@ -147,13 +146,23 @@ public sealed class SimulatedElevatorRig
     }
 
     /// <summary>One wired input: the truth, then bounce and interference, then the electrical level.</summary>
-    private sealed class Contact(SimulatedElevatorRig rig, SimulatedPin pin, Func<bool> truth, bool bounces)
+    private sealed class Contact(SimulatedElevatorRig rig, SimulatedPin pin, Func<bool> truth, bool bounces, bool dropsOut)
     {
         public TimeSpan ChangedAt { get; set; } = TimeSpan.MinValue;
+
+        public bool LastTruth { get; set; } = truth();
 
         public bool Truth() => truth();
 
         public PinValue Level()
+        {
+            lock (rig._gate)
+            {
+                return LevelLocked();
+            }
+        }
+
+        private PinValue LevelLocked()
         {
             var active = truth();
             var noise = rig._noise;
@@ -164,6 +173,11 @@ public sealed class SimulatedElevatorRig
             else if (bounces && rig._random.NextDouble() < noise.GlitchProbability)
             {
                 active = !active;
+            }
+            else if (dropsOut && active && rig._random.NextDouble() < noise.PresenceDropoutProbability)
+            {
+                // A PIR or radar misses a passenger standing still now and then.
+                active = false;
             }
 
             return active != pin.ActiveLow ? PinValue.High : PinValue.Low;

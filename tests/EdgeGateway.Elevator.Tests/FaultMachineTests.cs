@@ -23,7 +23,10 @@ public sealed class FaultMachineTests
             time.SetUtcNow(start + at);
             machine.Apply(signals);
             floorsVisited.Add(machine.Floor);
-            Assert.False(machine.HasChanges, $"{(machine.TryTakeChange(out var change) ? change : null)} at {at}");
+            if (machine.TryTakeChange(out var change))
+            {
+                Assert.Fail($"{change.Kind} {change.State} at {at}");
+            }
         }
 
         Assert.Equal(12, floorsVisited.Count);

@@ -48,7 +48,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var accessConfig = allowAnonymous
             ? "allow_anonymous true"
             : $"allow_anonymous false\npassword_file {broker.PasswordFile}";
+        // Started as root, mosquitto drops to the 'mosquitto' user, which cannot read or write this
+        // private temp folder (certificates, password file, persistence, log); keep it as root then.
+        var userConfig = Environment.UserName == "root" ? "user root" : string.Empty;
         var config = $"""
+            {userConfig}
             listener {broker.Port} 127.0.0.1
             {accessConfig}
             {persistenceConfig}

@@ -24,10 +24,13 @@ public sealed class MqttCollector : IAsyncDisposable
     private Task? _reconnect;
     private long _total;
 
-    private MqttCollector(string url, string filter)
+    private readonly (string User, string Password)? _credentials;
+
+    private MqttCollector(string url, string filter, (string User, string Password)? credentials)
     {
         _url = url;
         _filter = filter;
+        _credentials = credentials;
         _client.ApplicationMessageReceivedAsync += e =>
         {
             var message = e.ApplicationMessage;
@@ -59,9 +62,10 @@ public sealed class MqttCollector : IAsyncDisposable
 
     public IReadOnlyCollection<string> AlertIds => _alertIds.Keys.ToArray();
 
-    public static async Task<MqttCollector> StartAsync(string url, string filter = "edge/#", bool keepReconnecting = true)
+    public static async Task<MqttCollector> StartAsync(
+        string url, string filter = "edge/#", bool keepReconnecting = true, (string User, string Password)? credentials = null)
     {
-        var collector = new MqttCollector(url, filter);
+        var collector = new MqttCollector(url, filter, credentials);
         await collector.ConnectAsync(CancellationToken.None);
         if (keepReconnecting)
         {
@@ -143,14 +147,19 @@ public sealed class MqttCollector : IAsyncDisposable
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         var uri = new Uri(_url);
-        var options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(uri.Host, uri.Port)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithClientId(_clientId)
             .WithCleanStart(false)
             .WithSessionExpiryInterval(3600)
-            .WithReceiveMaximum(1000)
-            .Build();
+            .WithReceiveMaximum(1000);
+        if (_credentials is { } credentials)
+        {
+            builder.WithCredentials(credentials.User, credentials.Password);
+        }
+
+        var options = builder.Build();
         var result = await _client.ConnectAsync(options, cancellationToken);
         if (!result.IsSessionPresent)
         {

@@ -6,6 +6,7 @@ using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Uplink.Tests;
 
@@ -119,10 +120,16 @@ internal static class UplinkHost
         return config;
     }
 
-    public static IHost Build(string brokerUrl, string dataDir, Dictionary<string, string?>? extra = null)
+    public static IHost Build(
+        string brokerUrl, string dataDir, Dictionary<string, string?>? extra = null, CapturingLoggerProvider? logs = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Config(brokerUrl, dataDir, extra));
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.Services.AddEdgeUplink(builder.Configuration);
         return builder.Build();
     }

@@ -24,7 +24,9 @@ public sealed record BenchResult(
     int DuplicatesSent,
     long Lost,
     double Seconds,
-    double PubackP99Ms);
+    double PubackP99Ms,
+    long Commits,
+    double MeanBatch);
 
 /// <summary>
 /// Starts an embedded relay on free loopback ports, connects one real MQTTnet client per simulated device,
@@ -120,7 +122,8 @@ public static class RelayBench
             var p99 = sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))];
             await app.StopAsync(cancellationToken);
             return new BenchResult(store.Kind, devices, count, stored, Math.Round(count / seconds, 1), counters.Duplicates, duplicatesSent,
-                count - stored, Math.Round(seconds, 3), Math.Round(p99, 2));
+                count - stored, Math.Round(seconds, 3), Math.Round(p99, 2),
+                counters.Commits, Math.Round(counters.CommittedAlerts / (double)Math.Max(1, counters.Commits), 1));
         }
         finally
         {

@@ -100,7 +100,8 @@ public sealed partial class EmbeddedBroker(
             if (device is null)
             {
                 counters.CountAuthFailure();
-                e.ReasonCode = string.IsNullOrEmpty(e.UserName) && e.ClientCertificate is null
+                // No username: nothing to be wrong about, the client (or its certificate) is simply not known.
+                e.ReasonCode = string.IsNullOrEmpty(e.UserName)
                     ? MqttConnectReasonCode.NotAuthorized
                     : MqttConnectReasonCode.BadUserNameOrPassword;
                 // The username is not secret and helps the installer; the password never appears.

@@ -24,6 +24,8 @@ public sealed class RelayCounters
     private long _authFailures;
     private long _forwarded;
     private long _forwardFailures;
+    private long _commits;
+    private long _committedAlerts;
 
     public long Received => Interlocked.Read(ref _received);
 
@@ -38,6 +40,11 @@ public sealed class RelayCounters
     public long Forwarded => Interlocked.Read(ref _forwarded);
 
     public long ForwardFailures => Interlocked.Read(ref _forwardFailures);
+
+    /// <summary>Group commits so far; <see cref="CommittedAlerts"/> / <see cref="Commits"/> is the mean batch.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    public long CommittedAlerts => Interlocked.Read(ref _committedAlerts);
 
     public long Rejected => _rejects.Values.Sum();
 
@@ -56,6 +63,12 @@ public sealed class RelayCounters
     internal void CountForwarded() => Interlocked.Increment(ref _forwarded);
 
     internal void CountForwardFailure() => Interlocked.Increment(ref _forwardFailures);
+
+    internal void CountCommit(int alerts)
+    {
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _committedAlerts, alerts);
+    }
 
     internal void CountReject(string reason) => _rejects.AddOrUpdate(reason, 1, (_, n) => n + 1);
 }

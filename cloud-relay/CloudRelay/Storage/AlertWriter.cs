@@ -16,6 +16,7 @@ namespace CloudRelay.Storage;
 public sealed partial class AlertWriter : BackgroundService
 {
     private const int MaxBatch = 2048;
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(50_000)
     {
@@ -26,16 +27,18 @@ public sealed partial class AlertWriter : BackgroundService
 
     private readonly IRelayStore _store;
     private readonly RelayAlertFeed _feed;
+    private readonly Ingest.RelayCounters _counters;
     private readonly TimeProvider _time;
     private readonly ILogger<AlertWriter> _logger;
     private readonly bool _forward;
     private readonly int _writers;
 
-    public AlertWriter(IRelayStore store, RelayAlertFeed feed, TimeProvider time, IOptions<RelayOptions> options, ILogger<AlertWriter> logger)
+    public AlertWriter(IRelayStore store, RelayAlertFeed feed, Ingest.RelayCounters counters, TimeProvider time, IOptions<RelayOptions> options, ILogger<AlertWriter> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _feed = feed;
+        _counters = counters;
         _time = time;
         _logger = logger;
         _forward = !string.IsNullOrWhiteSpace(options.Value.Webhook.Url);
@@ -58,17 +61,23 @@ public sealed partial class AlertWriter : BackgroundService
     {
         var batch = new List<Pending>(MaxBatch);
         var alerts = new List<Alert>(MaxBatch);
+        var previous = 0;
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 batch.Clear();
                 alerts.Clear();
-                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+                Drain(batch, alerts);
+                if (batch.Count < previous / 2)
                 {
-                    batch.Add(pending);
-                    alerts.Add(pending.Alert);
+                    // The devices of the last batch are sending their next alerts right now: a short wait
+                    // lets them join this commit instead of each paying for a commit of their own.
+                    await Task.Delay(Linger, _time, stoppingToken);
+                    Drain(batch, alerts);
                 }
+
+                previous = batch.Count;
 
                 if (batch.Count > 0)
                 {
@@ -89,6 +98,15 @@ public sealed partial class AlertWriter : BackgroundService
         }
     }
 
+    private void Drain(List<Pending> batch, List<Alert> alerts)
+    {
+        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+        {
+            batch.Add(pending);
+            alerts.Add(pending.Alert);
+        }
+    }
+
     private async Task CommitAsync(List<Pending> batch, List<Alert> alerts, CancellationToken stoppingToken)
     {
         bool[] inserted;
@@ -96,6 +114,7 @@ public sealed partial class AlertWriter : BackgroundService
         try
         {
             inserted = await _store.InsertAlertsAsync(alerts, receivedMs, _forward, stoppingToken);
+            _counters.CountCommit(alerts.Count);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -73,8 +73,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
         }
 
         // Devices in a fixed order, so two instances updating the same devices never deadlock.
-        var devices = alerts.Select(a => (a.SiteId, a.DeviceId)).Distinct().OrderBy(d => d.SiteId, StringComparer.Ordinal)
-            .ThenBy(d => d.DeviceId, StringComparer.Ordinal).ToArray();
+        var devices = DevicesToTouch(alerts, receivedMs);
         await using (var seen = new NpgsqlCommand("""
             UPDATE devices d SET last_seen_ms = GREATEST(COALESCE(d.last_seen_ms, 0), @seen)
             FROM unnest(@sites, @devices) AS u(site, device)
@@ -82,12 +81,13 @@ public sealed class PostgresRelayStore : SqlRelayStore
             """, connection, transaction))
         {
             seen.Parameters.AddWithValue("seen", receivedMs);
-            seen.Parameters.Add(Array("sites", NpgsqlDbType.Text, devices.Select(d => d.SiteId)));
-            seen.Parameters.Add(Array("devices", NpgsqlDbType.Text, devices.Select(d => d.DeviceId)));
+            seen.Parameters.Add(Array("sites", NpgsqlDbType.Text, devices.Select(d => d.Site)));
+            seen.Parameters.Add(Array("devices", NpgsqlDbType.Text, devices.Select(d => d.Device)));
             await seen.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
+        Touched(devices, receivedMs);
 
         // An id repeated inside one batch is new only the first time.
         var result = new bool[alerts.Count];

@@ -15,7 +15,10 @@ public static class PostgresUrl
 
     public static string ToConnectionString(string url)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !IsPostgres(url))
+        // libpq allows an empty host (a socket given by ?host=); Uri does not, so give it a placeholder.
+        var normalized = (url ?? string.Empty).Replace("@/", "@localhost/", StringComparison.Ordinal)
+            .Replace(":///", "://localhost/", StringComparison.Ordinal);
+        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || !IsPostgres(url))
         {
             throw new FormatException($"database url '{Redact(url)}' is invalid; expected postgres://user:password@host:port/database");
         }

@@ -15,6 +15,11 @@ public abstract class SqlRelayStore : IRelayStore
     private const string AlertColumns = "pos, id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms";
     private const string DeviceColumns = "site, device, token_hash, cert_thumbprint, online, last_seen_ms, created_ms";
 
+    /// <summary>Last seen is written at most this often per device from the alert path; status messages write it always.</summary>
+    protected static readonly TimeSpan LastSeenResolution = TimeSpan.FromSeconds(5);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Site, string Device), long> _lastSeenWritten = new();
+
     public abstract string Kind { get; }
 
     protected abstract IReadOnlyList<SchemaMigration> Migrations { get; }
@@ -31,12 +36,19 @@ public abstract class SqlRelayStore : IRelayStore
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version INTEGER PRIMARY KEY,
-                name TEXT NOT NULL,
-                applied_ms BIGINT NOT NULL)
-            """, cancellationToken);
+        await using (var bootstrap = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            // Under the lock too: two instances starting together must not both create the table.
+            await LockForMigrationAsync(connection, bootstrap, cancellationToken);
+            await ExecuteAsync(connection, bootstrap, """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    applied_ms BIGINT NOT NULL)
+                """, cancellationToken);
+            await bootstrap.CommitAsync(cancellationToken);
+        }
+
         var current = 0;
         foreach (var migration in Migrations)
         {
@@ -243,6 +255,33 @@ public abstract class SqlRelayStore : IRelayStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         return Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COUNT(*) FROM forward_queue", cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The devices of a batch whose last seen is older than <see cref="LastSeenResolution"/>, in a fixed order.</summary>
+    protected IReadOnlyList<(string Site, string Device)> DevicesToTouch(IReadOnlyList<Alert> alerts, long receivedMs)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        var due = new SortedSet<(string Site, string Device)>();
+        foreach (var alert in alerts)
+        {
+            var key = (alert.SiteId, alert.DeviceId);
+            if (!_lastSeenWritten.TryGetValue(key, out var written) || receivedMs - written >= LastSeenResolution.TotalMilliseconds)
+            {
+                due.Add(key);
+            }
+        }
+
+        return [.. due];
+    }
+
+    /// <summary>Call after the batch committed.</summary>
+    protected void Touched(IReadOnlyList<(string Site, string Device)> devices, long receivedMs)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        foreach (var key in devices)
+        {
+            _lastSeenWritten[key] = receivedMs;
+        }
     }
 
     protected static string? AttributesJson(Alert alert)

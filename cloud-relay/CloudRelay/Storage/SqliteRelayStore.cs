@@ -63,8 +63,8 @@ public sealed class SqliteRelayStore : SqlRelayStore
     }
 
     protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-        // The first write in the transaction takes SQLite's single writer lock; touching the table is enough.
-        ExecuteAsync(connection, transaction, "UPDATE schema_migrations SET name = name WHERE version < 0", cancellationToken);
+        // Microsoft.Data.Sqlite begins transactions IMMEDIATE: the writer lock is already held.
+        Task.CompletedTask;
 
     public override async Task<bool[]> InsertAlertsAsync(IReadOnlyList<Alert> alerts, long receivedMs, bool enqueueForward, CancellationToken cancellationToken)
     {
@@ -108,7 +108,8 @@ public sealed class SqliteRelayStore : SqlRelayStore
                 }
             }
 
-            foreach (var (site, device) in alerts.Select(a => (a.SiteId, a.DeviceId)).Distinct())
+            var touched = DevicesToTouch(alerts, receivedMs);
+            foreach (var (site, device) in touched)
             {
                 seen.Parameters["site"].Value = site;
                 seen.Parameters["device"].Value = device;
@@ -116,6 +117,7 @@ public sealed class SqliteRelayStore : SqlRelayStore
             }
 
             await transaction.CommitAsync(cancellationToken);
+            Touched(touched, receivedMs);
             return inserted;
         }
         catch

@@ -134,7 +134,14 @@ public sealed partial class OutboxForwarder(
         }
         finally
         {
-            slots.Release();
+            try
+            {
+                slots.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The loop has already stopped; the record was returned or acknowledged above.
+            }
         }
     }
 

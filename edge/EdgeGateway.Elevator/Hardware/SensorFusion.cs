@@ -90,17 +90,22 @@ public sealed class SensorFusion
         _height += _speed * dt;
         _height += (_baroHeight - _height) * Math.Min(1, dt / HeightCorrectionTauS);
 
-        var still = Math.Abs(linear) < StillAccelerationMps2 && Math.Abs(baroSpeed) < 0.15 && Math.Abs(_speed) < 0.25;
-        if (still)
+        // No thrust and little speed left: the car has stopped; bleed off what the slow barometer still claims.
+        if (Math.Abs(linear) < StillAccelerationMps2 && Math.Abs(_speed) < 0.2)
+        {
+            _speed *= Math.Max(0, 1 - dt / 0.15);
+        }
+
+        var parked = Math.Abs(linear) < StillAccelerationMps2 && Math.Abs(baroSpeed) < 0.15 && Math.Abs(_speed) < StillSpeedMps;
+        if (parked)
         {
             if (double.IsNaN(_stillSince))
             {
                 _stillSince = t;
             }
 
-            // Parked: learn gravity slowly and bleed off residual speed.
+            // Parked: learn gravity slowly; at a landing, re-zero the barometer.
             _gravity += (acceleration - _gravity) * Math.Min(1, dt / 5.0);
-            _speed *= Math.Max(0, 1 - dt / 0.3);
             if (doorZone && t - _stillSince >= RezeroAfter.TotalSeconds)
             {
                 Rezero();

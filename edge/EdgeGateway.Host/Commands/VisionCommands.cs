@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeGateway.Core.Vision;
+using EdgeGateway.Vision.Benchmarks;
 using EdgeGateway.Vision.Detectors;
 using EdgeGateway.Vision.Models;
 using OpenCvSharp;
@@ -15,6 +16,7 @@ internal static class VisionCommands
         ArgumentNullException.ThrowIfNull(bench);
         root.Subcommands.Add(DetectCommand());
         root.Subcommands.Add(ModelsCommand());
+        bench.Subcommands.Add(BenchCommand());
     }
 
     internal static Option<string> ModelOption(string description) => new("--model")
@@ -88,6 +90,48 @@ internal static class VisionCommands
                 }
 
                 return exit;
+            }
+        });
+        return command;
+    }
+
+    private static Command BenchCommand()
+    {
+        var model = ModelOption("Model name, manifest, model folder, or a bare .onnx with --layout and --labels");
+        var layout = LayoutOption();
+        var labels = LabelsOption();
+        var threads = ThreadsOption();
+        var clip = new Option<string>("--clip") { Description = "Video file whose frames are used", Required = true };
+        var seconds = new Option<int>("--seconds") { Description = "Seconds per measurement", DefaultValueFactory = _ => 10 };
+        var command = new Command("vision", "Model-only vs full-pipeline fps, preprocess time, allocations per frame, peak RSS; one JSON line");
+        command.Options.Add(model);
+        command.Options.Add(layout);
+        command.Options.Add(labels);
+        command.Options.Add(threads);
+        command.Options.Add(clip);
+        command.Options.Add(seconds);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var clipPath = parseResult.GetValue(clip)!;
+            if (!File.Exists(clipPath))
+            {
+                await Console.Error.WriteLineAsync($"edgegw bench vision: clip {clipPath} not found");
+                return 2;
+            }
+
+            try
+            {
+                var resolved = await new ModelCatalog().ResolveAsync(
+                    parseResult.GetValue(model)!, parseResult.GetValue(layout), parseResult.GetValue(labels), null, cancellationToken);
+                using var detector = ObjectDetector.Create(resolved, parseResult.GetValue(threads));
+                var result = VisionBenchmark.Run(detector, clipPath, TimeSpan.FromSeconds(Math.Max(1, parseResult.GetValue(seconds))), parseResult.GetValue(threads));
+                Console.WriteLine(result.ToJsonLine());
+                return 0;
+            }
+            catch (ModelException e)
+            {
+                await Console.Error.WriteLineAsync($"edgegw bench vision: {e.Message}");
+                return 2;
             }
         });
         return command;

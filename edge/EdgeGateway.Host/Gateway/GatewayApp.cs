@@ -1,5 +1,7 @@
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Elevator;
 using EdgeGateway.Host.Diagnostics;
+using EdgeGateway.Host.Elevator;
 using EdgeGateway.Uplink;
 using EdgeGateway.Vision;
 
@@ -26,6 +28,15 @@ internal static class GatewayApp
         if (builder.Configuration.GetSection("Cameras").GetChildren().Any())
         {
             builder.Services.AddEdgeVision(builder.Configuration);
+        }
+
+        if (builder.Configuration.GetSection("Elevator").Exists())
+        {
+            builder.Services.AddElevatorBoard(builder.Configuration);
+            builder.Services.AddEdgeElevator(builder.Configuration);
+
+            // An e-bike seen by the car camera holds the door and plays the warning, whatever raised it.
+            builder.Services.AddEbikeResponder();
         }
 
         // The page binds Kestrel to Diagnostics:Url itself.

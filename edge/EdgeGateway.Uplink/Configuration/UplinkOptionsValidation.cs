@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Uplink.Configuration;
@@ -52,6 +53,7 @@ internal sealed class UplinkOptionsValidation :
             problems.Add("Uplink:ClientKeyFile is set without Uplink:ClientCertFile; expected both for mTLS");
         }
 
+        CheckCertificates(problems, options);
         CheckRange(problems, "Uplink:Window", options.Window, 1, 65_535);
         CheckRange(problems, "Uplink:KeepAliveSeconds", options.KeepAliveSeconds, 0, 65_535);
         CheckRange(problems, "Uplink:TimeoutSeconds", options.TimeoutSeconds, 1, 3_600);
@@ -104,6 +106,37 @@ internal sealed class UplinkOptionsValidation :
         if (path is { Length: > 0 } && !File.Exists(path))
         {
             problems.Add($"{key} = '{path}': file not found");
+        }
+    }
+
+    private static void CheckCertificates(List<string> problems, UplinkOptions options)
+    {
+        if (options.CaFile is { Length: > 0 } caFile && File.Exists(caFile))
+        {
+            try
+            {
+                foreach (var authority in Mqtt.MqttUplinkTransport.LoadAuthorities(caFile))
+                {
+                    authority.Dispose();
+                }
+            }
+            catch (CryptographicException ex)
+            {
+                problems.Add($"Uplink:CaFile = '{caFile}': expected PEM CA certificate(s) ({ex.Message})");
+            }
+        }
+
+        if (options.ClientCertFile is { Length: > 0 } certFile && File.Exists(certFile)
+            && (options.ClientKeyFile is not { Length: > 0 } keyFile || File.Exists(keyFile)))
+        {
+            try
+            {
+                using var certificate = Mqtt.MqttUplinkTransport.LoadClientCertificate(certFile, options.ClientKeyFile);
+            }
+            catch (CryptographicException ex)
+            {
+                problems.Add($"Uplink:ClientCertFile = '{certFile}': expected a PEM certificate with its key in Uplink:ClientKeyFile, or a PKCS#12 file ({ex.Message})");
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using EdgeGateway.Core.Alerts;
@@ -34,7 +35,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
     private readonly ILogger<MqttUplinkTransport> _logger;
     private readonly IMqttClient _client;
     private readonly MqttClientOptions _clientOptions;
-    private readonly X509Certificate2? _pinnedCa;
+    private readonly X509Certificate2Collection? _pinnedCa;
     private readonly X509Certificate2? _clientCertificate;
     private readonly Lock _gate = new();
     private TaskCompletionSource _changed = NewSignal();
@@ -64,7 +65,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
         _logger = logger;
         if (options.CaFile is { Length: > 0 } caFile)
         {
-            _pinnedCa = X509Certificate2.CreateFromPemFile(caFile);
+            _pinnedCa = LoadAuthorities(caFile);
         }
 
         if (options.ClientCertFile is { Length: > 0 } certFile)
@@ -198,7 +199,11 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
     {
         await SayGoodbyeAsync().ConfigureAwait(false);
         _client.Dispose();
-        _pinnedCa?.Dispose();
+        foreach (var authority in _pinnedCa ?? [])
+        {
+            authority.Dispose();
+        }
+
         _clientCertificate?.Dispose();
     }
 
@@ -393,7 +398,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_pinnedCa!);
+        chain.ChainPolicy.CustomTrustStore.AddRange(_pinnedCa!);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
         if (chain.Build(leaf))
@@ -402,11 +407,22 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
         }
 
         var status = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
-        Volatile.Write(ref _certificateProblem, $"the broker's certificate '{leaf.Subject}' is not signed by the pinned CA '{_pinnedCa!.Subject}' ({status})");
+        Volatile.Write(ref _certificateProblem, $"the broker's certificate '{leaf.Subject}' is not signed by the pinned CA '{string.Join("', '", _pinnedCa!.Select(ca => ca.Subject))}' ({status})");
         return false;
     }
 
-    private static X509Certificate2 LoadClientCertificate(string certFile, string? keyFile)
+    /// <summary>The CA certificates of a PEM file (one or a bundle).</summary>
+    public static X509Certificate2Collection LoadAuthorities(string caFile)
+    {
+        var authorities = new X509Certificate2Collection();
+        authorities.ImportFromPemFile(caFile);
+        return authorities.Count > 0
+            ? authorities
+            : throw new CryptographicException($"no PEM certificate found in '{caFile}'");
+    }
+
+    /// <summary>A client certificate with its private key: PEM certificate plus PEM key, or a PKCS#12 file.</summary>
+    public static X509Certificate2 LoadClientCertificate(string certFile, string? keyFile)
     {
         var extension = Path.GetExtension(certFile);
         if (extension.Equals(".pfx", StringComparison.OrdinalIgnoreCase) || extension.Equals(".p12", StringComparison.OrdinalIgnoreCase))
@@ -451,15 +467,15 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
 
     private string DescribeRefusal(MqttClientConnectResultCode code, string? reason)
     {
+        var user = _options.Username is { Length: > 0 } name ? $"user '{name}'" : "an anonymous client";
         var hint = code switch
         {
-            MqttClientConnectResultCode.BadUserNameOrPassword =>
-                $" for user '{_options.Username ?? "(none)"}'; check Uplink:Username and Uplink:Password",
-            MqttClientConnectResultCode.NotAuthorized => "; check Uplink:Username, Uplink:Password and the client certificate",
+            MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized =>
+                $"; check Uplink:Username and Uplink:Password{(_clientCertificate is null ? "" : " and Uplink:ClientCertFile")}",
             MqttClientConnectResultCode.ClientIdentifierNotValid => "; check Uplink:ClientId",
             _ => "",
         };
-        return $"broker refused the connection: {code}{hint}{(string.IsNullOrEmpty(reason) ? "" : $" ({reason})")}";
+        return $"broker refused the login of {user}: {code}{hint}{(string.IsNullOrEmpty(reason) ? "" : $" ({reason})")}";
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

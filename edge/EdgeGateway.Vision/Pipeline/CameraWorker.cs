@@ -31,6 +31,7 @@ internal sealed class CameraWorker : IDisposable
     private readonly MatPool _pool = new();
     private readonly Channel<Mat> _frames;
     private readonly MotionGate _motion;
+    private readonly DetectionGate _gate;
     private readonly SnapshotRenderer _snapshots;
     private readonly SnapshotRenderer _annotations;
     private readonly List<Detection> _detections = [];
@@ -38,7 +39,6 @@ internal sealed class CameraWorker : IDisposable
     private readonly Lock _latestGate = new();
     private readonly List<Detection> _latestDetections = [];
     private Mat? _latest;
-    private DateTimeOffset? _lastDetection;
     private bool _stallReported;
     private CameraReader? _reader;
 
@@ -69,6 +69,7 @@ internal sealed class CameraWorker : IDisposable
                 _pool.Return(dropped);
             });
         _motion = new MotionGate(camera.MotionThreshold, camera.MotionPixelDelta);
+        _gate = new DetectionGate(_motion, TimeSpan.FromSeconds(camera.RecheckSeconds));
         _snapshots = new SnapshotRenderer(settings.SnapshotMaxWidth, settings.SnapshotMaxBytes);
         _annotations = new SnapshotRenderer(settings.SnapshotMaxWidth, settings.SnapshotMaxBytes);
     }
@@ -146,14 +147,11 @@ internal sealed class CameraWorker : IDisposable
     {
         _stallReported = false;
         var now = _time.GetUtcNow();
-        var moved = _motion.Update(frame);
-        var due = _lastDetection is not { } last || now - last >= TimeSpan.FromSeconds(_camera.RecheckSeconds);
-        var run = moved || due;
+        var run = _gate.ShouldDetect(frame, now);
         if (run)
         {
             // On a still scene the previous detections stand: nothing in the picture changed.
             _detector.Detect(frame, _detections);
-            _lastDetection = now;
         }
 
         Stats.FrameAnalysed(run);

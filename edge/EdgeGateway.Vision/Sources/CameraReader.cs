@@ -10,17 +10,13 @@ using OpenCvSharp;
 namespace EdgeGateway.Vision.Sources;
 
 /// <summary>
-/// Reads one camera through FFmpeg (OpenCvSharp's FFmpeg backend) on its own thread, so a source
-/// that blocks never stalls another camera. It decodes every frame but hands on only as many as
+/// Reads one camera through FFmpeg (files in-process with OpenCvSharp, streams and devices with an
+/// ffmpeg child process) on its own thread, so a source that blocks never stalls another camera. It decodes every frame but hands on only as many as
 /// the analysis rate asks for, through a one-slot channel where the latest frame wins. A dropped
 /// stream is reopened with capped exponential backoff.
 /// </summary>
 internal sealed class CameraReader
 {
-    // cv::CAP_PROP_OPEN_TIMEOUT_MSEC and cv::CAP_PROP_READ_TIMEOUT_MSEC (not in OpenCvSharp's enum).
-    private const int OpenTimeoutProperty = 53;
-    private const int ReadTimeoutProperty = 54;
-
     private readonly CameraOptions _camera;
     private readonly CameraStats _stats;
     private readonly ChannelWriter<Mat> _frames;
@@ -113,15 +109,13 @@ internal sealed class CameraReader
             return new ReadError(refused, 0);
         }
 
-        using var capture = Open(target);
-        if (capture is null || !capture.IsOpened())
+        using var source = Open(target, out var openError);
+        if (source is null)
         {
-            return new ReadError(OpenFailure(target), 0);
+            return new ReadError(openError ?? $"cannot open {_safeUrl}", 0);
         }
 
-        var fps = capture.Get(VideoCaptureProperties.Fps);
-        var frameCount = _kind == SourceKind.File ? (long)capture.Get(VideoCaptureProperties.FrameCount) : 0;
-        var (width, height) = (capture.FrameWidth, capture.FrameHeight);
+        var (width, height, fps) = (source.Width, source.Height, source.Fps);
         VisionLog.Opened(_logger, _camera.Id, _safeUrl, width, height, fps);
         _stats.Opened();
 
@@ -134,7 +128,7 @@ internal sealed class CameraReader
         long frames = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (!capture.Grab())
+            if (!source.Next())
             {
                 break;
             }
@@ -152,13 +146,13 @@ internal sealed class CameraReader
             }
 
             var now = _time.GetTimestamp();
-            if (now - lastHanded < period * 0.9)
+            if (now - lastHanded < period * 0.8)
             {
                 continue;
             }
 
             var frame = _pool.Rent();
-            if (!capture.Retrieve(frame) || frame.Empty())
+            if (!source.Retrieve(frame))
             {
                 _pool.Return(frame);
                 continue;
@@ -178,19 +172,18 @@ internal sealed class CameraReader
 
         if (_kind != SourceKind.File)
         {
-            return new ReadError(frames == 0
-                ? $"opened {_safeUrl} but no frame arrived within {_camera.OpenTimeoutSeconds:0.#} s"
-                : $"stream {_safeUrl} dropped after {frames} frames (no frame within {_camera.OpenTimeoutSeconds:0.#} s)", frames);
+            return new ReadError(source.Failure ?? $"stream {_safeUrl} ended after {frames} frames", frames);
         }
 
+        var frameCount = source.FrameCount;
         var problem = frames == 0
             ? $"cannot decode any frame of {target} (corrupt or not a video)"
             : frameCount > 0 && frames < frameCount * 0.95
                 ? $"file {target} ended at frame {frames} of {frameCount} (truncated or corrupt)"
                 : null;
-        if (problem is not null)
+        if (problem is not null && _camera.Loop)
         {
-            // A broken file does not heal by reading it again at once; back off like a dropped stream.
+            // A looping file camera keeps trying, with backoff, in case the file is replaced.
             return new ReadError(problem, 0);
         }
 
@@ -199,31 +192,16 @@ internal sealed class CameraReader
             return null;
         }
 
-        VisionLog.FileEnded(_logger, _camera.Id, frames, string.Empty);
-        _stats.EndOfFile(null);
+        var detail = problem is null ? string.Empty : ": " + problem;
+        VisionLog.FileEnded(_logger, _camera.Id, frames, detail);
+        _stats.EndOfFile(problem);
         ended = true;
         return null;
     }
 
-    private VideoCapture? Open(string target)
-    {
-        if (_kind == SourceKind.V4l2)
-        {
-            return new VideoCapture(target, VideoCaptureAPIs.V4L2);
-        }
-
-        var timeoutMs = (int)(_camera.OpenTimeoutSeconds * 1000);
-        return new VideoCapture(target, VideoCaptureAPIs.FFMPEG, [OpenTimeoutProperty, timeoutMs, ReadTimeoutProperty, timeoutMs]);
-    }
-
-    private string OpenFailure(string target) => _kind switch
-    {
-        SourceKind.File when !File.Exists(target) => $"file not found: {target}",
-        SourceKind.File => $"cannot open {target} as a video (corrupt, truncated or unsupported)",
-        SourceKind.V4l2 when !File.Exists(target) => $"device not found: {target}",
-        SourceKind.V4l2 => $"cannot open video device {target}",
-        _ => $"cannot open {_safeUrl}: no video stream within {_camera.OpenTimeoutSeconds:0.#} s (wrong path, credentials or codec?)",
-    };
+    private IFrameSource? Open(string target, out string? error) => _kind == SourceKind.File
+        ? OpenCvFileSource.TryOpen(target, out error)
+        : FfmpegProcessSource.TryOpen(target, _kind, _camera.AnalysisFps, TimeSpan.FromSeconds(_camera.OpenTimeoutSeconds), _time, out error);
 
     /// <summary>A quick TCP check so "connection refused" is reported as such rather than as a vague open failure.</summary>
     private string? Unreachable(string target)

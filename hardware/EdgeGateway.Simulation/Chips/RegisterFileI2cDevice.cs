@@ -19,6 +19,9 @@ public abstract class RegisterFileI2cDevice : I2cDevice
 
     public override I2cConnectionSettings ConnectionSettings { get; }
 
+    /// <summary>Held for each bus transaction and each sensor update, so a reader never sees half a new sample.</summary>
+    protected Lock Gate { get; } = new();
+
     /// <summary>Count of bus transactions, for tests that check the binding really talked to the chip.</summary>
     public long Transactions { get; private set; }
 
@@ -31,11 +34,14 @@ public abstract class RegisterFileI2cDevice : I2cDevice
 
     public override void Read(Span<byte> buffer)
     {
-        Transactions++;
-        for (var i = 0; i < buffer.Length; i++)
+        lock (Gate)
         {
-            buffer[i] = OnRead(_pointer);
-            _pointer++;
+            Transactions++;
+            for (var i = 0; i < buffer.Length; i++)
+            {
+                buffer[i] = OnRead(_pointer);
+                _pointer++;
+            }
         }
     }
 
@@ -47,17 +53,20 @@ public abstract class RegisterFileI2cDevice : I2cDevice
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        Transactions++;
-        if (buffer.IsEmpty)
+        lock (Gate)
         {
-            return;
-        }
+            Transactions++;
+            if (buffer.IsEmpty)
+            {
+                return;
+            }
 
-        _pointer = buffer[0];
-        for (var i = 1; i < buffer.Length; i++)
-        {
-            OnWrite(_pointer, buffer[i]);
-            _pointer++;
+            _pointer = buffer[0];
+            for (var i = 1; i < buffer.Length; i++)
+            {
+                OnWrite(_pointer, buffer[i]);
+                _pointer++;
+            }
         }
     }
 

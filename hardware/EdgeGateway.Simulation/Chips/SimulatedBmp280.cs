@@ -47,11 +47,14 @@ public sealed class SimulatedBmp280 : RegisterFileI2cDevice
     /// <summary>Sets what the sensing element feels; the next measurement converts it to raw values.</summary>
     public void SetEnvironment(double pressurePa, double temperatureC)
     {
-        _pressurePa = pressurePa;
-        _temperatureC = temperatureC;
-        if ((Get(RegCtrlMeas) & 0b11) == 0b11)
+        lock (Gate)
         {
-            Measure();
+            _pressurePa = pressurePa;
+            _temperatureC = temperatureC;
+            if ((Get(RegCtrlMeas) & 0b11) == 0b11)
+            {
+                Measure();
+            }
         }
     }
 

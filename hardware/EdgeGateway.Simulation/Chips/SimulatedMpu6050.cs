@@ -28,17 +28,20 @@ public sealed class SimulatedMpu6050 : RegisterFileI2cDevice
     /// <summary>Sets the specific force the chip feels, in m/s² (at rest: +9.807 on the up axis), and die temperature.</summary>
     public void SetAcceleration(Vector3 metresPerSecondSquared, double temperatureC = 30)
     {
-        if ((Get(RegPowerManagement1) & 0x40) != 0)
+        lock (Gate)
         {
-            return;
-        }
+            if ((Get(RegPowerManagement1) & 0x40) != 0)
+            {
+                return;
+            }
 
-        var range = 2 << ((Get(RegAccelConfig) >> 3) & 0b11);
-        var lsbPerMs2 = 32768.0 / (range * StandardGravity);
-        WriteInt16(RegAccelOut, metresPerSecondSquared.X * lsbPerMs2);
-        WriteInt16(RegAccelOut + 2, metresPerSecondSquared.Y * lsbPerMs2);
-        WriteInt16(RegAccelOut + 4, metresPerSecondSquared.Z * lsbPerMs2);
-        WriteInt16(RegTempOut, ((temperatureC - 21) * 333.87) + 21);
+            var range = 2 << ((Get(RegAccelConfig) >> 3) & 0b11);
+            var lsbPerMs2 = 32768.0 / (range * StandardGravity);
+            WriteInt16(RegAccelOut, metresPerSecondSquared.X * lsbPerMs2);
+            WriteInt16(RegAccelOut + 2, metresPerSecondSquared.Y * lsbPerMs2);
+            WriteInt16(RegAccelOut + 4, metresPerSecondSquared.Z * lsbPerMs2);
+            WriteInt16(RegTempOut, ((temperatureC - 21) * 333.87) + 21);
+        }
     }
 
     protected override byte OnRead(byte address) => address == RegWhoAmI ? WhoAmI : base.OnRead(address);

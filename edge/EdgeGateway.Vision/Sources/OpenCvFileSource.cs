@@ -1,0 +1,57 @@
+using OpenCvSharp;
+
+namespace EdgeGateway.Vision.Sources;
+
+/// <summary>
+/// A video file read in-process through OpenCvSharp's FFmpeg backend. (The NuGet build of that
+/// backend has no network protocols, so streams go through <see cref="FfmpegProcessSource"/>.)
+/// </summary>
+internal sealed class OpenCvFileSource : IFrameSource
+{
+    private readonly VideoCapture _capture;
+
+    private OpenCvFileSource(VideoCapture capture)
+    {
+        _capture = capture;
+        Width = capture.FrameWidth;
+        Height = capture.FrameHeight;
+        Fps = capture.Get(VideoCaptureProperties.Fps);
+        FrameCount = (long)capture.Get(VideoCaptureProperties.FrameCount);
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    public double Fps { get; }
+
+    public long FrameCount { get; }
+
+    public string? Failure => null;
+
+    public static IFrameSource? TryOpen(string path, out string? error)
+    {
+        if (!File.Exists(path))
+        {
+            error = $"file not found: {path}";
+            return null;
+        }
+
+        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
+        if (!capture.IsOpened())
+        {
+            capture.Dispose();
+            error = $"cannot open {path} as a video (corrupt, truncated or unsupported)";
+            return null;
+        }
+
+        error = null;
+        return new OpenCvFileSource(capture);
+    }
+
+    public bool Next() => _capture.Grab();
+
+    public bool Retrieve(Mat frame) => _capture.Retrieve(frame) && !frame.Empty();
+
+    public void Dispose() => _capture.Dispose();
+}

@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Text;
+using CloudRelay.Devices;
+using CloudRelay.Forwarding;
+using CloudRelay.Hosting;
+using CloudRelay.Ingest;
+using CloudRelay.Storage;
+using EdgeGateway.Core.Alerts;
+
+namespace CloudRelay.Tests;
+
+[Trait("Category", "Unit")]
+public sealed class TopicTests
+{
+    [Theory]
+    [InlineData("edge/s1/d1/alert", EdgeChannel.Alert, "")]
+    [InlineData("edge/s1/d1/state", EdgeChannel.State, "")]
+    [InlineData("edge/s1/d1/status", EdgeChannel.Status, "")]
+    [InlineData("edge/s1/d1/telemetry", EdgeChannel.Telemetry, "")]
+    [InlineData("edge/s1/d1/snapshot/0190a000-0000-7000-8000-000000000000", EdgeChannel.Snapshot, "0190a000-0000-7000-8000-000000000000")]
+    [InlineData("edge/s1/d1/alert/extra", EdgeChannel.Other, "extra")]
+    public void Device_topics_parse_into_site_device_and_channel(string topic, EdgeChannel channel, string rest)
+    {
+        Assert.True(EdgeTopic.TryParse(topic, out var parsed));
+        Assert.Equal(("s1", "d1", channel, rest), (parsed.Site, parsed.Device, parsed.Channel, parsed.Rest));
+    }
+
+    [Theory]
+    [InlineData("edge/s1/alert")]
+    [InlineData("other/s1/d1/alert")]
+    [InlineData("edge/+/d1/alert")]
+    [InlineData("edge/s1/../alert")]
+    [InlineData("")]
+    public void Other_topics_are_not_device_topics(string topic) => Assert.False(EdgeTopic.TryParse(topic, out _));
+
+    [Theory]
+    [InlineData("edge/s1/d1/alert", true)]
+    [InlineData("edge/s1/d1/snapshot/x", true)]
+    [InlineData("edge/s1/d2/alert", false)]
+    [InlineData("edge/s2/d1/alert", false)]
+    [InlineData("edge/s1/d1", false)]
+    [InlineData("edge/s1/d10/alert", false)]
+    [InlineData("edge/s1/d1/#", false)]
+    public void A_device_publishes_only_under_its_own_prefix(string topic, bool allowed) =>
+        Assert.Equal(allowed, TopicAcl.MayPublish("s1", "d1", topic));
+
+    [Theory]
+    [InlineData("edge/s1/d1/cmd/#", true)]
+    [InlineData("edge/s1/+/cmd", false)]
+    [InlineData("edge/#", false)]
+    [InlineData("#", false)]
+    public void A_device_subscribes_only_under_its_own_prefix(string filter, bool allowed) =>
+        Assert.Equal(allowed, TopicAcl.MaySubscribe("s1", "d1", filter));
+}
+
+[Trait("Category", "Unit")]
+public sealed class DecodeTests
+{
+    [Fact]
+    public void Cbor_and_json_renderings_decode_to_the_same_alert()
+    {
+        var alert = TestAlerts.Make("s", "d");
+
+        var cbor = AlertIngestor.Decode(new ReadOnlySequence<byte>(AlertCbor.Encode(alert)));
+        var json = AlertIngestor.Decode(new ReadOnlySequence<byte>([.. " \n"u8, .. AlertJson.Encode(alert)]));
+
+        Assert.Equal(alert, cbor.Alert);
+        Assert.Equal(alert, json.Alert);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { }, RejectReasons.Malformed)]
+    [InlineData(new byte[] { 0xff, 0x00 }, RejectReasons.Malformed)]
+    [InlineData(new byte[] { (byte)'{', (byte)'x' }, RejectReasons.Malformed)]
+    public void Garbage_is_classified_as_malformed(byte[] payload, string reason)
+    {
+        var result = AlertIngestor.Decode(new ReadOnlySequence<byte>(payload));
+        Assert.Equal((IngestOutcome.Rejected, reason), (result.Outcome, result.Reason));
+        Assert.False(string.IsNullOrWhiteSpace(result.Error));
+    }
+
+    [Fact]
+    public void Oversized_and_future_version_payloads_get_their_own_reasons()
+    {
+        var big = AlertIngestor.Decode(new ReadOnlySequence<byte>(new byte[AlertLimits.MaxPayloadBytes + 1]));
+        var future = Encoding.UTF8.GetBytes(AlertJson.Render(TestAlerts.Make("s", "d")).Replace("\"v\":1", "\"v\":7", StringComparison.Ordinal));
+        var newer = AlertIngestor.Decode(new ReadOnlySequence<byte>(future));
+
+        Assert.Equal(RejectReasons.Oversized, big.Reason);
+        Assert.Equal(RejectReasons.FutureVersion, newer.Reason);
+    }
+}
+
+[Trait("Category", "Unit")]
+public sealed class SecretTests
+{
+    [Fact]
+    public void Tokens_are_long_random_and_checked_against_their_hash_only()
+    {
+        var token = SecretTokens.NewToken();
+
+        Assert.True(token.Length >= 43);
+        Assert.NotEqual(token, SecretTokens.NewToken());
+        Assert.True(SecretTokens.Matches(token, SecretTokens.Hash(token)));
+        Assert.False(SecretTokens.Matches(token + "x", SecretTokens.Hash(token)));
+        Assert.False(SecretTokens.Matches(token, null));
+    }
+
+    [Fact]
+    public void Claim_codes_are_typeable_and_compared_without_case_or_dashes()
+    {
+        var code = SecretTokens.NewClaimCode();
+
+        Assert.Matches("^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$", code);
+        Assert.Equal(SecretTokens.NormalizeClaimCode(code), SecretTokens.NormalizeClaimCode(code.ToLowerInvariant().Replace('-', ' ')));
+    }
+
+    [Fact]
+    public void The_webhook_signature_covers_the_exact_body()
+    {
+        var body = "{\"id\":\"x\"}"u8.ToArray();
+        var signature = WebhookSigner.Sign("secret", body);
+
+        Assert.StartsWith("sha256=", signature, StringComparison.Ordinal);
+        Assert.Equal(64 + 7, signature.Length);
+        Assert.True(WebhookSigner.Verify("secret", body, signature));
+        Assert.False(WebhookSigner.Verify("other", body, signature));
+        Assert.False(WebhookSigner.Verify("secret", "{\"id\":\"y\"}"u8.ToArray(), signature));
+    }
+
+    [Theory]
+    [InlineData("site-1/box-1", true)]
+    [InlineData("site-1", false)]
+    [InlineData("a/b/c", false)]
+    [InlineData("site 1/box", false)]
+    public void Usernames_are_site_slash_device(string username, bool valid) =>
+        Assert.Equal(valid, DeviceRegistry.TrySplitUsername(username, out _, out _));
+}
+
+[Trait("Category", "Unit")]
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public void Postgres_urls_become_connection_strings_and_never_show_the_password()
+    {
+        var connection = PostgresUrl.ToConnectionString("postgres://relay:s%40cret@db.local:6543/alerts?sslmode=require");
+        var socket = PostgresUrl.ToConnectionString("postgresql://postgres@/relay?host=/tmp/pg");
+
+        Assert.Contains("Host=db.local", connection, StringComparison.Ordinal);
+        Assert.Contains("Port=6543", connection, StringComparison.Ordinal);
+        Assert.Contains("Database=alerts", connection, StringComparison.Ordinal);
+        Assert.Contains("Password=s@cret", connection, StringComparison.Ordinal);
+        Assert.Contains("SSL Mode=Require", connection, StringComparison.Ordinal);
+        Assert.Contains("Host=/tmp/pg", socket, StringComparison.Ordinal);
+        Assert.Equal("postgres://relay:***@db.local/x", PostgresUrl.Redact("postgres://relay:hunter2@db.local/x"));
+    }
+
+    [Fact]
+    public void Bad_settings_give_one_line_per_problem_naming_key_and_value()
+    {
+        var options = new RelayOptions
+        {
+            Db = "mysql://x",
+            Mqtt = new RelayMqttOptions { Port = 70000, Broker = "http://broker", InstanceId = "a/b" },
+            Webhook = new RelayWebhookOptions { Url = "ftp://platform" },
+        };
+
+        var result = new RelayOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        var failures = result.Failures!.ToList();
+        Assert.Equal(5, failures.Count);
+        Assert.Contains(failures, f => f.StartsWith("Relay:Db 'mysql://x'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Relay:Mqtt:Port '70000'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Relay:Mqtt:Broker 'http://broker'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Relay:Mqtt:InstanceId 'a/b'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Relay:Webhook:Url 'ftp://platform'", StringComparison.Ordinal));
+        Assert.All(failures, f => Assert.DoesNotContain('\n', f));
+    }
+
+    [Fact]
+    public void The_default_database_is_a_sqlite_file_in_the_data_folder()
+    {
+        Assert.Equal(Path.Combine("d", "relay.db"), new RelayOptions { DataDir = "d" }.SqlitePath);
+        Assert.Equal("/x/y.db", new RelayOptions { Db = "/x/y.db" }.SqlitePath);
+        Assert.True(new RelayOptions { Db = "postgres://h/db" }.UsesPostgres);
+    }
+}
