@@ -53,9 +53,11 @@ internal sealed class LogTail(TimeProvider time) : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        // The framework's own information lines (one per request) would drown the gateway's.
+        // The framework's own information lines (one per request) would drown the gateway's, and
+        // data protection warns at every start that its key folder (mode 700) is not encrypted.
         public bool IsEnabled(LogLevel logLevel) =>
-            logLevel >= (category.StartsWith("Microsoft.", StringComparison.Ordinal) || category.StartsWith("System.", StringComparison.Ordinal)
+            !category.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal)
+            && logLevel >= (category.StartsWith("Microsoft.", StringComparison.Ordinal) || category.StartsWith("System.", StringComparison.Ordinal)
                 ? LogLevel.Warning
                 : LogLevel.Information);
 

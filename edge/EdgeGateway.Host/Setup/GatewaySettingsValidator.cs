@@ -65,11 +65,6 @@ internal static partial class GatewaySettingsValidator
             Check(ConfigKeys.Username, settings.Username, "expected a user name because Uplink:Password is set");
         }
 
-        if (!string.IsNullOrEmpty(settings.Broker) && string.IsNullOrEmpty(settings.Username) && string.IsNullOrEmpty(settings.ClientCertificate))
-        {
-            Check(ConfigKeys.Username, settings.Username, "expected device credentials (from --claim-code, or --username/--password) or a client certificate for the broker");
-        }
-
         Check(ConfigKeys.ClientCertificate, settings.ClientCertificate, ExistingFile(settings.ClientCertificate));
         Check(ConfigKeys.ClientKey, settings.ClientKey, ExistingFile(settings.ClientKey));
         Check(ConfigKeys.RelayUrl, settings.RelayUrl, settings.RelayUrl is null ? null : HttpUrl(settings.RelayUrl));

@@ -71,7 +71,9 @@ internal sealed class BrokerCheck : IDoctorCheck
             }
 
             await client.DisconnectAsync(cancellationToken: cancellationToken);
-            return DoctorResult.Pass(Name, $"{where} accepted user '{settings.Username}'{(tls ? " over TLS" : string.Empty)}");
+            return string.IsNullOrEmpty(settings.Username) && string.IsNullOrEmpty(settings.ClientCertificate)
+                ? DoctorResult.Warn(Name, $"{where} accepted an anonymous connection", "the relay needs device credentials: `edgegw provision --claim-code <code> --force`")
+                : DoctorResult.Pass(Name, $"{where} accepted user '{settings.Username}'{(tls ? " over TLS" : string.Empty)}");
         }
         catch (MqttConnectingFailedException ex) when (RefusalIn(ex.Message) is { } code)
         {

@@ -1,0 +1,44 @@
+using EdgeGateway.Host.Gateway;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeGateway.Host.Tests.Browser;
+
+/// <summary>The real gateway (`edgegw run`'s wiring) on a loopback port, for the browser to open.</summary>
+public sealed class RunningGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RunningGateway(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<RunningGateway> StartAsync(IDictionary<string, string?> settings, Action<WebApplicationBuilder>? customise = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(settings)
+        {
+            ["Diagnostics:Url"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:EdgeGateway"] = "Information",
+        }).Build();
+        var app = GatewayApp.Build(configuration, customise);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new RunningGateway(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
