@@ -84,7 +84,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         }) ?? throw new InvalidOperationException("mosquitto did not start");
-        await FreePort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(10));
+        try
+        {
+            // Generous: CI machines are small and busy while the whole suite runs.
+            await FreePort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(30));
+        }
+        catch (System.Net.Sockets.SocketException) when (_process.HasExited)
+        {
+            throw new InvalidOperationException(
+                $"mosquitto exited with code {_process.ExitCode} at start: {await _process.StandardError.ReadToEndAsync()} {Log}");
+        }
     }
 
     /// <summary>Adds an account to the password file (mosquitto_passwd); takes effect at the next start.</summary>
