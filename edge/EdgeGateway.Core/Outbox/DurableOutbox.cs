@@ -108,13 +108,13 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var removals = new Removals();
+        Removals? removals = null;
         OutboxEntry entry;
         bool admitted;
         lock (_gate)
         {
             entry = new OutboxEntry(_nextId++, message.Class, message.AlertId, now, message.Payload.Length);
-            admitted = MakeRoom(entry, now, removals);
+            admitted = MakeRoom(entry, now, ref removals);
             if (admitted)
             {
                 Account(entry, +1);
@@ -156,7 +156,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         while (true)
         {
             Task signal;
-            var removals = new Removals();
+            Removals? removals = null;
             OutboxEntry? taken = null;
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             lock (_gate)
@@ -172,7 +172,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
                         {
                             Account(entry, -1);
                             _expired[c]++;
-                            removals.Expired.Add(entry.Id);
+                            (removals ??= new Removals()).Expired.Add(entry.Id);
                             continue;
                         }
 
@@ -360,12 +360,14 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     /// lowest class, never a class above the incoming one; alarms go only when nothing else is left.
     /// Returns false when the incoming record itself must be dropped.
     /// </summary>
-    private bool MakeRoom(OutboxEntry incoming, long now, Removals removals)
+    private bool MakeRoom(OutboxEntry incoming, long now, ref Removals? found)
     {
         if (_queuedBytes + incoming.BudgetBytes <= _policy.BudgetBytes)
         {
             return true;
         }
+
+        var removals = found ??= new Removals();
 
         foreach (var messageClass in LowestFirst)
         {
@@ -419,8 +421,13 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         return true;
     }
 
-    private void Apply(Removals removals)
+    private void Apply(Removals? removals)
     {
+        if (removals is null)
+        {
+            return;
+        }
+
         if (removals.Expired.Count > 0)
         {
             _store.Remove(removals.Expired, OutboxRemoval.Expired);
