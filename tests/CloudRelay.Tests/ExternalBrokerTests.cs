@@ -73,6 +73,8 @@ public sealed class ExternalBrokerTests
             Assert.True(statsB.Ingest.Stored > 0, "instance b took part");
             Assert.Equal(page.Items.Count, page.Items.Select(i => i.Id).Distinct().Count());
             Assert.DoesNotContain(apiKey, a.Output + b.Output + restarted.Output, StringComparison.Ordinal);
+            // The broker kept the killed instance's session, so what it had not acknowledged came back to it.
+            Assert.Contains("session present: True", restarted.Output, StringComparison.Ordinal);
             foreach (var (client, _) in publishers)
             {
                 await client.DisconnectAsync(new MqttClientDisconnectOptions());

@@ -49,7 +49,8 @@ public sealed partial class AlertWriter : BackgroundService
     /// <summary>Waits until the alert is durable. True if it was new, false if its id was already stored.</summary>
     public async Task<bool> StoreAsync(Alert alert, CancellationToken cancellationToken)
     {
-        var pending = new Pending(alert, new TaskCompletionSource<bool>());
+        // Continuations run on the pool, never on the writer: a device's slow socket must not hold up a commit.
+        var pending = new Pending(alert, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, cancellationToken);
         return await pending.Done.Task.WaitAsync(cancellationToken);
     }
