@@ -59,6 +59,9 @@ public sealed class ElevatorServiceTests : IDisposable
         builder.Services.AddSingleton(new ElevatorI2cDevices(rig.Accelerometer, rig.Barometer));
         var host = builder.Build();
         host.Start();
+
+        // The bindings reset the chips as the sampler starts; give them a first conversion.
+        rig.Advance(TimeSpan.FromMilliseconds(20));
         return (host, rig, sink);
     }
 

@@ -107,7 +107,7 @@ public sealed class FaultScenarioTests
     public void Short_alarm_press_and_glimpse_of_an_ebike_raise_nothing()
     {
         var alerts = ScenarioRun.Lines(
-            """{"t":1,"alarm_button":true}""",
+            """{"t":1,"alarm_button":true,"_note":"a short press"}""",
             """{"t":3.9,"alarm_button":false}""",
             """{"t":5,"ebike_seen":true}""",
             """{"t":6.9,"ebike_seen":false}""",

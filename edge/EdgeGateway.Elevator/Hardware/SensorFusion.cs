@@ -22,6 +22,7 @@ public sealed class SensorFusion
     private const double HeightCorrectionTauS = 1.0;
     private const double StillSpeedMps = 0.05;
     private const double StandardGravity = 9.80665;
+    private const double MaxPlausibleMps2 = 5.0;
     private const double StillAccelerationMps2 = 0.15;
     private static readonly TimeSpan RezeroAfter = TimeSpan.FromSeconds(0.6);
     private readonly ElevatorOptions _options;
@@ -91,7 +92,8 @@ public sealed class SensorFusion
         // The barometric values lag (low-pass, then a rate over a window): compare them with the
         // fused values from as long ago, so the correction removes bias without adding lag.
         var (delayedSpeed, delayedHeight) = Delayed(t);
-        var linear = acceleration - _gravity;
+        // An elevator never pulls half a g: a reading that far off is a sensor fault (asleep, unplugged), not motion.
+        var linear = Math.Abs(acceleration - StandardGravity) < MaxPlausibleMps2 ? acceleration - _gravity : 0;
         _speed += linear * dt;
         _speed += (baroSpeed - delayedSpeed) * Math.Min(1, dt / SpeedCorrectionTauS);
         _height += _speed * dt;
