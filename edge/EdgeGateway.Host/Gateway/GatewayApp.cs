@@ -1,4 +1,5 @@
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Elevator;
 using EdgeGateway.Elevator;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Elevator;
@@ -32,6 +33,7 @@ internal static class GatewayApp
 
         if (builder.Configuration.GetSection("Elevator").Exists())
         {
+            builder.Services.AddSingleton<IElevatorStatusSink, OutboxElevatorStatusSink>();
             builder.Services.AddElevatorBoard(builder.Configuration);
             builder.Services.AddEdgeElevator(builder.Configuration);
 
