@@ -66,7 +66,8 @@ public sealed class CameraSourceTests(ITestOutputHelper output) : IDisposable
             UseShellExecute = false,
             RedirectStandardError = true,
         })!;
-        // No readiness probe: the server takes exactly one client. Until it listens, the camera retries.
+        // The server takes exactly one client, so wait for its listening socket without connecting.
+        Assert.True(await VisionHarness.WaitUntilAsync(() => IsListening(port), TimeSpan.FromSeconds(15)), "the MJPEG server did not listen");
         await using var vision = VisionHarness.Create(new Dictionary<string, string?>
         {
             ["Cameras:0:Id"] = "pass",
@@ -153,6 +154,14 @@ public sealed class CameraSourceTests(ITestOutputHelper output) : IDisposable
         {
             socket.Dispose();
         }
+    }
+
+    /// <summary>Whether a loopback TCP port is in LISTEN state, read from /proc so nothing connects to it.</summary>
+    private static bool IsListening(int port)
+    {
+        var hex = $":{port:X4} ";
+        return File.ReadLines("/proc/net/tcp").Any(line => line.Contains(hex, StringComparison.Ordinal)
+            && line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var local, _, "0A", ..] && local.EndsWith($":{port:X4}", StringComparison.Ordinal));
     }
 
     private static async Task AcceptForeverAsync(TcpListener listener, List<Socket> accepted)
