@@ -8,6 +8,7 @@ namespace EdgeGateway.Vision.Tests;
 
 /// <summary>The real pipeline on the real clips: decode, motion gate, detector, rules, alerts.</summary>
 [Trait("Category", "Integration")]
+[Collection(RealtimePipelines.Name)]
 public sealed class ClipPipelineTests(ITestOutputHelper output)
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace EdgeGateway.Vision.Tests;
 
 /// <summary>The benchmark's line and its non-timing targets (allocations, motion gating); speed is reported, not asserted.</summary>
 [Trait("Category", "Integration")]
+[Collection(RealtimePipelines.Name)]
 public sealed class VisionBenchmarkTests
 {
     [Fact]

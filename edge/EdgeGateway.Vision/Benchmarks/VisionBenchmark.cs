@@ -119,7 +119,8 @@ public static class VisionBenchmark
         using var pool = new MatPool();
         var frames = Channel.CreateBounded<Mat>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
         using var stop = new CancellationTokenSource();
-        var reader = new Thread(() => Decode(clip, frames.Writer, pool, stop.Token)) { IsBackground = true, Name = "bench-decode" };
+        var decoder = new DecoderAllocations();
+        var reader = new Thread(() => Decode(clip, frames.Writer, pool, decoder, stop.Token)) { IsBackground = true, Name = "bench-decode" };
         reader.Start();
 
         var rule = new RuleEvaluator("bench", new RuleOptions { Kind = "bench", Labels = [.. detector.Labels.Take(4)], Hits = 3, WindowSeconds = 2 }, [], detector.DefaultScoreThreshold, TimeZoneInfo.Utc);
@@ -151,7 +152,9 @@ public static class VisionBenchmark
             if (analysed == WarmUpFrames)
             {
                 startTimestamp = Stopwatch.GetTimestamp();
-                startAllocated = GC.GetTotalAllocatedBytes(precise: true);
+                // Per thread (this one and the decoder), so other work in the process does not count.
+                startAllocated = GC.GetAllocatedBytesForCurrentThread();
+                decoder.Mark();
             }
 
             if (stopwatch.Elapsed >= duration && analysed > WarmUpFrames * 2)
@@ -160,7 +163,7 @@ public static class VisionBenchmark
             }
         }
 
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - startAllocated;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - startAllocated;
         var elapsed = Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
         stop.Cancel();
         while (frames.Reader.TryRead(out var left))
@@ -169,10 +172,24 @@ public static class VisionBenchmark
         }
 
         reader.Join(TimeSpan.FromSeconds(5));
+        allocated += decoder.SinceMark;
         return (analysed - WarmUpFrames, elapsed, allocated);
     }
 
-    private static void Decode(string clip, ChannelWriter<Mat> frames, MatPool pool, CancellationToken cancellationToken)
+    /// <summary>The decoder thread's own managed allocations, from a mark set by the measuring thread.</summary>
+    private sealed class DecoderAllocations
+    {
+        private long _now;
+        private long _mark = -1;
+
+        public long SinceMark => _mark < 0 ? 0 : Volatile.Read(ref _now) - _mark;
+
+        public void Mark() => Interlocked.Exchange(ref _mark, Volatile.Read(ref _now));
+
+        public void Update() => Volatile.Write(ref _now, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    private static void Decode(string clip, ChannelWriter<Mat> frames, MatPool pool, DecoderAllocations allocations, CancellationToken cancellationToken)
     {
         try
         {
@@ -187,6 +204,8 @@ public static class VisionBenchmark
                     {
                         pool.Return(frame);
                     }
+
+                    allocations.Update();
                 }
             }
         }

@@ -77,7 +77,14 @@ public sealed class VisionPipeline : BackgroundService, ICameraMonitor
     {
         await base.StopAsync(cancellationToken);
         // Readers block in FFmpeg for at most their read timeout; wait a little so their frames can be freed.
-        await Task.WhenAny(Task.WhenAll(_workers.Select(w => w.ReaderCompletion)), Task.Delay(TimeSpan.FromSeconds(2), _time, cancellationToken));
+        try
+        {
+            await Task.WhenAll(_workers.Select(w => w.ReaderCompletion)).WaitAsync(TimeSpan.FromSeconds(2), _time, cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // A reader still blocked in FFmpeg keeps its frames; they are freed with the process.
+        }
     }
 
     public override void Dispose()

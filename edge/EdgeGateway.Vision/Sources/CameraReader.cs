@@ -111,6 +111,7 @@ internal sealed class CameraReader
             return new ReadError(Unreachable(target) ?? openError ?? $"cannot open {_safeUrl}", 0);
         }
 
+        using var interrupt = cancellationToken.Register(static s => ((IFrameSource)s!).Interrupt(), source);
         var (width, height, fps) = (source.Width, source.Height, source.Fps);
         VisionLog.Opened(_logger, _camera.Id, _safeUrl, width, height, fps);
         _stats.Opened();

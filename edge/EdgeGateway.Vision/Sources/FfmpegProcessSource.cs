@@ -139,9 +139,16 @@ internal sealed partial class FfmpegProcessSource : IFrameSource
         return true;
     }
 
+    public void Interrupt() => Kill();
+
     private void Expire()
     {
         _timedOut = true;
+        Kill();
+    }
+
+    private void Kill()
+    {
         try
         {
             _process.Kill(entireProcessTree: true);

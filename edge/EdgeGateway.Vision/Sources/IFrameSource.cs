@@ -23,4 +23,7 @@ internal interface IFrameSource : IDisposable
 
     /// <summary>Why the last open or read failed, if the source knows.</summary>
     string? Failure { get; }
+
+    /// <summary>Makes a blocked <see cref="Next"/> return soon (called from another thread at shutdown).</summary>
+    void Interrupt();
 }

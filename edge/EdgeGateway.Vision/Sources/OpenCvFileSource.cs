@@ -56,5 +56,10 @@ internal sealed class OpenCvFileSource : IFrameSource
 
     public bool Retrieve(Mat frame) => _capture.Retrieve(frame) && !frame.Empty();
 
+    /// <summary>A file read never blocks for long; nothing to do.</summary>
+    public void Interrupt()
+    {
+    }
+
     public void Dispose() => _capture.Dispose();
 }
