@@ -68,7 +68,9 @@ case "${1:-help}" in
     build
     models
     log "Running unit and integration tests"
-    dotnet test EdgeGateway.sln -c Release --no-build -nologo \
+    # One test project at a time: the integration tests decode video and run models in real time,
+    # and on a 2-core machine projects running side by side would starve each other.
+    dotnet test EdgeGateway.sln -c Release --no-build -nologo -m:1 \
       --filter "Category=Unit|Category=Integration" \
       --logger "console;verbosity=normal" --results-directory artifacts/test-results
     ;;

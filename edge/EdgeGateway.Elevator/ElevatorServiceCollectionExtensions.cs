@@ -38,10 +38,13 @@ public static class ElevatorServiceCollectionExtensions
         services.TryAddSingleton<ElevatorInputs>();
         services.TryAddSingleton<IElevatorOutputs, GpioElevatorOutputs>();
         services.TryAddSingleton(sp => new MotionSensors(sp.GetRequiredService<ElevatorI2cDevices>()));
+        services.TryAddSingleton(_ => new FloorMemory(DataDirectory(configuration)));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ElevatorOptions>>().Value;
-            return new SensorFusion(options, options.BottomFloor);
+            var remembered = sp.GetRequiredService<FloorMemory>().Load();
+            var start = remembered is { } floor && floor >= options.BottomFloor && floor <= options.TopFloor ? floor : options.BottomFloor;
+            return new SensorFusion(options, start);
         });
         services.TryAddSingleton<HardwareSampler>();
         services.TryAddSingleton<ElevatorEventChannel>();

@@ -24,9 +24,12 @@ internal sealed partial class UplinkService(IServiceProvider services, TimeProvi
         _outbox = services.GetRequiredService<DurableOutbox>();
         var transport = services.GetRequiredService<MqttUplinkTransport>();
         var forwarder = services.GetRequiredService<OutboxForwarder>();
-        var link = transport.RunAsync(stoppingToken);
-        var send = RunForwarderAsync(forwarder, stoppingToken);
-        await Task.WhenAll(link, send).ConfigureAwait(false);
+        // The link stays up until the send loop has stopped, so sends in flight can get their PUBACK.
+        using var stopLink = new CancellationTokenSource();
+        var link = transport.RunAsync(stopLink.Token);
+        await RunForwarderAsync(forwarder, stoppingToken).ConfigureAwait(false);
+        await stopLink.CancelAsync().ConfigureAwait(false);
+        await link.ConfigureAwait(false);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -171,7 +171,8 @@ public sealed class EmbeddedIngestTests
             .WithWillRetain(true)
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce));
 
-        await client.PublishAsync("edge/site-1/box-1/state", "online"u8.ToArray(), retain: true);
+        var birth = await client.PublishAsync("edge/site-1/box-1/state", "online"u8.ToArray(), retain: true);
+        Assert.Equal(MqttClientPublishReasonCode.Success, birth.ReasonCode);
         var online = (await relay.Http.GetJsonAsync<List<DeviceView>>("/api/devices")).Single();
         // Drop the TCP connection without DISCONNECT, as a power cut would.
         client.Dispose();

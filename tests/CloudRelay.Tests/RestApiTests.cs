@@ -128,4 +128,25 @@ public sealed class RestApiTests
         Assert.NotEqual(credentials.Password, record!.TokenHash);
         Assert.DoesNotContain(credentials.Password, credentials.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_snapshot_sent_after_its_alert_is_served_as_jpeg_and_a_missing_one_is_404()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var client = await relay.ConnectAsync(await relay.AddDeviceAsync("site-1", "box-1"));
+        var alert = TestAlerts.Make("site-1", "box-1");
+        alert = alert with { SnapshotRef = AlertPublisher.SnapshotReference(alert.Id) };
+        byte[] jpeg = [0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9];
+
+        var snapshot = await client.PublishAsync($"edge/site-1/box-1/{alert.SnapshotRef}", jpeg);
+        await client.PublishAlertAsync(alert);
+        var response = await relay.Http.GetAsync($"/api/alerts/{alert.Id:D}/snapshot");
+        var missing = await relay.Http.GetAsync($"/api/alerts/{Guid.CreateVersion7():D}/snapshot");
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, snapshot.ReasonCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/jpeg", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(jpeg, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
 }

@@ -186,3 +186,51 @@ public sealed class ConfigurationTests
         Assert.True(new RelayOptions { Db = "postgres://h/db" }.UsesPostgres);
     }
 }
+
+[Trait("Category", "Unit")]
+public sealed class DecodeRobustnessTests
+{
+    [Fact]
+    public void Mangled_cbor_and_json_never_throw_and_every_rejection_has_a_one_line_reason()
+    {
+        var random = new Random(20261128);
+        var alert = TestAlerts.Make("site-1", "box-1");
+        var seeds = new[] { AlertCbor.Encode(alert), AlertJson.Encode(alert) };
+        var outcomes = new Dictionary<IngestOutcome, int>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var payload = seeds[i % 2].ToArray();
+            var flips = 1 + random.Next(4);
+            for (var f = 0; f < flips; f++)
+            {
+                switch (random.Next(3))
+                {
+                    case 0:
+                        payload[random.Next(payload.Length)] = (byte)random.Next(256);
+                        break;
+                    case 1:
+                        payload = payload[..random.Next(payload.Length)];
+                        break;
+                    default:
+                        payload = [.. payload, .. new byte[] { (byte)random.Next(256) }];
+                        break;
+                }
+
+                if (payload.Length == 0)
+                {
+                    break;
+                }
+            }
+
+            var result = AlertIngestor.Decode(new ReadOnlySequence<byte>(payload));
+            outcomes[result.Outcome] = outcomes.GetValueOrDefault(result.Outcome) + 1;
+            if (result.Outcome == IngestOutcome.Rejected)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(result.Error));
+                Assert.DoesNotContain('\n', result.Error!);
+            }
+        }
+
+        Assert.True(outcomes.GetValueOrDefault(IngestOutcome.Rejected) > 10_000);
+    }
+}

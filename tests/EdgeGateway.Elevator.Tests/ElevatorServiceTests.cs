@@ -1,5 +1,7 @@
 using System.Device.Gpio;
+using System.Collections.Concurrent;
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Elevator;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Elevator.Hardware;
@@ -22,7 +24,8 @@ public sealed class ElevatorServiceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dataDir, recursive: true);
 
-    private (IHost Host, SimulatedElevatorRig Rig, CollectingAlertSink Sink) Start(Dictionary<string, string?>? extra = null, bool ebikeResponder = false)
+    private (IHost Host, SimulatedElevatorRig Rig, CollectingAlertSink Sink) Start(
+        Dictionary<string, string?>? extra = null, bool ebikeResponder = false, IElevatorStatusSink? statusSink = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -40,6 +43,10 @@ public sealed class ElevatorServiceTests : IDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         var sink = new CollectingAlertSink();
         builder.Services.AddSingleton<IAlertSink>(sink);
+        if (statusSink is not null)
+        {
+            builder.Services.AddSingleton(statusSink);
+        }
         builder.Services.AddEdgeElevator(builder.Configuration);
         if (ebikeResponder)
         {
@@ -52,6 +59,9 @@ public sealed class ElevatorServiceTests : IDisposable
         builder.Services.AddSingleton(new ElevatorI2cDevices(rig.Accelerometer, rig.Barometer));
         var host = builder.Build();
         host.Start();
+
+        // The bindings reset the chips as the sampler starts; give them a first conversion.
+        rig.Advance(TimeSpan.FromMilliseconds(20));
         return (host, rig, sink);
     }
 
@@ -92,6 +102,36 @@ public sealed class ElevatorServiceTests : IDisposable
             await Eventually(() => sink.Alerts.FirstOrDefault(a => a.Kind == AlertKinds.AlarmButton && a.State == AlertState.Cleared), "alarm_button cleared");
             Assert.Equal(2, sink.Alerts.Count(a => a.Kind == AlertKinds.AlarmButton));
             await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Status_goes_to_the_status_sink_with_floor_direction_and_door()
+    {
+        var statuses = new CollectingStatusSink();
+        var (host, rig, _) = Start(statusSink: statuses);
+        using (host)
+        {
+            var first = await Eventually(() => statuses.Items.FirstOrDefault(), "first status");
+            Assert.Equal((1, "stopped", "closed", true), (first.Floor, first.Direction, first.Door, first.InService));
+
+            // The car's doors open: a status follows at once, not after the idle heartbeat.
+            rig.Car.Enqueue(new Trip(3, 1, TimeSpan.FromSeconds(30)));
+            rig.Advance(TimeSpan.FromSeconds(2.5));
+            var open = await Eventually(() => statuses.Items.FirstOrDefault(s => s.Door == "open"), "door open status");
+            Assert.Equal(1, open.Floor);
+            await host.StopAsync();
+        }
+    }
+
+    private sealed class CollectingStatusSink : IElevatorStatusSink
+    {
+        public ConcurrentQueue<ElevatorStatus> Items { get; } = new();
+
+        public ValueTask PublishStatusAsync(ElevatorStatus status, CancellationToken cancellationToken = default)
+        {
+            Items.Enqueue(status);
+            return ValueTask.CompletedTask;
         }
     }
 

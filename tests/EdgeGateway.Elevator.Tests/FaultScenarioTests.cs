@@ -73,6 +73,15 @@ public sealed class FaultScenarioTests
     }
 
     [Fact]
+    public void Normal_day_scenario_raises_nothing()
+    {
+        var lines = File.ReadAllLines(Testing.RepoPaths.Seeds("scenarios", "normal_day.jsonl"));
+        Assert.True(lines.Length > 150);
+
+        Assert.Empty(ScenarioRun.File("normal_day.jsonl"));
+    }
+
+    [Fact]
     public void Trapped_between_floors_says_so_and_names_the_floor()
     {
         var raised = ScenarioRun.File("trapped_between_floors.jsonl").Single(a => a.Kind == AlertKinds.Trapped && a.State == AlertState.Raised);
@@ -98,7 +107,7 @@ public sealed class FaultScenarioTests
     public void Short_alarm_press_and_glimpse_of_an_ebike_raise_nothing()
     {
         var alerts = ScenarioRun.Lines(
-            """{"t":1,"alarm_button":true}""",
+            """{"t":1,"alarm_button":true,"_note":"a short press"}""",
             """{"t":3.9,"alarm_button":false}""",
             """{"t":5,"ebike_seen":true}""",
             """{"t":6.9,"ebike_seen":false}""",

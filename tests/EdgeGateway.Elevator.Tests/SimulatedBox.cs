@@ -14,11 +14,14 @@ namespace EdgeGateway.Elevator.Tests;
 /// </summary>
 internal sealed class SimulatedBox : IDisposable
 {
-    public SimulatedBox(BuildingModel? building = null, SimulationNoise? noise = null, int seed = 1, ElevatorOptions? options = null)
+    public SimulatedBox(BuildingModel? building = null, SimulationNoise? noise = null, int seed = 1, ElevatorOptions? options = null,
+        FloorMemory? floorMemory = null, int? startFloor = null)
     {
         Building = building ?? new BuildingModel();
         Profile = BoardProfileLoader.Load(Path.Combine(RepoPaths.Root, "hardware", "profiles", "simulated.json"));
         Rig = new SimulatedElevatorRig(Building, PinMap(Profile), noise, seed);
+        Rig.Car.PlaceAt(startFloor ?? Building.BottomFloor);
+        Rig.Advance(TimeSpan.Zero);
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 6, 0, 0, TimeSpan.Zero));
         Options = options ?? new ElevatorOptions
         {
@@ -31,8 +34,8 @@ internal sealed class SimulatedBox : IDisposable
         Inputs = new ElevatorInputs(Gpio, Profile, Time);
         Outputs = new GpioElevatorOutputs(Gpio, Profile);
         Sensors = new MotionSensors(new ElevatorI2cDevices(Rig.Accelerometer, Rig.Barometer));
-        Fusion = new SensorFusion(Options, Building.BottomFloor);
-        Sampler = new HardwareSampler(Inputs, Sensors, Fusion, Time);
+        Fusion = new SensorFusion(Options, floorMemory?.Load() ?? Building.BottomFloor);
+        Sampler = new HardwareSampler(Inputs, Sensors, Fusion, Time, floorMemory);
         Machine = new ElevatorFaultMachine(Options, Time);
     }
 

@@ -142,4 +142,25 @@ public sealed class SimulatedFaultTests
         var raised = box.Changes[0];
         Assert.InRange((raised.At - box.Time.Start).TotalSeconds, 3.0, 3.5);
     }
+
+    [Fact]
+    public async Task Ebike_alert_holds_the_simulated_doors_open_until_it_clears()
+    {
+        using var box = new SimulatedBox(seed: 29);
+        var responder = new Service.EbikeResponder(new CollectingAlertSink(), box.Outputs,
+            Microsoft.Extensions.Options.Options.Create(box.Options), Microsoft.Extensions.Logging.Abstractions.NullLogger<Service.EbikeResponder>.Instance);
+        box.Rig.Car.Enqueue(new Trip(5, 1, TimeSpan.FromSeconds(3)));
+        box.Run(TimeSpan.FromSeconds(2.5));
+        await responder.PublishAsync(new AlertDraft(AlertKinds.EbikeInCar, AlertSeverity.Warning, AlertState.Raised));
+
+        box.Run(TimeSpan.FromSeconds(60));
+        Assert.Equal(1.0, box.Rig.Car.DoorPosition);
+        Assert.Equal(1, box.Machine.Floor);
+
+        await responder.PublishAsync(new AlertDraft(AlertKinds.EbikeInCar, AlertSeverity.Warning, AlertState.Cleared));
+        box.RunUntilIdle(TimeSpan.FromMinutes(1));
+        box.Run(TimeSpan.FromSeconds(2));
+        Assert.Equal(5, box.Machine.Floor);
+        Assert.Empty(box.Changes);
+    }
 }

@@ -50,7 +50,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
             : $"allow_anonymous false\npassword_file {broker.PasswordFile}";
         // Started as root, mosquitto drops to the 'mosquitto' user, which cannot read or write this
         // private temp folder (certificates, password file, persistence, log); keep it as root then.
-        var userConfig = Environment.UserName == "root" ? "user root" : string.Empty;
+        // Mosquitto refuses a second 'user' line, so leave it to extraConfig when that sets one.
+        var setsUser = (extraConfig ?? string.Empty).Split('\n').Any(line => line.TrimStart().StartsWith("user ", StringComparison.Ordinal));
+        var userConfig = Environment.UserName == "root" && !setsUser ? "user root" : string.Empty;
         var config = $"""
             {userConfig}
             listener {broker.Port} 127.0.0.1
@@ -84,7 +86,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         }) ?? throw new InvalidOperationException("mosquitto did not start");
-        await FreePort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(10));
+        try
+        {
+            // Generous: CI machines are small and busy while the whole suite runs.
+            await FreePort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(30));
+        }
+        catch (System.Net.Sockets.SocketException) when (_process.HasExited)
+        {
+            throw new InvalidOperationException(
+                $"mosquitto exited with code {_process.ExitCode} at start: {await _process.StandardError.ReadToEndAsync()} {Log}");
+        }
     }
 
     /// <summary>Adds an account to the password file (mosquitto_passwd); takes effect at the next start.</summary>

@@ -55,6 +55,39 @@ public sealed class CameraSourceTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Http_mjpeg_camera_from_a_real_ffmpeg_server_is_analysed_and_its_drop_reported()
+    {
+        var port = FreePort.Next();
+        var url = $"http://127.0.0.1:{port}/video.mjpg";
+        using var server = Process.Start(new ProcessStartInfo("ffmpeg",
+            ["-loglevel", "error", "-re", "-i", RepoPaths.SharedFile("video", "street-720p-10fps.mp4"), "-an", "-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg", "-listen", "1", url])
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+        })!;
+        // No readiness probe: the server takes exactly one client. Until it listens, the camera retries.
+        await using var vision = VisionHarness.Create(new Dictionary<string, string?>
+        {
+            ["Cameras:0:Id"] = "pass",
+            ["Cameras:0:Url"] = url,
+            ["Cameras:0:Role"] = "car",
+            ["Cameras:0:AnalysisFps"] = "5",
+            ["Cameras:0:ReconnectMinSeconds"] = "0.5",
+        });
+        await vision.StartAsync();
+        var stats = vision.Pipeline.Stats["pass"];
+
+        Assert.True(await VisionHarness.WaitUntilAsync(() => stats.FramesAnalysed >= 5, TimeSpan.FromSeconds(20)), $"no MJPEG frames analysed: {stats.LastError}");
+        Assert.True(vision.Pipeline.TryGetLatestAnnotatedJpeg("pass", out var annotated));
+        ClipPipelineTests.AssertSnapshot(annotated);
+
+        // The one-client server ends with the clip: the camera must say so, not hang.
+        server.Kill();
+        Assert.True(await VisionHarness.WaitUntilAsync(() => !stats.Connected && stats.LastError is not null, TimeSpan.FromSeconds(20)), "the dropped MJPEG stream was not reported");
+        output.WriteLine(stats.LastError);
+    }
+
+    [Fact]
     public async Task Broken_refused_and_silent_cameras_report_clear_errors_while_a_good_camera_keeps_running()
     {
         var clip = RepoPaths.SharedFile("video", "street-720p-10fps.mp4");

@@ -90,6 +90,8 @@ public sealed class ClipPipelineTests(ITestOutputHelper output)
             output.WriteLine($"{at:HH:mm:ss.fff} {draft.Kind} {draft.State} {string.Join(" ", draft.Attributes!.Select(a => $"{a.Key}={a.Value}"))}");
         }
 
+        var health = Assert.Single(vision.Pipeline.GetHealth());
+        output.WriteLine($"in={health.FramesIn} analysed={health.FramesAnalysed} dropped={health.FramesDropped} detector runs={stats.DetectorRuns} error={health.LastError}");
         var raised = drafts.Where(d => d.Draft.State == AlertState.Raised).Select(d => d.Draft).ToList();
         Assert.Equal(2, raised.Count);
         Assert.All(raised, d => Assert.Equal(AlertKinds.NoMask, d.Kind));

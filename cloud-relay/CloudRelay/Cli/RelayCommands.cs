@@ -5,6 +5,7 @@ using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Storage;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CloudRelay.Cli;
@@ -57,6 +58,8 @@ public static class RelayCommands
             return await Guard(async () =>
             {
                 await using var app = RelayHost.Build(options);
+                // Reach the database first, so an unreachable one is one clear line rather than a host failure log.
+                await app.Services.GetRequiredService<StoreReady>().EnsureAsync(cancellationToken);
                 await app.RunAsync(cancellationToken);
                 return 0;
             });

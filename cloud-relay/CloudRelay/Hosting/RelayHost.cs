@@ -13,7 +13,7 @@ namespace CloudRelay.Hosting;
 /// Builds a complete relay (broker or subscriber, storage, REST API, forwarder) as a
 /// <see cref="WebApplication"/>, for <c>cloud-relay run</c> and for hosts that run it in-process.
 /// </summary>
-public static class RelayHost
+public static partial class RelayHost
 {
     public static WebApplication Build(RelayStartOptions options)
     {
@@ -32,8 +32,22 @@ public static class RelayHost
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Services.AddCloudRelay(builder.Configuration);
         var app = builder.Build();
+        // Bad settings fail here, as one line per problem, before anything starts listening.
+        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RelayOptions>>().Value;
         app.MapRelayApi();
+        if (options.ConfigFile is { Length: > 0 } configFile && !OperatingSystem.IsWindows()
+            && (File.GetUnixFileMode(configFile) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+        {
+            Log.ConfigReadableByOthers(app.Logger, configFile);
+        }
+
         return app;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Config file {Path} is readable by other users; it may hold secrets, so make it mode 600 (chmod 600)")]
+        public static partial void ConfigReadableByOthers(ILogger logger, string path);
     }
 }
 

@@ -146,7 +146,10 @@ public sealed partial class EmbeddedBroker(
                     await HandleAlertAsync(e, topic);
                     break;
                 case EdgeChannel.State:
+                    // Recorded in the registry; nobody subscribes here, and a plain Success PUBACK keeps any
+                    // client from reading "no matching subscribers" as a failure.
                     await ingestor.HandleStateAsync(topic, message.Payload, e.CancellationToken);
+                    e.ProcessPublish = false;
                     break;
                 case EdgeChannel.Status or EdgeChannel.Telemetry:
                     await ingestor.HandleActivityAsync(topic, e.CancellationToken);

@@ -64,8 +64,13 @@ public sealed class RelayCounters
 
     internal void CountForwardFailure() => Interlocked.Increment(ref _forwardFailures);
 
-    internal void CountCommit(int alerts)
+    public double CommitSeconds => Interlocked.Read(ref _commitTicks) / (double)System.Diagnostics.Stopwatch.Frequency;
+
+    private long _commitTicks;
+
+    internal void CountCommit(int alerts, long elapsedTicks)
     {
+        Interlocked.Add(ref _commitTicks, elapsedTicks);
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _committedAlerts, alerts);
     }

@@ -49,6 +49,7 @@ public sealed partial class AlertWriter : BackgroundService
     /// <summary>Waits until the alert is durable. True if it was new, false if its id was already stored.</summary>
     public async Task<bool> StoreAsync(Alert alert, CancellationToken cancellationToken)
     {
+        // Continuations run on the pool, never on the writer: a device's slow socket must not hold up a commit.
         var pending = new Pending(alert, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, cancellationToken);
         return await pending.Done.Task.WaitAsync(cancellationToken);
@@ -113,8 +114,9 @@ public sealed partial class AlertWriter : BackgroundService
         var receivedMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         try
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             inserted = await _store.InsertAlertsAsync(alerts, receivedMs, _forward, stoppingToken);
-            _counters.CountCommit(alerts.Count);
+            _counters.CountCommit(alerts.Count, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

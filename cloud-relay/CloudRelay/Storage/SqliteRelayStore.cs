@@ -10,12 +10,8 @@ namespace CloudRelay.Storage;
 /// </summary>
 public sealed class SqliteRelayStore : SqlRelayStore
 {
-    private const string InsertSql = """
-        INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms)
-        VALUES (@id, @site, @device, @seq, @kind, @severity, @state, @ts, @attrs, @snapshot, @received)
-        ON CONFLICT (id) DO NOTHING
-        RETURNING pos
-        """;
+    private const int RowsPerStatement = 64;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> InsertStatements = new();
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerGate = new(1, 1);
@@ -52,7 +48,7 @@ public sealed class SqliteRelayStore : SqlRelayStore
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;", cancellationToken);
+            await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA wal_autocheckpoint = 4000;", cancellationToken);
             return connection;
         }
         catch
@@ -73,51 +69,61 @@ public sealed class SqliteRelayStore : SqlRelayStore
         try
         {
             _writer ??= (SqliteConnection)await OpenAsync(cancellationToken);
-            var inserted = new bool[alerts.Count];
+            var newIds = new HashSet<Guid>();
+            var positions = new List<long>();
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
-            await using var insert = Command(_writer, transaction, InsertSql,
-                ("id", Guid.Empty), ("site", ""), ("device", ""), ("seq", 0L), ("kind", ""), ("severity", 0), ("state", 0),
-                ("ts", 0L), ("attrs", null), ("snapshot", null), ("received", receivedMs));
-            await using var forward = Command(_writer, transaction, "INSERT INTO forward_queue (alert_pos) VALUES (@pos)", ("pos", 0L));
-            await using var seen = Command(_writer, transaction,
-                "UPDATE devices SET last_seen_ms = @seen WHERE site = @site AND device = @device",
-                ("seen", receivedMs), ("site", ""), ("device", ""));
-            var p = insert.Parameters;
-            for (var i = 0; i < alerts.Count; i++)
+            for (var offset = 0; offset < alerts.Count; offset += RowsPerStatement)
             {
-                var alert = alerts[i];
-                p["id"].Value = alert.Id;
-                p["site"].Value = alert.SiteId;
-                p["device"].Value = alert.DeviceId;
-                p["seq"].Value = alert.Sequence;
-                p["kind"].Value = alert.Kind;
-                p["severity"].Value = (int)alert.Severity;
-                p["state"].Value = (int)alert.State;
-                p["ts"].Value = alert.TimestampMs;
-                p["attrs"].Value = (object?)AttributesJson(alert) ?? DBNull.Value;
-                p["snapshot"].Value = (object?)alert.SnapshotRef ?? DBNull.Value;
-                var position = await insert.ExecuteScalarAsync(cancellationToken);
-                if (position is long pos)
+                var rows = Math.Min(RowsPerStatement, alerts.Count - offset);
+                await using var insert = Command(_writer, transaction, InsertSql(rows));
+                for (var r = 0; r < rows; r++)
                 {
-                    inserted[i] = true;
-                    if (enqueueForward)
-                    {
-                        forward.Parameters["pos"].Value = pos;
-                        await forward.ExecuteNonQueryAsync(cancellationToken);
-                    }
+                    AddRow(insert, r, alerts[offset + r], receivedMs);
+                }
+
+                await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    positions.Add(reader.GetInt64(0));
+                    newIds.Add(reader.GetGuid(1));
+                }
+            }
+
+            if (enqueueForward && positions.Count > 0)
+            {
+                positions.Sort();
+                await using var forward = Command(_writer, transaction, "INSERT INTO forward_queue (alert_pos) VALUES (@pos)", ("pos", 0L));
+                foreach (var position in positions)
+                {
+                    forward.Parameters["pos"].Value = position;
+                    await forward.ExecuteNonQueryAsync(cancellationToken);
                 }
             }
 
             var touched = DevicesToTouch(alerts, receivedMs);
-            foreach (var (site, device) in touched)
+            if (touched.Count > 0)
             {
-                seen.Parameters["site"].Value = site;
-                seen.Parameters["device"].Value = device;
-                await seen.ExecuteNonQueryAsync(cancellationToken);
+                await using var seen = Command(_writer, transaction,
+                    "UPDATE devices SET last_seen_ms = @seen WHERE site = @site AND device = @device",
+                    ("seen", receivedMs), ("site", ""), ("device", ""));
+                foreach (var (site, device) in touched)
+                {
+                    seen.Parameters["site"].Value = site;
+                    seen.Parameters["device"].Value = device;
+                    await seen.ExecuteNonQueryAsync(cancellationToken);
+                }
             }
 
             await transaction.CommitAsync(cancellationToken);
             Touched(touched, receivedMs);
+
+            // An id repeated inside one batch is new only the first time.
+            var inserted = new bool[alerts.Count];
+            for (var i = 0; i < alerts.Count; i++)
+            {
+                inserted[i] = newIds.Remove(alerts[i].Id);
+            }
+
             return inserted;
         }
         catch
@@ -135,6 +141,40 @@ public sealed class SqliteRelayStore : SqlRelayStore
         {
             _writerGate.Release();
         }
+    }
+
+    /// <summary>One multi-row INSERT per chunk: far fewer statement round trips through the driver than one per alert.</summary>
+    private static string InsertSql(int rows) => InsertStatements.GetOrAdd(rows, n =>
+    {
+        var sql = new System.Text.StringBuilder(
+            "INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms) VALUES ");
+        for (var r = 0; r < n; r++)
+        {
+            sql.Append(r == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"(@i{r}, @s{r}, @d{r}, @q{r}, @k{r}, @v{r}, @t{r}, @ts{r}, @a{r}, @p{r}, @received)");
+        }
+
+        return sql.Append(" ON CONFLICT (id) DO NOTHING RETURNING pos, id").ToString();
+    });
+
+    private static void AddRow(DbCommand command, int r, Alert alert, long receivedMs)
+    {
+        var p = (SqliteParameterCollection)command.Parameters;
+        if (r == 0)
+        {
+            p.AddWithValue("@received", receivedMs);
+        }
+
+        p.AddWithValue($"@i{r}", alert.Id);
+        p.AddWithValue($"@s{r}", alert.SiteId);
+        p.AddWithValue($"@d{r}", alert.DeviceId);
+        p.AddWithValue($"@q{r}", alert.Sequence);
+        p.AddWithValue($"@k{r}", alert.Kind);
+        p.AddWithValue($"@v{r}", (int)alert.Severity);
+        p.AddWithValue($"@t{r}", (int)alert.State);
+        p.AddWithValue($"@ts{r}", alert.TimestampMs);
+        p.AddWithValue($"@a{r}", (object?)AttributesJson(alert) ?? DBNull.Value);
+        p.AddWithValue($"@p{r}", (object?)alert.SnapshotRef ?? DBNull.Value);
     }
 
     public override async ValueTask DisposeAsync()

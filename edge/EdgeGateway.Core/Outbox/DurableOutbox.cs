@@ -31,6 +31,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     private readonly List<QuarantineReport> _unreportedQuarantines;
     private readonly int _quarantinedThisRun;
     private TaskCompletionSource _wake = NewSignal();
+    private bool _takerWaiting;
     private long _queuedBytes;
     private long _nextId;
     private long _delivered;
@@ -107,13 +108,13 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var removals = new Removals();
+        Removals? removals = null;
         OutboxEntry entry;
         bool admitted;
         lock (_gate)
         {
             entry = new OutboxEntry(_nextId++, message.Class, message.AlertId, now, message.Payload.Length);
-            admitted = MakeRoom(entry, now, removals);
+            admitted = MakeRoom(entry, now, ref removals);
             if (admitted)
             {
                 Account(entry, +1);
@@ -155,7 +156,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         while (true)
         {
             Task signal;
-            var removals = new Removals();
+            Removals? removals = null;
             OutboxEntry? taken = null;
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             lock (_gate)
@@ -171,7 +172,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
                         {
                             Account(entry, -1);
                             _expired[c]++;
-                            removals.Expired.Add(entry.Id);
+                            (removals ??= new Removals()).Expired.Add(entry.Id);
                             continue;
                         }
 
@@ -179,6 +180,11 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
                         taken = entry;
                         break;
                     }
+                }
+
+                if (taken is null)
+                {
+                    _takerWaiting = true;
                 }
 
                 signal = _wake.Task;
@@ -238,7 +244,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     public void Return(OutboxEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        TaskCompletionSource wake;
+        TaskCompletionSource? wake;
         lock (_gate)
         {
             if (!_inFlight.Remove(entry.Id))
@@ -250,7 +256,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
             wake = SwapSignal();
         }
 
-        wake.TrySetResult();
+        wake?.TrySetResult();
     }
 
     /// <summary>Eviction counts per class not yet reported upstream, or null if there are none.</summary>
@@ -339,14 +345,14 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
 
     private void OnWritten(OutboxEntry entry)
     {
-        TaskCompletionSource wake;
+        TaskCompletionSource? wake;
         lock (_gate)
         {
             AddPending(entry);
             wake = SwapSignal();
         }
 
-        wake.TrySetResult();
+        wake?.TrySetResult();
     }
 
     /// <summary>
@@ -354,12 +360,14 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     /// lowest class, never a class above the incoming one; alarms go only when nothing else is left.
     /// Returns false when the incoming record itself must be dropped.
     /// </summary>
-    private bool MakeRoom(OutboxEntry incoming, long now, Removals removals)
+    private bool MakeRoom(OutboxEntry incoming, long now, ref Removals? found)
     {
         if (_queuedBytes + incoming.BudgetBytes <= _policy.BudgetBytes)
         {
             return true;
         }
+
+        var removals = found ??= new Removals();
 
         foreach (var messageClass in LowestFirst)
         {
@@ -413,8 +421,13 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         return true;
     }
 
-    private void Apply(Removals removals)
+    private void Apply(Removals? removals)
     {
+        if (removals is null)
+        {
+            return;
+        }
+
         if (removals.Expired.Count > 0)
         {
             _store.Remove(removals.Expired, OutboxRemoval.Expired);
@@ -472,8 +485,15 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         }
     }
 
-    private TaskCompletionSource SwapSignal()
+    /// <summary>Replaces the wake-up signal if a taker waits on it (call under the lock); the caller completes the old one outside.</summary>
+    private TaskCompletionSource? SwapSignal()
     {
+        if (!_takerWaiting)
+        {
+            return null;
+        }
+
+        _takerWaiting = false;
         var current = _wake;
         _wake = NewSignal();
         return current;

@@ -75,7 +75,8 @@ public sealed partial class OutboxForwarder(
                     continue;
                 }
 
-                _ = SendOneAsync(entry, payload, slots, cancellationToken);
+                // Not cancelled on stop: a send already on the wire may finish, so its record is not sent twice.
+                _ = SendOneAsync(entry, payload, slots, CancellationToken.None);
             }
         }
         finally

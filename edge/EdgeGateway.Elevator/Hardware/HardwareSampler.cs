@@ -6,9 +6,10 @@ namespace EdgeGateway.Elevator.Hardware;
 /// One sample of the whole box: debounced inputs plus fused motion, as a <see cref="SignalUpdate"/>
 /// for the fault machine. Called from one loop at <see cref="ElevatorOptions.SampleInterval"/>.
 /// </summary>
-public sealed class HardwareSampler(ElevatorInputs inputs, MotionSensors sensors, SensorFusion fusion, TimeProvider time)
+public sealed class HardwareSampler(ElevatorInputs inputs, MotionSensors sensors, SensorFusion fusion, TimeProvider time, FloorMemory? floorMemory = null)
 {
     private readonly DateTimeOffset _start = time.GetUtcNow();
+    private int _rezeroes;
 
     public CarMotion LastMotion { get; private set; }
 
@@ -20,6 +21,12 @@ public sealed class HardwareSampler(ElevatorInputs inputs, MotionSensors sensors
         var motion = fusion.Update((time.GetUtcNow() - _start).TotalSeconds, sensors.Read(), input.DoorZone);
         LastInputs = input;
         LastMotion = motion;
+        if (fusion.Rezeroes != _rezeroes)
+        {
+            _rezeroes = fusion.Rezeroes;
+            floorMemory?.Save(motion.Floor);
+        }
+
         return new SignalUpdate
         {
             DoorClosed = input.DoorClosed,

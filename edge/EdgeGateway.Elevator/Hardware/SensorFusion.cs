@@ -7,7 +7,7 @@ public readonly record struct CarMotion(double SpeedMps, double HeightM, int Flo
 /// Turns accelerometer and barometer readings into speed, height and floor.
 /// <list type="bullet">
 /// <item>Spikes are rejected by a median of the last three readings of each sensor.</item>
-/// <item>Speed integrates the vertical acceleration (gravity learned while parked) and is pulled
+/// <item>Speed integrates the vertical acceleration (gravity learned while the barometer says the car stands still) and is pulled
 /// toward the barometric rate of climb, so accelerometer bias cannot run away.</item>
 /// <item>Height is barometric height blended with the integrated speed, and is re-zeroed to the
 /// floor's known height at each stop in the door zone, so weather drift never accumulates.</item>
@@ -18,15 +18,19 @@ public sealed class SensorFusion
 {
     private const double BaroHeightTauS = 0.4;
     private const double SpeedCorrectionTauS = 1.5;
+    private const double BaroSpeedLagS = BaroHeightTauS + 0.15;
     private const double HeightCorrectionTauS = 1.0;
     private const double StillSpeedMps = 0.05;
+    private const double StandardGravity = 9.80665;
+    private const double MaxPlausibleMps2 = 5.0;
     private const double StillAccelerationMps2 = 0.15;
     private static readonly TimeSpan RezeroAfter = TimeSpan.FromSeconds(0.6);
     private readonly ElevatorOptions _options;
     private readonly Median3 _acceleration = new();
     private readonly Median3 _pressure = new();
     private readonly Queue<(double T, double H)> _baroHistory = new();
-    private double _gravity = double.NaN;
+    private readonly Queue<(double T, double Speed, double Height)> _history = new();
+    private double _gravity = StandardGravity;
     private double _referencePa = double.NaN;
     private double _baroHeight;
     private double _speed;
@@ -59,8 +63,9 @@ public sealed class SensorFusion
         if (double.IsNaN(_lastT))
         {
             _lastT = t;
-            _gravity = acceleration;
-            _referencePa = pressure;
+
+            // The reference is the pressure at the bottom landing's height, found from where the car starts.
+            _referencePa = pressure / Math.Pow(1 - (_height / 44330.0), 5.255);
             _baroHeight = _height;
             return new CarMotion(0, _height, _floor);
         }
@@ -84,11 +89,26 @@ public sealed class SensorFusion
         var (oldT, oldH) = _baroHistory.Peek();
         var baroSpeed = t - oldT > 0.1 ? (_baroHeight - oldH) / (t - oldT) : 0;
 
-        var linear = acceleration - _gravity;
+        // The barometric values lag (low-pass, then a rate over a window): compare them with the
+        // fused values from as long ago, so the correction removes bias without adding lag.
+        var (delayedSpeed, delayedHeight) = Delayed(t);
+        // An elevator never pulls half a g: a reading that far off is a sensor fault (asleep, unplugged), not motion.
+        var linear = Math.Abs(acceleration - StandardGravity) < MaxPlausibleMps2 ? acceleration - _gravity : 0;
         _speed += linear * dt;
-        _speed += (baroSpeed - _speed) * Math.Min(1, dt / SpeedCorrectionTauS);
+        _speed += (baroSpeed - delayedSpeed) * Math.Min(1, dt / SpeedCorrectionTauS);
         _height += _speed * dt;
-        _height += (_baroHeight - _height) * Math.Min(1, dt / HeightCorrectionTauS);
+        _height += (_baroHeight - delayedHeight) * Math.Min(1, dt / HeightCorrectionTauS);
+        _history.Enqueue((t, _speed, _height));
+        while (_history.Count > 2 && t - _history.Peek().T > 1.0)
+        {
+            _history.Dequeue();
+        }
+
+        // The barometer says the car stands still: learn gravity (mounting tilt, sensor offset), ignoring shocks.
+        if (Math.Abs(baroSpeed) < 0.1 && Math.Abs(_speed) < 0.2 && Math.Abs(acceleration - _gravity) < 0.3)
+        {
+            _gravity += (acceleration - _gravity) * Math.Min(1, dt / 5.0);
+        }
 
         // No thrust and little speed left: the car has stopped; bleed off what the slow barometer still claims.
         if (Math.Abs(linear) < StillAccelerationMps2 && Math.Abs(_speed) < 0.2)
@@ -104,8 +124,7 @@ public sealed class SensorFusion
                 _stillSince = t;
             }
 
-            // Parked: learn gravity slowly; at a landing, re-zero the barometer.
-            _gravity += (acceleration - _gravity) * Math.Min(1, dt / 5.0);
+            // Parked: at a landing, re-zero the barometer.
             if (doorZone && t - _stillSince >= RezeroAfter.TotalSeconds)
             {
                 Rezero();
@@ -119,6 +138,30 @@ public sealed class SensorFusion
         _floor = NearestFloor(_height);
         var reported = Math.Abs(_speed) < StillSpeedMps ? 0 : _speed;
         return new CarMotion(reported, _height, _floor);
+    }
+
+    /// <summary>The fused speed from one barometric speed lag ago, and the fused height from one height lag ago.</summary>
+    private (double Speed, double Height) Delayed(double t)
+    {
+        double speed = _speed, height = _height;
+        var speedFound = false;
+        var heightFound = false;
+        foreach (var (at, v, h) in _history)
+        {
+            if (!speedFound && at >= t - BaroSpeedLagS)
+            {
+                speed = v;
+                speedFound = true;
+            }
+
+            if (!heightFound && at >= t - BaroHeightTauS)
+            {
+                height = h;
+                heightFound = true;
+            }
+        }
+
+        return (speed, height);
     }
 
     private void Rezero()
@@ -136,6 +179,7 @@ public sealed class SensorFusion
         _baroHeight = level;
         _height = level;
         _baroHistory.Clear();
+        _history.Clear();
         Rezeroes++;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace EdgeGateway.Elevator.Maintenance;
@@ -15,6 +16,7 @@ public sealed record MaintenanceVisit(DateTimeOffset At, string Technician);
 public sealed class MaintenanceLog
 {
     public const string FileName = "maintenance.jsonl";
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly Lock _gate = new();
 
     public MaintenanceLog(string dataDirectory)
@@ -39,7 +41,7 @@ public sealed class MaintenanceLog
         {
             ["at"] = at.ToString("O", CultureInfo.InvariantCulture),
             ["technician"] = name,
-        }) + "\n";
+        }, JsonOptions) + "\n";
         lock (_gate)
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);

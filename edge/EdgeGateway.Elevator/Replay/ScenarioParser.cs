@@ -79,6 +79,8 @@ public static class ScenarioParser
             switch (property.Name)
             {
                 case "t":
+                case ['_', ..]:
+                    // "t" is read above; keys starting with an underscore are the author's notes.
                     break;
                 case "speed_mps":
                     update.SpeedMps = value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var speed) && double.IsFinite(speed) && Math.Abs(speed) < 100

@@ -12,6 +12,8 @@ namespace EdgeGateway.Host.Commands;
 /// <summary>The elevator verbs of edgegw: replay, maintenance checkin, bench elevator.</summary>
 internal static class ElevatorCommands
 {
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void Register(RootCommand root, Command bench)
     {
         ArgumentNullException.ThrowIfNull(root);
@@ -31,6 +33,11 @@ internal static class ElevatorCommands
         command.SetAction((parseResult, _) =>
         {
             var file = parseResult.GetValue(scenario)!;
+            if (!file.Exists)
+            {
+                return Fail($"--scenario {file.FullName}: file not found");
+            }
+
             try
             {
                 var options = LoadOptions(parseResult.GetValue(config));
@@ -71,7 +78,7 @@ internal static class ElevatorCommands
                     ["checked_in"] = visit.At.ToString("O", CultureInfo.InvariantCulture),
                     ["technician"] = visit.Technician,
                     ["log"] = log.Path,
-                }));
+                }, JsonOptions));
                 return Task.FromResult(0);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or ConfigException)

@@ -27,6 +27,9 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
     public const string Online = "online";
     public const string Offline = "offline";
 
+    /// <summary>A connection that lasted less than this counts as a failed attempt for backoff.</summary>
+    private static readonly TimeSpan StableConnection = TimeSpan.FromSeconds(10);
+
     private readonly UplinkOptions _options;
     private readonly BrokerAddress _broker;
     private readonly MqttTopics _topics;
@@ -100,6 +103,8 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var attempt = 0;
+        var quickDrops = 0;
+        var connectedAt = _time.GetTimestamp();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -107,17 +112,21 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
                 Task lost;
                 try
                 {
+                    if (quickDrops > 0)
+                    {
+                        // The last connection dropped soon after it came up (e.g. a duplicate client id):
+                        // keep backing off instead of reconnecting in a tight loop.
+                        await Task.Delay(NextDelay(quickDrops), _time, cancellationToken).ConfigureAwait(false);
+                    }
+
                     lost = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+                    connectedAt = _time.GetTimestamp();
                     attempt = 0;
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
                 {
                     attempt++;
-                    var delay = Backoff.Delay(
-                        attempt,
-                        TimeSpan.FromMilliseconds(_options.ReconnectMinMs),
-                        TimeSpan.FromMilliseconds(_options.ReconnectMaxMs),
-                        Random.Shared.NextDouble());
+                    var delay = NextDelay(attempt);
                     var reason = Describe(ex);
                     Volatile.Write(ref _lastError, reason);
                     Log.ConnectFailed(_logger, Broker, reason, attempt, delay.TotalSeconds);
@@ -126,6 +135,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
                 }
 
                 await lost.WaitAsync(cancellationToken).ConfigureAwait(false);
+                quickDrops = _time.GetElapsedTime(connectedAt) < StableConnection ? quickDrops + 1 : 0;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -135,6 +145,12 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
 
         await SayGoodbyeAsync().ConfigureAwait(false);
     }
+
+    private TimeSpan NextDelay(int attempt) => Backoff.Delay(
+        attempt,
+        TimeSpan.FromMilliseconds(_options.ReconnectMinMs),
+        TimeSpan.FromMilliseconds(_options.ReconnectMaxMs),
+        Random.Shared.NextDouble());
 
     public async Task<int> WaitForConnectionAsync(int afterConnection, CancellationToken cancellationToken)
     {

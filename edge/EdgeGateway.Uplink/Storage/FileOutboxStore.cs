@@ -372,8 +372,9 @@ public sealed partial class FileOutboxStore : IOutboxStore
 
                 dirty = Maintain(dirty);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                // The writer must outlive any one bad batch: fail those requests, keep serving the rest.
                 Log.WriteFailed(_logger, ex.Message);
                 TryTruncate(segment, baseOffset);
                 foreach (var request in batch)

@@ -35,8 +35,8 @@ public sealed class FaceMaskRetinaDetector : ObjectDetector
     private readonly int _maxLongSide;
     private readonly float _nmsThreshold;
     private readonly float _maskThreshold;
+    private readonly Dictionary<(int Width, int Height), (byte[] Tensor, OrtValue Value)> _inputs = [];
     private byte[] _tensor = [];
-    private OrtValue? _inputValue;
     private int _inputWidth;
     private int _inputHeight;
     private float _ratio = 1;
@@ -79,10 +79,15 @@ public sealed class FaceMaskRetinaDetector : ObjectDetector
         var height = Math.Max(1, (int)(_sourceHeight * ratio));
         if (width != _inputWidth || height != _inputHeight)
         {
-            _inputValue?.Dispose();
-            _tensor = new byte[3 * width * height];
-            _inputValue = OrtValue.CreateTensorValueFromMemory(_tensor, [1, 3, height, width]);
-            _inputValues[0] = _inputValue;
+            // One input buffer per frame size, kept: cameras of different resolutions may share this model.
+            if (!_inputs.TryGetValue((width, height), out var input))
+            {
+                var tensor = new byte[3 * width * height];
+                input = (tensor, OrtValue.CreateTensorValueFromMemory(tensor, [1, 3, height, width]));
+                _inputs[(width, height)] = input;
+            }
+
+            (_tensor, _inputValues[0]) = input;
             _inputWidth = width;
             _inputHeight = height;
         }
@@ -180,7 +185,11 @@ public sealed class FaceMaskRetinaDetector : ObjectDetector
         if (disposing)
         {
             _outputs?.Dispose();
-            _inputValue?.Dispose();
+            foreach (var input in _inputs.Values)
+            {
+                input.Value.Dispose();
+            }
+
             _resized.Dispose();
         }
 

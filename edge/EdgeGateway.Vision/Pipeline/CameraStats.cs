@@ -14,6 +14,8 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
     private int _reconnects;
     private volatile bool _connected;
     private volatile bool _ended;
+    private volatile bool _stalled;
+    private long _openedTimestamp = -1;
     private volatile string? _lastError;
     private double _analysisFps;
 
@@ -50,6 +52,22 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
     {
         Interlocked.Increment(ref _framesIn);
         Interlocked.Exchange(ref _lastFrameTimestamp, time.GetTimestamp());
+        if (_stalled)
+        {
+            // Frames flow again: the stall is over.
+            _stalled = false;
+            _lastError = null;
+        }
+    }
+
+    /// <summary>Seconds since the source last delivered a frame or (re)opened, whichever is later.</summary>
+    internal double? SecondsWithoutFrames
+    {
+        get
+        {
+            var since = Math.Max(Interlocked.Read(ref _lastFrameTimestamp), Interlocked.Read(ref _openedTimestamp));
+            return since < 0 ? null : time.GetElapsedTime(since).TotalSeconds;
+        }
     }
 
     internal void FrameDropped() => Interlocked.Increment(ref _framesDropped);
@@ -79,6 +97,8 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
 
     internal void Opened()
     {
+        Interlocked.Exchange(ref _openedTimestamp, time.GetTimestamp());
+        _stalled = false;
         _connected = true;
         _ended = false;
         _lastError = null;
@@ -86,12 +106,17 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
 
     internal void Failed(string error)
     {
+        _stalled = false;
         _connected = false;
         _lastError = error;
     }
 
-    /// <summary>Sets an error while the source stays open (e.g. a stall the reader has not noticed yet).</summary>
-    internal void Warn(string? error) => _lastError = error;
+    /// <summary>A stall the reader has not noticed yet; cleared by the next frame.</summary>
+    internal void Stalled(string error)
+    {
+        _stalled = true;
+        _lastError = error;
+    }
 
     internal void Reconnecting() => Interlocked.Increment(ref _reconnects);
 

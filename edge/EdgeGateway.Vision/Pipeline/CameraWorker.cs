@@ -212,10 +212,10 @@ internal sealed class CameraWorker : IDisposable
 
     private void CheckStall()
     {
-        if (Stats.Connected && Stats.LastFrameAgeSeconds is { } age && age > _camera.StallSeconds)
+        if (Stats.Connected && Stats.SecondsWithoutFrames is { } age && age > _camera.StallSeconds)
         {
             var error = string.Create(CultureInfo.InvariantCulture, $"no frames for {age:0} s");
-            Stats.Warn(error);
+            Stats.Stalled(error);
             if (!_stallReported)
             {
                 _stallReported = true;

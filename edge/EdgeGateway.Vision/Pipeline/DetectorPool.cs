@@ -22,8 +22,15 @@ public sealed class DetectorPool(ModelCatalog catalog) : IDisposable
                 return existing;
             }
 
+            // Keyed by the weights and layout too, so a name and a manifest path for the same model share one session.
             var resolved = await catalog.ResolveAsync(model, cancellationToken: cancellationToken);
-            var detector = ObjectDetector.Create(resolved, catalog.IntraOpNumThreads);
+            var key = $"{resolved.WeightsPath}|{resolved.Manifest.Layout}";
+            if (!_detectors.TryGetValue(key, out var detector))
+            {
+                detector = ObjectDetector.Create(resolved, catalog.IntraOpNumThreads);
+                _detectors[key] = detector;
+            }
+
             _detectors[model] = detector;
             return detector;
         }
@@ -35,7 +42,7 @@ public sealed class DetectorPool(ModelCatalog catalog) : IDisposable
 
     public void Dispose()
     {
-        foreach (var detector in _detectors.Values)
+        foreach (var detector in _detectors.Values.Distinct())
         {
             detector.Dispose();
         }

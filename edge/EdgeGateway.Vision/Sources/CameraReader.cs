@@ -104,15 +104,11 @@ internal sealed class CameraReader
     {
         ended = false;
         var target = CameraUrl.OpenTarget(_camera.Url);
-        if (Unreachable(target) is { } refused)
-        {
-            return new ReadError(refused, 0);
-        }
-
         using var source = Open(target, out var openError);
         if (source is null)
         {
-            return new ReadError(openError ?? $"cannot open {_safeUrl}", 0);
+            // Only after a failure: a camera that serves one client at a time must not see an extra connection.
+            return new ReadError(Unreachable(target) ?? openError ?? $"cannot open {_safeUrl}", 0);
         }
 
         var (width, height, fps) = (source.Width, source.Height, source.Fps);

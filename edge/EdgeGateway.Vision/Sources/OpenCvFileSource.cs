@@ -8,6 +8,8 @@ namespace EdgeGateway.Vision.Sources;
 /// </summary>
 internal sealed class OpenCvFileSource : IFrameSource
 {
+    // cv::CAP_PROP_N_THREADS (not in OpenCvSharp's enum).
+    private const int DecoderThreadsProperty = 70;
     private readonly VideoCapture _capture;
 
     private OpenCvFileSource(VideoCapture capture)
@@ -37,7 +39,8 @@ internal sealed class OpenCvFileSource : IFrameSource
             return null;
         }
 
-        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
+        // One decoder thread: the detector already uses the cores, and frame threads only add latency.
+        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG, [DecoderThreadsProperty, 1]);
         if (!capture.IsOpened())
         {
             capture.Dispose();

@@ -13,16 +13,9 @@ public sealed class DoctorTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var passwords = _dir.File("passwd");
-        using (var tool = Process.Start(new ProcessStartInfo("mosquitto_passwd", ["-c", "-b", passwords, DeviceUser, DevicePassword]) { RedirectStandardError = true })!)
-        {
-            await tool.WaitForExitAsync();
-            Assert.Equal(0, tool.ExitCode);
-        }
-
-        // As root, mosquitto drops to its own user, which cannot read a private temp folder.
-        var stayRoot = Environment.UserName == "root" ? "user root\n" : string.Empty;
-        _broker = await MosquittoBroker.StartAsync($"password_file {passwords}\nallow_anonymous false\n{stayRoot}");
+        _broker = await MosquittoBroker.StartAsync(start: false, allowAnonymous: false);
+        await _broker.AddUserAsync(DeviceUser, DevicePassword);
+        await _broker.StartAsync();
     }
 
     private string ModelsDir => _dir.File("models");
