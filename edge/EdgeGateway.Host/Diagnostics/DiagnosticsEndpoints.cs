@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -100,8 +101,17 @@ internal static class DiagnosticsEndpoints
         return TypedResults.NoContent();
     }
 
-    private static ServerSentEventsResult<string> Events(LiveFeed feed, StatusReporter status, CancellationToken cancellationToken) =>
-        TypedResults.ServerSentEvents(feed.Subscribe("status", status.Current(), cancellationToken));
+    private static ServerSentEventsResult<string> Events(
+        LiveFeed feed,
+        StatusReporter status,
+        IHostApplicationLifetime lifetime,
+        HttpContext context)
+    {
+        // The stream ends when the page goes or the gateway stops, so shutdown never waits on a tab.
+        var ends = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        context.Response.RegisterForDispose(ends);
+        return TypedResults.ServerSentEvents(feed.Subscribe("status", status.Current(), ends.Token));
+    }
 
     private static Results<Ok<IReadOnlyList<Core.Health.CameraHealth>>, NotFound<ProblemDetails>> Cameras(GatewayParts parts) =>
         parts.Cameras is { } cameras

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
+using EdgeGateway.Elevator;
 using EdgeGateway.Host.Diagnostics;
+using EdgeGateway.Host.Elevator;
 using EdgeGateway.Uplink;
 using EdgeGateway.Vision;
 using Microsoft.Extensions.Configuration;
@@ -25,6 +27,12 @@ internal static partial class StartupValidation
         if (configuration.GetSection(ConfigKeys.Cameras).GetChildren().Any())
         {
             services.AddEdgeVision(configuration);
+        }
+
+        if (configuration.GetSection(ElevatorOptions.SectionName).Exists())
+        {
+            services.AddElevatorBoard(configuration);
+            services.AddEdgeElevator(configuration);
         }
 
         services.AddDiagnostics(configuration);

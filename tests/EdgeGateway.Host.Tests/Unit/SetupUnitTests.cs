@@ -1,0 +1,156 @@
+using EdgeGateway.Host.Diagnostics;
+using EdgeGateway.Host.Setup;
+using EdgeGateway.Host.Setup.Provision;
+
+namespace EdgeGateway.Host.Tests.Unit;
+
+[Trait("Category", "Unit")]
+public sealed class TechnicianPasswordTests
+{
+    [Fact]
+    public void A_hash_verifies_its_password_only_and_never_contains_it()
+    {
+        var hash = TechnicianPassword.Hash("kitchen-tech-2026", iterations: 10_000);
+        Assert.StartsWith("pbkdf2-sha512$10000$", hash, StringComparison.Ordinal);
+        Assert.DoesNotContain("kitchen-tech-2026", hash, StringComparison.Ordinal);
+        Assert.True(TechnicianPassword.Verify("kitchen-tech-2026", hash));
+        Assert.False(TechnicianPassword.Verify("kitchen-tech-2027", hash));
+        Assert.NotEqual(hash, TechnicianPassword.Hash("kitchen-tech-2026", iterations: 10_000)); // Salted.
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("plain-password")]
+    [InlineData("pbkdf2-sha512$abc$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("pbkdf2-sha512$100$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("pbkdf2-sha512$210000$not base64$AAAA")]
+    public void A_malformed_hash_never_verifies(string? stored)
+    {
+        Assert.False(TechnicianPassword.IsWellFormed(stored));
+        Assert.False(TechnicianPassword.Verify("anything", stored));
+    }
+
+    [Theory]
+    [InlineData("short", "expected at least 8 characters")]
+    [InlineData(" padded-password ", "expected no leading or trailing spaces")]
+    [InlineData("long-enough", null)]
+    public void Weak_passwords_are_named(string password, string? expected) =>
+        Assert.Equal(expected, TechnicianPassword.Weakness(password));
+}
+
+[Trait("Category", "Unit")]
+public sealed class DiagnosticsListenerTests
+{
+    [Theory]
+    [InlineData("http://0.0.0.0:8080", "0.0.0.0", 8080, false)]
+    [InlineData("https://127.0.0.1:8443", "127.0.0.1", 8443, true)]
+    [InlineData("http://*:8080", "0.0.0.0", 8080, false)]
+    [InlineData("http://localhost:0", "127.0.0.1", 0, false)]
+    [InlineData("http://[::]:8080", "::", 8080, false)]
+    public void Urls_become_listen_addresses(string url, string address, int port, bool https)
+    {
+        Assert.True(DiagnosticsListener.TryParse(url, out var listener, out var problem), problem);
+        Assert.Equal(address, listener.Address.ToString());
+        Assert.Equal(port, listener.Port);
+        Assert.Equal(https, listener.Https);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0:8080")]
+    [InlineData("ftp://0.0.0.0:21")]
+    [InlineData("http://gateway.local:8080")]
+    [InlineData("http://0.0.0.0:8080/diag")]
+    public void Other_urls_are_refused_with_a_reason(string url)
+    {
+        Assert.False(DiagnosticsListener.TryParse(url, out _, out var problem));
+        Assert.StartsWith("expected", problem, StringComparison.Ordinal);
+    }
+}
+
+[Trait("Category", "Unit")]
+public sealed class CameraFlagsTests
+{
+    [Fact]
+    public void A_camera_flag_keeps_commas_inside_the_url_and_fills_defaults()
+    {
+        var problems = new List<ConfigProblem>();
+        var cameras = CameraFlags.Parse(["id=k1,url=rtsp://cam/s?a=1,b=2"], ["k1/prep=0.1:0.1;0.9:0.1;0.5:0.9"], problems);
+        Assert.Empty(problems);
+        var camera = Assert.Single(cameras);
+        Assert.Equal("rtsp://cam/s?a=1,b=2", camera.Url);
+        Assert.Equal("kitchen", camera.Role);
+        Assert.Equal("face-mask-retina", camera.Model);
+        Assert.Equal([(0.1, 0.1), (0.9, 0.1), (0.5, 0.9)], Assert.Single(camera.Zones).Points);
+    }
+
+    [Theory]
+    [InlineData("url=rtsp://cam/s", "expected at least id=… and url=…")]
+    [InlineData("colour=red,id=k1,url=rtsp://cam/s", "expected key=value pairs with keys id, url, role, model")]
+    public void Bad_camera_flags_are_one_problem_each(string flag, string expected)
+    {
+        var problems = new List<ConfigProblem>();
+        CameraFlags.Parse([flag], [], problems);
+        var problem = Assert.Single(problems);
+        Assert.Equal("--camera", problem.Key);
+        Assert.StartsWith(expected, problem.Expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_zone_on_an_unknown_camera_is_refused()
+    {
+        var problems = new List<ConfigProblem>();
+        CameraFlags.Parse(["id=k1,url=rtsp://cam/s"], ["k2/prep=0:0;1:0;1:1"], problems);
+        Assert.Equal("--zone = 'k2/prep=0:0;1:0;1:1': expected the id of a camera given with --camera (k1)", Assert.Single(problems).ToString());
+    }
+}
+
+[Trait("Category", "Unit")]
+public sealed class HostReadingsTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("readings-").FullName;
+
+    [Fact]
+    public void Cpu_memory_and_the_hottest_zone_come_from_proc_and_sys()
+    {
+        var proc = Directory.CreateDirectory(Path.Combine(_root, "proc")).FullName;
+        var sys = Path.Combine(_root, "sys");
+        File.WriteAllText(Path.Combine(proc, "meminfo"), "MemTotal:        4096000 kB\nMemFree:  1 kB\nMemAvailable:    1024000 kB\n");
+        Directory.CreateDirectory(Path.Combine(sys, "class", "thermal", "thermal_zone0"));
+        Directory.CreateDirectory(Path.Combine(sys, "class", "thermal", "thermal_zone1"));
+        File.WriteAllText(Path.Combine(sys, "class", "thermal", "thermal_zone0", "temp"), "48250\n");
+        File.WriteAllText(Path.Combine(sys, "class", "thermal", "thermal_zone1", "temp"), "61500\n");
+        var readings = new HostReadings(proc, sys);
+
+        File.WriteAllText(Path.Combine(proc, "stat"), "cpu  100 0 100 800 0 0 0 0 0 0\n");
+        Assert.Null(readings.CpuPercent()); // Needs two readings.
+        File.WriteAllText(Path.Combine(proc, "stat"), "cpu  250 0 150 900 0 0 0 0 0 0\n");
+        Assert.Equal(66.7, readings.CpuPercent());
+        Assert.Equal((3000.0, 4000.0), readings.Memory());
+        Assert.Equal(61.5, readings.TemperatureC());
+    }
+
+    [Fact]
+    public void A_box_without_sensors_reports_none()
+    {
+        var readings = new HostReadings(Path.Combine(_root, "none"), Path.Combine(_root, "none"));
+        Assert.Null(readings.CpuPercent());
+        Assert.Null(readings.Memory());
+        Assert.Null(readings.TemperatureC());
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
+
+[Trait("Category", "Unit")]
+public sealed class StartupValidationTests
+{
+    [Fact]
+    public void A_component_line_about_a_key_already_reported_is_dropped()
+    {
+        var lines = StartupValidation.Merge(
+            [new ConfigProblem("Uplink:Broker", "http://x", "expected mqtt://host[:port]")],
+            ["Uplink:Broker = 'http://x': scheme 'http' is not supported", "Elevator:Floors = '0': expected at least 2"]);
+        Assert.Equal(["Uplink:Broker = 'http://x': expected mqtt://host[:port]", "Elevator:Floors = '0': expected at least 2"], lines);
+    }
+}
