@@ -70,7 +70,8 @@ case "${1:-help}" in
     log "Running unit and integration tests"
     # One test project at a time: the integration tests decode video and run models in real time,
     # and on a 2-core machine projects running side by side would starve each other.
-    dotnet test EdgeGateway.sln -c Release --no-build -nologo -m:1 \
+    # A hung test fails the run after 15 minutes instead of holding CI until its time limit.
+    dotnet test EdgeGateway.sln -c Release --no-build -nologo -m:1 --blame-hang-timeout 15m \
       --filter "Category=Unit|Category=Integration" \
       --logger "console;verbosity=normal" --results-directory artifacts/test-results
     ;;

@@ -98,22 +98,28 @@ public sealed class SimulatedGpioDriver : GpioDriver
     protected override PinValue Read(int pinNumber)
     {
         CheckPin(pinNumber);
+        Func<PinValue>? source;
+        PinMode mode;
         lock (_gate)
         {
-            var mode = _modes.TryGetValue(pinNumber, out var m) ? m : PinMode.Input;
+            mode = _modes.TryGetValue(pinNumber, out var m) ? m : PinMode.Input;
             if (mode == PinMode.Output)
             {
                 return _outputs.GetValueOrDefault(pinNumber, PinValue.Low);
             }
 
-            if (_sources.TryGetValue(pinNumber, out var source))
-            {
-                return source();
-            }
-
-            // Floating input: the pull resistor decides.
-            return mode == PinMode.InputPullUp ? PinValue.High : PinValue.Low;
+            _sources.TryGetValue(pinNumber, out source);
         }
+
+        // The source takes the simulation's own lock, and the simulation reads outputs under it:
+        // calling it outside ours keeps a single lock order and so cannot deadlock.
+        if (source is not null)
+        {
+            return source();
+        }
+
+        // Floating input: the pull resistor decides.
+        return mode == PinMode.InputPullUp ? PinValue.High : PinValue.Low;
     }
 
     protected override void Write(int pinNumber, PinValue value)
