@@ -68,12 +68,22 @@ case "${1:-help}" in
     build
     models
     log "Running unit and integration tests"
-    # One test project at a time: the integration tests decode video and run models in real time,
-    # and on a 2-core machine projects running side by side would starve each other.
-    # A hung test fails the run after 15 minutes instead of holding CI until its time limit.
-    dotnet test EdgeGateway.sln -c Release --no-build -nologo -m:1 --blame-hang-timeout 15m \
-      --filter "Category=Unit|Category=Integration" \
-      --logger "console;verbosity=normal" --results-directory artifacts/test-results
+    # One test project at a time, each in its own run: the integration tests decode video and run
+    # models in real time, and on a 2-core machine projects side by side would starve each other.
+    # A hung test fails its project after 15 minutes instead of holding CI until its time limit.
+    failed=()
+    for project in tests/*.Tests/*.Tests.csproj; do
+      log "Testing $(basename "$project" .csproj)"
+      dotnet test "$project" -c Release --no-build -nologo --blame-hang-timeout 15m \
+        --filter "Category=Unit|Category=Integration" \
+        --logger "console;verbosity=normal" --results-directory artifacts/test-results \
+        || failed+=("$(basename "$project" .csproj)")
+    done
+    if ((${#failed[@]} > 0)); then
+      log "Failed: ${failed[*]}"
+      exit 1
+    fi
+    log "All test projects passed"
     ;;
   publish-arm64)
     log "Publishing edgegw for linux-arm64 (self-contained)"
