@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using CloudRelay.Hosting;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Host.Gateway;
+using EdgeGateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,16 +23,8 @@ public sealed class GatewayRelayTests : IAsyncDisposable
     public async Task Every_alert_the_gateway_publishes_is_stored_once_by_the_relay(string encoding)
     {
         const int count = 500;
-        var port = FreePort();
-        await using var relay = RelayHost.Build(new RelayStartOptions
-        {
-            MqttPort = port,
-            MqttBindAddress = "127.0.0.1",
-            HttpUrl = "http://127.0.0.1:0",
-            DataDir = Path.Combine(_work, "relay"),
-            LogLevel = LogLevel.Warning,
-        });
-        await relay.StartAsync();
+        var port = FreePort.Next();
+        await using var relay = await StartRelayAsync(port);
         var credentials = await relay.RegisterDeviceAsync("site-7", "gw-7");
         var stored = new ConcurrentDictionary<Guid, Alert>();
         var allStored = new TaskCompletionSource();
@@ -71,16 +62,8 @@ public sealed class GatewayRelayTests : IAsyncDisposable
     [Fact]
     public async Task A_gateway_with_a_wrong_token_delivers_nothing_and_loses_nothing()
     {
-        var port = FreePort();
-        await using var relay = RelayHost.Build(new RelayStartOptions
-        {
-            MqttPort = port,
-            MqttBindAddress = "127.0.0.1",
-            HttpUrl = "http://127.0.0.1:0",
-            DataDir = Path.Combine(_work, "relay"),
-            LogLevel = LogLevel.Warning,
-        });
-        await relay.StartAsync();
+        var port = FreePort.Next();
+        await using var relay = await StartRelayAsync(port);
         var credentials = await relay.RegisterDeviceAsync("site-7", "gw-7");
         var storedCount = 0;
         relay.AlertFeed().AlertStored += (_, _) => Interlocked.Increment(ref storedCount);
@@ -119,11 +102,19 @@ public sealed class GatewayRelayTests : IAsyncDisposable
             ["Diagnostics:Url"] = "http://127.0.0.1:0",
         }).Build();
 
-    private static int FreePort()
+    /// <summary>The relay with its embedded broker and SQLite, as `cloud-relay run` starts it.</summary>
+    private async Task<WebApplication> StartRelayAsync(int mqttPort)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var relay = RelayHost.Build(new RelayStartOptions
+        {
+            MqttPort = mqttPort,
+            MqttBindAddress = "127.0.0.1",
+            HttpUrl = "http://127.0.0.1:0",
+            DataDir = Path.Combine(_work, "relay"),
+            LogLevel = LogLevel.Warning,
+        });
+        await relay.StartAsync();
+        return relay;
     }
 
     public ValueTask DisposeAsync()
