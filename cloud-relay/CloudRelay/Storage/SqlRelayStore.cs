@@ -284,7 +284,7 @@ public abstract class SqlRelayStore : IRelayStore
         }
     }
 
-    protected static string? AttributesJson(Alert alert)
+    internal static string? AttributesJson(Alert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
         return alert.Attributes.Count == 0 ? null : JsonSerializer.Serialize(alert.Attributes);

@@ -6,16 +6,14 @@ namespace CloudRelay.Storage;
 
 /// <summary>
 /// The embedded default: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed batch
-/// survives a power cut. One long-lived writer connection takes every alert batch; reads use pooled connections.
+/// survives a power cut. One long-lived writer connection takes every alert batch (see <see cref="AlertBatchWriter"/>);
+/// reads use pooled connections.
 /// </summary>
 public sealed class SqliteRelayStore : SqlRelayStore
 {
-    private const int RowsPerStatement = 64;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> InsertStatements = new();
-
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerGate = new(1, 1);
-    private SqliteConnection? _writer;
+    private AlertBatchWriter? _writer;
 
     public SqliteRelayStore(string path)
     {
@@ -68,73 +66,17 @@ public sealed class SqliteRelayStore : SqlRelayStore
         await _writerGate.WaitAsync(cancellationToken);
         try
         {
-            _writer ??= (SqliteConnection)await OpenAsync(cancellationToken);
-            var newIds = new HashSet<Guid>();
-            var positions = new List<long>();
-            await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
-            for (var offset = 0; offset < alerts.Count; offset += RowsPerStatement)
-            {
-                var rows = Math.Min(RowsPerStatement, alerts.Count - offset);
-                await using var insert = Command(_writer, transaction, InsertSql(rows));
-                for (var r = 0; r < rows; r++)
-                {
-                    AddRow(insert, r, alerts[offset + r], receivedMs);
-                }
-
-                await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    positions.Add(reader.GetInt64(0));
-                    newIds.Add(reader.GetGuid(1));
-                }
-            }
-
-            if (enqueueForward && positions.Count > 0)
-            {
-                positions.Sort();
-                await using var forward = Command(_writer, transaction, "INSERT INTO forward_queue (alert_pos) VALUES (@pos)", ("pos", 0L));
-                foreach (var position in positions)
-                {
-                    forward.Parameters["pos"].Value = position;
-                    await forward.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-
+            _writer ??= new AlertBatchWriter((SqliteConnection)await OpenAsync(cancellationToken));
             var touched = DevicesToTouch(alerts, receivedMs);
-            if (touched.Count > 0)
-            {
-                await using var seen = Command(_writer, transaction,
-                    "UPDATE devices SET last_seen_ms = @seen WHERE site = @site AND device = @device",
-                    ("seen", receivedMs), ("site", ""), ("device", ""));
-                foreach (var (site, device) in touched)
-                {
-                    seen.Parameters["site"].Value = site;
-                    seen.Parameters["device"].Value = device;
-                    await seen.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-
-            await transaction.CommitAsync(cancellationToken);
+            var inserted = _writer.Write(alerts, receivedMs, enqueueForward, touched);
             Touched(touched, receivedMs);
-
-            // An id repeated inside one batch is new only the first time.
-            var inserted = new bool[alerts.Count];
-            for (var i = 0; i < alerts.Count; i++)
-            {
-                inserted[i] = newIds.Remove(alerts[i].Id);
-            }
-
             return inserted;
         }
         catch
         {
             // A failed connection is rebuilt on the next batch.
-            if (_writer is not null)
-            {
-                await _writer.DisposeAsync();
-                _writer = null;
-            }
-
+            _writer?.Dispose();
+            _writer = null;
             throw;
         }
         finally
@@ -143,50 +85,13 @@ public sealed class SqliteRelayStore : SqlRelayStore
         }
     }
 
-    /// <summary>One multi-row INSERT per chunk: far fewer statement round trips through the driver than one per alert.</summary>
-    private static string InsertSql(int rows) => InsertStatements.GetOrAdd(rows, n =>
-    {
-        var sql = new System.Text.StringBuilder(
-            "INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms) VALUES ");
-        for (var r = 0; r < n; r++)
-        {
-            sql.Append(r == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture,
-                $"(@i{r}, @s{r}, @d{r}, @q{r}, @k{r}, @v{r}, @t{r}, @ts{r}, @a{r}, @p{r}, @received)");
-        }
-
-        return sql.Append(" ON CONFLICT (id) DO NOTHING RETURNING pos, id").ToString();
-    });
-
-    private static void AddRow(DbCommand command, int r, Alert alert, long receivedMs)
-    {
-        var p = (SqliteParameterCollection)command.Parameters;
-        if (r == 0)
-        {
-            p.AddWithValue("@received", receivedMs);
-        }
-
-        p.AddWithValue($"@i{r}", alert.Id);
-        p.AddWithValue($"@s{r}", alert.SiteId);
-        p.AddWithValue($"@d{r}", alert.DeviceId);
-        p.AddWithValue($"@q{r}", alert.Sequence);
-        p.AddWithValue($"@k{r}", alert.Kind);
-        p.AddWithValue($"@v{r}", (int)alert.Severity);
-        p.AddWithValue($"@t{r}", (int)alert.State);
-        p.AddWithValue($"@ts{r}", alert.TimestampMs);
-        p.AddWithValue($"@a{r}", (object?)AttributesJson(alert) ?? DBNull.Value);
-        p.AddWithValue($"@p{r}", (object?)alert.SnapshotRef ?? DBNull.Value);
-    }
-
     public override async ValueTask DisposeAsync()
     {
         await _writerGate.WaitAsync();
         try
         {
-            if (_writer is not null)
-            {
-                await _writer.DisposeAsync();
-                _writer = null;
-            }
+            _writer?.Dispose();
+            _writer = null;
         }
         finally
         {
