@@ -41,26 +41,53 @@ public sealed partial class AlertIngestor(
 {
     private const int MaxSnapshotBytes = 4 * 1024 * 1024;
 
+    /// <summary>Decodes, checks and stores one alert; returns once it is durable (or rejected, or failed).</summary>
     public async Task<IngestResult> IngestAlertAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        var outcome = await AdmitAlertAsync(topic, payload, cancellationToken);
+        return await outcome.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Decodes and checks the alert before returning (so the payload buffer may be reused right after) and queues
+    /// it for storage. Returns once it is queued; the returned task, which never faults, gives the outcome once
+    /// the alert is durable. Lets a connection read its next alert while this one waits for its commit.
+    /// </summary>
+    public async ValueTask<Task<IngestResult>> AdmitAlertAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         counters.CountReceived();
         var decoded = Decode(payload);
         if (decoded.Outcome == IngestOutcome.Rejected)
         {
-            return Reject(topic, decoded.Reason!, decoded.Error!);
+            return Task.FromResult(Reject(topic, decoded.Reason!, decoded.Error!));
         }
 
         var alert = decoded.Alert!;
         if (alert.SiteId != topic.Site || alert.DeviceId != topic.Device)
         {
-            return Reject(topic, RejectReasons.IdentityMismatch,
-                $"alert says device '{alert.SiteId}/{alert.DeviceId}' but was published under '{topic.Site}/{topic.Device}'");
+            return Task.FromResult(Reject(topic, RejectReasons.IdentityMismatch,
+                $"alert says device '{alert.SiteId}/{alert.DeviceId}' but was published under '{topic.Site}/{topic.Device}'"));
         }
 
+        Task<bool> stored;
         try
         {
-            var isNew = await writer.StoreAsync(alert, cancellationToken);
-            if (isNew)
+            stored = await writer.EnqueueAsync(alert, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            counters.CountStoreFailure();
+            return Task.FromResult(new IngestResult(IngestOutcome.Failed, Error: ex.Message));
+        }
+
+        return OutcomeAsync(stored, alert);
+    }
+
+    private async Task<IngestResult> OutcomeAsync(Task<bool> stored, Alert alert)
+    {
+        try
+        {
+            if (await stored)
             {
                 counters.CountStored();
                 return new IngestResult(IngestOutcome.Stored, Alert: alert);
@@ -69,8 +96,9 @@ public sealed partial class AlertIngestor(
             counters.CountDuplicate();
             return new IngestResult(IngestOutcome.Duplicate, Alert: alert);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
+            // A failed or abandoned commit: the alert is not stored, and the sender must deliver it again.
             counters.CountStoreFailure();
             return new IngestResult(IngestOutcome.Failed, Error: ex.Message);
         }

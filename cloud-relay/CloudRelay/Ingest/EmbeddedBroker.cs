@@ -6,6 +6,7 @@ using CloudRelay.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -14,8 +15,16 @@ namespace CloudRelay.Ingest;
 /// <summary>
 /// Embedded mode: an in-process MQTTnet broker. Devices authenticate with their token (or client
 /// certificate), may touch only their own <c>edge/{site}/{device}/</c>, and an alert's PUBACK is sent only
-/// after the alert is durable: the write happens inside the publish interception.
+/// after the alert is durable.
 /// </summary>
+/// <remarks>
+/// MQTTnet handles one inbound publish per connection at a time. Were the commit awaited there, a device could
+/// have only one alert in each commit. Instead a QoS 1 alert is decoded and queued when it arrives (inbound
+/// packet hook), the broker queues its PUBACK at once, and the PUBACK is held in the connection's send loop
+/// (outbound packet hook) until the commit holding that alert is done. PUBACKs still leave in order, each
+/// only once its own alert is stored; if storing fails the PUBACK is dropped and the connection closed, so
+/// the device sends again.
+/// </remarks>
 public sealed partial class EmbeddedBroker(
     AlertIngestor ingestor,
     DeviceRegistry devices,
@@ -24,6 +33,7 @@ public sealed partial class EmbeddedBroker(
     ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
 {
     private const string DeviceItem = "cloud-relay.device";
+    private const string AcksItem = "cloud-relay.acks";
     private MqttServer? _server;
     private X509Certificate2? _certificate;
 
@@ -55,7 +65,9 @@ public sealed partial class EmbeddedBroker(
 
         _server = factory.CreateMqttServer(builder.Build());
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        _server.InterceptingInboundPacketAsync += AdmitAlertAsync;
         _server.InterceptingPublishAsync += InterceptPublishAsync;
+        _server.InterceptingOutboundPacketAsync += HoldAckUntilStoredAsync;
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
         _server.ClientDisconnectedAsync += ClientDisconnectedAsync;
         await _server.StartAsync();
@@ -110,6 +122,7 @@ public sealed partial class EmbeddedBroker(
             }
 
             e.SessionItems[DeviceItem] = device;
+            e.SessionItems[AcksItem] = new PendingAcks();
             e.ReasonCode = MqttConnectReasonCode.Success;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -142,6 +155,11 @@ public sealed partial class EmbeddedBroker(
         {
             switch (topic.Channel)
             {
+                case EdgeChannel.Alert when e.SessionItems[AcksItem] is PendingAcks acks && acks.TakeCurrentWasAdmitted():
+                    // Already queued by the inbound hook; the reason code is set when its PUBACK goes out.
+                    e.ProcessPublish = false;
+                    e.Response.ReasonCode = MqttPubAckReasonCode.Success;
+                    break;
                 case EdgeChannel.Alert:
                     await HandleAlertAsync(e, topic);
                     break;
@@ -177,6 +195,78 @@ public sealed partial class EmbeddedBroker(
         }
     }
 
+    /// <summary>Inbound hook: queues a QoS 1 alert for storage as soon as it arrives, without waiting for the commit.</summary>
+    private async Task AdmitAlertAsync(InterceptingPacketEventArgs e)
+    {
+        if (e.Packet is not MqttPublishPacket publish || e.SessionItems[AcksItem] is not PendingAcks acks)
+        {
+            return;
+        }
+
+        acks.CurrentWasAdmitted = false;
+        // Other QoS levels, topic aliases and anything the ACL refuses take the ordinary path in InterceptPublishAsync.
+        if (publish.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtLeastOnce
+            || e.SessionItems[DeviceItem] is not DeviceRecord device
+            || !TopicAcl.MayPublish(device.Site, device.Device, publish.Topic)
+            || !EdgeTopic.TryParse(publish.Topic, out var topic)
+            || topic.Channel != EdgeChannel.Alert)
+        {
+            return;
+        }
+
+        var outcome = await ingestor.AdmitAlertAsync(topic, publish.Payload, e.CancellationToken);
+        acks.Add(publish.PacketIdentifier, outcome);
+        acks.CurrentWasAdmitted = true;
+    }
+
+    /// <summary>Outbound hook: a PUBACK for an admitted alert leaves only once that alert is stored.</summary>
+    private async Task HoldAckUntilStoredAsync(InterceptingPacketEventArgs e)
+    {
+        if (e.Packet is not MqttPubAckPacket ack || e.SessionItems[AcksItem] is not PendingAcks acks
+            || !acks.TryTake(ack.PacketIdentifier, out var outcome))
+        {
+            return;
+        }
+
+        var result = await outcome.WaitAsync(e.CancellationToken);
+        switch (result.Outcome)
+        {
+            case IngestOutcome.Stored or IngestOutcome.Duplicate:
+                ack.ReasonCode = MqttPubAckReasonCode.Success;
+                break;
+            case IngestOutcome.Rejected:
+                ack.ReasonCode = RejectCode(result);
+                ack.ReasonString = result.Error;
+                break;
+            default:
+                e.ProcessPacket = false;
+                var who = e.SessionItems[DeviceItem] is DeviceRecord device ? device.Key : e.ClientId;
+                Log.PublishFailed(logger, who, $"packet {ack.PacketIdentifier}", result.Error ?? "store failed");
+                // Not from inside the send loop that is running this hook.
+                _ = Task.Run(() => DisconnectQuietlyAsync(e.ClientId));
+                break;
+        }
+    }
+
+    private async Task DisconnectQuietlyAsync(string clientId)
+    {
+        try
+        {
+            if (_server is { IsStarted: true } server)
+            {
+                await server.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.UnspecifiedError });
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Already gone: nothing to close.
+            Log.DisconnectFailed(logger, clientId, ex.Message);
+        }
+    }
+
+    private static MqttPubAckReasonCode RejectCode(IngestResult result) =>
+        result.Reason == RejectReasons.IdentityMismatch ? MqttPubAckReasonCode.NotAuthorized : MqttPubAckReasonCode.PayloadFormatInvalid;
+
     private async Task HandleAlertAsync(InterceptingPublishEventArgs e, EdgeTopic topic)
     {
         e.ProcessPublish = false;
@@ -187,9 +277,7 @@ public sealed partial class EmbeddedBroker(
                 e.Response.ReasonCode = MqttPubAckReasonCode.Success;
                 break;
             case IngestOutcome.Rejected:
-                e.Response.ReasonCode = result.Reason == RejectReasons.IdentityMismatch
-                    ? MqttPubAckReasonCode.NotAuthorized
-                    : MqttPubAckReasonCode.PayloadFormatInvalid;
+                e.Response.ReasonCode = RejectCode(result);
                 e.Response.ReasonString = result.Error;
                 break;
             default:
@@ -264,5 +352,8 @@ public sealed partial class EmbeddedBroker(
 
         [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "Message from {Device} on {Topic} was not stored and not acknowledged: {Error}")]
         public static partial void PublishFailed(ILogger logger, string device, string topic, string error);
+
+        [LoggerMessage(EventId = 305, Level = LogLevel.Debug, Message = "Closing MQTT client {ClientId} after a failed store: {Error}")]
+        public static partial void DisconnectFailed(ILogger logger, string clientId, string error);
     }
 }

@@ -49,10 +49,21 @@ public sealed partial class AlertWriter : BackgroundService
     /// <summary>Waits until the alert is durable. True if it was new, false if its id was already stored.</summary>
     public async Task<bool> StoreAsync(Alert alert, CancellationToken cancellationToken)
     {
+        var stored = await EnqueueAsync(alert, cancellationToken);
+        return await stored.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues the alert for the next commit and returns once it is queued (waiting while the queue is full);
+    /// the returned task completes when it is durable, as in <see cref="StoreAsync"/>. Alerts queued one after
+    /// another are stored in that order.
+    /// </summary>
+    public async ValueTask<Task<bool>> EnqueueAsync(Alert alert, CancellationToken cancellationToken)
+    {
         // Continuations run on the pool, never on the writer: a device's slow socket must not hold up a commit.
         var pending = new Pending(alert, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, cancellationToken);
-        return await pending.Done.Task.WaitAsync(cancellationToken);
+        return pending.Done.Task;
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
