@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Gateway;
+using EdgeGateway.Host.Setup;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Host.Commands;
@@ -36,6 +37,11 @@ internal static class ServiceCommands
                 .AddJsonFile(path, optional: false, reloadOnChange: false)
                 .AddEnvironmentVariables("EDGEGW_")
                 .Build();
+            if (GatewayConfigFile.SecretsExposure(path, GatewaySettings.Read(settings).HoldsSecrets) is { } exposed)
+            {
+                await Console.Error.WriteLineAsync(exposed);
+            }
+
             return await RunAsync(() => GatewayApp.Build(settings), path, cancellationToken);
         });
         return run;

@@ -42,6 +42,21 @@ internal static class GatewayConfigFile
         }
     }
 
+    /// <summary>
+    /// One line for the service's start when a config file that holds secrets can be read by other users, else
+    /// null. The service still starts: a box that stops sending alarms over a file mode is worse than the warning.
+    /// </summary>
+    public static string? SecretsExposure(string path, bool holdsSecrets)
+    {
+        if (!holdsSecrets || OperatingSystem.IsWindows() || !IsReadableByOthers(path))
+        {
+            return null;
+        }
+
+        var mode = Convert.ToString((int)File.GetUnixFileMode(path), 8);
+        return $"warning: config file '{path}' holds secrets but is mode {mode}, so other users can read it; run `chmod 600 {path}`";
+    }
+
     /// <summary>True when group or others may read a file that holds secrets.</summary>
     public static bool IsReadableByOthers(string path) =>
         !OperatingSystem.IsWindows()

@@ -1,3 +1,4 @@
+using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Setup;
 using EdgeGateway.Host.Setup.Provision;
@@ -153,4 +154,34 @@ public sealed class StartupValidationTests
             ["Uplink:Broker = 'http://x': scheme 'http' is not supported", "Elevator:Floors = '0': expected at least 2"]);
         Assert.Equal(["Uplink:Broker = 'http://x': expected mqtt://host[:port]", "Elevator:Floors = '0': expected at least 2"], lines);
     }
+}
+
+[Trait("Category", "Unit")]
+public sealed class ConfigFileModeTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Directory.CreateTempSubdirectory("edgegw-mode-").FullName, "gateway.json");
+
+    [Fact]
+    public void A_secrets_file_that_others_can_read_gets_a_warning_naming_the_mode_and_the_fix()
+    {
+        File.WriteAllText(_path, "{}");
+        File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var warning = GatewayConfigFile.SecretsExposure(_path, holdsSecrets: true);
+
+        Assert.Equal($"warning: config file '{_path}' holds secrets but is mode 644, so other users can read it; run `chmod 600 {_path}`", warning);
+    }
+
+    [Fact]
+    public void Mode_600_or_a_file_without_secrets_gets_no_warning()
+    {
+        File.WriteAllText(_path, "{}");
+        File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Null(GatewayConfigFile.SecretsExposure(_path, holdsSecrets: true));
+
+        File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        Assert.Null(GatewayConfigFile.SecretsExposure(_path, holdsSecrets: false));
+    }
+
+    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_path)!, recursive: true);
 }
