@@ -1,8 +1,11 @@
 using System.CommandLine;
 using EdgeGateway.Core.Vision;
+using EdgeGateway.Host.Configuration;
+using EdgeGateway.Host.Setup;
 using EdgeGateway.Vision.Benchmarks;
 using EdgeGateway.Vision.Detectors;
 using EdgeGateway.Vision.Models;
+using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
 namespace EdgeGateway.Host.Commands;
@@ -35,6 +38,30 @@ internal static class VisionCommands
         Description = "Labels file (one per line, class order) for a bare .onnx",
     };
 
+    internal static Option<string?> ModelsDirOption() => new("--models-dir")
+    {
+        Description = $"Model weights cache (default: {ConfigKeys.ModelsDir} of {GatewayConfigFile.DefaultPath} when it names one, as the service uses)",
+    };
+
+    /// <summary>The catalog with the weights cache these verbs should use: the flag, else the service's own.</summary>
+    internal static ModelCatalog Catalog(ParseResult parseResult, Option<string?> modelsDir)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        return new ModelCatalog(Options.Create(new ModelStoreOptions { CacheDir = parseResult.GetValue(modelsDir) ?? ServiceCacheDir() }));
+    }
+
+    /// <summary>Models:CacheDir of the installed service's config; null without a readable config (a checkout, a non-root user).</summary>
+    private static string? ServiceCacheDir()
+    {
+        var path = GatewayConfigFile.DefaultPath;
+        if (GatewayConfigFile.Check(path) is not null)
+        {
+            return null;
+        }
+
+        return new ConfigurationBuilder().AddJsonFile(path, optional: true).Build()[ConfigKeys.ModelsDir] is { Length: > 0 } dir ? dir : null;
+    }
+
     internal static Option<int> ThreadsOption() => new("--threads")
     {
         Description = "ONNX Runtime intra-op threads",
@@ -48,6 +75,7 @@ internal static class VisionCommands
         var labels = LabelsOption();
         var threads = ThreadsOption();
         var score = new Option<float?>("--score") { Description = "Minimum score (default: the manifest's threshold)" };
+        var modelsDir = ModelsDirOption();
         var images = new Argument<string[]>("image") { Description = "Image files", Arity = ArgumentArity.OneOrMore };
         var command = new Command("detect", "Run a detector on images; prints one JSON line per image, boxes in source pixels");
         command.Options.Add(model);
@@ -55,13 +83,14 @@ internal static class VisionCommands
         command.Options.Add(labels);
         command.Options.Add(score);
         command.Options.Add(threads);
+        command.Options.Add(modelsDir);
         command.Arguments.Add(images);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             ObjectDetector detector;
             try
             {
-                var resolved = await new ModelCatalog().ResolveAsync(
+                var resolved = await Catalog(parseResult, modelsDir).ResolveAsync(
                     parseResult.GetValue(model)!, parseResult.GetValue(layout), parseResult.GetValue(labels), null, cancellationToken);
                 detector = ObjectDetector.Create(resolved, parseResult.GetValue(threads));
             }
@@ -103,6 +132,7 @@ internal static class VisionCommands
         var threads = ThreadsOption();
         var clip = new Option<string>("--clip") { Description = "Video file whose frames are used", Required = true };
         var seconds = new Option<int>("--seconds") { Description = "Seconds per measurement", DefaultValueFactory = _ => 10 };
+        var modelsDir = ModelsDirOption();
         var command = new Command("vision", "Model-only vs full-pipeline fps, preprocess time, allocations per frame, peak RSS; one JSON line");
         command.Options.Add(model);
         command.Options.Add(layout);
@@ -110,6 +140,7 @@ internal static class VisionCommands
         command.Options.Add(threads);
         command.Options.Add(clip);
         command.Options.Add(seconds);
+        command.Options.Add(modelsDir);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var clipPath = parseResult.GetValue(clip)!;
@@ -121,7 +152,7 @@ internal static class VisionCommands
 
             try
             {
-                var resolved = await new ModelCatalog().ResolveAsync(
+                var resolved = await Catalog(parseResult, modelsDir).ResolveAsync(
                     parseResult.GetValue(model)!, parseResult.GetValue(layout), parseResult.GetValue(labels), null, cancellationToken);
                 using var detector = ObjectDetector.Create(resolved, parseResult.GetValue(threads));
                 var result = VisionBenchmark.Run(detector, clipPath, TimeSpan.FromSeconds(Math.Max(1, parseResult.GetValue(seconds))), parseResult.GetValue(threads));
@@ -142,12 +173,14 @@ internal static class VisionCommands
         var command = new Command("models", "Model manifests and weights");
         var name = new Option<string?>("--model") { Description = "Model name (a folder under the manifest folder)" };
         var all = new Option<bool>("--all") { Description = "Fetch every known model" };
+        var modelsDir = ModelsDirOption();
         var fetch = new Command("fetch", "Copy (from the shared folder) or download the weights into the cache and verify their sha256");
         fetch.Options.Add(name);
         fetch.Options.Add(all);
+        fetch.Options.Add(modelsDir);
         fetch.SetAction(async (parseResult, cancellationToken) =>
         {
-            var catalog = new ModelCatalog();
+            var catalog = Catalog(parseResult, modelsDir);
             var names = parseResult.GetValue(all)
                 ? catalog.List().Select(m => m.Name).ToArray()
                 : parseResult.GetValue(name) is { Length: > 0 } one ? [one] : [];
@@ -175,9 +208,10 @@ internal static class VisionCommands
             return failed == 0 ? 0 : 1;
         });
         var list = new Command("list", "List known models and whether their weights are fetched");
-        list.SetAction(_ =>
+        list.Options.Add(modelsDir);
+        list.SetAction(parseResult =>
         {
-            var catalog = new ModelCatalog();
+            var catalog = Catalog(parseResult, modelsDir);
             foreach (var manifest in catalog.List())
             {
                 var path = catalog.CachedWeightsPath(manifest);
