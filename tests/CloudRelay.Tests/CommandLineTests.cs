@@ -45,7 +45,7 @@ public sealed class CommandLineTests : IDisposable
         Directory.Delete(_dataDir, recursive: true);
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] arguments)
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "cloud-relay.dll"), .. arguments])
         {

@@ -131,13 +131,24 @@ public static class RelayCommands
         var devices = new Option<int>("--devices") { Description = "Simulated devices (one MQTT client each)", DefaultValueFactory = _ => 100 };
         var count = new Option<int>("--count") { Description = "Alerts in total", DefaultValueFactory = _ => 50_000 };
         var window = new Option<int>("--window") { Description = "Publishes in flight per device", DefaultValueFactory = _ => 32 };
-        var db = new Option<string>("--db") { Description = "sqlite (default, a temp file) or postgres://...", DefaultValueFactory = _ => "sqlite" };
-        var command = new Command("bench", "Drive real MQTT clients into an embedded relay; prints one JSON line") { devices, count, window, db };
+        var db = new Option<string[]>("--db")
+        {
+            Description = "sqlite (default, a temp file) or postgres://...; give it more than once to run each in turn",
+            DefaultValueFactory = _ => ["sqlite"],
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("bench", "Drive real MQTT clients into an embedded relay; prints one JSON line per database") { devices, count, window, db };
         command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
         {
-            var result = await RelayBench.RunAsync(parse.GetValue(devices), parse.GetValue(count), parse.GetValue(window), parse.GetValue(db)!, cancellationToken);
-            Console.WriteLine(JsonSerializer.Serialize(result, Json));
-            return result.Lost == 0 ? 0 : 1;
+            var lost = 0L;
+            foreach (var database in parse.GetValue(db)!)
+            {
+                var result = await RelayBench.RunAsync(parse.GetValue(devices), parse.GetValue(count), parse.GetValue(window), database, cancellationToken);
+                Console.WriteLine(JsonSerializer.Serialize(result, Json));
+                lost += result.Lost;
+            }
+
+            return lost == 0 ? 0 : 1;
         }));
         return command;
     }

@@ -1,0 +1,27 @@
+using System.Text.Json;
+
+namespace CloudRelay.Tests;
+
+[Trait("Category", "Integration")]
+public sealed class BenchCommandTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task Bench_prints_one_line_per_database_with_nothing_lost_and_every_duplicate_counted()
+    {
+        var database = await postgres.NewDatabaseAsync();
+
+        var (exit, stdout, stderr) = await CommandLineTests.RunAsync("bench", "--devices", "10", "--count", "2000", "--db", "sqlite", "--db", database);
+
+        Assert.True(exit == 0, stderr);
+        var lines = stdout.Trim().Split('\n').Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(["sqlite", "postgres"], lines.Select(l => l.GetProperty("db").GetString()));
+        Assert.All(lines, line =>
+        {
+            Assert.Equal(2000, line.GetProperty("stored").GetInt64());
+            Assert.Equal(0, line.GetProperty("lost").GetInt64());
+            Assert.Equal(line.GetProperty("duplicates_sent").GetInt64(), line.GetProperty("duplicates").GetInt64());
+            Assert.True(line.GetProperty("duplicates").GetInt64() > 0);
+            Assert.True(line.GetProperty("stored_per_s").GetDouble() > 0);
+        });
+    }
+}
