@@ -82,6 +82,21 @@ public sealed class DoctorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unknown_elevator_board_fails_naming_the_profile_it_looked_for()
+    {
+        var config = _dir.File("elevator.json");
+        File.WriteAllText(config, """{ "Device": { "Id": "lift-0007", "Site": "xuhui-0193" }, "Elevator": { "Board": "rpi9" } }""");
+
+        var (exit, output) = await CliRun.SetupAsync("doctor", "--config", config);
+
+        Assert.Equal(1, exit);
+        var boardLine = Assert.Single(output.Split('\n'), l => l.Contains("│ board", StringComparison.Ordinal));
+        Assert.Contains("FAIL", boardLine, StringComparison.Ordinal);
+        Assert.Contains("rpi9.json: cannot read", boardLine, StringComparison.Ordinal);
+        Assert.Contains("set Elevator:Board to rpi4, rpi5 or simulated", boardLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_config_with_secrets_readable_by_others_fails()
     {
         var config = await ProvisionAsync(RepoPaths.SharedFile("video", "street-720p-10fps.mp4"), DevicePassword);

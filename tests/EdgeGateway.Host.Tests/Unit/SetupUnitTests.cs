@@ -2,6 +2,9 @@ using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Setup;
 using EdgeGateway.Host.Setup.Provision;
+using EdgeGateway.Host.Setup.Doctor;
+using EdgeGateway.Elevator.Hardware;
+using EdgeGateway.Simulation.Chips;
 
 namespace EdgeGateway.Host.Tests.Unit;
 
@@ -184,4 +187,45 @@ public sealed class ConfigFileModeTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(_path)!, recursive: true);
+}
+
+/// <summary>The doctor's sensor probe against the register-level simulated chips.</summary>
+[Trait("Category", "Unit")]
+public sealed class BoardSensorProbeTests
+{
+    [Fact]
+    public void Each_sensor_passes_when_its_chip_answers_with_its_id()
+    {
+        var accelerometer = BoardCheck.ProbeSensor(1, new I2cChip("mpu6050", 0x68), "accelerometer",
+            BoardCheck.Mpu6050WhoAmI, BoardCheck.Mpu6050Id, _ => new SimulatedMpu6050());
+        var barometer = BoardCheck.ProbeSensor(1, new I2cChip("bmp280", 0x76), "barometer",
+            BoardCheck.Bmp280IdRegister, BoardCheck.Bmp280Id, _ => new SimulatedBmp280());
+
+        Assert.Equal(DoctorStatus.Pass, accelerometer.Status);
+        Assert.Equal("mpu6050 on i2c-1 at 0x68 answers (id 0x68)", accelerometer.Detail);
+        Assert.Equal(DoctorStatus.Pass, barometer.Status);
+        Assert.Equal("bmp280 on i2c-1 at 0x76 answers (id 0x58)", barometer.Detail);
+    }
+
+    [Fact]
+    public void Another_chip_at_the_barometer_address_fails_naming_both_ids()
+    {
+        var result = BoardCheck.ProbeSensor(1, new I2cChip("bmp280", 0x68), "barometer",
+            BoardCheck.Bmp280IdRegister, BoardCheck.Bmp280Id, _ => new SimulatedMpu6050());
+
+        Assert.Equal(DoctorStatus.Fail, result.Status);
+        Assert.Equal("bmp280 on i2c-1 at 0x68 answered id 0x00; expected 0x58", result.Detail);
+        Assert.Contains("i2cdetect -y 1", result.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_silent_address_fails_with_the_bus_error_and_a_wiring_hint()
+    {
+        var result = BoardCheck.ProbeSensor(1, new I2cChip("mpu6050", 0x69), "accelerometer",
+            BoardCheck.Mpu6050WhoAmI, BoardCheck.Mpu6050Id, _ => throw new IOException("Error 6 performing I2C data transfer."));
+
+        Assert.Equal(DoctorStatus.Fail, result.Status);
+        Assert.Equal("mpu6050 on i2c-1 at 0x69 does not answer: Error 6 performing I2C data transfer.", result.Detail);
+        Assert.Contains("check its wiring, power and address", result.Hint, StringComparison.Ordinal);
+    }
 }
