@@ -45,6 +45,32 @@ public sealed class ModelCatalogTests : IDisposable
     }
 
     [Fact]
+    public async Task Fetch_reports_percent_as_the_bytes_arrive_ending_at_100()
+    {
+        var shared = Dir("shared");
+        Directory.CreateDirectory(Path.Combine(shared, "m"));
+        var weights = new byte[3 * 1024 * 1024];
+        new Random(7).NextBytes(weights);
+        await File.WriteAllBytesAsync(Path.Combine(shared, "m", "w.onnx"), weights);
+        WriteManifest("m", await ModelCatalog.Sha256HexAsync(Path.Combine(shared, "m", "w.onnx")));
+        var percents = new RecordingProgress();
+
+        await Catalog(shared).EnsureFetchedAsync("m", percent: percents);
+
+        Assert.True(percents.Values.Count >= 10, $"only {percents.Values.Count} progress reports for 3 MiB");
+        Assert.Equal(percents.Values.Order(), percents.Values);
+        Assert.Equal(100, percents.Values[^1]);
+    }
+
+    /// <summary>Records synchronously (Progress&lt;T&gt; would post to the pool and race the assertions).</summary>
+    private sealed class RecordingProgress : IProgress<double>
+    {
+        public List<double> Values { get; } = [];
+
+        public void Report(double value) => Values.Add(value);
+    }
+
+    [Fact]
     public async Task A_hash_mismatch_names_the_file_and_the_expected_hash_and_leaves_nothing_in_the_cache()
     {
         var shared = Dir("shared");

@@ -195,7 +195,7 @@ internal static class VisionCommands
             {
                 try
                 {
-                    var resolved = await catalog.EnsureFetchedAsync(model, null, cancellationToken);
+                    var resolved = await catalog.EnsureFetchedAsync(model, cancellationToken: cancellationToken);
                     Console.WriteLine($"{resolved.Name}: {resolved.WeightsPath} sha256 ok");
                 }
                 catch (ModelException e)

@@ -57,7 +57,7 @@ internal static class DemoCommand
         try
         {
             // The demo fetches (and verifies) the weights itself when they are missing.
-            var model = await catalog.EnsureFetchedAsync(DemoModel, new Progress<string>(line => output.WriteLine($"model: {line}")), cancellationToken);
+            var model = await catalog.EnsureFetchedAsync(DemoModel, new Progress<string>(line => output.WriteLine($"model: {line}")), cancellationToken: cancellationToken);
             await output.WriteLineAsync($"model: {model.Manifest.Name} ready (sha256 verified)");
         }
         catch (ModelException ex)

@@ -76,10 +76,14 @@ public sealed class ModelCatalog
     }
 
     /// <summary>Makes sure the named model's weights are in the cache and verified; fetches them if not.</summary>
-    public Task<ResolvedModel> EnsureFetchedAsync(string name, IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
-        EnsureFetchedAsync(Get(name), progress, cancellationToken);
+    public Task<ResolvedModel> EnsureFetchedAsync(string name, IProgress<string>? progress = null, IProgress<double>? percent = null, CancellationToken cancellationToken = default) =>
+        EnsureFetchedAsync(Get(name), progress, percent, cancellationToken);
 
-    public async Task<ResolvedModel> EnsureFetchedAsync(ModelManifest manifest, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Puts the verified weights in the cache unless they are already there. <paramref name="progress"/> gets a line per
+    /// step; <paramref name="percent"/> gets 0-100 as the bytes arrive (when their total is known), for a progress bar.
+    /// </summary>
+    public async Task<ResolvedModel> EnsureFetchedAsync(ModelManifest manifest, IProgress<string>? progress = null, IProgress<double>? percent = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var target = CachedWeightsPath(manifest);
@@ -95,13 +99,14 @@ public sealed class ModelCatalog
         if (shared is not null && File.Exists(shared))
         {
             progress?.Report($"{manifest.Name}: copying {shared}");
-            File.Copy(shared, temporary, overwrite: true);
-            File.SetAttributes(temporary, FileAttributes.Normal);
+            await using var from = File.OpenRead(shared);
+            await using var to = File.Create(temporary);
+            await CopyAsync(from, to, from.Length, percent, cancellationToken);
         }
         else if (manifest.Source is { Length: > 0 } source)
         {
             progress?.Report($"{manifest.Name}: downloading {source}");
-            await DownloadAsync(source, temporary, manifest, cancellationToken);
+            await DownloadAsync(source, temporary, manifest, percent, cancellationToken);
         }
         else
         {
@@ -170,7 +175,7 @@ public sealed class ModelCatalog
             return new ResolvedModel(manifest, beside, ReadLabels(manifest));
         }
 
-        return await EnsureFetchedAsync(manifest, progress, cancellationToken);
+        return await EnsureFetchedAsync(manifest, progress, cancellationToken: cancellationToken);
     }
 
     private static ResolvedModel ResolveBareOnnx(string onnx, string? layout, string? labelsFile)
@@ -254,7 +259,26 @@ public sealed class ModelCatalog
         return Convert.ToHexStringLower(hash);
     }
 
-    private static async Task DownloadAsync(string source, string temporary, ModelManifest manifest, CancellationToken cancellationToken)
+    /// <summary>Copies a stream, reporting whole percents when the total length is known.</summary>
+    private static async Task CopyAsync(Stream source, Stream target, long? length, IProgress<double>? percent, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[128 * 1024];
+        long copied = 0;
+        var reported = -1L;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            copied += read;
+            if (percent is not null && length > 0 && copied * 100 / length.Value is var whole && whole != reported)
+            {
+                reported = whole;
+                percent.Report(whole);
+            }
+        }
+    }
+
+    private static async Task DownloadAsync(string source, string temporary, ModelManifest manifest, IProgress<double>? percent, CancellationToken cancellationToken)
     {
         try
         {
@@ -263,7 +287,7 @@ public sealed class ModelCatalog
             response.EnsureSuccessStatusCode();
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             await using var file = File.Create(temporary);
-            await body.CopyToAsync(file, cancellationToken);
+            await CopyAsync(body, file, response.Content.Headers.ContentLength, percent, cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -10,7 +10,7 @@ internal sealed class CatalogModelFetcher : IModelFetcher
     {
         ArgumentNullException.ThrowIfNull(percent);
         var catalog = new ModelCatalog(Options.Create(new ModelStoreOptions { CacheDir = cacheDir }));
-        var resolved = await catalog.EnsureFetchedAsync(model, progress: null, cancellationToken);
+        var resolved = await catalog.EnsureFetchedAsync(model, percent: percent, cancellationToken: cancellationToken);
         percent.Report(100);
         return $"model {model}: {resolved.WeightsPath} (sha256 verified)";
     }
