@@ -11,7 +11,7 @@ namespace CloudRelay.Tests;
 /// still means "stored". A commit that fails sends no PUBACK and closes the connection.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class PipelinedAckTests
+public sealed class PipelinedAckTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task Alerts_in_flight_on_one_connection_share_commits_and_each_puback_means_stored()
@@ -48,12 +48,15 @@ public sealed class PipelinedAckTests
         Assert.True(commits <= 3, $"200 alerts in flight on one connection took {commits} commits");
     }
 
-    [Fact]
-    public async Task A_pipelining_client_has_its_alerts_stored_in_the_order_it_sent_them()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_pipelining_client_has_its_alerts_stored_in_the_order_it_sent_them(string db)
     {
-        await using var relay = await RelayTestHost.StartAsync();
+        // PostgreSQL commits several batches at once, so this also checks that one device's batches never overlap.
+        await using var relay = await RelayTestHost.StartAsync(db == "postgres" ? await postgres.NewDatabaseAsync() : null);
         var credentials = await relay.AddDeviceAsync("site-1", "box-1");
-        var alerts = Enumerable.Range(1, 300).Select(i => TestAlerts.Make("site-1", "box-1", sequence: i)).ToList();
+        var alerts = Enumerable.Range(1, 1000).Select(i => TestAlerts.Make("site-1", "box-1", sequence: i)).ToList();
         var lines = string.Join('\n', alerts.Select(a => System.Text.Encoding.UTF8.GetString(AlertJson.Encode(a)))) + "\n";
 
         // mosquitto_pub keeps up to 100 QoS 1 messages in flight and sends stdin's lines in order.

@@ -8,22 +8,24 @@ using Microsoft.Extensions.Options;
 namespace CloudRelay.Storage;
 
 /// <summary>
-/// Group commit: ingest hands each alert over and awaits its own completion; one loop drains everything
+/// Group commit: ingest hands each alert over and awaits its own completion; a writer loop drains everything
 /// waiting into one transaction, so a burst from many devices costs one fsync instead of one each.
 /// A completion of <c>true</c> means newly stored, <c>false</c> a duplicate; a failed commit faults every
 /// waiter of that batch, and the caller must not acknowledge.
 /// </summary>
+/// <remarks>
+/// PostgreSQL takes several batches at once, one writer loop each. A device always goes to the same loop: its
+/// alerts then get positions in the order they arrived (two loops could otherwise commit a device's later alert
+/// first), and two loops never lock the same device row or wait on the same duplicate id, so they cannot deadlock.
+/// </remarks>
 public sealed partial class AlertWriter : BackgroundService
 {
     private const int MaxBatch = 2048;
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
 
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(50_000)
-    {
-        FullMode = BoundedChannelFullMode.Wait,
-        SingleReader = false,
-        SingleWriter = false,
-    });
+    private const int QueueCapacity = 50_000;
+
+    private readonly Channel<Pending>[] _queues;
 
     private readonly IRelayStore _store;
     private readonly RelayAlertFeed _feed;
@@ -31,7 +33,6 @@ public sealed partial class AlertWriter : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<AlertWriter> _logger;
     private readonly bool _forward;
-    private readonly int _writers;
 
     public AlertWriter(IRelayStore store, RelayAlertFeed feed, Ingest.RelayCounters counters, TimeProvider time, IOptions<RelayOptions> options, ILogger<AlertWriter> logger)
     {
@@ -43,7 +44,13 @@ public sealed partial class AlertWriter : BackgroundService
         _logger = logger;
         _forward = !string.IsNullOrWhiteSpace(options.Value.Webhook.Url);
         // SQLite has one writer; PostgreSQL takes a few batches at once.
-        _writers = store.Kind == "sqlite" ? 1 : 4;
+        var writers = store.Kind == "sqlite" ? 1 : 4;
+        _queues = [.. Enumerable.Range(0, writers).Select(_ => Channel.CreateBounded<Pending>(new BoundedChannelOptions(QueueCapacity / writers)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = false,
+        }))];
     }
 
     /// <summary>Waits until the alert is durable. True if it was new, false if its id was already stored.</summary>
@@ -62,31 +69,36 @@ public sealed partial class AlertWriter : BackgroundService
     {
         // Continuations run on the pool, never on the writer: a device's slow socket must not hold up a commit.
         var pending = new Pending(alert, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(pending, cancellationToken);
+        await QueueOf(alert).Writer.WriteAsync(pending, cancellationToken);
         return pending.Done.Task;
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, _writers).Select(_ => WriteLoopAsync(stoppingToken)));
+        Task.WhenAll(_queues.Select(queue => WriteLoopAsync(queue.Reader, stoppingToken)));
 
-    private async Task WriteLoopAsync(CancellationToken stoppingToken)
+    private Channel<Pending> QueueOf(Alert alert) =>
+        _queues.Length == 1
+            ? _queues[0]
+            : _queues[(uint)HashCode.Combine(StringComparer.Ordinal.GetHashCode(alert.SiteId), StringComparer.Ordinal.GetHashCode(alert.DeviceId)) % (uint)_queues.Length];
+
+    private async Task WriteLoopAsync(ChannelReader<Pending> queue, CancellationToken stoppingToken)
     {
         var batch = new List<Pending>(MaxBatch);
         var alerts = new List<Alert>(MaxBatch);
         var previous = 0;
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            while (await queue.WaitToReadAsync(stoppingToken))
             {
                 batch.Clear();
                 alerts.Clear();
-                Drain(batch, alerts);
+                Drain(queue, batch, alerts);
                 if (batch.Count < previous / 2)
                 {
                     // The devices of the last batch are sending their next alerts right now: a short wait
                     // lets them join this commit instead of each paying for a commit of their own.
                     await Task.Delay(Linger, _time, stoppingToken);
-                    Drain(batch, alerts);
+                    Drain(queue, batch, alerts);
                 }
 
                 previous = batch.Count;
@@ -110,9 +122,9 @@ public sealed partial class AlertWriter : BackgroundService
         }
     }
 
-    private void Drain(List<Pending> batch, List<Alert> alerts)
+    private static void Drain(ChannelReader<Pending> queue, List<Pending> batch, List<Alert> alerts)
     {
-        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+        while (batch.Count < MaxBatch && queue.TryRead(out var pending))
         {
             batch.Add(pending);
             alerts.Add(pending.Alert);

@@ -13,6 +13,7 @@ namespace CloudRelay.Storage;
 public sealed class PostgresRelayStore : SqlRelayStore
 {
     private const long MigrationLockKey = 0x636c6f7564;
+    private const int MaxInsertAttempts = 5;
 
     private const string InsertSql = """
         WITH input AS (
@@ -48,6 +49,24 @@ public sealed class PostgresRelayStore : SqlRelayStore
     public override async Task<bool[]> InsertAlertsAsync(IReadOnlyList<Alert> alerts, long receivedMs, bool enqueueForward, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alerts);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await InsertOnceAsync(alerts, receivedMs, enqueueForward, cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
+                                               && attempt < MaxInsertAttempts)
+            {
+                // The server rolled the whole batch back, so running it again is safe. Another relay instance on
+                // the same database can lock the same device rows or wait on the same duplicate id.
+                await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    private async Task<bool[]> InsertOnceAsync(IReadOnlyList<Alert> alerts, long receivedMs, bool enqueueForward, CancellationToken cancellationToken)
+    {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var newIds = new HashSet<Guid>();
@@ -72,7 +91,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
             }
         }
 
-        // Devices in a fixed order, so two instances updating the same devices never deadlock.
+        // A deadlock with another instance over these rows is retried above.
         var devices = DevicesToTouch(alerts, receivedMs);
         await using (var seen = new NpgsqlCommand("""
             UPDATE devices d SET last_seen_ms = GREATEST(COALESCE(d.last_seen_ms, 0), @seen)
