@@ -19,6 +19,7 @@ public sealed class BenchCommandTests(PostgresFixture postgres) : IClassFixture<
         {
             Assert.Equal(2000, line.GetProperty("stored").GetInt64());
             Assert.Equal(0, line.GetProperty("lost").GetInt64());
+            Assert.Equal(0, line.GetProperty("unacknowledged").GetInt64());
             Assert.Equal(line.GetProperty("duplicates_sent").GetInt64(), line.GetProperty("duplicates").GetInt64());
             Assert.True(line.GetProperty("duplicates").GetInt64() > 0);
             Assert.True(line.GetProperty("stored_per_s").GetDouble() > 0);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
+using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
@@ -23,6 +24,7 @@ public sealed record BenchResult(
     long Duplicates,
     int DuplicatesSent,
     long Lost,
+    long Unacknowledged,
     double Seconds,
     double PubackP99Ms,
     long Commits,
@@ -32,7 +34,8 @@ public sealed record BenchResult(
 /// <summary>
 /// Starts an embedded relay on free loopback ports, connects one real MQTTnet client per simulated device,
 /// and has each publish CBOR alerts (QoS 1) with a window of publishes in flight. One in a hundred alerts is
-/// sent twice to exercise de-duplication. <c>lost</c> counts acknowledged alerts missing from storage.
+/// sent twice to exercise de-duplication. <c>lost</c> counts acknowledged alerts missing from storage;
+/// <c>unacknowledged</c> counts publishes that got no success PUBACK (refused, or the connection was closed).
 /// </summary>
 public static class RelayBench
 {
@@ -52,7 +55,7 @@ public static class RelayBench
 
             var factory = new MqttClientFactory();
             var clients = new List<IMqttClient>(devices);
-            var payloads = new List<List<(string Topic, byte[] Payload)>>(devices);
+            var payloads = new List<List<BenchMessage>>(devices);
             var duplicatesSent = 0;
             for (var d = 0; d < devices; d++)
             {
@@ -69,13 +72,14 @@ public static class RelayBench
                 clients.Add(client);
 
                 var perDevice = count / devices + (d < count % devices ? 1 : 0);
-                var list = new List<(string, byte[])>(perDevice + perDevice / 100);
+                var list = new List<BenchMessage>(perDevice + perDevice / 100);
                 var topic = $"edge/{site}/{device}/alert";
                 for (var i = 0; i < perDevice; i++)
                 {
+                    var id = Guid.CreateVersion7();
                     var payload = AlertCbor.Encode(new Alert
                     {
-                        Id = Guid.CreateVersion7(),
+                        Id = id,
                         DeviceId = device,
                         SiteId = site,
                         Sequence = i + 1,
@@ -85,10 +89,10 @@ public static class RelayBench
                         TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                         Attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["camera"] = "cam1", ["score"] = "0.91" },
                     });
-                    list.Add((topic, payload));
+                    list.Add(new BenchMessage(topic, payload, id));
                     if (i % 100 == 50)
                     {
-                        list.Add((topic, payload));
+                        list.Add(new BenchMessage(topic, payload, id));
                         duplicatesSent++;
                     }
                 }
@@ -101,8 +105,8 @@ public static class RelayBench
             var warmingUp = Stopwatch.StartNew();
             while (warmingUp.Elapsed < WarmUp)
             {
-                var round = payloads.Select(list => list.Take(WarmUpRoundPerDevice).Select(m => (m.Topic, Rekey(m.Payload))).ToList()).ToList();
-                await Task.WhenAll(Enumerable.Range(0, devices).Select(d => PublishAllAsync(clients[d], round[d], window, [], cancellationToken)));
+                var round = payloads.Select(list => list.Take(WarmUpRoundPerDevice).Select(Rekey).ToList()).ToList();
+                await Task.WhenAll(Enumerable.Range(0, devices).Select(d => PublishAllAsync(clients[d], round[d], window, [], new Outcomes(), cancellationToken)));
             }
 
             var before = await store.CountAlertsAsync(cancellationToken);
@@ -111,24 +115,43 @@ public static class RelayBench
             var (commitsBefore, committedBefore, commitSecondsBefore) = (counters.Commits, counters.CommittedAlerts, counters.CommitSeconds);
 
             var latencies = new List<double>[devices];
+            var outcomes = new Outcomes();
             var stopwatch = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, devices).Select(d =>
-                PublishAllAsync(clients[d], payloads[d], window, latencies[d] = [], cancellationToken)));
+                PublishAllAsync(clients[d], payloads[d], window, latencies[d] = [], outcomes, cancellationToken)));
             var seconds = stopwatch.Elapsed.TotalSeconds;
 
             foreach (var client in clients)
             {
-                await client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken);
+                if (client.IsConnected)
+                {
+                    await client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken);
+                }
+
                 client.Dispose();
             }
 
             var stored = await store.CountAlertsAsync(cancellationToken) - before;
+            var lost = count - stored;
+            if (outcomes.Unacknowledged > 0)
+            {
+                // Some alerts were never acknowledged (and may or may not be stored): check the acknowledged ones by id.
+                lost = 0;
+                foreach (var id in outcomes.Acknowledged.Keys)
+                {
+                    if (await store.FindAlertAsync(id, cancellationToken) is null)
+                    {
+                        lost++;
+                    }
+                }
+            }
+
             var sorted = latencies.SelectMany(l => l).Order().ToArray();
             var p99 = sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))];
             await app.StopAsync(cancellationToken);
             var commits = counters.Commits - commitsBefore;
             return new BenchResult(store.Kind, devices, count, stored, Math.Round(count / seconds, 1), counters.Duplicates - duplicatesBefore, duplicatesSent,
-                count - stored, Math.Round(seconds, 3), Math.Round(p99, 2),
+                lost, outcomes.Unacknowledged, Math.Round(seconds, 3), Math.Round(p99, 2),
                 commits, Math.Round((counters.CommittedAlerts - committedBefore) / (double)Math.Max(1, commits), 1),
                 Math.Round((counters.CommitSeconds - commitSecondsBefore) * 1000 / Math.Max(1, commits), 2));
         }
@@ -149,46 +172,54 @@ public static class RelayBench
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
 
     /// <summary>The same alert under a fresh id, so warm-up alerts never collide with the measured ones.</summary>
-    private static byte[] Rekey(byte[] payload)
+    private static BenchMessage Rekey(BenchMessage message)
     {
-        var alert = AlertCbor.Decode(payload).Alert!;
-        return AlertCbor.Encode(alert with { Id = Guid.CreateVersion7() });
+        var id = Guid.CreateVersion7();
+        var alert = AlertCbor.Decode(message.Payload).Alert!;
+        return new BenchMessage(message.Topic, AlertCbor.Encode(alert with { Id = id }), id);
     }
 
-    private static async Task PublishAllAsync(IMqttClient client, List<(string Topic, byte[] Payload)> messages, int window, List<double> latencies, CancellationToken cancellationToken)
+    private static async Task PublishAllAsync(IMqttClient client, List<BenchMessage> messages, int window, List<double> latencies, Outcomes outcomes, CancellationToken cancellationToken)
     {
         using var gate = new SemaphoreSlim(window, window);
         var inFlight = new List<Task>(messages.Count);
         var latencyGate = new Lock();
-        foreach (var (topic, payload) in messages)
+        foreach (var message in messages)
         {
             await gate.WaitAsync(cancellationToken);
-            inFlight.Add(PublishOneAsync(topic, payload));
+            inFlight.Add(PublishOneAsync(message));
         }
 
         await Task.WhenAll(inFlight);
 
-        async Task PublishOneAsync(string topic, byte[] payload)
+        async Task PublishOneAsync(BenchMessage bench)
         {
             try
             {
                 var started = Stopwatch.GetTimestamp();
                 var message = new MqttApplicationMessageBuilder()
-                    .WithTopic(topic)
-                    .WithPayload(payload)
+                    .WithTopic(bench.Topic)
+                    .WithPayload(bench.Payload)
                     .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                     .Build();
                 var result = await client.PublishAsync(message, cancellationToken);
                 if (!result.IsSuccess)
                 {
-                    throw new InvalidOperationException($"relay refused an alert on {topic}: {result.ReasonCode} {result.ReasonString}");
+                    outcomes.CountUnacknowledged();
+                    return;
                 }
 
+                outcomes.Acknowledged.TryAdd(bench.Id, 0);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 lock (latencyGate)
                 {
                     latencies.Add(elapsed);
                 }
+            }
+            catch (MqttCommunicationException)
+            {
+                // The relay closed the connection (it does when it cannot store): this publish was not acknowledged.
+                outcomes.CountUnacknowledged();
             }
             finally
             {
@@ -225,6 +256,20 @@ public static class RelayBench
                 await app.DisposeAsync();
             }
         }
+    }
+
+    private readonly record struct BenchMessage(string Topic, byte[] Payload, Guid Id);
+
+    /// <summary>What came back for the measured publishes.</summary>
+    private sealed class Outcomes
+    {
+        private long _unacknowledged;
+
+        public System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> Acknowledged { get; } = new();
+
+        public long Unacknowledged => Interlocked.Read(ref _unacknowledged);
+
+        public void CountUnacknowledged() => Interlocked.Increment(ref _unacknowledged);
     }
 
     private static int FreeLoopbackPort()

@@ -140,15 +140,15 @@ public static class RelayCommands
         var command = new Command("bench", "Drive real MQTT clients into an embedded relay; prints one JSON line per database") { devices, count, window, db };
         command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
         {
-            var lost = 0L;
+            var clean = true;
             foreach (var database in parse.GetValue(db)!)
             {
                 var result = await RelayBench.RunAsync(parse.GetValue(devices), parse.GetValue(count), parse.GetValue(window), database, cancellationToken);
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
-                lost += result.Lost;
+                clean &= result.Lost == 0 && result.Unacknowledged == 0;
             }
 
-            return lost == 0 ? 0 : 1;
+            return clean ? 0 : 1;
         }));
         return command;
     }

@@ -240,10 +240,15 @@ public sealed partial class EmbeddedBroker(
                 break;
             default:
                 e.ProcessPacket = false;
-                var who = e.SessionItems[DeviceItem] is DeviceRecord device ? device.Key : e.ClientId;
-                Log.PublishFailed(logger, who, $"packet {ack.PacketIdentifier}", result.Error ?? "store failed");
-                // Not from inside the send loop that is running this hook.
-                _ = Task.Run(() => DisconnectQuietlyAsync(e.ClientId));
+                if (acks.TryStartClosing())
+                {
+                    // Once per connection: the alerts queued behind this one fail with it.
+                    var who = e.SessionItems[DeviceItem] is DeviceRecord device ? device.Key : e.ClientId;
+                    Log.PublishFailed(logger, who, $"packet {ack.PacketIdentifier}", result.Error ?? "store failed");
+                    // Not from inside the send loop that is running this hook.
+                    _ = Task.Run(() => DisconnectQuietlyAsync(e.ClientId));
+                }
+
                 break;
         }
     }

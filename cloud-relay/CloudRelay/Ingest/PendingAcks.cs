@@ -10,6 +10,7 @@ namespace CloudRelay.Ingest;
 internal sealed class PendingAcks
 {
     private readonly ConcurrentDictionary<ushort, Task<IngestResult>> _byPacket = new();
+    private int _closing;
 
     /// <summary>
     /// Whether the inbound hook queued the publish that is being handled now. The inbound hook and the publish
@@ -21,6 +22,9 @@ internal sealed class PendingAcks
 
     public bool TryTake(ushort packetIdentifier, [NotNullWhen(true)] out Task<IngestResult>? outcome) =>
         _byPacket.TryRemove(packetIdentifier, out outcome);
+
+    /// <summary>True for the first caller only: a failed store closes the connection once.</summary>
+    public bool TryStartClosing() => Interlocked.Exchange(ref _closing, 1) == 0;
 
     public bool TakeCurrentWasAdmitted()
     {
