@@ -44,16 +44,7 @@ public sealed class WebhookForwardingTests
 
         var received = new ConcurrentQueue<(string Device, Guid Id, bool SignatureOk)>();
         var secret = relay.App.Services.GetRequiredService<RelaySecrets>().WebhookSecret;
-        await using var platform = await StartPlatformAsync(port, async context =>
-        {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer);
-            var body = buffer.ToArray();
-            using var json = JsonDocument.Parse(body);
-            received.Enqueue((json.RootElement.GetProperty("device").GetString()!, Guid.Parse(json.RootElement.GetProperty("id").GetString()!),
-                WebhookSigner.Verify(secret, body, context.Request.Headers[WebhookSigner.SignatureHeader])));
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-        });
+        await using var platform = await StartPlatformAsync(port, Recording(received, secret));
 
         await TestAlerts.WaitUntilAsync(async () => (await relay.Http.GetJsonAsync<StatsView>("/api/stats")).Forward.Backlog == 0,
             TimeSpan.FromSeconds(20), "the forward backlog to drain");
@@ -103,7 +94,19 @@ public sealed class WebhookForwardingTests
         Assert.Equal(3, relay.Counters.ForwardFailures);
     }
 
-    private static async Task<WebApplication> StartPlatformAsync(int port, RequestDelegate handler)
+    /// <summary>A platform that accepts every alert and records its device, id and whether the signature checks out.</summary>
+    internal static RequestDelegate Recording(ConcurrentQueue<(string Device, Guid Id, bool SignatureOk)> received, string secret) => async context =>
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        using var json = JsonDocument.Parse(body);
+        received.Enqueue((json.RootElement.GetProperty("device").GetString()!, Guid.Parse(json.RootElement.GetProperty("id").GetString()!),
+            WebhookSigner.Verify(secret, body, context.Request.Headers[WebhookSigner.SignatureHeader])));
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    };
+
+    internal static async Task<WebApplication> StartPlatformAsync(int port, RequestDelegate handler)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");

@@ -13,6 +13,7 @@ namespace CloudRelay.Forwarding;
 /// Drains the durable forward queue to the platform's webhook, oldest first, one alert per signed POST.
 /// An alert leaves the queue only after a 2xx; on failure the same alert is retried with capped exponential
 /// backoff, so an outage of any length loses nothing and order within each device (indeed overall) holds.
+/// Relay instances sharing a database all queue alerts; only the one holding the forwarder lease sends them.
 /// </summary>
 public sealed partial class WebhookForwarder(
     IRelayStore store,
@@ -27,8 +28,56 @@ public sealed partial class WebhookForwarder(
     public const string HttpClientName = "cloud-relay-webhook";
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LeaseRetry = TimeSpan.FromSeconds(2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (store.Kind == "postgres" && string.IsNullOrEmpty(options.Value.Webhook.Secret))
+        {
+            Log.SecretPerInstance(logger);
+        }
+
+        var standingBy = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            IForwarderLease? lease;
+            try
+            {
+                lease = await store.TryTakeForwarderLeaseAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.QueueFailed(logger, ex.Message);
+                lease = null;
+            }
+
+            if (lease is null)
+            {
+                if (!standingBy)
+                {
+                    standingBy = true;
+                    Log.StandingBy(logger);
+                }
+
+                await Task.Delay(LeaseRetry, time, stoppingToken);
+                continue;
+            }
+
+            await using (lease)
+            {
+                if (standingBy)
+                {
+                    standingBy = false;
+                    Log.TookOver(logger);
+                }
+
+                await ForwardWhileHeldAsync(lease, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Sends queued alerts until stopped or until the lease is lost (then another instance carries on).</summary>
+    private async Task ForwardWhileHeldAsync(IForwarderLease lease, CancellationToken stoppingToken)
     {
         var webhook = options.Value.Webhook;
         var url = new Uri(webhook.Url!);
@@ -37,7 +86,7 @@ public sealed partial class WebhookForwarder(
         var shownUrl = url.GetLeftPart(UriPartial.Path);
         var backoff = FirstBackoff;
         var failing = false;
-        while (!stoppingToken.IsCancellationRequested)
+        while (!stoppingToken.IsCancellationRequested && await lease.IsHeldAsync(stoppingToken))
         {
             IReadOnlyList<ForwardItem> batch;
             try
@@ -70,6 +119,10 @@ public sealed partial class WebhookForwarder(
 
                     await Task.Delay(backoff, time, stoppingToken);
                     backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, webhook.MaxBackoff.Ticks));
+                    if (!await lease.IsHeldAsync(stoppingToken))
+                    {
+                        return;
+                    }
                 }
 
                 if (failing)
@@ -79,9 +132,29 @@ public sealed partial class WebhookForwarder(
                 }
 
                 backoff = FirstBackoff;
-                await store.RemoveForwardAsync(item.Position, stoppingToken);
+                if (!await TryRemoveAsync(item, stoppingToken))
+                {
+                    // Still queued, so it is sent again: at least once, and the platform drops repeats by X-Relay-Alert-Id.
+                    await Task.Delay(FirstBackoff, time, stoppingToken);
+                    break;
+                }
+
                 counters.CountForwarded();
             }
+        }
+    }
+
+    private async Task<bool> TryRemoveAsync(ForwardItem item, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await store.RemoveForwardAsync(item.Position, stoppingToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.QueueFailed(logger, ex.Message);
+            return false;
         }
     }
 
@@ -128,5 +201,14 @@ public sealed partial class WebhookForwarder(
 
         [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "Reading the forward queue failed: {Error}")]
         public static partial void QueueFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Another relay instance is forwarding to the platform; this one queues alerts and stands by")]
+        public static partial void StandingBy(ILogger logger);
+
+        [LoggerMessage(EventId = 404, Level = LogLevel.Information, Message = "This relay instance now forwards to the platform")]
+        public static partial void TookOver(ILogger logger);
+
+        [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Relay:Webhook:Secret is not set, so each instance signs with its own generated secret; set the same secret on every instance sharing this database")]
+        public static partial void SecretPerInstance(ILogger logger);
     }
 }

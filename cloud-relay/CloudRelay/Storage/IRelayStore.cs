@@ -53,4 +53,18 @@ public interface IRelayStore : IAsyncDisposable
     Task RemoveForwardAsync(long position, CancellationToken cancellationToken);
 
     Task<long> ForwardBacklogAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The right to run the webhook forwarder, held by one relay process per database at a time, or null while
+    /// another holds it. Relay instances sharing a PostgreSQL database all queue alerts for forwarding; the one
+    /// holding the lease sends them, and another takes over when it stops.
+    /// </summary>
+    Task<IForwarderLease?> TryTakeForwarderLeaseAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Held while forwarding; disposing it lets another instance take over.</summary>
+public interface IForwarderLease : IAsyncDisposable
+{
+    /// <summary>False once the lease was lost (its database session ended), so the holder must stop forwarding.</summary>
+    Task<bool> IsHeldAsync(CancellationToken cancellationToken);
 }

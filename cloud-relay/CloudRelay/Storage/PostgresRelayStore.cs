@@ -14,6 +14,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
 {
     private const long MigrationLockKey = 0x636c6f7564;
     private const int MaxInsertAttempts = 5;
+    private const long ForwarderLockKey = MigrationLockKey + 1;
 
     private const string InsertSql = """
         WITH input AS (
@@ -116,6 +117,65 @@ public sealed class PostgresRelayStore : SqlRelayStore
         }
 
         return result;
+    }
+
+    /// <summary>A session-level advisory lock on a connection of its own: released by the server if this process dies.</summary>
+    public override async Task<IForwarderLease?> TryTakeForwarderLeaseAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
+            take.Parameters.AddWithValue("key", ForwarderLockKey);
+            if (await take.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                var lease = new AdvisoryLease(connection);
+                connection = null;
+                return lease;
+            }
+
+            return null;
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private sealed class AdvisoryLease(NpgsqlConnection connection) : IForwarderLease
+    {
+        public async Task<bool> IsHeldAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await using var check = new NpgsqlCommand("SELECT 1", connection);
+                await check.ExecuteScalarAsync(cancellationToken);
+                return true;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                return false;
+            }
+        }
+
+        // Closing the session releases the lock (the pool would keep the session, and the lock, alive).
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+                await release.ExecuteNonQueryAsync();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                // The session is already gone, and the lock with it.
+            }
+
+            await connection.DisposeAsync();
+        }
     }
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();

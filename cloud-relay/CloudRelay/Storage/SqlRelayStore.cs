@@ -31,6 +31,8 @@ public abstract class SqlRelayStore : IRelayStore
 
     public abstract Task<bool[]> InsertAlertsAsync(IReadOnlyList<Alert> alerts, long receivedMs, bool enqueueForward, CancellationToken cancellationToken);
 
+    public abstract Task<IForwarderLease?> TryTakeForwarderLeaseAsync(CancellationToken cancellationToken);
+
     public abstract ValueTask DisposeAsync();
 
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)

@@ -85,6 +85,19 @@ public sealed class SqliteRelayStore : SqlRelayStore
         }
     }
 
+    /// <summary>One process owns a SQLite file, so it always forwards.</summary>
+    public override Task<IForwarderLease?> TryTakeForwarderLeaseAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IForwarderLease?>(AlwaysHeld.Instance);
+
+    private sealed class AlwaysHeld : IForwarderLease
+    {
+        public static readonly AlwaysHeld Instance = new();
+
+        public Task<bool> IsHeldAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await _writerGate.WaitAsync();
