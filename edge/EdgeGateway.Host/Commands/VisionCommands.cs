@@ -70,29 +70,19 @@ internal static class VisionCommands
 
     private static Command DetectCommand()
     {
-        var model = ModelOption("Model name, manifest (model.json), folder holding one, or a bare .onnx with --layout and --labels");
-        var layout = LayoutOption();
-        var labels = LabelsOption();
-        var threads = ThreadsOption();
+        var choice = new DetectorOptions("Model name, manifest (model.json), folder holding one, or a bare .onnx with --layout and --labels");
         var score = new Option<float?>("--score") { Description = "Minimum score (default: the manifest's threshold)" };
-        var modelsDir = ModelsDirOption();
         var images = new Argument<string[]>("image") { Description = "Image files", Arity = ArgumentArity.OneOrMore };
         var command = new Command("detect", "Run a detector on images; prints one JSON line per image, boxes in source pixels");
-        command.Options.Add(model);
-        command.Options.Add(layout);
-        command.Options.Add(labels);
+        choice.AddTo(command);
         command.Options.Add(score);
-        command.Options.Add(threads);
-        command.Options.Add(modelsDir);
         command.Arguments.Add(images);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             ObjectDetector detector;
             try
             {
-                var resolved = await Catalog(parseResult, modelsDir).ResolveAsync(
-                    parseResult.GetValue(model)!, parseResult.GetValue(layout), parseResult.GetValue(labels), null, cancellationToken);
-                detector = ObjectDetector.Create(resolved, parseResult.GetValue(threads));
+                detector = await choice.CreateAsync(parseResult, cancellationToken);
             }
             catch (ModelException e)
             {
@@ -126,21 +116,13 @@ internal static class VisionCommands
 
     private static Command BenchCommand()
     {
-        var model = ModelOption("Model name, manifest, model folder, or a bare .onnx with --layout and --labels");
-        var layout = LayoutOption();
-        var labels = LabelsOption();
-        var threads = ThreadsOption();
+        var choice = new DetectorOptions("Model name, manifest, model folder, or a bare .onnx with --layout and --labels");
         var clip = new Option<string>("--clip") { Description = "Video file whose frames are used", Required = true };
         var seconds = new Option<int>("--seconds") { Description = "Seconds per measurement", DefaultValueFactory = _ => 10 };
-        var modelsDir = ModelsDirOption();
         var command = new Command("vision", "Model-only vs full-pipeline fps, preprocess time, allocations per frame, peak RSS; one JSON line");
-        command.Options.Add(model);
-        command.Options.Add(layout);
-        command.Options.Add(labels);
-        command.Options.Add(threads);
+        choice.AddTo(command);
         command.Options.Add(clip);
         command.Options.Add(seconds);
-        command.Options.Add(modelsDir);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var clipPath = parseResult.GetValue(clip)!;
@@ -152,10 +134,8 @@ internal static class VisionCommands
 
             try
             {
-                var resolved = await Catalog(parseResult, modelsDir).ResolveAsync(
-                    parseResult.GetValue(model)!, parseResult.GetValue(layout), parseResult.GetValue(labels), null, cancellationToken);
-                using var detector = ObjectDetector.Create(resolved, parseResult.GetValue(threads));
-                var result = VisionBenchmark.Run(detector, clipPath, TimeSpan.FromSeconds(Math.Max(1, parseResult.GetValue(seconds))), parseResult.GetValue(threads));
+                using var detector = await choice.CreateAsync(parseResult, cancellationToken);
+                var result = VisionBenchmark.Run(detector, clipPath, TimeSpan.FromSeconds(Math.Max(1, parseResult.GetValue(seconds))), parseResult.GetValue(choice.Threads));
                 Console.WriteLine(result.ToJsonLine());
                 return 0;
             }
@@ -223,5 +203,33 @@ internal static class VisionCommands
         command.Subcommands.Add(fetch);
         command.Subcommands.Add(list);
         return command;
+    }
+
+    /// <summary>The options that pick and load a detector, shared by <c>detect</c> and <c>bench vision</c>.</summary>
+    private sealed class DetectorOptions(string modelDescription)
+    {
+        private readonly Option<string> _model = ModelOption(modelDescription);
+        private readonly Option<string?> _layout = LayoutOption();
+        private readonly Option<string?> _labels = LabelsOption();
+        private readonly Option<string?> _modelsDir = ModelsDirOption();
+
+        public Option<int> Threads { get; } = ThreadsOption();
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_model);
+            command.Options.Add(_layout);
+            command.Options.Add(_labels);
+            command.Options.Add(Threads);
+            command.Options.Add(_modelsDir);
+        }
+
+        /// <summary>Resolves (fetching and verifying if needed) and loads the model; a bad model is a <see cref="ModelException"/>.</summary>
+        public async Task<ObjectDetector> CreateAsync(ParseResult parseResult, CancellationToken cancellationToken)
+        {
+            var resolved = await Catalog(parseResult, _modelsDir).ResolveAsync(
+                parseResult.GetValue(_model)!, parseResult.GetValue(_layout), parseResult.GetValue(_labels), null, cancellationToken);
+            return ObjectDetector.Create(resolved, parseResult.GetValue(Threads));
+        }
     }
 }
