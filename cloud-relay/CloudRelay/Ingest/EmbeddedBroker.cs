@@ -141,7 +141,7 @@ public sealed partial class EmbeddedBroker(
             return;
         }
 
-        if (!TopicAcl.MayPublish(device.Site, device.Device, message.Topic) || !EdgeTopic.TryParse(message.Topic, out var topic))
+        if (!TryOwnTopic(device, message.Topic, out var topic))
         {
             counters.CountReject(RejectReasons.NotAuthorized);
             Log.AclDenied(logger, device.Key, message.Topic);
@@ -195,6 +195,13 @@ public sealed partial class EmbeddedBroker(
         }
     }
 
+    /// <summary>The ACL: a device may publish only on a well-formed topic under its own <c>edge/{site}/{device}/</c>.</summary>
+    private static bool TryOwnTopic(DeviceRecord device, string? topic, out EdgeTopic parsed)
+    {
+        parsed = default;
+        return TopicAcl.MayPublish(device.Site, device.Device, topic) && EdgeTopic.TryParse(topic, out parsed);
+    }
+
     /// <summary>Inbound hook: queues a QoS 1 alert for storage as soon as it arrives, without waiting for the commit.</summary>
     private async Task AdmitAlertAsync(InterceptingPacketEventArgs e)
     {
@@ -207,8 +214,7 @@ public sealed partial class EmbeddedBroker(
         // Other QoS levels, topic aliases and anything the ACL refuses take the ordinary path in InterceptPublishAsync.
         if (publish.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtLeastOnce
             || e.SessionItems[DeviceItem] is not DeviceRecord device
-            || !TopicAcl.MayPublish(device.Site, device.Device, publish.Topic)
-            || !EdgeTopic.TryParse(publish.Topic, out var topic)
+            || !TryOwnTopic(device, publish.Topic, out var topic)
             || topic.Channel != EdgeChannel.Alert)
         {
             return;
