@@ -6,7 +6,6 @@ using CloudRelay.Ingest;
 using CloudRelay.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace CloudRelay.Tests;
 
@@ -29,19 +28,19 @@ public sealed class ForwarderOutageTests : IDisposable
         var alerts = Enumerable.Range(0, 10).Select(i => TestAlerts.Make("site-1", $"box-{i % 3}")).ToList();
         await store.InsertAlertsAsync(alerts, 1, enqueueForward: true, CancellationToken.None);
         var platform = new FakePlatform();
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = new SteppedTimeProvider(DateTimeOffset.UtcNow);
         var counters = new RelayCounters();
         using var feed = new RelayAlertFeed();
         using var forwarder = new WebhookForwarder(store, feed, new RelaySecrets(options), counters, platform, time, options,
             NullLogger<WebhookForwarder>.Instance);
 
         await forwarder.StartAsync(CancellationToken.None);
-        await AdvanceAsync(time, TimeSpan.FromHours(1));
+        await time.AdvanceWhileWaitingAsync(TimeSpan.FromHours(1));
         var attemptsDuringOutage = platform.Attempts;
         var backlogAfterAnHour = await store.ForwardBacklogAsync(CancellationToken.None);
         var acceptedDuringOutage = platform.Delivered.Count(d => d.Accepted);
         platform.Up = true;
-        await AdvanceAsync(time, TimeSpan.FromMinutes(2));
+        await time.AdvanceWhileWaitingAsync(TimeSpan.FromMinutes(2));
         await forwarder.StopAsync(CancellationToken.None);
 
         Assert.Equal(10, backlogAfterAnHour);
@@ -57,20 +56,6 @@ public sealed class ForwarderOutageTests : IDisposable
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
-    }
-
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(4);
-
-    private static async Task AdvanceAsync(FakeTimeProvider time, TimeSpan span)
-    {
-        for (var elapsed = TimeSpan.Zero; elapsed < span; elapsed += Step)
-        {
-            // Let the forwarder reach its next wait before time moves on.
-            await Task.Delay(2);
-            time.Advance(Step);
-        }
-
-        await Task.Delay(50);
     }
 
     private sealed class FakePlatform : HttpMessageHandler, IHttpClientFactory

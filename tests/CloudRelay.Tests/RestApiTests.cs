@@ -138,11 +138,17 @@ public sealed class RestApiTests
         alert = alert with { SnapshotRef = AlertPublisher.SnapshotReference(alert.Id) };
         byte[] jpeg = [0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9];
 
+        // The box sends the alert first and its snapshot later, at a lower priority.
+        var published = await client.PublishAlertAsync(alert);
+        var stored = await relay.Http.GetJsonAsync<AlertPageView>("/api/alerts?device=box-1");
+        var beforeSnapshot = await relay.Http.GetAsync($"/api/alerts/{alert.Id:D}/snapshot");
         var snapshot = await client.PublishAsync($"edge/site-1/box-1/{alert.SnapshotRef}", jpeg);
-        await client.PublishAlertAsync(alert);
         var response = await relay.Http.GetAsync($"/api/alerts/{alert.Id:D}/snapshot");
         var missing = await relay.Http.GetAsync($"/api/alerts/{Guid.CreateVersion7():D}/snapshot");
 
+        Assert.Equal(MqttClientPublishReasonCode.Success, published.ReasonCode);
+        Assert.Equal(alert.Id, Assert.Single(stored.Items).Id);
+        Assert.Equal(HttpStatusCode.NotFound, beforeSnapshot.StatusCode);
         Assert.Equal(MqttClientPublishReasonCode.Success, snapshot.ReasonCode);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/jpeg", response.Content.Headers.ContentType?.MediaType);

@@ -86,6 +86,9 @@ public sealed class BoardProfileTests
     {
         var ex = Assert.Throws<BoardProfileException>(() => BoardProfileLoader.Load("/nonexistent/rpi9.json"));
 
-        Assert.StartsWith("board profile /nonexistent/rpi9.json: cannot read", ex.Message, StringComparison.Ordinal);
+        var line = Assert.Single(ex.Problems);
+        Assert.StartsWith("board profile /nonexistent/rpi9.json: cannot read", line, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.DoesNotContain('\r', ex.Message);
     }
 }

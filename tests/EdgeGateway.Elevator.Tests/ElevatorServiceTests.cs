@@ -143,13 +143,15 @@ public sealed class ElevatorServiceTests : IDisposable
         var (host, _, sink) = Start();
         using (host)
         {
-            await Eventually(() => sink.Alerts.FirstOrDefault(a => a.Kind == AlertKinds.MaintenanceOverdue), "maintenance_overdue raised");
+            var raised = await Eventually(() => sink.Alerts.FirstOrDefault(a => a.Kind == AlertKinds.MaintenanceOverdue), "maintenance_overdue raised");
 
             var monitor = host.Services.GetRequiredService<IElevatorMonitor>();
             await monitor.CheckInMaintenanceAsync("Wang Wei");
 
             var cleared = await Eventually(() => sink.Alerts.FirstOrDefault(a => a.Kind == AlertKinds.MaintenanceOverdue && a.State == AlertState.Cleared), "cleared");
-            Assert.NotNull(cleared);
+            Assert.Equal(AlertState.Raised, raised.State);
+            Assert.True(cleared.Sequence > raised.Sequence, $"cleared (sequence {cleared.Sequence}) after raised ({raised.Sequence})");
+            Assert.Single(sink.Alerts, a => a.Kind == AlertKinds.MaintenanceOverdue && a.State == AlertState.Cleared);
             Assert.Equal("Wang Wei", new MaintenanceLog(_dataDir).Last()!.Technician);
             var snapshot = await Eventually(() => monitor.GetSnapshot() is { LastMaintenance: not null } s && s.LastMaintenance > DateTimeOffset.UtcNow.AddMinutes(-1) ? s : null, "snapshot");
             Assert.DoesNotContain(AlertKinds.MaintenanceOverdue, snapshot.ActiveFaults);

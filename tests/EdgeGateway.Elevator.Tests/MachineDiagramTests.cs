@@ -16,7 +16,10 @@ public sealed class MachineDiagramTests
         var diagram = machine.ToMermaid().ReplaceLineEndings("\n");
         if (Environment.GetEnvironmentVariable("EDGEGW_REPIN") == "1")
         {
+            // Repinning is its own step: it rewrites the pin and fails, so a run that repins never
+            // counts as a passing run. Review the diff of the pin, then run again without it.
             File.WriteAllText(PinnedPath, diagram);
+            Assert.Fail($"EDGEGW_REPIN=1: rewrote {PinnedPath}; review `git diff` of it and run the tests again without EDGEGW_REPIN");
         }
 
         Assert.Equal(File.ReadAllText(PinnedPath).ReplaceLineEndings("\n"), diagram);

@@ -50,12 +50,21 @@ public sealed class SimulatedFaultTests
         using var box = new SimulatedBox(seed: 22);
         box.Rig.Car.OpenDoorWhileMovingNextRun = true;
         box.Rig.Car.Enqueue(new Trip(8, 2, Dwell));
+        while ((box.Rig.Car.DoorClosed || Math.Abs(box.Rig.Car.VelocityMps) < 0.01) && box.Seconds < 60)
+        {
+            box.Step();
+        }
+
+        Assert.False(box.Rig.Car.DoorClosed, "the doors opened during the run");
+        var openedAt = box.Time.GetUtcNow();
         box.RunUntilIdle(TimeSpan.FromMinutes(1));
 
         var raised = Assert.Single(box.Changes, c => c.Kind == AlertKinds.DoorOpenMoving && c.State == AlertState.Raised);
         Assert.Contains(box.Changes, c => c.Kind == AlertKinds.DoorOpenMoving && c.State == AlertState.Cleared);
         Assert.Equal([AlertKinds.DoorOpenMoving], box.Raised().Distinct());
-        _ = raised;
+
+        // The rule waits 0.6 s of door-open-while-moving; the box must not take longer than a second.
+        Assert.InRange((raised.At - openedAt).TotalSeconds, 0.6, 1.0);
     }
 
     [Fact]
