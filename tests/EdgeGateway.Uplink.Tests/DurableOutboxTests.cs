@@ -147,13 +147,20 @@ public sealed class DurableOutboxTests
     {
         using var outbox = Create();
         var take = outbox.TakeAsync(CancellationToken.None).AsTask();
-        await Task.Delay(50);
-        Assert.False(take.IsCompleted);
+        Assert.False(take.IsCompleted, "a take on an empty outbox returned at once");
 
         await outbox.EnqueueAsync(Message(OutboxClass.Status, 9));
 
         var entry = await take.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(OutboxClass.Status, entry.Class);
+        Assert.Equal(9, outbox.ReadPayload(entry)!.Value.Span[0]);
+
+        // Empty again: the next take waits until it is given up, and then yields nothing.
+        using var giveUp = new CancellationTokenSource();
+        var next = outbox.TakeAsync(giveUp.Token).AsTask();
+        Assert.False(next.IsCompleted, "a take on an emptied outbox returned at once");
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]

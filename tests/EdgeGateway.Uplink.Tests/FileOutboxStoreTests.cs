@@ -43,12 +43,15 @@ public sealed class FileOutboxStoreTests : IDisposable
     [Fact]
     public async Task Enqueued_records_survive_a_restart_and_acknowledged_ones_do_not_come_back()
     {
+        var acknowledged = new List<int>();
         using (var outbox = Open())
         {
             await Task.WhenAll(Enumerable.Range(0, 100).Select(i => outbox.EnqueueAsync(Numbered(i)).AsTask()));
             for (var i = 0; i < 40; i++)
             {
-                outbox.Acknowledge(await outbox.TakeAsync(CancellationToken.None));
+                var entry = await outbox.TakeAsync(CancellationToken.None);
+                acknowledged.Add(BitConverter.ToInt32(outbox.ReadPayload(entry)!.Value.Span));
+                outbox.Acknowledge(entry);
             }
 
             await outbox.FlushAsync();
@@ -59,9 +62,13 @@ public sealed class FileOutboxStoreTests : IDisposable
             Assert.Equal(60, reopened.GetStats().Depth[OutboxClass.Alarm]);
             await reopened.EnqueueAsync(Numbered(1000));
             var numbers = await DrainAsync(reopened);
-            Assert.Equal(61, numbers.Count);
+
+            // Exactly the 60 that were not acknowledged come back, then the new one; none of the 40.
+            Assert.Equal(40, acknowledged.Distinct().Count());
+            Assert.Equal(Enumerable.Range(0, 100).Except(acknowledged).Order(), numbers.Take(60).Order());
+            Assert.Empty(numbers.Intersect(acknowledged));
             Assert.Equal(1000, numbers[^1]);
-            Assert.Equal(60, numbers.Take(60).Distinct().Count());
+            Assert.Equal(61, numbers.Count);
         }
     }
 

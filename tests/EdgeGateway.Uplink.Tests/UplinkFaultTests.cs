@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Testing;
@@ -34,7 +35,11 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         using var host = UplinkHost.Build(broker.Url, data.Path, logs: logs);
         await host.StartAsync();
         await WaitUntilAsync(() => logs.TextOf(302).Any(), TimeSpan.FromSeconds(10));
-        Assert.Equal(0, collector.UniqueAlerts);
+
+        // With the broker down, the box says so and holds every alert in its outbox.
+        var down = host.Services.GetRequiredService<IUplinkMonitor>().GetHealth();
+        Assert.False(down.Connected);
+        Assert.Equal(Alerts, down.Depth.Values.Sum());
 
         await broker.StartAsync();
         await collector.WaitForUniqueAlertsAsync(Alerts, DrainTimeout);
