@@ -35,7 +35,14 @@ public sealed class CameraSourceTests(ITestOutputHelper output) : IDisposable
         await server.KillAsync();
         Assert.True(await VisionHarness.WaitUntilAsync(() => !stats.Connected && stats.LastError is not null, TimeSpan.FromSeconds(15)), "the drop was not noticed");
         var errorWhileDown = stats.LastError;
-        await Task.Delay(3000);
+
+        // Two more failed attempts while the server is down: the capped exponential backoff
+        // (0.5 s, 1 s, 2 s ...) makes them wait at least a second between them, never hammer.
+        var reconnectsAtDrop = stats.Reconnects;
+        var sinceDrop = Stopwatch.StartNew();
+        Assert.True(await VisionHarness.WaitUntilAsync(() => stats.Reconnects >= reconnectsAtDrop + 2, TimeSpan.FromSeconds(30)),
+            $"no retries while the camera was down: {stats.Reconnects} reconnects");
+        var retryTime = sinceDrop.Elapsed;
         var reconnectsWhileDown = stats.Reconnects;
         var framesBefore = stats.FramesIn;
         await server.StartAsync();
@@ -49,7 +56,8 @@ public sealed class CameraSourceTests(ITestOutputHelper output) : IDisposable
         }
 
         Assert.Contains("127.0.0.1", errorWhileDown, StringComparison.Ordinal);
-        Assert.InRange(reconnectsWhileDown, 1, 10);
+        Assert.True(retryTime >= TimeSpan.FromSeconds(1), $"two retries took only {retryTime.TotalMilliseconds:F0} ms: no backoff");
+        Assert.InRange(reconnectsWhileDown, reconnectsAtDrop + 2, 10);
         Assert.Null(stats.LastError);
         // Each reconnect is logged once.
         Assert.Equal(stats.Reconnects, vision.Logs.Lines.Count(l => l.Contains("reconnect ", StringComparison.Ordinal)));
@@ -144,8 +152,8 @@ public sealed class CameraSourceTests(ITestOutputHelper output) : IDisposable
 
         Assert.True(allReported, "not every broken camera reported its error");
         var analysed = stats["good"].FramesAnalysed;
-        await Task.Delay(2000);
-        Assert.True(stats["good"].FramesAnalysed >= analysed + 5, "the good camera stalled while the others failed");
+        Assert.True(await VisionHarness.WaitUntilAsync(() => stats["good"].FramesAnalysed >= analysed + 5, TimeSpan.FromSeconds(30)),
+            $"the good camera stalled while the others failed: {stats["good"].FramesAnalysed - analysed} more frames analysed");
         Assert.Null(stats["good"].LastError);
         Assert.All(expected.Keys, id => Assert.False(stats[id].Connected));
         Assert.DoesNotContain("s3cret", stats["refused"].LastError, StringComparison.Ordinal);

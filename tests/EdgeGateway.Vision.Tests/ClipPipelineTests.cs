@@ -34,11 +34,12 @@ public sealed class ClipPipelineTests(ITestOutputHelper output)
         var stats = vision.Pipeline.Stats["car-1"];
 
         Assert.True(await VisionHarness.WaitUntilAsync(() => stats.Ended, TimeSpan.FromSeconds(30)), "the 10 s clip did not end within 30 s");
-        var endedAt = DateTimeOffset.UtcNow;
+        // The clip ended with its last frame, not when this poll noticed it.
+        var endedAt = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(stats.LastFrameAgeSeconds!.Value);
         var raisedDuringClip = vision.Sink.Drafts.Where(d => d.Draft.State == AlertState.Raised).ToList();
         Assert.True(await VisionHarness.WaitUntilAsync(
             () => vision.Sink.Drafts.Any(d => d.Draft.State == AlertState.Cleared), TimeSpan.FromSeconds(10)), "ebike_in_car never cleared");
-        await Task.Delay(1000);
+        await vision.StopAsync();
 
         var drafts = vision.Sink.Drafts;
         foreach (var (draft, at) in drafts)
@@ -61,8 +62,9 @@ public sealed class ClipPipelineTests(ITestOutputHelper output)
 
         var health = Assert.Single(vision.Pipeline.GetHealth());
         Assert.Equal(100, health.FramesIn);
-        // 5 of the 10 frames per second are analysed; a busy machine may drop some (latest frame wins).
-        Assert.InRange(health.FramesAnalysed, 20, 55);
+        // At most 5 of the 10 frames per second are analysed; a busy machine may drop some (latest
+        // frame wins), but the rule raised, so at least its 10 hits were analysed.
+        Assert.InRange(health.FramesAnalysed, 10, 55);
         Assert.Null(health.LastError);
         Assert.True(vision.Pipeline.TryGetLatestAnnotatedJpeg("car-1", out var annotated));
         AssertSnapshot(annotated);

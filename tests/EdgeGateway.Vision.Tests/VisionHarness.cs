@@ -51,6 +51,13 @@ internal sealed class VisionHarness : IAsyncDisposable
 
     public Task StartAsync() => Pipeline.StartAsync(_stop.Token);
 
+    /// <summary>Stops every camera; once it returns, no further alert can arrive at the sink.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Pipeline.StopAsync(CancellationToken.None);
+    }
+
     /// <summary>Polls until the condition holds or the timeout passes; returns whether it held.</summary>
     public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
