@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using CloudRelay.Hosting;
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Health;
+using EdgeGateway.Core.Outbox;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Host.Gateway;
 using EdgeGateway.Testing;
@@ -72,7 +74,15 @@ public sealed class GatewayRelayTests : IAsyncDisposable
         {
             await wrong.StartAsync();
             await wrong.Services.GetRequiredService<IAlertSink>().PublishAsync(new AlertDraft(AlertKinds.Trapped, AlertSeverity.Critical, AlertState.Raised));
-            await Task.Delay(TimeSpan.FromSeconds(2));
+
+            // Not merely slow: the relay refused the login, and the box says so and keeps the alarm.
+            var uplink = wrong.Services.GetRequiredService<IUplinkMonitor>();
+            await Eventually.HoldsAsync(() => relay.Counters().AuthFailures >= 1
+                && uplink.GetHealth().LastError?.Contains("refused the login", StringComparison.Ordinal) == true,
+                TimeSpan.FromSeconds(30), "the relay to refuse the wrong token");
+            var health = uplink.GetHealth();
+            Assert.False(health.Connected);
+            Assert.Equal(1, health.Depth[OutboxClass.Alarm]);
             await wrong.StopAsync();
         }
 
