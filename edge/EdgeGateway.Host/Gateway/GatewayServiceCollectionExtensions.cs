@@ -16,12 +16,16 @@ namespace EdgeGateway.Host.Gateway;
 /// </summary>
 internal static class GatewayServiceCollectionExtensions
 {
-    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration, GatewayScope scope = GatewayScope.Everything)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddEdgeUplink(configuration);
+        if (scope == GatewayScope.UplinkOnly)
+        {
+            return services;
+        }
 
         if (configuration.GetSection("Cameras").GetChildren().Any())
         {
@@ -48,7 +52,7 @@ internal static class GatewayServiceCollectionExtensions
     /// (outbox inject/stats/drain, doctor, start-up validation). Nothing is started; logs go to the console at
     /// <paramref name="minimumLevel"/>.
     /// </summary>
-    public static ServiceProvider BuildGatewayServices(IConfiguration configuration, LogLevel minimumLevel = LogLevel.Warning, bool console = true)
+    public static ServiceProvider BuildGatewayServices(IConfiguration configuration, LogLevel minimumLevel = LogLevel.Warning, bool console = true, GatewayScope scope = GatewayScope.Everything)
     {
         var services = new ServiceCollection();
         services.AddLogging(logging =>
@@ -59,7 +63,17 @@ internal static class GatewayServiceCollectionExtensions
                 logging.AddSimpleConsole(o => o.SingleLine = true);
             }
         });
-        services.AddGateway(configuration);
+        services.AddGateway(configuration, scope);
         return services.BuildServiceProvider();
     }
+}
+
+/// <summary>How much of the box a host wires up.</summary>
+internal enum GatewayScope
+{
+    /// <summary>Cameras, elevator, uplink and the page: <c>run</c>, <c>demo</c>, <c>doctor</c>.</summary>
+    Everything,
+
+    /// <summary>The outbox, the MQTT bridge and the send loop only: the outbox verbs.</summary>
+    UplinkOnly,
 }

@@ -76,7 +76,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
             _clientCertificate = LoadClientCertificate(certFile, options.ClientKeyFile);
         }
 
-        _clientOptions = BuildOptions(device);
+        _clientOptions = BuildOptions(_options.ClientId is { Length: > 0 } id ? id : $"edgegw-{device.Site}-{device.Id}", withWill: true);
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
@@ -356,19 +356,23 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
         return builder.Build();
     }
 
-    private MqttClientOptions BuildOptions(DeviceOptions device)
+    private MqttClientOptions BuildOptions(string clientId, bool withWill)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(_broker.Host, _broker.Port)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithClientId(_options.ClientId is { Length: > 0 } id ? id : $"edgegw-{device.Site}-{device.Id}")
+            .WithClientId(clientId)
             .WithCleanStart(true)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-            .WithTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds))
-            .WithWillTopic(_topics.State)
-            .WithWillPayload(Offline)
-            .WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+            .WithTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds));
+        if (withWill)
+        {
+            builder.WithWillTopic(_topics.State)
+                .WithWillPayload(Offline)
+                .WithWillRetain(true)
+                .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
         if (_options.Username is { Length: > 0 } username)
         {
             builder.WithCredentials(username, _options.Password ?? "");
