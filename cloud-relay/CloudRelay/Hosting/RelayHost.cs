@@ -47,7 +47,7 @@ public static partial class RelayHost
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Config file {Path} is readable by other users; it may hold secrets, so make it mode 600 (chmod 600)")]
+        [LoggerMessage(EventId = RelayLogEvents.HostConfigReadableByOthers, Level = LogLevel.Warning, Message = "Config file {Path} is readable by other users; it may hold secrets, so make it mode 600 (chmod 600)")]
         public static partial void ConfigReadableByOthers(ILogger logger, string path);
     }
 }

@@ -502,19 +502,19 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Uplink connected to {Broker} (connection {Connection}, window {Window})")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkConnected, Level = LogLevel.Information, Message = "Uplink connected to {Broker} (connection {Connection}, window {Window})")]
         public static partial void Connected(ILogger logger, string broker, int connection, int window);
 
-        [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Uplink cannot connect to {Broker}: {Reason}; attempt {Attempt}, retrying in {Seconds:F1} s; the outbox keeps everything")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkConnectFailed, Level = LogLevel.Warning, Message = "Uplink cannot connect to {Broker}: {Reason}; attempt {Attempt}, retrying in {Seconds:F1} s; the outbox keeps everything")]
         public static partial void ConnectFailed(ILogger logger, string broker, string reason, int attempt, double seconds);
 
-        [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Uplink lost {Broker}: {Reason}; unconfirmed records will be sent again")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkDisconnected, Level = LogLevel.Warning, Message = "Uplink lost {Broker}: {Reason}; unconfirmed records will be sent again")]
         public static partial void Disconnected(ILogger logger, string broker, string reason);
 
-        [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Uplink publish on connection {Connection} got no PUBACK ({Reason}); reconnecting")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkPublishFailed, Level = LogLevel.Warning, Message = "Uplink publish on connection {Connection} got no PUBACK ({Reason}); reconnecting")]
         public static partial void PublishFailed(ILogger logger, int connection, string reason);
 
-        [LoggerMessage(EventId = 305, Level = LogLevel.Debug, Message = "Uplink could not say offline before stopping: {Reason}")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkGoodbyeFailed, Level = LogLevel.Debug, Message = "Uplink could not say offline before stopping: {Reason}")]
         public static partial void GoodbyeFailed(ILogger logger, string reason);
     }
 }
