@@ -75,7 +75,17 @@ internal static class DemoCommand
             return 2;
         }
 
-        var credentials = await relay.RegisterDeviceAsync(DemoSite, DemoDevice, cancellationToken);
+        (string Username, string Password) credentials;
+        try
+        {
+            credentials = await relay.RegisterDeviceAsync(DemoSite, DemoDevice, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            await errors.WriteLineAsync($"demo: the relay refused to register {DemoSite}/{DemoDevice}: {ex.Message}; relay output: {relay.Log.Trim()}");
+            return 2;
+        }
+
         await output.WriteLineAsync($"relay: cloud-relay process with its embedded MQTT broker on 127.0.0.1:{mqttPort}, SQLite in {relayData}");
 
         var received = 0;
