@@ -1,4 +1,5 @@
 using System.Device.Gpio;
+using EdgeGateway.Core;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Elevator.Hardware;
@@ -79,35 +80,20 @@ public static class ElevatorServiceCollectionExtensions
         ?? (IAlertSink?)original.ImplementationFactory?.Invoke(sp)
         ?? (IAlertSink)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!);
 
-    /// <summary>Where the data lives: <c>Storage:DataDir</c>, or <c>data</c> beside the working directory.</summary>
+    /// <summary>Where the data lives: <c>Storage:DataDir</c>, by default <c>/var/lib/edgegw</c> (<see cref="GatewayPaths"/>).</summary>
     public static string DataDirectory(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return configuration["Storage:DataDir"] is { Length: > 0 } dir ? dir : "data";
+        return GatewayPaths.DataDir(configuration["Storage:DataDir"]);
     }
 
     /// <summary>
     /// <c>Elevator:BoardProfile</c> if set, else <c>hardware/profiles/&lt;Board&gt;.json</c> beside
-    /// the application (the profiles are copied to the output) or above it (a source checkout).
+    /// the application (the profiles are copied to the output) or in the checkout (<see cref="GatewayPaths.BoardProfile"/>).
     /// </summary>
     public static string ProfilePath(ElevatorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.BoardProfile.Length > 0)
-        {
-            return options.BoardProfile;
-        }
-
-        var relative = Path.Combine("hardware", "profiles", options.Board + ".json");
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, relative);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return Path.Combine(AppContext.BaseDirectory, relative);
+        return options.BoardProfile.Length > 0 ? options.BoardProfile : GatewayPaths.BoardProfile(options.Board);
     }
 }

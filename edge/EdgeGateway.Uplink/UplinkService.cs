@@ -71,7 +71,7 @@ internal sealed partial class UplinkService(IServiceProvider services, TimeProvi
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "Uplink send loop failed: {Error}; restarting it, nothing was removed from the outbox")]
+        [LoggerMessage(EventId = UplinkLogEvents.ServiceSendLoopFailed, Level = LogLevel.Error, Message = "Uplink send loop failed: {Error}; restarting it, nothing was removed from the outbox")]
         public static partial void SendLoopFailed(ILogger logger, string error);
     }
 }

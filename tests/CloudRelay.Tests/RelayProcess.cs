@@ -49,8 +49,8 @@ public sealed class RelayProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["Relay__ApiKey"] = apiKey;
-        start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["RELAY_Relay__ApiKey"] = apiKey;
+        start.Environment["RELAY_Logging__Console__FormatterName"] = "simple";
         var process = Process.Start(start) ?? throw new InvalidOperationException("cloud-relay did not start");
         return new RelayProcess(process, httpUrl, apiKey);
     }

@@ -34,7 +34,7 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         await InjectAsync(data.Path, Alerts);
         using var host = UplinkHost.Build(broker.Url, data.Path, logs: logs);
         await host.StartAsync();
-        await WaitUntilAsync(() => logs.TextOf(302).Any(), TimeSpan.FromSeconds(10));
+        await WaitUntilAsync(() => logs.TextOf(UplinkLogEvents.LinkConnectFailed).Any(), TimeSpan.FromSeconds(10));
 
         // With the broker down, the box says so and holds every alert in its outbox.
         var down = host.Services.GetRequiredService<IUplinkMonitor>().GetHealth();
@@ -48,7 +48,7 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
 
         output.WriteLine($"unique {collector.UniqueAlerts}, duplicates {collector.DuplicateAlerts}");
         Assert.Equal(Alerts, collector.UniqueAlerts);
-        Assert.Contains(logs.TextOf(302), line => line.Contains("cannot reach the broker", StringComparison.Ordinal));
+        Assert.Contains(logs.TextOf(UplinkLogEvents.LinkConnectFailed), line => line.Contains("cannot reach the broker", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -213,7 +213,7 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         Assert.Contains(decoded, a => a.Id == afterwards.Id);
         var moved = Assert.Single(Directory.GetFiles(data.File("outbox", "quarantine")));
         Assert.Equal(segment.Length - 40, new FileInfo(moved).Length);
-        Assert.Contains(logs.TextOf(105), line => line.Contains("truncated record", StringComparison.Ordinal));
+        Assert.Contains(logs.TextOf(EdgeGateway.Core.CoreLogEvents.OutboxQuarantined), line => line.Contains("truncated record", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -235,12 +235,12 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
                 await host.Services.GetRequiredService<IAlertSink>().PublishAsync(new AlertDraft(AlertKinds.Trapped, AlertSeverity.Critical, AlertState.Raised));
             }
 
-            await WaitUntilAsync(() => logs.TextOf(302).Count() >= 3, TimeSpan.FromSeconds(15));
+            await WaitUntilAsync(() => logs.TextOf(UplinkLogEvents.LinkConnectFailed).Count() >= 3, TimeSpan.FromSeconds(15));
             Assert.Equal(20, host.Services.GetRequiredService<DurableOutbox>().GetStats().Depth[OutboxClass.Alarm]);
             await host.StopAsync();
         }
 
-        var failures = logs.TextOf(302).ToList();
+        var failures = logs.TextOf(UplinkLogEvents.LinkConnectFailed).ToList();
         output.WriteLine(failures[0]);
         Assert.All(failures, line => Assert.Contains("broker refused the login of user 'edge'", line));
         Assert.All(failures, line => Assert.Contains("check Uplink:Username and Uplink:Password", line));
@@ -296,7 +296,7 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
 
             try
             {
-                await WaitUntilAsync(() => logs.TextOf(302).Count() >= 2, TimeSpan.FromSeconds(15));
+                await WaitUntilAsync(() => logs.TextOf(UplinkLogEvents.LinkConnectFailed).Count() >= 2, TimeSpan.FromSeconds(15));
             }
             finally
             {
@@ -309,7 +309,7 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
             await host.StopAsync();
         }
 
-        var failure = logs.TextOf(302).First();
+        var failure = logs.TextOf(UplinkLogEvents.LinkConnectFailed).First();
         output.WriteLine(failure);
         Assert.Contains("TLS handshake failed: the broker's certificate 'CN=broker' is not signed by the pinned CA 'CN=some-other-ca'", failure);
         Assert.Equal(0, collector.UniqueAlerts);

@@ -3,8 +3,8 @@ using System.Text.Json;
 using CloudRelay.Bench;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
-using CloudRelay.Storage;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -24,46 +24,49 @@ public static class RelayCommands
         root.Subcommands.Add(BenchCommand());
     }
 
-    private static Option<string> DataDir() => new("--data-dir") { Description = "Folder for the SQLite file, secrets and snapshots", DefaultValueFactory = _ => "relay-data" };
+    // Flags that set a Relay:* key have no default of their own: the file, then RELAY_* variables, then the
+    // relay's defaults decide what a flag that is not given means.
+    private static Option<string?> DataDir() => new("--data-dir") { Description = "Folder for the SQLite file, secrets and snapshots (Relay:DataDir, default relay-data)" };
 
-    private static Option<string> Db() => new("--db") { Description = "sqlite (default) or postgres://user:password@host:port/database", DefaultValueFactory = _ => "sqlite" };
+    private static Option<string?> Db() => new("--db") { Description = "sqlite (default) or postgres://user:password@host:port/database (Relay:Db)" };
+
+    private static Option<string?> Config() => new("--config") { Description = "JSON file with a Relay section (secrets here: keep it mode 600); RELAY_* variables and given flags override it" };
+
+    /// <summary>The relay's one loader for a verb: file, RELAY_* variables, then the flags given.</summary>
+    private static IConfigurationRoot Load(ParseResult parse, Option<string?> config, RelayConfigFlags flags) =>
+        RelayConfigLoader.Load(parse.GetValue(config), flags.Given(parse));
 
     private static Command Run()
     {
-        var mqttPort = new Option<int>("--mqtt-port") { Description = "Embedded broker port", DefaultValueFactory = _ => 1883 };
-        var httpUrl = new Option<string>("--http-url") { Description = "REST API address", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+        var mqttPort = new Option<int>("--mqtt-port") { Description = "Embedded broker port (Relay:Mqtt:Port, default 1883)" };
+        var httpUrl = new Option<string?>("--http-url") { Description = $"REST API address (Relay:HttpUrl, default {RelayOptions.DefaultHttpUrl})" };
         var dataDir = DataDir();
         var db = Db();
-        var broker = new Option<string?>("--broker") { Description = "External broker (mqtt://host:port); joins the shared subscription instead of embedding a broker" };
-        var instance = new Option<string?>("--instance") { Description = "External mode: this instance's stable name (its MQTT session)" };
-        var webhook = new Option<string?>("--webhook-url") { Description = "Platform webhook to forward alerts to" };
-        var config = new Option<string?>("--config") { Description = "JSON file with a Relay section (secrets here: keep it mode 600)" };
+        var broker = new Option<string?>("--broker") { Description = "External broker (mqtt://host:port); joins the shared subscription instead of embedding a broker (Relay:Mqtt:Broker)" };
+        var instance = new Option<string?>("--instance") { Description = "External mode: this instance's stable name, its MQTT session (Relay:Mqtt:InstanceId)" };
+        var webhook = new Option<string?>("--webhook-url") { Description = "Platform webhook to forward alerts to (Relay:Webhook:Url)" };
+        var config = Config();
         var command = new Command("run", "Run the relay: MQTT ingest, storage, REST API and forwarding")
         {
             mqttPort, httpUrl, dataDir, db, broker, instance, webhook, config,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        var flags = new RelayConfigFlags()
+            .Map(mqttPort, "Relay:Mqtt:Port")
+            .Map(httpUrl, "Relay:HttpUrl")
+            .Map(dataDir, "Relay:DataDir")
+            .Map(db, "Relay:Db")
+            .Map(broker, "Relay:Mqtt:Broker")
+            .Map(instance, "Relay:Mqtt:InstanceId")
+            .Map(webhook, "Relay:Webhook:Url");
+        command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
         {
-            var options = new RelayStartOptions
-            {
-                MqttPort = parse.GetValue(mqttPort),
-                HttpUrl = parse.GetValue(httpUrl)!,
-                DataDir = parse.GetValue(dataDir),
-                Db = parse.GetValue(db),
-                Broker = parse.GetValue(broker),
-                InstanceId = parse.GetValue(instance),
-                WebhookUrl = parse.GetValue(webhook),
-                ConfigFile = parse.GetValue(config),
-            };
-            return await Guard(async () =>
-            {
-                await using var app = RelayHost.Build(options);
-                // Reach the database first, so an unreachable one is one clear line rather than a host failure log.
-                await app.Services.GetRequiredService<StoreReady>().EnsureAsync(cancellationToken);
-                await app.RunAsync(cancellationToken);
-                return 0;
-            });
-        });
+            var configuration = Load(parse, config, flags);
+            await using var app = RelayHost.Build(configuration, parse.GetValue(config));
+            // Reach the database first, so an unreachable one is one clear line rather than a host failure log.
+            await app.Services.GetRequiredService<StoreReady>().EnsureAsync(cancellationToken);
+            await app.RunAsync(cancellationToken);
+            return 0;
+        }));
         return command;
     }
 
@@ -75,23 +78,25 @@ public static class RelayCommands
         var thumbprint = new Option<string?>("--cert-thumbprint") { Description = "SHA-256 thumbprint of the device's client certificate" };
         var dataDir = DataDir();
         var db = Db();
+        var config = Config();
+        var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir").Map(db, "Relay:Db");
 
-        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, dataDir, db };
-        add.SetAction((parse, cancellationToken) => WithRegistry(parse, dataDir, db, async registry =>
+        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, dataDir, db, config };
+        add.SetAction((parse, cancellationToken) => WithRegistry(() => Load(parse, config, flags), async registry =>
         {
             var credentials = await registry.AddAsync(parse.GetValue(site)!, parse.GetValue(device)!, parse.GetValue(thumbprint), cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(new { credentials.Site, credentials.Device, credentials.Username, credentials.Password }, Json));
         }));
 
-        var claim = new Command("claim-code", "Print a one-time claim code an installer exchanges for the device's credentials") { site, device, dataDir, db };
-        claim.SetAction((parse, cancellationToken) => WithRegistry(parse, dataDir, db, async registry =>
+        var claim = new Command("claim-code", "Print a one-time claim code an installer exchanges for the device's credentials") { site, device, dataDir, db, config };
+        claim.SetAction((parse, cancellationToken) => WithRegistry(() => Load(parse, config, flags), async registry =>
         {
             var code = await registry.CreateClaimCodeAsync(parse.GetValue(site)!, parse.GetValue(device)!, cancellationToken: cancellationToken);
             Console.WriteLine(code);
         }));
 
-        var list = new Command("list", "List devices with online state and last seen, one JSON line each") { dataDir, db };
-        list.SetAction((parse, cancellationToken) => WithRegistry(parse, dataDir, db, async registry =>
+        var list = new Command("list", "List devices with online state and last seen, one JSON line each") { dataDir, db, config };
+        list.SetAction((parse, cancellationToken) => WithRegistry(() => Load(parse, config, flags), async registry =>
         {
             foreach (var record in await registry.ListAsync(cancellationToken))
             {
@@ -99,8 +104,8 @@ public static class RelayCommands
             }
         }));
 
-        var remove = new Command("remove", "Remove a device; it can no longer connect") { site, device, dataDir, db };
-        remove.SetAction((parse, cancellationToken) => WithRegistry(parse, dataDir, db, async registry =>
+        var remove = new Command("remove", "Remove a device; it can no longer connect") { site, device, dataDir, db, config };
+        remove.SetAction((parse, cancellationToken) => WithRegistry(() => Load(parse, config, flags), async registry =>
         {
             var removed = await registry.RemoveAsync(parse.GetValue(site)!, parse.GetValue(device)!, cancellationToken);
             Console.WriteLine(removed ? "removed" : "no such device");
@@ -116,12 +121,14 @@ public static class RelayCommands
     private static Command ApiKey()
     {
         var dataDir = DataDir();
-        var command = new Command("api-key", "Print the platform's API key (created on first use, kept in relay-secrets.json, mode 600)") { dataDir };
-        command.SetAction(parse => Guard(() =>
+        var config = Config();
+        var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir");
+        var command = new Command("api-key", "Print the platform's API key (created on first use, kept in relay-secrets.json, mode 600)") { dataDir, config };
+        command.SetAction(parse => Guard(async () =>
         {
-            var secrets = new RelaySecrets(Options.Create(new RelayOptions { DataDir = parse.GetValue(dataDir)! }));
-            Console.WriteLine(secrets.ApiKey);
-            return Task.FromResult(0);
+            await using var services = BuildServices(Load(parse, config, flags));
+            Console.WriteLine(services.GetRequiredService<RelaySecrets>().ApiKey);
+            return 0;
         }).GetAwaiter().GetResult());
         return command;
     }
@@ -153,19 +160,33 @@ public static class RelayCommands
         return command;
     }
 
-    private static async Task<int> WithRegistry(ParseResult parse, Option<string> dataDir, Option<string> db, Func<DeviceRegistry, Task> action) =>
+    /// <summary>The relay's composition root outside a host: nothing starts; a verb takes the services it needs.</summary>
+    private static ServiceProvider BuildServices(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddLogging();
+        services.AddCloudRelay(configuration);
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            // Bad settings are one line per problem before anything touches the disk or the database.
+            _ = provider.GetRequiredService<IOptions<RelayOptions>>().Value;
+            return provider;
+        }
+        catch
+        {
+            provider.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<int> WithRegistry(Func<IConfiguration> load, Func<DeviceRegistry, Task> action) =>
         await Guard(async () =>
         {
-            var options = new RelayOptions { DataDir = parse.GetValue(dataDir)!, Db = parse.GetValue(db)! };
-            var problems = new RelayOptionsValidator().Validate(null, options);
-            if (problems.Failed)
-            {
-                throw new OptionsValidationException(RelayOptions.Section, typeof(RelayOptions), problems.Failures);
-            }
-
-            await using IRelayStore store = options.UsesPostgres ? new PostgresRelayStore(options.Db) : new SqliteRelayStore(options.SqlitePath);
-            await store.MigrateAsync(CancellationToken.None);
-            await action(new DeviceRegistry(store, TimeProvider.System));
+            await using var services = BuildServices(load());
+            await services.GetRequiredService<StoreReady>().EnsureAsync(CancellationToken.None);
+            await action(services.GetRequiredService<DeviceRegistry>());
             return 0;
         });
 
@@ -185,7 +206,7 @@ public static class RelayCommands
 
             return 2;
         }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or InvalidOperationException
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or InvalidDataException or InvalidOperationException
                                        or UnauthorizedAccessException or System.Data.Common.DbException or System.Net.Sockets.SocketException)
         {
             await Console.Error.WriteLineAsync($"cloud-relay: {ex.Message}");

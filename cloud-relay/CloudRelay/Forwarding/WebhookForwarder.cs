@@ -193,22 +193,22 @@ public sealed partial class WebhookForwarder(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Platform webhook {Url} is not accepting alerts; retrying with backoff, nothing is dropped")]
+        [LoggerMessage(EventId = RelayLogEvents.WebhookPlatformDown, Level = LogLevel.Warning, Message = "Platform webhook {Url} is not accepting alerts; retrying with backoff, nothing is dropped")]
         public static partial void PlatformDown(ILogger logger, string url);
 
-        [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Platform webhook {Url} accepts alerts again")]
+        [LoggerMessage(EventId = RelayLogEvents.WebhookPlatformBack, Level = LogLevel.Information, Message = "Platform webhook {Url} accepts alerts again")]
         public static partial void PlatformBack(ILogger logger, string url);
 
-        [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "Reading the forward queue failed: {Error}")]
+        [LoggerMessage(EventId = RelayLogEvents.WebhookQueueFailed, Level = LogLevel.Error, Message = "Reading the forward queue failed: {Error}")]
         public static partial void QueueFailed(ILogger logger, string error);
 
-        [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Another relay instance is forwarding to the platform; this one queues alerts and stands by")]
+        [LoggerMessage(EventId = RelayLogEvents.WebhookStandingBy, Level = LogLevel.Information, Message = "Another relay instance is forwarding to the platform; this one queues alerts and stands by")]
         public static partial void StandingBy(ILogger logger);
 
-        [LoggerMessage(EventId = 404, Level = LogLevel.Information, Message = "This relay instance now forwards to the platform")]
+        [LoggerMessage(EventId = RelayLogEvents.WebhookTookOver, Level = LogLevel.Information, Message = "This relay instance now forwards to the platform")]
         public static partial void TookOver(ILogger logger);
 
-        [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Relay:Webhook:Secret is not set, so each instance signs with its own generated secret; set the same secret on every instance sharing this database")]
+        [LoggerMessage(EventId = RelayLogEvents.WebhookSecretPerInstance, Level = LogLevel.Warning, Message = "Relay:Webhook:Secret is not set, so each instance signs with its own generated secret; set the same secret on every instance sharing this database")]
         public static partial void SecretPerInstance(ILogger logger);
     }
 }

@@ -5,7 +5,7 @@ using CloudRelay.Storage;
 namespace CloudRelay.Hosting;
 
 /// <summary>
-/// Alerts as the relay stores them, for whoever hosts it in-process (the <c>edgegw demo</c> prints them).
+/// Alerts as the relay stores them, for whoever hosts it in-process (tests wait on them).
 /// Only newly stored alerts appear here; duplicates do not.
 /// </summary>
 public sealed class RelayAlertFeed : IDisposable

@@ -18,15 +18,17 @@ public static partial class RelayHost
     public static WebApplication Build(RelayStartOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        if (options.ConfigFile is { Length: > 0 } file)
-        {
-            builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
-        }
+        return Build(RelayConfigLoader.Load(options.ConfigFile, options.ToConfiguration()), options.ConfigFile, options.LogLevel);
+    }
 
-        builder.Configuration.AddInMemoryCollection(options.ToConfiguration());
-        builder.WebHost.UseUrls(options.HttpUrl);
-        builder.Logging.SetMinimumLevel(options.LogLevel ?? LogLevel.Information);
+    /// <summary>Builds the relay from a configuration made by <see cref="RelayConfigLoader"/>.</summary>
+    public static WebApplication Build(IConfiguration configuration, string? configFile = null, LogLevel? logLevel = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.WebHost.UseUrls(builder.Configuration[$"{RelayOptions.Section}:{nameof(RelayOptions.HttpUrl)}"] is { Length: > 0 } url ? url : RelayOptions.DefaultHttpUrl);
+        builder.Logging.SetMinimumLevel(logLevel ?? LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Extensions.Http", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
@@ -35,10 +37,9 @@ public static partial class RelayHost
         // Bad settings fail here, as one line per problem, before anything starts listening.
         _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RelayOptions>>().Value;
         app.MapRelayApi();
-        if (options.ConfigFile is { Length: > 0 } configFile && !OperatingSystem.IsWindows()
-            && (File.GetUnixFileMode(configFile) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+        if (RelayConfigLoader.ExposureWarning(configFile) is { } exposed)
         {
-            Log.ConfigReadableByOthers(app.Logger, configFile);
+            Log.ConfigReadableByOthers(app.Logger, exposed);
         }
 
         return app;
@@ -46,7 +47,7 @@ public static partial class RelayHost
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Config file {Path} is readable by other users; it may hold secrets, so make it mode 600 (chmod 600)")]
+        [LoggerMessage(EventId = RelayLogEvents.HostConfigReadableByOthers, Level = LogLevel.Warning, Message = "Config file {Path} is readable by other users; it may hold secrets, so make it mode 600 (chmod 600)")]
         public static partial void ConfigReadableByOthers(ILogger logger, string path);
     }
 }

@@ -8,6 +8,11 @@ public sealed class RelayOptions
 {
     public const string Section = "Relay";
 
+    public const string DefaultHttpUrl = "http://127.0.0.1:8080";
+
+    /// <summary>Where the REST API listens.</summary>
+    public string HttpUrl { get; set; } = DefaultHttpUrl;
+
     /// <summary>Folder for the SQLite file, secrets and snapshots.</summary>
     public string DataDir { get; set; } = "relay-data";
 

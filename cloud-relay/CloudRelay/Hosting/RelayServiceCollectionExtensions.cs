@@ -89,7 +89,7 @@ internal sealed partial class StoreMigrator(StoreReady ready, IRelayStore store,
 
     private static partial class Log
     {
-        [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1, Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Storage {Store} ready at schema version {Version}")]
+        [Microsoft.Extensions.Logging.LoggerMessage(EventId = RelayLogEvents.StorageReady, Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Storage {Store} ready at schema version {Version}")]
         public static partial void Ready(Microsoft.Extensions.Logging.ILogger logger, string store, int version);
     }
 }

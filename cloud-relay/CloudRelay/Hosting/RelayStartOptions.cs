@@ -11,8 +11,8 @@ public sealed record RelayStartOptions
     /// <summary>Embedded broker port (<c>Relay:Mqtt:Port</c>), default 1883.</summary>
     public int? MqttPort { get; init; }
 
-    /// <summary>Where the REST API listens, e.g. <c>http://127.0.0.1:8080</c>.</summary>
-    public string HttpUrl { get; init; } = "http://127.0.0.1:8080";
+    /// <summary>Where the REST API listens (<c>Relay:HttpUrl</c>), default <c>http://127.0.0.1:8080</c>.</summary>
+    public string? HttpUrl { get; init; }
 
     /// <summary>Folder for the SQLite file, secrets and snapshots (<c>Relay:DataDir</c>).</summary>
     public string? DataDir { get; init; }
@@ -38,7 +38,7 @@ public sealed record RelayStartOptions
     /// <summary>Any other keys under <c>Relay:</c>, e.g. <c>Webhook:MaxBackoff</c> = <c>00:00:05</c>.</summary>
     public IReadOnlyDictionary<string, string?>? Settings { get; init; }
 
-    /// <summary>Optional path of a JSON config file with a <c>Relay</c> section; explicit values above win.</summary>
+    /// <summary>Optional path of a JSON config file with a <c>Relay</c> section; <c>RELAY_*</c> variables and explicit values above win.</summary>
     public string? ConfigFile { get; init; }
 
     /// <summary>Minimum log level for the relay's console logs, e.g. Warning in a demo.</summary>
@@ -60,6 +60,7 @@ public sealed record RelayStartOptions
             Set(key, value);
         }
 
+        Set("HttpUrl", HttpUrl);
         Set("Mqtt:Port", MqttPort?.ToString(CultureInfo.InvariantCulture));
         Set("Mqtt:BindAddress", MqttBindAddress);
         Set("Mqtt:Broker", Broker);

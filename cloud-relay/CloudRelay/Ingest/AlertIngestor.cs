@@ -208,13 +208,13 @@ public sealed partial class AlertIngestor(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Rejected a message from {Site}/{Device} ({Reason}): {Error}")]
+        [LoggerMessage(EventId = RelayLogEvents.IngestRejected, Level = LogLevel.Warning, Message = "Rejected a message from {Site}/{Device} ({Reason}): {Error}")]
         public static partial void Rejected(ILogger logger, string site, string device, string reason, string error);
 
-        [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Device {Site}/{Device} is {State}")]
+        [LoggerMessage(EventId = RelayLogEvents.IngestDeviceState, Level = LogLevel.Information, Message = "Device {Site}/{Device} is {State}")]
         public static partial void DeviceState(ILogger logger, string site, string device, string state);
 
-        [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Recording the state of {Site}/{Device} failed: {Error}")]
+        [LoggerMessage(EventId = RelayLogEvents.IngestStatusFailed, Level = LogLevel.Warning, Message = "Recording the state of {Site}/{Device} failed: {Error}")]
         public static partial void StatusFailed(ILogger logger, string site, string device, string error);
     }
 }

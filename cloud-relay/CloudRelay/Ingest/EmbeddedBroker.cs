@@ -349,22 +349,22 @@ public sealed partial class EmbeddedBroker(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Address}:{Port} (TLS {Tls})")]
+        [LoggerMessage(EventId = RelayLogEvents.BrokerStarted, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Address}:{Port} (TLS {Tls})")]
         public static partial void Started(ILogger logger, string address, int port, string tls);
 
-        [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Refused MQTT client {ClientId} as {Username} from {Remote}: bad credentials")]
+        [LoggerMessage(EventId = RelayLogEvents.BrokerConnectRefused, Level = LogLevel.Warning, Message = "Refused MQTT client {ClientId} as {Username} from {Remote}: bad credentials")]
         public static partial void ConnectRefused(ILogger logger, string clientId, string username, string remote);
 
-        [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Checking MQTT client {ClientId} failed: {Error}")]
+        [LoggerMessage(EventId = RelayLogEvents.BrokerConnectFailed, Level = LogLevel.Error, Message = "Checking MQTT client {ClientId} failed: {Error}")]
         public static partial void ConnectFailed(ILogger logger, string clientId, string error);
 
-        [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Denied {Device} access to topic {Topic}")]
+        [LoggerMessage(EventId = RelayLogEvents.BrokerAclDenied, Level = LogLevel.Warning, Message = "Denied {Device} access to topic {Topic}")]
         public static partial void AclDenied(ILogger logger, string device, string topic);
 
-        [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "Message from {Device} on {Topic} was not stored and not acknowledged: {Error}")]
+        [LoggerMessage(EventId = RelayLogEvents.BrokerPublishFailed, Level = LogLevel.Error, Message = "Message from {Device} on {Topic} was not stored and not acknowledged: {Error}")]
         public static partial void PublishFailed(ILogger logger, string device, string topic, string error);
 
-        [LoggerMessage(EventId = 305, Level = LogLevel.Debug, Message = "Closing MQTT client {ClientId} after a failed store: {Error}")]
+        [LoggerMessage(EventId = RelayLogEvents.BrokerDisconnectFailed, Level = LogLevel.Debug, Message = "Closing MQTT client {ClientId} after a failed store: {Error}")]
         public static partial void DisconnectFailed(ILogger logger, string clientId, string error);
     }
 }

@@ -230,16 +230,16 @@ public sealed partial class SharedSubscriber(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "{ClientId} subscribed on {Broker} in shared group {Group} (session present: {SessionPresent})")]
+        [LoggerMessage(EventId = RelayLogEvents.SubscriberConnected, Level = LogLevel.Information, Message = "{ClientId} subscribed on {Broker} in shared group {Group} (session present: {SessionPresent})")]
         public static partial void Connected(ILogger logger, string clientId, string broker, string group, bool sessionPresent);
 
-        [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "{ClientId} lost the broker connection; reconnecting")]
+        [LoggerMessage(EventId = RelayLogEvents.SubscriberDisconnected, Level = LogLevel.Warning, Message = "{ClientId} lost the broker connection; reconnecting")]
         public static partial void Disconnected(ILogger logger, string clientId);
 
-        [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Connecting to {Broker} failed: {Error}; retrying in {Seconds} s")]
+        [LoggerMessage(EventId = RelayLogEvents.SubscriberConnectFailed, Level = LogLevel.Warning, Message = "Connecting to {Broker} failed: {Error}; retrying in {Seconds} s")]
         public static partial void ConnectFailed(ILogger logger, string broker, string error, double seconds);
 
-        [LoggerMessage(EventId = 503, Level = LogLevel.Error, Message = "A message on {Topic} was not stored; leaving it unacknowledged and reconnecting")]
+        [LoggerMessage(EventId = RelayLogEvents.SubscriberNotStored, Level = LogLevel.Error, Message = "A message on {Topic} was not stored; leaving it unacknowledged and reconnecting")]
         public static partial void NotStored(ILogger logger, string topic);
     }
 }

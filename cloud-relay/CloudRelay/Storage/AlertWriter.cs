@@ -174,7 +174,7 @@ public sealed partial class AlertWriter : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Storing a batch of {Count} alerts in {Store} failed; none is acknowledged: {Error}")]
+        [LoggerMessage(EventId = RelayLogEvents.WriterCommitFailed, Level = LogLevel.Error, Message = "Storing a batch of {Count} alerts in {Store} failed; none is acknowledged: {Error}")]
         public static partial void CommitFailed(ILogger logger, int count, string store, string error);
     }
 }

@@ -530,22 +530,22 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Outbox recovered {Count} records still to send")]
+        [LoggerMessage(EventId = CoreLogEvents.OutboxRecovered, Level = LogLevel.Information, Message = "Outbox recovered {Count} records still to send")]
         public static partial void Recovered(ILogger logger, int count);
 
-        [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Outbox budget full: evicted {Count} {Class} records (oldest of the lowest class first)")]
+        [LoggerMessage(EventId = CoreLogEvents.OutboxEvicted, Level = LogLevel.Warning, Message = "Outbox budget full: evicted {Count} {Class} records (oldest of the lowest class first)")]
         public static partial void Evicted(ILogger logger, int count, OutboxClass @class);
 
-        [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Outbox budget full of higher classes: dropped an incoming {Class} record of {Bytes} bytes")]
+        [LoggerMessage(EventId = CoreLogEvents.OutboxDroppedIncoming, Level = LogLevel.Warning, Message = "Outbox budget full of higher classes: dropped an incoming {Class} record of {Bytes} bytes")]
         public static partial void DroppedIncoming(ILogger logger, OutboxClass @class, int bytes);
 
-        [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Outbox dropped {Count} records past their time to live")]
+        [LoggerMessage(EventId = CoreLogEvents.OutboxExpired, Level = LogLevel.Information, Message = "Outbox dropped {Count} records past their time to live")]
         public static partial void Expired(ILogger logger, int count);
 
-        [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "Outbox store file {File} is damaged ({Reason}); kept {Intact} intact records, moved it to {QuarantinedAs} ({DamagedBytes} damaged bytes)")]
+        [LoggerMessage(EventId = CoreLogEvents.OutboxQuarantined, Level = LogLevel.Error, Message = "Outbox store file {File} is damaged ({Reason}); kept {Intact} intact records, moved it to {QuarantinedAs} ({DamagedBytes} damaged bytes)")]
         public static partial void Quarantined(ILogger logger, string file, string quarantinedAs, int intact, long damagedBytes, string reason);
 
-        [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Outbox record {Id} ({Class}) could not be read back from the store; dropped")]
+        [LoggerMessage(EventId = CoreLogEvents.OutboxUnreadable, Level = LogLevel.Error, Message = "Outbox record {Id} ({Class}) could not be read back from the store; dropped")]
         public static partial void Unreadable(ILogger logger, long id, OutboxClass @class);
     }
 }

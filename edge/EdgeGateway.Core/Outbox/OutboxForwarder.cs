@@ -227,13 +227,13 @@ public sealed partial class OutboxForwarder(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Broker refused {Class} record {Id}: {Reason}; kept, retrying in {Seconds:F1} s")]
+        [LoggerMessage(EventId = CoreLogEvents.ForwarderRefused, Level = LogLevel.Warning, Message = "Broker refused {Class} record {Id}: {Reason}; kept, retrying in {Seconds:F1} s")]
         public static partial void Refused(ILogger logger, OutboxClass @class, long id, string reason, double seconds);
 
-        [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Reported {Count} outbox evictions upstream as alert {AlertId}")]
+        [LoggerMessage(EventId = CoreLogEvents.ForwarderEvictionsReported, Level = LogLevel.Warning, Message = "Reported {Count} outbox evictions upstream as alert {AlertId}")]
         public static partial void EvictionsReported(ILogger logger, long count, Guid alertId);
 
-        [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Reported quarantined store file {File} upstream as alert {AlertId}")]
+        [LoggerMessage(EventId = CoreLogEvents.ForwarderQuarantineReported, Level = LogLevel.Warning, Message = "Reported quarantined store file {File} upstream as alert {AlertId}")]
         public static partial void QuarantineReported(ILogger logger, string file, Guid alertId);
     }
 }

@@ -5,21 +5,21 @@ namespace EdgeGateway.Elevator.Service;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Elevator {Car}: {Kind} {State} at floor {Floor}")]
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorFaultChanged, Level = LogLevel.Warning, Message = "Elevator {Car}: {Kind} {State} at floor {Floor}")]
     public static partial void FaultChanged(ILogger logger, string car, string kind, AlertState state, string? floor);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Elevator {Car}: monitoring started, last maintenance {LastMaintenance}")]
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorStarted, Level = LogLevel.Information, Message = "Elevator {Car}: monitoring started, last maintenance {LastMaintenance}")]
     public static partial void Started(ILogger logger, string car, DateTimeOffset? lastMaintenance);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "Elevator {Car}: publishing {Kind} failed; retrying")]
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorPublishFailed, Level = LogLevel.Error, Message = "Elevator {Car}: publishing {Kind} failed; retrying")]
     public static partial void PublishFailed(ILogger logger, Exception exception, string car, string kind);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Elevator sampler: reading the hardware failed")]
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorSampleFailed, Level = LogLevel.Error, Message = "Elevator sampler: reading the hardware failed")]
     public static partial void SampleFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Elevator {Car}: maintenance check-in by {Technician}")]
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorCheckedIn, Level = LogLevel.Information, Message = "Elevator {Car}: maintenance check-in by {Technician}")]
     public static partial void CheckedIn(ILogger logger, string car, string technician);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "E-bike in car {State}: door hold {DoorHold}, voice prompt {Voice}")]
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorEbikeResponse, Level = LogLevel.Information, Message = "E-bike in car {State}: door hold {DoorHold}, voice prompt {Voice}")]
     public static partial void EbikeResponse(ILogger logger, AlertState state, bool doorHold, bool voice);
 }

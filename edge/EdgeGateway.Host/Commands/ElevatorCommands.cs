@@ -5,6 +5,7 @@ using EdgeGateway.Elevator;
 using EdgeGateway.Elevator.Bench;
 using EdgeGateway.Elevator.Maintenance;
 using EdgeGateway.Elevator.Replay;
+using EdgeGateway.Host.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeGateway.Host.Commands;
@@ -26,7 +27,7 @@ internal static class ElevatorCommands
     private static Command ReplayCommand()
     {
         var scenario = new Option<FileInfo>("--scenario") { Description = "Scenario file (JSON Lines, t in seconds)", Required = true };
-        var config = new Option<FileInfo?>("--config") { Description = "Gateway config file (JSON); its Elevator section sets the building and timings" };
+        var config = GatewayConfigLoader.ConfigOption("Gateway config file (JSON); its Elevator section sets the building and timings");
         var command = new Command("replay", "Replays an elevator scenario through the fault machine in virtual time; prints one JSON line per alert");
         command.Options.Add(scenario);
         command.Options.Add(config);
@@ -40,7 +41,7 @@ internal static class ElevatorCommands
 
             try
             {
-                var options = LoadOptions(parseResult.GetValue(config));
+                var options = LoadOptions(LoadConfiguration(parseResult, config));
                 using var reader = new StreamReader(file.FullName);
                 var stdout = Console.Out;
                 ScenarioReplayer.Run(reader, options, alert => stdout.WriteLine(alert.ToJsonLine()));
@@ -61,7 +62,7 @@ internal static class ElevatorCommands
 
     private static Command MaintenanceCommand()
     {
-        var config = new Option<FileInfo?>("--config") { Description = "Gateway config file (JSON); Storage:DataDir says where the log lives" };
+        var config = GatewayConfigLoader.ConfigOption("Gateway config file (JSON); Storage:DataDir says where the log lives");
         var technician = new Option<string>("--technician") { Description = "Name of the technician on site", Required = true };
         var checkin = new Command("checkin", "Records a maintenance visit durably; clears maintenance_overdue");
         checkin.Options.Add(config);
@@ -70,8 +71,8 @@ internal static class ElevatorCommands
         {
             try
             {
-                var configuration = LoadConfiguration(parseResult.GetValue(config));
-                var log = new MaintenanceLog(DataDir(configuration));
+                var configuration = LoadConfiguration(parseResult, config);
+                var log = new MaintenanceLog(ElevatorServiceCollectionExtensions.DataDirectory(configuration));
                 var visit = log.CheckIn(parseResult.GetValue(technician)!, TimeProvider.System.GetUtcNow());
                 Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string>
                 {
@@ -113,47 +114,28 @@ internal static class ElevatorCommands
         return command;
     }
 
-    private static ElevatorOptions LoadOptions(FileInfo? file)
+    private static ElevatorOptions LoadOptions(IConfiguration configuration)
     {
         var options = new ElevatorOptions();
         try
         {
-            LoadConfiguration(file).GetSection(ElevatorOptions.SectionName).Bind(options);
+            configuration.GetSection(ElevatorOptions.SectionName).Bind(options);
         }
         catch (InvalidOperationException ex)
         {
-            throw new ConfigException($"--config: {ex.Message}");
+            throw new ConfigException($"config: {ex.Message}");
         }
 
         var problems = ElevatorOptionsValidator.Problems(options);
         return problems.Count == 0 ? options : throw new ConfigException(string.Join(Environment.NewLine, problems));
     }
 
-    private static IConfiguration LoadConfiguration(FileInfo? file)
+    /// <summary>The gateway's one loader: the file (when given, or at the default path), EDGEGW_* variables.</summary>
+    private static IConfiguration LoadConfiguration(ParseResult parseResult, Option<string> config)
     {
-        var builder = new ConfigurationBuilder();
-        if (file is not null)
-        {
-            if (!file.Exists)
-            {
-                throw new ConfigException($"--config {file.FullName}: file not found");
-            }
-
-            try
-            {
-                return builder.AddJsonFile(file.FullName, optional: false).Build();
-            }
-            catch (InvalidDataException ex)
-            {
-                throw new ConfigException($"--config {file.FullName}: {ex.Message}");
-            }
-        }
-
-        return builder.Build();
+        var loaded = GatewayConfigLoader.Load(parseResult, config, ConfigFileUse.OptionalUnlessGiven);
+        return loaded.Problem is { } problem ? throw new ConfigException(problem) : loaded.Configuration;
     }
-
-    private static string DataDir(IConfiguration configuration) =>
-        configuration["Storage:DataDir"] is { Length: > 0 } dir ? dir : "data";
 
     private static Task<int> Fail(string message)
     {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Gateway;
-using EdgeGateway.Host.Setup;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Host.Commands;
@@ -18,31 +17,18 @@ internal static class ServiceCommands
 
     private static Command CreateRun()
     {
-        var config = new Option<string>("--config")
-        {
-            Description = "The gateway's config file",
-            DefaultValueFactory = _ => GatewayConfigFile.DefaultPath,
-        };
+        var config = GatewayConfigLoader.ConfigOption("The gateway's config file");
         var run = new Command("run", "Run the gateway service: cameras, elevator, outbox drain, diagnostics page") { config };
         run.SetAction(async (parseResult, cancellationToken) =>
         {
-            var path = Path.GetFullPath(parseResult.GetValue(config)!);
-            if (GatewayConfigFile.Check(path) is { } problem)
+            var loaded = GatewayConfigLoader.Load(parseResult, config, ConfigFileUse.Required);
+            if (loaded.Problem is { } problem)
             {
                 await Console.Error.WriteLineAsync(problem);
                 return 2;
             }
 
-            var settings = new ConfigurationBuilder()
-                .AddJsonFile(path, optional: false, reloadOnChange: false)
-                .AddEnvironmentVariables("EDGEGW_")
-                .Build();
-            if (GatewayConfigFile.SecretsExposure(path, GatewaySettings.Read(settings).HoldsSecrets) is { } exposed)
-            {
-                await Console.Error.WriteLineAsync(exposed);
-            }
-
-            return await RunAsync(() => GatewayApp.Build(settings), path, cancellationToken);
+            return await RunAsync(() => GatewayApp.Build(loaded.Configuration), loaded.FilePath, cancellationToken);
         });
         return run;
     }

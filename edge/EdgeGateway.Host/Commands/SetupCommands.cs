@@ -1,9 +1,9 @@
 using System.CommandLine;
 using EdgeGateway.Host.Configuration;
+using EdgeGateway.Host.Gateway;
 using EdgeGateway.Host.Setup;
 using EdgeGateway.Host.Setup.Doctor;
 using EdgeGateway.Host.Setup.Provision;
-using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace EdgeGateway.Host.Commands;
@@ -109,19 +109,15 @@ internal static class SetupCommands
 
     private static Command Doctor(IAnsiConsole console)
     {
-        var config = ConfigOption();
+        var config = GatewayConfigLoader.ConfigOption("The gateway config file to check");
         var command = new Command("doctor", "Check this box: config, models, cameras, GPIO/I2C, broker, disk, clock; exit 1 on any failure");
         command.Options.Add(config);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var path = parse.GetValue(config)!;
-            var configuration = new ConfigurationBuilder();
-            if (GatewayConfigFile.Check(path) is null)
-            {
-                configuration.AddJsonFile(Path.GetFullPath(path), optional: false);
-            }
-
-            var context = new DoctorContext(configuration.Build(), path, TimeProvider.System);
+            // The same loader as `run` (file, EDGEGW_*, flags); the config check reports a missing or broken file itself.
+            var loaded = GatewayConfigLoader.Load(parse, config, ConfigFileUse.Inspect);
+            await using var services = GatewayServiceCollectionExtensions.BuildGatewayServices(loaded.Configuration, console: false);
+            var context = new DoctorContext(loaded.Configuration, loaded.FilePath, TimeProvider.System, Services: services);
             var report = await GatewayDoctor.Default(InstallCatalog.Discover()).RunAsync(context, cancellationToken);
             Print(console, report);
             return report.Failed ? ExitCodes.Failed : ExitCodes.Ok;

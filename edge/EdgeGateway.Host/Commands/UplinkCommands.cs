@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Host.Configuration;
+using EdgeGateway.Host.Gateway;
 using EdgeGateway.Uplink;
 using EdgeGateway.Uplink.Bench;
 using EdgeGateway.Uplink.Configuration;
@@ -38,11 +40,8 @@ internal static class UplinkCommands
         bench.Subcommands.Add(BenchCommand());
     }
 
-    private static Option<FileInfo> ConfigOption() => new("--config")
-    {
-        Description = "The gateway's JSON configuration (Device, Storage, Uplink, Outbox sections)",
-        Required = true,
-    };
+    private static Option<string> ConfigOption() =>
+        GatewayConfigLoader.ConfigOption("The gateway's JSON configuration (Device, Storage, Uplink, Outbox sections)");
 
     private static Command InjectCommand()
     {
@@ -62,7 +61,7 @@ internal static class UplinkCommands
                 return ConfigError;
             }
 
-            return await WithOutboxAsync(parse.GetValue(config)!, async services =>
+            return await WithOutboxAsync(parse, config, async services =>
             {
                 var sink = services.GetRequiredService<AlertPublisher>();
                 var alertKind = parse.GetValue(kind) ?? AlertKinds.Test;
@@ -105,17 +104,24 @@ internal static class UplinkCommands
         command.Options.Add(config);
         command.SetAction(parse =>
         {
-            if (!TryLoad(parse.GetValue(config)!, out var configuration))
+            if (!TryLoad(parse, config, out var configuration))
             {
                 return ConfigError;
             }
 
-            var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-            var outboxOptions = configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions();
-            if (string.IsNullOrWhiteSpace(storage.DataDir))
+            StorageOptions storage;
+            OutboxOptions outboxOptions;
+            using (var services = GatewayServiceCollectionExtensions.BuildGatewayServices(configuration, scope: GatewayScope.UplinkOnly))
             {
-                Console.Error.WriteLine("Storage:DataDir is empty; expected a writable folder such as /var/lib/edgegw");
-                return ConfigError;
+                try
+                {
+                    storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+                    outboxOptions = services.GetRequiredService<IOptions<OutboxOptions>>().Value;
+                }
+                catch (Exception ex) when (ReportConfigProblems(ex))
+                {
+                    return ConfigError;
+                }
             }
 
             // Read-only: works while the service runs, and never changes the store.
@@ -172,7 +178,7 @@ internal static class UplinkCommands
         command.Options.Add(untilEmpty);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!TryLoad(parse.GetValue(config)!, out var configuration))
+            if (!TryLoad(parse, config, out var configuration))
             {
                 return ConfigError;
             }
@@ -180,7 +186,7 @@ internal static class UplinkCommands
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.Configuration.AddConfiguration(configuration);
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-            builder.Services.AddEdgeUplink(builder.Configuration);
+            builder.Services.AddGateway(builder.Configuration, GatewayScope.UplinkOnly);
             using var host = builder.Build();
             try
             {
@@ -267,17 +273,14 @@ internal static class UplinkCommands
     }
 
     /// <summary>Builds the outbox services from the config file and runs <paramref name="work"/>; config problems print one line each.</summary>
-    private static async Task<int> WithOutboxAsync(FileInfo configFile, Func<IServiceProvider, Task<int>> work)
+    private static async Task<int> WithOutboxAsync(ParseResult parse, Option<string> config, Func<IServiceProvider, Task<int>> work)
     {
-        if (!TryLoad(configFile, out var configuration))
+        if (!TryLoad(parse, config, out var configuration))
         {
             return ConfigError;
         }
 
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        services.AddEdgeOutbox(configuration);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = GatewayServiceCollectionExtensions.BuildGatewayServices(configuration, scope: GatewayScope.UplinkOnly);
         try
         {
             _ = provider.GetRequiredService<IOptions<DeviceOptions>>().Value;
@@ -297,28 +300,18 @@ internal static class UplinkCommands
         }
     }
 
-    private static bool TryLoad(FileInfo file, out IConfiguration configuration)
+    /// <summary>The gateway's one loader; a missing or broken file is one line on stderr.</summary>
+    private static bool TryLoad(ParseResult parse, Option<string> config, out IConfiguration configuration)
     {
-        configuration = new ConfigurationBuilder().Build();
-        if (!file.Exists)
+        var loaded = GatewayConfigLoader.Load(parse, config, ConfigFileUse.Required);
+        configuration = loaded.Configuration;
+        if (loaded.Problem is { } problem)
         {
-            Console.Error.WriteLine($"--config '{file.FullName}': file not found");
+            Console.Error.WriteLine(problem);
             return false;
         }
 
-        try
-        {
-            configuration = new ConfigurationBuilder()
-                .AddJsonFile(file.FullName, optional: false, reloadOnChange: false)
-                .AddEnvironmentVariables("EDGEGW_")
-                .Build();
-            return true;
-        }
-        catch (InvalidDataException ex)
-        {
-            Console.Error.WriteLine($"--config '{file.FullName}': not valid JSON ({ex.InnerException?.Message ?? ex.Message})");
-            return false;
-        }
+        return true;
     }
 
     /// <summary>Prints every options validation failure found in <paramref name="ex"/>, one per line; false if there were none.</summary>

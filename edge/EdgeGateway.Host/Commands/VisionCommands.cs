@@ -40,26 +40,31 @@ internal static class VisionCommands
 
     internal static Option<string?> ModelsDirOption() => new("--models-dir")
     {
-        Description = $"Model weights cache (default: {ConfigKeys.ModelsDir} of {GatewayConfigFile.DefaultPath} when it names one, as the service uses)",
+        Description = $"Model weights cache ({ConfigKeys.ModelsDir}; default {{Storage:DataDir}}/models, as the service uses)",
     };
 
-    /// <summary>The catalog with the weights cache these verbs should use: the flag, else the service's own.</summary>
-    internal static ModelCatalog Catalog(ParseResult parseResult, Option<string?> modelsDir)
+    /// <summary>The options that say where the model store is: the gateway config and <c>--models-dir</c>.</summary>
+    internal sealed class ModelStoreFlags
     {
-        ArgumentNullException.ThrowIfNull(parseResult);
-        return new ModelCatalog(Options.Create(new ModelStoreOptions { CacheDir = parseResult.GetValue(modelsDir) ?? ServiceCacheDir() }));
-    }
+        public Option<string> Config { get; } = GatewayConfigLoader.ConfigOption("The gateway config file; its Models and Storage sections say where the weights are");
 
-    /// <summary>Models:CacheDir of the installed service's config; null without a readable config (a checkout, a non-root user).</summary>
-    private static string? ServiceCacheDir()
-    {
-        var path = GatewayConfigFile.DefaultPath;
-        if (GatewayConfigFile.Check(path) is not null)
+        public Option<string?> ModelsDir { get; } = ModelsDirOption();
+
+        public void AddTo(Command command)
         {
-            return null;
+            command.Options.Add(Config);
+            command.Options.Add(ModelsDir);
         }
 
-        return new ConfigurationBuilder().AddJsonFile(path, optional: true).Build()[ConfigKeys.ModelsDir] is { Length: > 0 } dir ? dir : null;
+        /// <summary>The catalog these verbs use: the service's own store (file, EDGEGW_*, then --models-dir when given).</summary>
+        public ModelCatalog Catalog(ParseResult parseResult)
+        {
+            ArgumentNullException.ThrowIfNull(parseResult);
+            var loaded = GatewayConfigLoader.Load(parseResult, Config, ConfigFileUse.OptionalUnlessGiven, new ConfigFlags().Map(ModelsDir, ConfigKeys.ModelsDir));
+            return loaded.Problem is { } problem
+                ? throw new ModelException(problem)
+                : new ModelCatalog(Options.Create(ModelStoreOptions.From(loaded.Configuration)));
+        }
     }
 
     internal static Option<int> ThreadsOption() => new("--threads")
@@ -153,14 +158,24 @@ internal static class VisionCommands
         var command = new Command("models", "Model manifests and weights");
         var name = new Option<string?>("--model") { Description = "Model name (a folder under the manifest folder)" };
         var all = new Option<bool>("--all") { Description = "Fetch every known model" };
-        var modelsDir = ModelsDirOption();
+        var store = new ModelStoreFlags();
         var fetch = new Command("fetch", "Copy (from the shared folder) or download the weights into the cache and verify their sha256");
         fetch.Options.Add(name);
         fetch.Options.Add(all);
-        fetch.Options.Add(modelsDir);
+        store.AddTo(fetch);
         fetch.SetAction(async (parseResult, cancellationToken) =>
         {
-            var catalog = Catalog(parseResult, modelsDir);
+            ModelCatalog catalog;
+            try
+            {
+                catalog = store.Catalog(parseResult);
+            }
+            catch (ModelException e)
+            {
+                await Console.Error.WriteLineAsync($"edgegw models fetch: {e.Message}");
+                return 2;
+            }
+
             var names = parseResult.GetValue(all)
                 ? catalog.List().Select(m => m.Name).ToArray()
                 : parseResult.GetValue(name) is { Length: > 0 } one ? [one] : [];
@@ -188,10 +203,20 @@ internal static class VisionCommands
             return failed == 0 ? 0 : 1;
         });
         var list = new Command("list", "List known models and whether their weights are fetched");
-        list.Options.Add(modelsDir);
+        store.AddTo(list);
         list.SetAction(parseResult =>
         {
-            var catalog = Catalog(parseResult, modelsDir);
+            ModelCatalog catalog;
+            try
+            {
+                catalog = store.Catalog(parseResult);
+            }
+            catch (ModelException e)
+            {
+                Console.Error.WriteLine($"edgegw models list: {e.Message}");
+                return 2;
+            }
+
             foreach (var manifest in catalog.List())
             {
                 var path = catalog.CachedWeightsPath(manifest);
@@ -211,7 +236,7 @@ internal static class VisionCommands
         private readonly Option<string> _model = ModelOption(modelDescription);
         private readonly Option<string?> _layout = LayoutOption();
         private readonly Option<string?> _labels = LabelsOption();
-        private readonly Option<string?> _modelsDir = ModelsDirOption();
+        private readonly ModelStoreFlags _store = new();
 
         public Option<int> Threads { get; } = ThreadsOption();
 
@@ -221,13 +246,13 @@ internal static class VisionCommands
             command.Options.Add(_layout);
             command.Options.Add(_labels);
             command.Options.Add(Threads);
-            command.Options.Add(_modelsDir);
+            _store.AddTo(command);
         }
 
         /// <summary>Resolves (fetching and verifying if needed) and loads the model; a bad model is a <see cref="ModelException"/>.</summary>
         public async Task<ObjectDetector> CreateAsync(ParseResult parseResult, CancellationToken cancellationToken)
         {
-            var resolved = await Catalog(parseResult, _modelsDir).ResolveAsync(
+            var resolved = await _store.Catalog(parseResult).ResolveAsync(
                 parseResult.GetValue(_model)!, parseResult.GetValue(_layout), parseResult.GetValue(_labels), null, cancellationToken);
             return ObjectDetector.Create(resolved, parseResult.GetValue(Threads));
         }

@@ -8,7 +8,7 @@ namespace EdgeGateway.Host.Configuration;
 /// </summary>
 internal static class GatewayConfigFile
 {
-    public const string DefaultPath = "/etc/edgegw/gateway.json";
+    public const string DefaultPath = Core.GatewayPaths.DefaultConfigFile;
 
     /// <summary>Returns null when the file is usable, else one line saying what is wrong.</summary>
     public static string? Check(string path)

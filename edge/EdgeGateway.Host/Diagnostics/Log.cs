@@ -4,24 +4,24 @@ namespace EdgeGateway.Host.Diagnostics;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Technician logged in from {Address}")]
+    [LoggerMessage(EventId = HostLogEvents.PageLoggedIn, Level = LogLevel.Information, Message = "Technician logged in from {Address}")]
     public static partial void LoggedIn(ILogger logger, string address);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Failed technician login from {Address}")]
+    [LoggerMessage(EventId = HostLogEvents.PageLoginFailed, Level = LogLevel.Warning, Message = "Failed technician login from {Address}")]
     public static partial void LoginFailed(ILogger logger, string address);
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Login refused: no technician password is set (Diagnostics:PasswordHash); run `edgegw provision`")]
+    [LoggerMessage(EventId = HostLogEvents.PageNoPassword, Level = LogLevel.Warning, Message = "Login refused: no technician password is set (Diagnostics:PasswordHash); run `edgegw provision`")]
     public static partial void NoPassword(ILogger logger);
 
-    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "Too many login attempts from {Address}; refused for a minute")]
+    [LoggerMessage(EventId = HostLogEvents.PageRateLimited, Level = LogLevel.Warning, Message = "Too many login attempts from {Address}; refused for a minute")]
     public static partial void RateLimited(ILogger logger, string address);
 
-    [LoggerMessage(EventId = 7005, Level = LogLevel.Information, Message = "Maintenance check-in by {Technician}")]
+    [LoggerMessage(EventId = HostLogEvents.PageMaintenanceCheckIn, Level = LogLevel.Information, Message = "Maintenance check-in by {Technician}")]
     public static partial void MaintenanceCheckIn(ILogger logger, string technician);
 
-    [LoggerMessage(EventId = 7006, Level = LogLevel.Information, Message = "Test alert {AlertId} sent from the diagnostics page")]
+    [LoggerMessage(EventId = HostLogEvents.PageTestAlert, Level = LogLevel.Information, Message = "Test alert {AlertId} sent from the diagnostics page")]
     public static partial void TestAlert(ILogger logger, Guid alertId);
 
-    [LoggerMessage(EventId = 7007, Level = LogLevel.Information, Message = "Doctor run from the diagnostics page: {Passed} pass, {Warned} warn, {Failed} fail")]
+    [LoggerMessage(EventId = HostLogEvents.PageDoctorRan, Level = LogLevel.Information, Message = "Doctor run from the diagnostics page: {Passed} pass, {Warned} warn, {Failed} fail")]
     public static partial void DoctorRan(ILogger logger, int passed, int warned, int failed);
 }

@@ -2,15 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using CloudRelay.Hosting;
-using EdgeGateway.Core.Alerts;
 using EdgeGateway.Vision.Models;
 
 namespace EdgeGateway.Host.Gateway;
 
 /// <summary>
-/// <c>edgegw demo</c>: the product's main job on its embedded defaults, in one process. The relay
-/// runs with its embedded MQTT broker and SQLite; the gateway reads the street clip through
+/// <c>edgegw demo</c>: the product's main job on its embedded defaults. The relay runs as its own
+/// process (<see cref="DemoRelay"/>) with its embedded MQTT broker and SQLite; the gateway reads the street clip through
 /// FFmpeg, runs YOLOX-Nano, raises <c>ebike_in_car</c>, and sends it through its on-disk outbox
 /// with QoS 1. Every alert the relay stores is printed as it arrives.
 /// </summary>
@@ -70,24 +68,46 @@ internal static class DemoCommand
         var mqttPort = FreeLoopbackPort();
         await output.WriteLineAsync($"demo: working folder {work}");
 
-        await using var relay = RelayHost.Build(new RelayStartOptions
+        var relayData = Path.Combine(work, "relay");
+        await using var relay = await DemoRelay.StartAsync(relayData, mqttPort, FreeLoopbackPort(), errors, cancellationToken);
+        if (relay is null)
         {
-            MqttPort = mqttPort,
-            MqttBindAddress = "127.0.0.1",
-            HttpUrl = "http://127.0.0.1:0",
-            DataDir = Path.Combine(work, "relay"),
-            LogLevel = LogLevel.Warning,
-        });
-        await relay.StartAsync(cancellationToken);
-        var credentials = await relay.RegisterDeviceAsync(DemoSite, DemoDevice, cancellationToken);
-        await output.WriteLineAsync($"relay: embedded MQTT broker on 127.0.0.1:{mqttPort}, SQLite in {Path.Combine(work, "relay")}");
+            return 2;
+        }
+
+        (string Username, string Password) credentials;
+        try
+        {
+            credentials = await relay.RegisterDeviceAsync(DemoSite, DemoDevice, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            await errors.WriteLineAsync($"demo: the relay refused to register {DemoSite}/{DemoDevice}: {ex.Message}; relay output: {relay.Log.Trim()}");
+            return 2;
+        }
+
+        await output.WriteLineAsync($"relay: cloud-relay process with its embedded MQTT broker on 127.0.0.1:{mqttPort}, SQLite in {relayData}");
 
         var received = 0;
-        relay.AlertFeed().AlertStored += (_, stored) =>
+        async Task PrintStoredAsync(CancellationToken token)
         {
-            Interlocked.Increment(ref received);
-            output.WriteLine($"relay stored: {AlertJson.Render(stored.Alert)}");
-        };
+            IReadOnlyList<string> stored;
+            try
+            {
+                stored = await relay.NewAlertsAsync(token);
+            }
+            catch (HttpRequestException ex)
+            {
+                await errors.WriteLineAsync($"demo: cannot read the relay's alerts: {ex.Message}; relay output: {relay.Log.Trim()}");
+                return;
+            }
+
+            foreach (var alert in stored)
+            {
+                received++;
+                await output.WriteLineAsync($"relay stored: {alert}");
+            }
+        }
 
         var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -98,6 +118,7 @@ internal static class DemoCommand
             ["Uplink:Password"] = credentials.Password,
             ["Uplink:Encoding"] = "cbor",
             ["Storage:DataDir"] = Path.Combine(work, "gateway"),
+            ["Models:CacheDir"] = catalog.CacheDir,
             ["Cameras:0:Id"] = "car-1",
             ["Cameras:0:Url"] = clip,
             ["Cameras:0:Role"] = "car",
@@ -113,9 +134,15 @@ internal static class DemoCommand
         await using (var gateway = GatewayApp.Build(settings))
         {
             await gateway.StartAsync(cancellationToken);
+            var end = TimeProvider.System.GetTimestamp() + (long)(seconds * (double)TimeProvider.System.TimestampFrequency);
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
+                // Print each alert as the relay stores it.
+                while (TimeProvider.System.GetTimestamp() < end)
+                {
+                    await PrintStoredAsync(cancellationToken);
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -125,8 +152,9 @@ internal static class DemoCommand
             await gateway.StopAsync(CancellationToken.None);
         }
 
-        await relay.StopAsync(CancellationToken.None);
-        var count = Volatile.Read(ref received);
+        // What the outbox delivered while the gateway stopped.
+        await PrintStoredAsync(CancellationToken.None);
+        var count = received;
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"demo: the relay stored {count} alert(s) in {seconds} s"));
         if (count == 0)

@@ -1,17 +1,10 @@
-using EdgeGateway.Core.Alerts;
-using EdgeGateway.Core.Elevator;
-using EdgeGateway.Elevator;
 using EdgeGateway.Host.Diagnostics;
-using EdgeGateway.Host.Elevator;
-using EdgeGateway.Uplink;
-using EdgeGateway.Vision;
 
 namespace EdgeGateway.Host.Gateway;
 
 /// <summary>
-/// Builds the gateway service: the one place where vision, elevator, uplink and the diagnostics
-/// page are wired together. A kitchen box configures cameras; an elevator box configures the
-/// elevator (and perhaps a car camera); both have an uplink.
+/// Hosts the gateway service: a web application around the composition root
+/// (<see cref="GatewayServiceCollectionExtensions.AddGateway"/>) with the diagnostics page mapped.
 /// </summary>
 internal static class GatewayApp
 {
@@ -23,26 +16,7 @@ internal static class GatewayApp
         });
         builder.Configuration.AddConfiguration(settings);
         builder.Services.AddSystemd();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddEdgeUplink(builder.Configuration);
-
-        if (builder.Configuration.GetSection("Cameras").GetChildren().Any())
-        {
-            builder.Services.AddEdgeVision(builder.Configuration);
-        }
-
-        if (builder.Configuration.GetSection("Elevator").Exists())
-        {
-            builder.Services.AddSingleton<IElevatorStatusSink, OutboxElevatorStatusSink>();
-            builder.Services.AddElevatorBoard(builder.Configuration);
-            builder.Services.AddEdgeElevator(builder.Configuration);
-
-            // An e-bike seen by the car camera holds the door and plays the warning, whatever raised it.
-            builder.Services.AddEbikeResponder();
-        }
-
-        // The page binds Kestrel to Diagnostics:Url itself.
-        builder.Services.AddDiagnostics(builder.Configuration);
+        builder.Services.AddGateway(builder.Configuration);
         customise?.Invoke(builder);
 
         var app = builder.Build();

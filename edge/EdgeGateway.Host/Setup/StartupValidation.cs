@@ -1,9 +1,5 @@
 using System.Text.RegularExpressions;
-using EdgeGateway.Elevator;
-using EdgeGateway.Host.Diagnostics;
-using EdgeGateway.Host.Elevator;
-using EdgeGateway.Uplink;
-using EdgeGateway.Vision;
+using EdgeGateway.Host.Gateway;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -19,24 +15,7 @@ internal static partial class StartupValidation
     public static IReadOnlyList<string> Problems(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var services = new ServiceCollection();
-        services.AddSingleton(configuration);
-        services.AddLogging();
-        services.AddSingleton(TimeProvider.System);
-        services.AddEdgeUplink(configuration);
-        if (configuration.GetSection(ConfigKeys.Cameras).GetChildren().Any())
-        {
-            services.AddEdgeVision(configuration);
-        }
-
-        if (configuration.GetSection(ElevatorOptions.SectionName).Exists())
-        {
-            services.AddElevatorBoard(configuration);
-            services.AddEdgeElevator(configuration);
-        }
-
-        services.AddDiagnostics(configuration);
-        using var provider = services.BuildServiceProvider();
+        using var provider = GatewayServiceCollectionExtensions.BuildGatewayServices(configuration, console: false);
         try
         {
             provider.GetService<IStartupValidator>()?.Validate();

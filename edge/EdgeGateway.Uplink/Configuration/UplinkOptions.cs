@@ -15,7 +15,8 @@ public sealed class StorageOptions
 {
     public const string Section = "Storage";
 
-    public string DataDir { get; set; } = "";
+    /// <summary>Outbox, alert sequence and the other durable files; default <c>/var/lib/edgegw</c>.</summary>
+    public string DataDir { get; set; } = Core.GatewayPaths.DefaultDataDir;
 }
 
 /// <summary><c>Uplink:*</c>: the MQTT link to the cloud relay.</summary>

@@ -76,7 +76,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
             _clientCertificate = LoadClientCertificate(certFile, options.ClientKeyFile);
         }
 
-        _clientOptions = BuildOptions(device);
+        _clientOptions = BuildOptions(_options.ClientId is { Length: > 0 } id ? id : $"edgegw-{device.Site}-{device.Id}", withWill: true);
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
@@ -356,19 +356,23 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
         return builder.Build();
     }
 
-    private MqttClientOptions BuildOptions(DeviceOptions device)
+    private MqttClientOptions BuildOptions(string clientId, bool withWill)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(_broker.Host, _broker.Port)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithClientId(_options.ClientId is { Length: > 0 } id ? id : $"edgegw-{device.Site}-{device.Id}")
+            .WithClientId(clientId)
             .WithCleanStart(true)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-            .WithTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds))
-            .WithWillTopic(_topics.State)
-            .WithWillPayload(Offline)
-            .WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+            .WithTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds));
+        if (withWill)
+        {
+            builder.WithWillTopic(_topics.State)
+                .WithWillPayload(Offline)
+                .WithWillRetain(true)
+                .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
         if (_options.Username is { Length: > 0 } username)
         {
             builder.WithCredentials(username, _options.Password ?? "");
@@ -498,19 +502,19 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Uplink connected to {Broker} (connection {Connection}, window {Window})")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkConnected, Level = LogLevel.Information, Message = "Uplink connected to {Broker} (connection {Connection}, window {Window})")]
         public static partial void Connected(ILogger logger, string broker, int connection, int window);
 
-        [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Uplink cannot connect to {Broker}: {Reason}; attempt {Attempt}, retrying in {Seconds:F1} s; the outbox keeps everything")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkConnectFailed, Level = LogLevel.Warning, Message = "Uplink cannot connect to {Broker}: {Reason}; attempt {Attempt}, retrying in {Seconds:F1} s; the outbox keeps everything")]
         public static partial void ConnectFailed(ILogger logger, string broker, string reason, int attempt, double seconds);
 
-        [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Uplink lost {Broker}: {Reason}; unconfirmed records will be sent again")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkDisconnected, Level = LogLevel.Warning, Message = "Uplink lost {Broker}: {Reason}; unconfirmed records will be sent again")]
         public static partial void Disconnected(ILogger logger, string broker, string reason);
 
-        [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Uplink publish on connection {Connection} got no PUBACK ({Reason}); reconnecting")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkPublishFailed, Level = LogLevel.Warning, Message = "Uplink publish on connection {Connection} got no PUBACK ({Reason}); reconnecting")]
         public static partial void PublishFailed(ILogger logger, int connection, string reason);
 
-        [LoggerMessage(EventId = 305, Level = LogLevel.Debug, Message = "Uplink could not say offline before stopping: {Reason}")]
+        [LoggerMessage(EventId = UplinkLogEvents.LinkGoodbyeFailed, Level = LogLevel.Debug, Message = "Uplink could not say offline before stopping: {Reason}")]
         public static partial void GoodbyeFailed(ILogger logger, string reason);
     }
 }

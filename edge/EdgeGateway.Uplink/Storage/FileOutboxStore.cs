@@ -704,10 +704,10 @@ public sealed partial class FileOutboxStore : IOutboxStore
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Outbox store write failed: {Error}; the affected enqueues failed and nothing was acknowledged")]
+        [LoggerMessage(EventId = UplinkLogEvents.StoreWriteFailed, Level = LogLevel.Error, Message = "Outbox store write failed: {Error}; the affected enqueues failed and nothing was acknowledged")]
         public static partial void WriteFailed(ILogger logger, string error);
 
-        [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Outbox store could not read {File}: {Error}")]
+        [LoggerMessage(EventId = UplinkLogEvents.StoreReadFailed, Level = LogLevel.Error, Message = "Outbox store could not read {File}: {Error}")]
         public static partial void ReadFailed(ILogger logger, string file, string error);
     }
 }

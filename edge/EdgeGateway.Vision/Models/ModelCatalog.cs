@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EdgeGateway.Core;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Vision.Models;
@@ -17,12 +18,10 @@ public sealed class ModelCatalog
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
-        CheckoutRoot = FindCheckoutRoot();
-        ManifestDir = _options.ManifestDir is { Length: > 0 } m ? m : Path.Combine(AppContext.BaseDirectory, "models");
-        CacheDir = _options.CacheDir is { Length: > 0 } c
-            ? c
-            : CheckoutRoot is { } root ? Path.Combine(root, ".models") : "/var/lib/edgegw/models";
-        SharedDir = _options.SharedDir is { Length: > 0 } s ? s : DefaultSharedDir(CheckoutRoot);
+        CheckoutRoot = GatewayPaths.CheckoutRoot;
+        ManifestDir = _options.ManifestDir is { Length: > 0 } m ? m : GatewayPaths.ManifestDir;
+        CacheDir = GatewayPaths.ModelsCacheDir(_options.CacheDir, configuredDataDir: null);
+        SharedDir = _options.SharedDir is { Length: > 0 } s ? s : GatewayPaths.SharedDir is { } shared ? Path.Combine(shared, "models") : null;
     }
 
     public ModelCatalog()
@@ -294,28 +293,5 @@ public sealed class ModelCatalog
             throw new ModelException(
                 $"model '{manifest.Name}': download of {manifest.File} from {source} failed ({e.Message}); expected sha256 {manifest.Sha256}", e);
         }
-    }
-
-    private static string? FindCheckoutRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "EdgeGateway.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        return null;
-    }
-
-    private static string? DefaultSharedDir(string? checkoutRoot)
-    {
-        if (Environment.GetEnvironmentVariable("EDGEGW_SHARED") is { Length: > 0 } shared)
-        {
-            return Path.Combine(shared, "models");
-        }
-
-        return checkoutRoot is null ? null : Path.GetFullPath(Path.Combine(checkoutRoot, "..", "shared", "models"));
     }
 }

@@ -6,8 +6,7 @@ public sealed class ModelStoreOptions
     public const string SectionName = "Models";
 
     /// <summary>
-    /// Where fetched weights live. Default: <c>.models/</c> at the checkout root when running from a
-    /// checkout, else <c>/var/lib/edgegw/models</c>.
+    /// Where fetched weights live. Default: <c>{Storage:DataDir}/models</c> (see <see cref="Core.GatewayPaths.ModelsCacheDir(string?, string?)"/>).
     /// </summary>
     public string? CacheDir { get; set; }
 
@@ -22,4 +21,24 @@ public sealed class ModelStoreOptions
 
     /// <summary>ONNX Runtime intra-op threads per model session. 0 lets the runtime choose.</summary>
     public int IntraOpNumThreads { get; set; } = 2;
+
+    /// <summary>
+    /// The <c>Models</c> section of a gateway configuration with the cache folder's default applied: every verb
+    /// and the service read the model store through this, so they agree on where the weights are.
+    /// </summary>
+    public static ModelStoreOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new ModelStoreOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(SectionName), options);
+        options.ApplyDefaults(configuration);
+        return options;
+    }
+
+    /// <summary>Fills <see cref="CacheDir"/> from <c>Storage:DataDir</c> when it is not set.</summary>
+    public void ApplyDefaults(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        CacheDir = Core.GatewayPaths.ModelsCacheDir(CacheDir, configuration["Storage:DataDir"]);
+    }
 }

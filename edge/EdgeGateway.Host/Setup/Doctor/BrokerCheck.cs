@@ -1,15 +1,16 @@
-using System.Globalization;
-using System.Net.Sockets;
+using System.Security.Cryptography;
+using EdgeGateway.Uplink.Configuration;
+using EdgeGateway.Uplink.Mqtt;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using MQTTnet;
-using MQTTnet.Adapter;
-using MQTTnet.Exceptions;
 
 namespace EdgeGateway.Host.Setup.Doctor;
 
 /// <summary>
-/// The broker is reachable and accepts the device's credentials. The probe connects under its
-/// own client id (<c>{device}-doctor</c>) with a clean start, so it never kicks the running
-/// gateway's session off the broker.
+/// The broker is reachable and accepts the device's credentials. The probe is the uplink's own client with
+/// the service's settings (TLS, pinned CA, client certificate), under its own client id
+/// (<c>{device}-doctor</c>) and without a Last Will, so it never kicks the running gateway's session off the broker.
 /// </summary>
 internal sealed class BrokerCheck : IDoctorCheck
 {
@@ -24,8 +25,8 @@ internal sealed class BrokerCheck : IDoctorCheck
             return [DoctorResult.Warn(Name, "no Uplink:Broker configured; alerts stay in the outbox", "set the broker with `edgegw provision --broker mqtts://host:8883`")];
         }
 
-        if (GatewaySettingsValidator.Broker(settings.Broker, required: true) is { } invalid
-            || !Uri.TryCreate(settings.Broker, UriKind.Absolute, out var uri))
+        if (GatewaySettingsValidator.Broker(settings.Broker, required: true) is not null
+            || !Uri.TryCreate(settings.Broker, UriKind.Absolute, out _))
         {
             return [DoctorResult.Fail(Name, $"Uplink:Broker = '{settings.Broker}': {GatewaySettingsValidator.Broker(settings.Broker, true)}", "fix Uplink:Broker")];
         }
@@ -38,50 +39,57 @@ internal sealed class BrokerCheck : IDoctorCheck
                 : [DoctorResult.Fail(Name, $"the gateway is not connected to {settings.Broker}: {health.LastError ?? "no error reported"}", Hint(health.LastError))];
         }
 
-        return [await ProbeAsync(uri, settings, cancellationToken)];
+        return [await ProbeAsync(context, settings, cancellationToken)];
     }
 
-    private async Task<DoctorResult> ProbeAsync(Uri broker, GatewaySettings settings, CancellationToken cancellationToken)
+    /// <summary>Probes through the uplink's own client (<see cref="MqttUplinkTransport.ProbeAsync"/>), so TLS, the pinned CA and client certificates count exactly as in <c>run</c>.</summary>
+    private async Task<DoctorResult> ProbeAsync(DoctorContext context, GatewaySettings settings, CancellationToken cancellationToken)
     {
-        var tls = broker.Scheme == "mqtts";
-        var port = broker.IsDefaultPort || broker.Port <= 0 ? (tls ? 8883 : 1883) : broker.Port;
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(broker.Host, port)
-            .WithClientId($"{settings.DeviceId ?? "edgegw"}-doctor")
-            .WithCleanStart()
-            .WithTimeout(TimeSpan.FromSeconds(5));
-        if (!string.IsNullOrEmpty(settings.Username))
-        {
-            builder.WithCredentials(settings.Username, settings.Password ?? string.Empty);
-        }
-
-        if (tls)
-        {
-            builder.WithTlsOptions(options => options.UseTls());
-        }
-
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var where = $"{broker.Host}:{port.ToString(CultureInfo.InvariantCulture)}";
+        UplinkOptions uplink;
+        DeviceOptions device;
         try
         {
-            var result = await client.ConnectAsync(builder.Build(), cancellationToken);
-            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            uplink = context.Services?.GetService<IOptions<UplinkOptions>>()?.Value
+                ?? context.Configuration.GetSection(UplinkOptions.Section).Get<UplinkOptions>() ?? new UplinkOptions();
+            device = context.Services?.GetService<IOptions<DeviceOptions>>()?.Value
+                ?? context.Configuration.GetSection(DeviceOptions.Section).Get<DeviceOptions>() ?? new DeviceOptions();
+        }
+        catch (OptionsValidationException ex)
+        {
+            return DoctorResult.Fail(Name, string.Join("; ", ex.Failures), "fix the Uplink and Device settings (see the config line)");
+        }
+
+        MqttUplinkTransport transport;
+        try
+        {
+            transport = new MqttUplinkTransport(uplink, device, context.Time, NullLogger<MqttUplinkTransport>.Instance);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            return DoctorResult.Fail(Name, ex.Message, "fix Uplink:CaFile, Uplink:ClientCertFile and Uplink:ClientKeyFile (PEM files readable by the service)");
+        }
+
+        await using (transport)
+        {
+            var result = await transport.ProbeAsync($"{(device.Id is { Length: > 0 } id ? id : "edgegw")}-doctor", cancellationToken);
+            var where = result.Broker;
+            var tls = settings.Broker!.StartsWith("mqtts", StringComparison.OrdinalIgnoreCase);
+            if (result.Refusal is { } code)
             {
-                return Refused(where, result.ResultCode, settings);
+                return Refused(where, code, settings);
             }
 
-            await client.DisconnectAsync(cancellationToken: cancellationToken);
+            if (!result.Accepted)
+            {
+                return DoctorResult.Fail(Name, $"cannot connect to {where}: {result.Error}",
+                    result.Error?.StartsWith("TLS", StringComparison.Ordinal) == true
+                        ? "check Uplink:CaFile names the CA that signed the broker's certificate, and the broker's host name"
+                        : "check the broker address and port, DNS, and that the firewall allows outbound MQTT (1883/8883)");
+            }
+
             return string.IsNullOrEmpty(settings.Username) && string.IsNullOrEmpty(settings.ClientCertificate)
                 ? DoctorResult.Warn(Name, $"{where} accepted an anonymous connection", "the relay needs device credentials: `edgegw provision --claim-code <code> --force`")
-                : DoctorResult.Pass(Name, $"{where} accepted user '{settings.Username}'{(tls ? " over TLS" : string.Empty)}");
-        }
-        catch (MqttConnectingFailedException ex) when (RefusalIn(ex.Message) is { } code)
-        {
-            return Refused(where, code, settings);
-        }
-        catch (Exception ex) when (ex is MqttCommunicationException or SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return DoctorResult.Fail(Name, $"cannot reach {where}: {Root(ex).Message}", "check the broker address and port, DNS, and that the firewall allows outbound MQTT (1883/8883)");
+                : DoctorResult.Pass(Name, $"{where} accepted {(string.IsNullOrEmpty(settings.Username) ? "the client certificate" : $"user '{settings.Username}'")}{(tls ? " over TLS" : string.Empty)}");
         }
     }
 
@@ -95,11 +103,5 @@ internal sealed class BrokerCheck : IDoctorCheck
             ? "the device credentials are wrong or revoked: re-register with `edgegw provision --claim-code <new code> --force`, or fix Uplink:Username/Uplink:Password"
             : "check the broker address, the network and the firewall (outbound 1883/8883)";
 
-    private static MqttClientConnectResultCode? RefusalIn(string message) =>
-        Enum.GetValues<MqttClientConnectResultCode>()
-            .Where(code => code != MqttClientConnectResultCode.Success && message.Contains(code.ToString(), StringComparison.Ordinal))
-            .Select(code => (MqttClientConnectResultCode?)code)
-            .FirstOrDefault();
 
-    private static Exception Root(Exception ex) => ex.InnerException is { } inner ? Root(inner) : ex;
 }

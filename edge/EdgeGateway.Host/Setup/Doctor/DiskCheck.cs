@@ -11,7 +11,7 @@ internal sealed class DiskCheck : IDoctorCheck
     public Task<IReadOnlyList<DoctorResult>> RunAsync(DoctorContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var directory = context.Settings.DataDir is { Length: > 0 } dataDir ? dataDir : "/var/lib/edgegw";
+        var directory = Core.GatewayPaths.DataDir(context.Settings.DataDir);
         var existing = directory;
         while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
         {

@@ -7,7 +7,8 @@ namespace EdgeGateway.Host.Setup.Doctor;
 /// <param name="Configuration">The gateway config as it would be loaded by <c>edgegw run</c>.</param>
 /// <param name="ConfigPath">The file it came from, when the doctor runs from the command line.</param>
 /// <param name="Live">The running gateway's parts, when the doctor runs inside it (the page's rerun button).</param>
-internal sealed record DoctorContext(IConfiguration Configuration, string? ConfigPath, TimeProvider Time, GatewayParts? Live = null)
+/// <param name="Services">The composition root's services for <paramref name="Configuration"/> (nothing started), when there are any.</param>
+internal sealed record DoctorContext(IConfiguration Configuration, string? ConfigPath, TimeProvider Time, GatewayParts? Live = null, IServiceProvider? Services = null)
 {
     public GatewaySettings Settings { get; } = GatewaySettings.Read(Configuration);
 }

@@ -1,5 +1,4 @@
 using EdgeGateway.Vision.Models;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Host.Setup.Doctor;
@@ -10,7 +9,7 @@ internal sealed class ModelCheck : IDoctorCheck
     public string Name => "model";
 
     public static ModelCatalog Catalog(IConfiguration configuration) =>
-        new(Options.Create(configuration.GetSection(ModelStoreOptions.SectionName).Get<ModelStoreOptions>() ?? new ModelStoreOptions()));
+        new(Options.Create(ModelStoreOptions.From(configuration)));
 
     public async Task<IReadOnlyList<DoctorResult>> RunAsync(DoctorContext context, CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ namespace EdgeGateway.Host.Setup.Provision;
 /// </summary>
 internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimeProvider time, InstallCatalog catalog, IModelFetcher models)
 {
-    public const string DefaultDataDir = "/var/lib/edgegw";
+    public const string DefaultDataDir = Core.GatewayPaths.DefaultDataDir;
     public const string DefaultDiagnosticsUrl = "http://0.0.0.0:8080";
     private const string PendingClaim = "pending-claim";
 

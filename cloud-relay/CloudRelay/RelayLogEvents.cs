@@ -1,0 +1,74 @@
+namespace CloudRelay;
+
+/// <summary>
+/// Every log event id of this assembly, in one registry: each <c>[LoggerMessage]</c> takes its id from here, no two
+/// share one, and tests name them. Ranges per component keep ids unique across the program's assemblies.
+/// </summary>
+public static class RelayLogEvents
+{
+    /// <summary>RelayServiceCollectionExtensions.Ready.</summary>
+    public const int StorageReady = 1;
+
+    /// <summary>RelayHost.ConfigReadableByOthers.</summary>
+    public const int HostConfigReadableByOthers = 2;
+
+    /// <summary>AlertWriter.CommitFailed.</summary>
+    public const int WriterCommitFailed = 100;
+
+    /// <summary>AlertIngestor.Rejected.</summary>
+    public const int IngestRejected = 200;
+
+    /// <summary>AlertIngestor.DeviceState.</summary>
+    public const int IngestDeviceState = 201;
+
+    /// <summary>AlertIngestor.StatusFailed.</summary>
+    public const int IngestStatusFailed = 202;
+
+    /// <summary>EmbeddedBroker.Started.</summary>
+    public const int BrokerStarted = 300;
+
+    /// <summary>EmbeddedBroker.ConnectRefused.</summary>
+    public const int BrokerConnectRefused = 301;
+
+    /// <summary>EmbeddedBroker.ConnectFailed.</summary>
+    public const int BrokerConnectFailed = 302;
+
+    /// <summary>EmbeddedBroker.AclDenied.</summary>
+    public const int BrokerAclDenied = 303;
+
+    /// <summary>EmbeddedBroker.PublishFailed.</summary>
+    public const int BrokerPublishFailed = 304;
+
+    /// <summary>EmbeddedBroker.DisconnectFailed.</summary>
+    public const int BrokerDisconnectFailed = 305;
+
+    /// <summary>WebhookForwarder.PlatformDown.</summary>
+    public const int WebhookPlatformDown = 400;
+
+    /// <summary>WebhookForwarder.PlatformBack.</summary>
+    public const int WebhookPlatformBack = 401;
+
+    /// <summary>WebhookForwarder.QueueFailed.</summary>
+    public const int WebhookQueueFailed = 402;
+
+    /// <summary>WebhookForwarder.StandingBy.</summary>
+    public const int WebhookStandingBy = 403;
+
+    /// <summary>WebhookForwarder.TookOver.</summary>
+    public const int WebhookTookOver = 404;
+
+    /// <summary>WebhookForwarder.SecretPerInstance.</summary>
+    public const int WebhookSecretPerInstance = 405;
+
+    /// <summary>SharedSubscriber.Connected.</summary>
+    public const int SubscriberConnected = 500;
+
+    /// <summary>SharedSubscriber.Disconnected.</summary>
+    public const int SubscriberDisconnected = 501;
+
+    /// <summary>SharedSubscriber.ConnectFailed.</summary>
+    public const int SubscriberConnectFailed = 502;
+
+    /// <summary>SharedSubscriber.NotStored.</summary>
+    public const int SubscriberNotStored = 503;
+}

@@ -1,0 +1,35 @@
+namespace EdgeGateway.Core;
+
+/// <summary>
+/// Every log event id of this assembly, in one registry: each <c>[LoggerMessage]</c> takes its id from here, no two
+/// share one, and tests name them. Ranges per component keep ids unique across the program's assemblies.
+/// </summary>
+public static class CoreLogEvents
+{
+    /// <summary>DurableOutbox.Recovered.</summary>
+    public const int OutboxRecovered = 101;
+
+    /// <summary>DurableOutbox.Evicted.</summary>
+    public const int OutboxEvicted = 102;
+
+    /// <summary>DurableOutbox.DroppedIncoming.</summary>
+    public const int OutboxDroppedIncoming = 103;
+
+    /// <summary>DurableOutbox.Expired.</summary>
+    public const int OutboxExpired = 104;
+
+    /// <summary>DurableOutbox.Quarantined.</summary>
+    public const int OutboxQuarantined = 105;
+
+    /// <summary>DurableOutbox.Unreadable.</summary>
+    public const int OutboxUnreadable = 106;
+
+    /// <summary>OutboxForwarder.Refused.</summary>
+    public const int ForwarderRefused = 111;
+
+    /// <summary>OutboxForwarder.EvictionsReported.</summary>
+    public const int ForwarderEvictionsReported = 112;
+
+    /// <summary>OutboxForwarder.QuarantineReported.</summary>
+    public const int ForwarderQuarantineReported = 113;
+}

@@ -1,0 +1,29 @@
+namespace EdgeGateway.Host;
+
+/// <summary>
+/// Every log event id of this assembly, in one registry: each <c>[LoggerMessage]</c> takes its id from here, no two
+/// share one, and tests name them. Ranges per component keep ids unique across the program's assemblies.
+/// </summary>
+public static class HostLogEvents
+{
+    /// <summary>Log.LoggedIn.</summary>
+    public const int PageLoggedIn = 7001;
+
+    /// <summary>Log.LoginFailed.</summary>
+    public const int PageLoginFailed = 7002;
+
+    /// <summary>Log.NoPassword.</summary>
+    public const int PageNoPassword = 7003;
+
+    /// <summary>Log.RateLimited.</summary>
+    public const int PageRateLimited = 7004;
+
+    /// <summary>Log.MaintenanceCheckIn.</summary>
+    public const int PageMaintenanceCheckIn = 7005;
+
+    /// <summary>Log.TestAlert.</summary>
+    public const int PageTestAlert = 7006;
+
+    /// <summary>Log.DoctorRan.</summary>
+    public const int PageDoctorRan = 7007;
+}

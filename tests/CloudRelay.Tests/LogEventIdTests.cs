@@ -1,0 +1,17 @@
+using EdgeGateway.Testing;
+using CloudRelay;
+
+namespace CloudRelay.Tests;
+
+/// <summary>Every [LoggerMessage] of the assembly takes its id from RelayLogEvents, and no two share one.</summary>
+[Trait("Category", "Unit")]
+public sealed class LogEventIdTests
+{
+    [Fact]
+    public void Every_log_event_id_comes_from_the_registry_and_is_unique()
+    {
+        var problems = LogEventIds.Problems(typeof(RelayLogEvents).Assembly, typeof(RelayLogEvents));
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+}

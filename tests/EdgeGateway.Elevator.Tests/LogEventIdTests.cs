@@ -1,0 +1,17 @@
+using EdgeGateway.Testing;
+using EdgeGateway.Elevator;
+
+namespace EdgeGateway.Elevator.Tests;
+
+/// <summary>Every [LoggerMessage] of the assembly takes its id from ElevatorLogEvents, and no two share one.</summary>
+[Trait("Category", "Unit")]
+public sealed class LogEventIdTests
+{
+    [Fact]
+    public void Every_log_event_id_comes_from_the_registry_and_is_unique()
+    {
+        var problems = LogEventIds.Problems(typeof(ElevatorLogEvents).Assembly, typeof(ElevatorLogEvents));
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+}
