@@ -22,6 +22,7 @@ public static class RelayCommands
         root.Subcommands.Add(Devices());
         root.Subcommands.Add(ApiKey());
         root.Subcommands.Add(BenchCommand());
+        root.Subcommands.Add(BenchRelayCommand());
     }
 
     private static Option<string> DataDir() => new("--data-dir") { Description = "Folder for the SQLite file, secrets and snapshots", DefaultValueFactory = _ => "relay-data" };
@@ -137,7 +138,7 @@ public static class RelayCommands
             DefaultValueFactory = _ => ["sqlite"],
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("bench", "Drive real MQTT clients into an embedded relay; prints one JSON line per database") { devices, count, window, db };
+        var command = new Command("bench", "Drive real MQTT clients into a relay in its own process; prints one JSON line per database") { devices, count, window, db };
         command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
         {
             var clean = true;
@@ -149,6 +150,24 @@ public static class RelayCommands
             }
 
             return clean ? 0 : 1;
+        }));
+        return command;
+    }
+
+    /// <summary>The relay side of the bench, started by <c>bench</c> as a child process; not for people.</summary>
+    private static Command BenchRelayCommand()
+    {
+        var devices = new Option<int>("--devices") { DefaultValueFactory = _ => 100 };
+        var db = new Option<string>("--db") { DefaultValueFactory = _ => "sqlite" };
+        var command = new Command("bench-relay", "The relay process the bench drives (started by 'bench')") { devices, db };
+        command.Hidden = true;
+        command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
+        {
+            // Stdout carries the control answers; the relay's own log lines go to stderr.
+            var answers = Console.Out;
+            Console.SetOut(Console.Error);
+            await RelayBench.ServeAsync(parse.GetValue(devices), parse.GetValue(db)!, Console.In, answers, cancellationToken);
+            return 0;
         }));
         return command;
     }
