@@ -135,7 +135,12 @@ public static class RelayApi
             return BadRequest(!DeviceNames.IsValid(request.Site) ? DeviceNames.Describe("site", request.Site) : DeviceNames.Describe("device", request.Device));
         }
 
-        var credentials = await devices.AddAsync(request.Site!, request.Device!, request.CertificateThumbprint, cancellationToken);
+        if (request.ClientId is { } clientId && ClientIds.Problem(request.Site!, request.Device!, clientId) is { } problem)
+        {
+            return BadRequest(problem);
+        }
+
+        var credentials = await devices.AddAsync(request.Site!, request.Device!, request.CertificateThumbprint, request.ClientId, cancellationToken);
         return TypedResults.Created($"/api/devices/{credentials.Site}/{credentials.Device}", CredentialsView.From(credentials));
     }
 
@@ -172,7 +177,7 @@ public static class RelayApi
         var all = await devices.ListAsync(cancellationToken);
         return TypedResults.Ok(new StatsView(
             new IngestStatsView(counters.Received, counters.Stored, counters.Duplicates, counters.Rejected, counters.RejectsByReason,
-                counters.StoreFailures, counters.AuthFailures),
+                counters.StoreFailures, counters.AuthFailures, counters.Limits),
             new StorageStatsView(store.Kind, await store.CountAlertsAsync(cancellationToken)),
             new ForwardStatsView(!string.IsNullOrWhiteSpace(options.Value.Webhook.Url), await store.ForwardBacklogAsync(cancellationToken),
                 counters.Forwarded, counters.ForwardFailures),

@@ -74,13 +74,14 @@ public static class RelayCommands
         var site = new Option<string>("--site") { Description = "Site id", Required = true };
         var device = new Option<string>("--device") { Description = "Device id", Required = true };
         var thumbprint = new Option<string?>("--cert-thumbprint") { Description = "SHA-256 thumbprint of the device's client certificate" };
+        var clientId = new Option<string?>("--client-id") { Description = "An MQTT client id of the device's own besides edgegw-{site}-{device} (the box's Uplink:ClientId)" };
         var dataDir = DataDir();
         var db = Db();
 
-        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, dataDir, db };
+        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, clientId, dataDir, db };
         add.SetAction((parse, cancellationToken) => WithRegistry(parse, dataDir, db, async registry =>
         {
-            var credentials = await registry.AddAsync(parse.GetValue(site)!, parse.GetValue(device)!, parse.GetValue(thumbprint), cancellationToken);
+            var credentials = await registry.AddAsync(parse.GetValue(site)!, parse.GetValue(device)!, parse.GetValue(thumbprint), parse.GetValue(clientId), cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(new { credentials.Site, credentials.Device, credentials.Username, credentials.Password }, Json));
         }));
 

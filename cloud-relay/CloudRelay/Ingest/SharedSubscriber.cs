@@ -170,7 +170,7 @@ public sealed partial class SharedSubscriber(
                 await ingestor.HandleSnapshotAsync(parsed, payload, _stopping);
                 return true;
             default:
-                await ingestor.HandleActivityAsync(parsed, _stopping);
+                await ingestor.HandleActivityAsync(parsed, payload, _stopping);
                 return true;
         }
     }
