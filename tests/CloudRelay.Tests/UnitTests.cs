@@ -116,16 +116,21 @@ public sealed class SecretTests
     }
 
     [Fact]
-    public void The_webhook_signature_covers_the_exact_body()
+    public void The_webhook_signature_covers_the_timestamp_and_the_exact_body_and_stale_ones_are_refused()
     {
         var body = "{\"id\":\"x\"}"u8.ToArray();
-        var signature = WebhookSigner.Sign("secret", body);
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000);
+        var signature = WebhookSigner.Sign("secret", now.ToUnixTimeSeconds(), body);
+        var expected = "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("secret"u8, "1790000000.{\"id\":\"x\"}"u8));
 
-        Assert.StartsWith("sha256=", signature, StringComparison.Ordinal);
-        Assert.Equal(64 + 7, signature.Length);
-        Assert.True(WebhookSigner.Verify("secret", body, signature));
-        Assert.False(WebhookSigner.Verify("other", body, signature));
-        Assert.False(WebhookSigner.Verify("secret", "{\"id\":\"y\"}"u8.ToArray(), signature));
+        Assert.Equal(expected, signature);
+        Assert.True(WebhookSigner.Verify("secret", "1790000000", body, signature, now));
+        Assert.True(WebhookSigner.Verify("secret", "1790000000", body, signature, now.AddMinutes(4)));
+        Assert.False(WebhookSigner.Verify("secret", "1790000000", body, signature, now.AddMinutes(6)));
+        Assert.False(WebhookSigner.Verify("secret", "1790000001", body, signature, now));
+        Assert.False(WebhookSigner.Verify("other", "1790000000", body, signature, now));
+        Assert.False(WebhookSigner.Verify("secret", "1790000000", "{\"id\":\"y\"}"u8.ToArray(), signature, now));
+        Assert.False(WebhookSigner.Verify("secret", null, body, signature, now));
     }
 
     [Theory]

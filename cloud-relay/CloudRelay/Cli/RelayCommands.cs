@@ -118,13 +118,54 @@ public static class RelayCommands
     private static Command ApiKey()
     {
         var dataDir = DataDir();
-        var command = new Command("api-key", "Print the platform's API key (created on first use, kept in relay-secrets.json, mode 600)") { dataDir };
+        var command = new Command("api-key", "Platform API keys: create, list, revoke. Alone, prints the relay's original admin key (relay-secrets.json, mode 600)") { dataDir };
         command.SetAction(parse => Guard(() =>
         {
             var secrets = new RelaySecrets(Options.Create(new RelayOptions { DataDir = parse.GetValue(dataDir)! }));
             Console.WriteLine(secrets.ApiKey);
             return Task.FromResult(0);
         }).GetAwaiter().GetResult());
+
+        var name = new Option<string>("--name") { Description = "The key's name, e.g. platform", Required = true };
+        var scope = new Option<string>("--scope") { Description = "read, devices or admin", Required = true };
+        var keyDataDir = DataDir();
+        var db = Db();
+        var create = new Command("create", "Make a named, scoped key; prints it once as a JSON line with a 'key' field (only its hash is kept)") { name, scope, keyDataDir, db };
+        create.SetAction((parse, cancellationToken) => WithApiKeys(parse, keyDataDir, db, async keys =>
+        {
+            var created = await keys.CreateAsync(parse.GetValue(name)!, parse.GetValue(scope)!, cancellationToken);
+            Console.WriteLine(JsonSerializer.Serialize(new { created.Name, created.Scope, created.Key }, Json));
+            return 0;
+        }));
+
+        var list = new Command("list", "List keys (never their secrets), one JSON line each") { keyDataDir, db };
+        list.SetAction((parse, cancellationToken) => WithApiKeys(parse, keyDataDir, db, async keys =>
+        {
+            foreach (var key in await keys.ListAsync(cancellationToken))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { key.Name, key.Scope, key.CreatedMs, Revoked = key.RevokedMs is not null, key.RevokedMs }, Json));
+            }
+
+            return 0;
+        }));
+
+        var revokeName = new Option<string>("--name") { Description = "The key to revoke", Required = true };
+        var revoke = new Command("revoke", "Revoke a key; running relays refuse it within 2 s") { revokeName, keyDataDir, db };
+        revoke.SetAction((parse, cancellationToken) => WithApiKeys(parse, keyDataDir, db, async keys =>
+        {
+            if (await keys.RevokeAsync(parse.GetValue(revokeName)!, cancellationToken))
+            {
+                Console.WriteLine("revoked");
+                return 0;
+            }
+
+            await Console.Error.WriteLineAsync($"cloud-relay: no live API key named '{parse.GetValue(revokeName)}'");
+            return 1;
+        }));
+
+        command.Subcommands.Add(create);
+        command.Subcommands.Add(list);
+        command.Subcommands.Add(revoke);
         return command;
     }
 
@@ -187,6 +228,22 @@ public static class RelayCommands
             await store.MigrateAsync(CancellationToken.None);
             await action(new DeviceRegistry(store, TimeProvider.System));
             return 0;
+        });
+
+    private static async Task<int> WithApiKeys(ParseResult parse, Option<string> dataDir, Option<string> db, Func<CloudRelay.Api.ApiKeys, Task<int>> action) =>
+        await Guard(async () =>
+        {
+            var options = new RelayOptions { DataDir = parse.GetValue(dataDir)!, Db = parse.GetValue(db)! };
+            var problems = new RelayOptionsValidator().Validate(null, options);
+            if (problems.Failed)
+            {
+                throw new OptionsValidationException(RelayOptions.Section, typeof(RelayOptions), problems.Failures);
+            }
+
+            await using IRelayStore store = options.UsesPostgres ? new PostgresRelayStore(options.Db) : new SqliteRelayStore(options.SqlitePath);
+            await store.MigrateAsync(CancellationToken.None);
+            using var keys = new CloudRelay.Api.ApiKeys(store, new RelaySecrets(Options.Create(options)), TimeProvider.System);
+            return await action(keys);
         });
 
     /// <summary>Bad input and broken config end as one clear line on stderr and exit code 2, never a stack trace.</summary>
