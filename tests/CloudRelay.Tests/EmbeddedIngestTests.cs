@@ -2,7 +2,6 @@ using CloudRelay.Api;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
 using MQTTnet;
 using MQTTnet.Protocol;
 

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using CloudRelay.Api;
 using CloudRelay.Ingest;
-using EdgeGateway.Core.Alerts;
 using MQTTnet;
 using MQTTnet.Protocol;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using CloudRelay.Api;
 using CloudRelay.Devices;
 using CloudRelay.Ingest;
-using EdgeGateway.Core.Alerts;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 using MQTTnet.Protocol;

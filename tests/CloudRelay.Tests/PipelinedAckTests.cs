@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
 using Microsoft.Data.Sqlite;
 using MQTTnet;
 

@@ -5,7 +5,6 @@ using CloudRelay.Forwarding;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
 
 namespace CloudRelay.Tests;
 

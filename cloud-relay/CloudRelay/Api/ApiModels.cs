@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using CloudRelay.Devices;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 
 namespace CloudRelay.Api;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using CloudRelay.Hosting;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -3,7 +3,7 @@ using System.Text;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,4 @@
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 
 namespace CloudRelay.Storage;
 

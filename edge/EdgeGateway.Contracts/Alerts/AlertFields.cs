@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>Checks the decoded fields of an alert, shared by the CBOR and JSON readers.</summary>
 internal static class AlertFields

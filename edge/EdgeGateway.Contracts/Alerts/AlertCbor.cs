@@ -1,6 +1,6 @@
 using System.Formats.Cbor;
 
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>
 /// Binary encoding of alert contract v1: a CBOR map with small integer keys, so a typical

@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>What is wrong with an alert payload, for callers that count or branch; the text is for people.</summary>
 public enum AlertDecodeError

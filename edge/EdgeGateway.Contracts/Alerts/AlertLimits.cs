@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>
 /// Bounds every decoder enforces, so a hostile payload costs little: payload size, attribute count, text length, and
