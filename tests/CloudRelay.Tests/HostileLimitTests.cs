@@ -86,7 +86,7 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
         Assert.InRange(started.Elapsed.TotalSeconds, 1, 12);
         Assert.True(victim.IsConnected);
         Assert.True((await victim.PublishAlertAsync(TestAlerts.Make("s1", "victim"))).IsSuccess);
-        await TestAlerts.WaitUntilAsync(() => Task.FromResult(relay.Counters.Limit(LimitNames.ConnectTimeout) == 20), TimeSpan.FromSeconds(5), "each timeout to be counted");
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(relay.Counters.Limit(LimitNames.ConnectTimeout) == 20), TimeSpan.FromSeconds(30), "each timeout to be counted");
         probe.AssertBounded();
         sockets.ForEach(s => s.Dispose());
     }

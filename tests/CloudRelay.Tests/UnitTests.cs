@@ -20,7 +20,7 @@ public sealed class TopicTests
     [InlineData("edge/s1/d1/alert/extra", EdgeChannel.Other, "extra")]
     public void Device_topics_parse_into_site_device_and_channel(string topic, EdgeChannel channel, string rest)
     {
-        Assert.True(EdgeTopic.TryParse(topic, out var parsed));
+        Assert.True(EdgeTopic.TryParse(EdgeTopic.DefaultPrefix, topic, out var parsed));
         Assert.Equal(("s1", "d1", channel, rest), (parsed.Site, parsed.Device, parsed.Channel, parsed.Rest));
     }
 
@@ -30,7 +30,7 @@ public sealed class TopicTests
     [InlineData("edge/+/d1/alert")]
     [InlineData("edge/s1/../alert")]
     [InlineData("")]
-    public void Other_topics_are_not_device_topics(string topic) => Assert.False(EdgeTopic.TryParse(topic, out _));
+    public void Other_topics_are_not_device_topics(string topic) => Assert.False(EdgeTopic.TryParse(EdgeTopic.DefaultPrefix, topic, out _));
 
     [Theory]
     [InlineData("edge/s1/d1/alert", true)]
@@ -41,7 +41,7 @@ public sealed class TopicTests
     [InlineData("edge/s1/d10/alert", false)]
     [InlineData("edge/s1/d1/#", false)]
     public void A_device_publishes_only_under_its_own_prefix(string topic, bool allowed) =>
-        Assert.Equal(allowed, TopicAcl.MayPublish("s1", "d1", topic));
+        Assert.Equal(allowed, TopicAcl.MayPublish(EdgeTopic.DefaultPrefix, "s1", "d1", topic));
 
     [Theory]
     [InlineData("edge/s1/d1/cmd/#", true)]
@@ -49,7 +49,7 @@ public sealed class TopicTests
     [InlineData("edge/#", false)]
     [InlineData("#", false)]
     public void A_device_subscribes_only_under_its_own_prefix(string filter, bool allowed) =>
-        Assert.Equal(allowed, TopicAcl.MaySubscribe("s1", "d1", filter));
+        Assert.Equal(allowed, TopicAcl.MaySubscribe(EdgeTopic.DefaultPrefix, "s1", "d1", filter));
 }
 
 [Trait("Category", "Unit")]

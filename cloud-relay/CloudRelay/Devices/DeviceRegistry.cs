@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts;
 using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;

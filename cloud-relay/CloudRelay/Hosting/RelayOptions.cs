@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts;
 using CloudRelay.Storage;
 using Microsoft.Extensions.Options;
 
@@ -38,6 +39,9 @@ public sealed class RelayMqttOptions
 
     /// <summary>Address the embedded broker listens on.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>First level of every device topic, <c>{prefix}/{site}/{device}/...</c>: the boxes' <c>Uplink:TopicPrefix</c>.</summary>
+    public string TopicPrefix { get; set; } = EdgeTopic.DefaultPrefix;
 
     /// <summary>Embedded broker's TLS port, used when <see cref="TlsCertificate"/> is set.</summary>
     public int TlsPort { get; set; } = 8883;
@@ -151,6 +155,11 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         if (mqtt.Port is < 0 or > 65535)
         {
             problems.Add($"Relay:Mqtt:Port '{mqtt.Port}' is invalid; expected 0-65535");
+        }
+
+        if (!EdgeTopic.IsValidPrefix(mqtt.TopicPrefix))
+        {
+            problems.Add(EdgeTopic.DescribePrefix("Relay:Mqtt:TopicPrefix", mqtt.TopicPrefix));
         }
 
         if (mqtt.TlsPort is < 0 or > 65535)

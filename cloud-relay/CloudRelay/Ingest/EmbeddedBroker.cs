@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
@@ -309,7 +310,7 @@ public sealed partial class EmbeddedBroker(
             Log.AclDenied(logger, device.Key, message.Topic);
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
-            e.Response.ReasonString = $"{device.Key} may publish only under {EdgeTopic.PrefixOf(device.Site, device.Device)}";
+            e.Response.ReasonString = $"{device.Key} may publish only under {EdgeTopic.PrefixOf(options.Value.Mqtt.TopicPrefix, device.Site, device.Device)}";
             return;
         }
 
@@ -383,10 +384,11 @@ public sealed partial class EmbeddedBroker(
     }
 
     /// <summary>The ACL: a device may publish only on a well-formed topic under its own <c>edge/{site}/{device}/</c>.</summary>
-    private static bool TryOwnTopic(DeviceRecord device, string? topic, out EdgeTopic parsed)
+    private bool TryOwnTopic(DeviceRecord device, string? topic, out EdgeTopic parsed)
     {
         parsed = default;
-        return TopicAcl.MayPublish(device.Site, device.Device, topic) && EdgeTopic.TryParse(topic, out parsed);
+        var prefix = options.Value.Mqtt.TopicPrefix;
+        return TopicAcl.MayPublish(prefix, device.Site, device.Device, topic) && EdgeTopic.TryParse(prefix, topic, out parsed);
     }
 
     /// <summary>Inbound hook: queues a QoS 1 alert for storage as soon as it arrives, without waiting for the commit.</summary>
@@ -521,7 +523,7 @@ public sealed partial class EmbeddedBroker(
             e.ProcessSubscription = false;
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
         }
-        else if (!TopicAcl.MaySubscribe(device.Site, device.Device, e.TopicFilter.Topic))
+        else if (!TopicAcl.MaySubscribe(options.Value.Mqtt.TopicPrefix, device.Site, device.Device, e.TopicFilter.Topic))
         {
             e.ProcessSubscription = false;
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;

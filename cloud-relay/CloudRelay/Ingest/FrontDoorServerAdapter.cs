@@ -188,7 +188,7 @@ internal sealed partial class FrontDoorServerAdapter(RelayLimitsOptions limits, 
                 Log.PacketTooLarge(logger, host, bytes, limits.MaxPacketBytes);
             }
         }
-        else if ((framed is null || framed.Packets == 0) && lasted >= limits.ConnectTimeout)
+        else if ((framed is null || framed.Packets == 0) && lasted >= limits.ConnectTimeout * 0.9)
         {
             counters.CountLimit(LimitNames.ConnectTimeout);
             if (logThrottle.ShouldLog("connect-timeout:" + host))

@@ -55,5 +55,5 @@ public sealed class AlertPublisher(
     }
 
     /// <summary>The snapshot's topic suffix under the device, e.g. <c>snapshot/0190…</c>.</summary>
-    public static string SnapshotReference(Guid alertId) => $"snapshot/{alertId:D}";
+    public static string SnapshotReference(Guid alertId) => EdgeTopic.SnapshotReference(alertId);
 }
