@@ -42,6 +42,27 @@ public static class RelayLogEvents
     /// <summary>EmbeddedBroker.DisconnectFailed.</summary>
     public const int BrokerDisconnectFailed = 305;
 
+    /// <summary>EmbeddedBroker.ClientIdRefused.</summary>
+    public const int BrokerClientIdRefused = 306;
+
+    /// <summary>EmbeddedBroker.SessionRevoked.</summary>
+    public const int BrokerSessionRevoked = 307;
+
+    /// <summary>EmbeddedBroker.CredentialCheckFailed.</summary>
+    public const int BrokerCredentialCheckFailed = 308;
+
+    /// <summary>EmbeddedBroker.LimitHit.</summary>
+    public const int BrokerLimitHit = 309;
+
+    /// <summary>FrontDoorServerAdapter.PacketTooLarge.</summary>
+    public const int FrontDoorPacketTooLarge = 320;
+
+    /// <summary>FrontDoorServerAdapter.ConnectTimedOut.</summary>
+    public const int FrontDoorConnectTimedOut = 321;
+
+    /// <summary>FrontDoorServerAdapter.AcceptFailed.</summary>
+    public const int FrontDoorAcceptFailed = 322;
+
     /// <summary>WebhookForwarder.PlatformDown.</summary>
     public const int WebhookPlatformDown = 400;
 

@@ -1,7 +1,6 @@
 using CloudRelay.Api;
 using CloudRelay.Ingest;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeGateway.Core.Alerts;
 using EdgeGateway.Testing;
 using MQTTnet;
 using MQTTnet.Formatter;

@@ -27,8 +27,8 @@ public sealed class ForwarderOutageTests : IDisposable
         await store.MigrateAsync(CancellationToken.None);
         var alerts = Enumerable.Range(0, 10).Select(i => TestAlerts.Make("site-1", $"box-{i % 3}")).ToList();
         await store.InsertAlertsAsync(alerts, 1, enqueueForward: true, CancellationToken.None);
-        var platform = new FakePlatform();
         var time = new SteppedTimeProvider(DateTimeOffset.UtcNow);
+        var platform = new FakePlatform(time);
         var counters = new RelayCounters();
         using var feed = new RelayAlertFeed();
         using var forwarder = new WebhookForwarder(store, feed, new RelaySecrets(options), counters, platform, time, options,
@@ -58,7 +58,8 @@ public sealed class ForwarderOutageTests : IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    private sealed class FakePlatform : HttpMessageHandler, IHttpClientFactory
+    /// <summary>Checks each signature as a platform would, on the relay's (fake) clock.</summary>
+    private sealed class FakePlatform(TimeProvider clock) : HttpMessageHandler, IHttpClientFactory
     {
         private readonly Lock _gate = new();
         private readonly List<(Guid Id, bool Accepted, bool SignatureOk)> _delivered = [];
@@ -86,10 +87,11 @@ public sealed class ForwarderOutageTests : IDisposable
             using var json = JsonDocument.Parse(body);
             var id = Guid.Parse(json.RootElement.GetProperty("id").GetString()!);
             var signature = request.Headers.GetValues(WebhookSigner.SignatureHeader).Single();
+            var timestamp = request.Headers.GetValues(WebhookSigner.TimestampHeader).Single();
             lock (_gate)
             {
                 Attempts++;
-                _delivered.Add((id, Up, WebhookSigner.Verify("s3cret", body, signature)));
+                _delivered.Add((id, Up, WebhookSigner.Verify("s3cret", timestamp, body, signature, clock.GetUtcNow())));
             }
 
             return new HttpResponseMessage(Up ? HttpStatusCode.OK : HttpStatusCode.BadGateway);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
 using Microsoft.Data.Sqlite;
 using MQTTnet;
 
@@ -62,7 +61,7 @@ public sealed class PipelinedAckTests(PostgresFixture postgres) : IClassFixture<
         // mosquitto_pub keeps up to 100 QoS 1 messages in flight and sends stdin's lines in order.
         var exit = await RunAsync("mosquitto_pub", lines,
             "-h", "127.0.0.1", "-p", relay.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-V", "5", "-q", "1", "-M", "100",
-            "-i", "box-1-pipelining", "-u", credentials.Username, "-P", credentials.Password, "-t", "edge/site-1/box-1/alert", "-l");
+            "-i", "edgegw-site-1-box-1", "-u", credentials.Username, "-P", credentials.Password, "-t", "edge/site-1/box-1/alert", "-l");
 
         Assert.Equal(0, exit);
         var stored = await relay.Store.QueryAlertsAsync(new AlertQuery(Device: "box-1", Limit: 1000), CancellationToken.None);

@@ -4,7 +4,6 @@ using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
 using EdgeGateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,13 +66,14 @@ public sealed class RelayTestHost : IAsyncDisposable
     }
 
     /// <summary>Connects an MQTT 5 client the way an edge box does (username site/device, token password).</summary>
+    /// <remarks>The client id is the box's own, <c>edgegw-{site}-{device}</c>, unless <paramref name="configure"/> sets another.</remarks>
     public async Task<IMqttClient> ConnectAsync(DeviceCredentials credentials, Action<MqttClientOptionsBuilder>? configure = null)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", MqttPort)
             .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithClientId($"{credentials.Site}-{credentials.Device}-{Guid.NewGuid():N}")
+            .WithClientId(ClientIds.DefaultFor(credentials.Site, credentials.Device))
             .WithCredentials(credentials.Username, credentials.Password)
             .WithTimeout(TimeSpan.FromSeconds(10));
         configure?.Invoke(builder);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using CloudRelay.Api;
 using CloudRelay.Hosting;
-using EdgeGateway.Core.Alerts;
 using MQTTnet;
 
 namespace CloudRelay.Tests;
@@ -135,7 +134,7 @@ public sealed class RestApiTests
         await using var relay = await RelayTestHost.StartAsync();
         var client = await relay.ConnectAsync(await relay.AddDeviceAsync("site-1", "box-1"));
         var alert = TestAlerts.Make("site-1", "box-1");
-        alert = alert with { SnapshotRef = AlertPublisher.SnapshotReference(alert.Id) };
+        alert = alert with { SnapshotRef = $"snapshot/{alert.Id:D}" };
         byte[] jpeg = [0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9];
 
         // The box sends the alert first and its snapshot later, at a lower priority.

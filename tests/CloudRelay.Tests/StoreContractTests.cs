@@ -1,5 +1,4 @@
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
 using EdgeGateway.Testing;
 
 namespace CloudRelay.Tests;

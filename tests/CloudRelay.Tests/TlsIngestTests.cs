@@ -36,9 +36,9 @@ public sealed class TlsIngestTests : IDisposable
         await registry.AddAsync("site-1", "box-1", DeviceRegistry.Thumbprint(deviceCertificate));
         var tokenDevice = await relay.AddDeviceAsync("site-1", "box-2");
 
-        var byCertificate = await ConnectAsync(tlsPort, serverCertificate, deviceCertificate, null);
-        var byToken = await ConnectAsync(tlsPort, serverCertificate, null, tokenDevice);
-        var stranger = await ConnectAsync(tlsPort, serverCertificate, strangerCertificate, null);
+        var byCertificate = await ConnectAsync(tlsPort, serverCertificate, deviceCertificate, null, "edgegw-site-1-box-1");
+        var byToken = await ConnectAsync(tlsPort, serverCertificate, null, tokenDevice, "edgegw-site-1-box-2");
+        var stranger = await ConnectAsync(tlsPort, serverCertificate, strangerCertificate, null, "edgegw-site-1-stranger");
 
         Assert.Equal(MqttClientConnectResultCode.Success, byCertificate.Result);
         Assert.Equal(MqttClientConnectResultCode.Success, byToken.Result);
@@ -57,11 +57,12 @@ public sealed class TlsIngestTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static async Task<(IMqttClient Client, MqttClientConnectResultCode Result)> ConnectAsync(
-        int port, X509Certificate2 pinnedServer, X509Certificate2? clientCertificate, DeviceCredentials? credentials)
+        int port, X509Certificate2 pinnedServer, X509Certificate2? clientCertificate, DeviceCredentials? credentials, string clientId)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
+            .WithClientId(clientId)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithTimeout(TimeSpan.FromSeconds(10))
             .WithTlsOptions(tls =>

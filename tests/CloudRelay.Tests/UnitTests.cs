@@ -5,7 +5,6 @@ using CloudRelay.Forwarding;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
 
 namespace CloudRelay.Tests;
 
@@ -21,7 +20,7 @@ public sealed class TopicTests
     [InlineData("edge/s1/d1/alert/extra", EdgeChannel.Other, "extra")]
     public void Device_topics_parse_into_site_device_and_channel(string topic, EdgeChannel channel, string rest)
     {
-        Assert.True(EdgeTopic.TryParse(topic, out var parsed));
+        Assert.True(EdgeTopic.TryParse(EdgeTopic.DefaultPrefix, topic, out var parsed));
         Assert.Equal(("s1", "d1", channel, rest), (parsed.Site, parsed.Device, parsed.Channel, parsed.Rest));
     }
 
@@ -31,7 +30,7 @@ public sealed class TopicTests
     [InlineData("edge/+/d1/alert")]
     [InlineData("edge/s1/../alert")]
     [InlineData("")]
-    public void Other_topics_are_not_device_topics(string topic) => Assert.False(EdgeTopic.TryParse(topic, out _));
+    public void Other_topics_are_not_device_topics(string topic) => Assert.False(EdgeTopic.TryParse(EdgeTopic.DefaultPrefix, topic, out _));
 
     [Theory]
     [InlineData("edge/s1/d1/alert", true)]
@@ -42,7 +41,7 @@ public sealed class TopicTests
     [InlineData("edge/s1/d10/alert", false)]
     [InlineData("edge/s1/d1/#", false)]
     public void A_device_publishes_only_under_its_own_prefix(string topic, bool allowed) =>
-        Assert.Equal(allowed, TopicAcl.MayPublish("s1", "d1", topic));
+        Assert.Equal(allowed, TopicAcl.MayPublish(EdgeTopic.DefaultPrefix, "s1", "d1", topic));
 
     [Theory]
     [InlineData("edge/s1/d1/cmd/#", true)]
@@ -50,7 +49,7 @@ public sealed class TopicTests
     [InlineData("edge/#", false)]
     [InlineData("#", false)]
     public void A_device_subscribes_only_under_its_own_prefix(string filter, bool allowed) =>
-        Assert.Equal(allowed, TopicAcl.MaySubscribe("s1", "d1", filter));
+        Assert.Equal(allowed, TopicAcl.MaySubscribe(EdgeTopic.DefaultPrefix, "s1", "d1", filter));
 }
 
 [Trait("Category", "Unit")]
@@ -116,16 +115,21 @@ public sealed class SecretTests
     }
 
     [Fact]
-    public void The_webhook_signature_covers_the_exact_body()
+    public void The_webhook_signature_covers_the_timestamp_and_the_exact_body_and_stale_ones_are_refused()
     {
         var body = "{\"id\":\"x\"}"u8.ToArray();
-        var signature = WebhookSigner.Sign("secret", body);
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000);
+        var signature = WebhookSigner.Sign("secret", now.ToUnixTimeSeconds(), body);
+        var expected = "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("secret"u8, "1790000000.{\"id\":\"x\"}"u8));
 
-        Assert.StartsWith("sha256=", signature, StringComparison.Ordinal);
-        Assert.Equal(64 + 7, signature.Length);
-        Assert.True(WebhookSigner.Verify("secret", body, signature));
-        Assert.False(WebhookSigner.Verify("other", body, signature));
-        Assert.False(WebhookSigner.Verify("secret", "{\"id\":\"y\"}"u8.ToArray(), signature));
+        Assert.Equal(expected, signature);
+        Assert.True(WebhookSigner.Verify("secret", "1790000000", body, signature, now));
+        Assert.True(WebhookSigner.Verify("secret", "1790000000", body, signature, now.AddMinutes(4)));
+        Assert.False(WebhookSigner.Verify("secret", "1790000000", body, signature, now.AddMinutes(6)));
+        Assert.False(WebhookSigner.Verify("secret", "1790000001", body, signature, now));
+        Assert.False(WebhookSigner.Verify("other", "1790000000", body, signature, now));
+        Assert.False(WebhookSigner.Verify("secret", "1790000000", "{\"id\":\"y\"}"u8.ToArray(), signature, now));
+        Assert.False(WebhookSigner.Verify("secret", null, body, signature, now));
     }
 
     [Theory]

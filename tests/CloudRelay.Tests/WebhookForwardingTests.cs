@@ -102,7 +102,7 @@ public sealed class WebhookForwardingTests
         var body = buffer.ToArray();
         using var json = JsonDocument.Parse(body);
         received.Enqueue((json.RootElement.GetProperty("device").GetString()!, Guid.Parse(json.RootElement.GetProperty("id").GetString()!),
-            WebhookSigner.Verify(secret, body, context.Request.Headers[WebhookSigner.SignatureHeader])));
+            WebhookSigner.Verify(secret, context.Request.Headers[WebhookSigner.TimestampHeader], body, context.Request.Headers[WebhookSigner.SignatureHeader], DateTimeOffset.UtcNow)));
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     };
 

@@ -109,7 +109,7 @@ internal sealed class SimulatedBox : IDisposable
         }
     }
 
-    public IEnumerable<string> Raised() => Changes.Where(c => c.State == Core.Alerts.AlertState.Raised).Select(c => c.Kind);
+    public IEnumerable<string> Raised() => Changes.Where(c => c.State == AlertState.Raised).Select(c => c.Kind);
 
     public void Dispose()
     {

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using CloudRelay.Devices;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 
 namespace CloudRelay.Api;
 
@@ -65,7 +65,8 @@ public sealed record CredentialsView(
 public sealed record DeviceRequest(
     [property: JsonPropertyName("site")] string? Site,
     [property: JsonPropertyName("device")] string? Device,
-    [property: JsonPropertyName("cert_thumbprint")] string? CertificateThumbprint);
+    [property: JsonPropertyName("cert_thumbprint")] string? CertificateThumbprint,
+    [property: JsonPropertyName("client_id")] string? ClientId = null);
 
 public sealed record ClaimRequest([property: JsonPropertyName("code")] string? Code);
 
@@ -87,7 +88,8 @@ public sealed record IngestStatsView(
     [property: JsonPropertyName("rejected")] long Rejected,
     [property: JsonPropertyName("rejects")] IReadOnlyDictionary<string, long> Rejects,
     [property: JsonPropertyName("store_failures")] long StoreFailures,
-    [property: JsonPropertyName("auth_failures")] long AuthFailures);
+    [property: JsonPropertyName("auth_failures")] long AuthFailures,
+    [property: JsonPropertyName("limits")] IReadOnlyDictionary<string, long> Limits);
 
 public sealed record StorageStatsView(
     [property: JsonPropertyName("kind")] string Kind,

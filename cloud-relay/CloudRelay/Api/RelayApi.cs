@@ -1,11 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,35 +27,45 @@ public static class RelayApi
         endpoints.MapGet("/healthz", () => TypedResults.Text("ok"));
         endpoints.MapPost("/api/devices/claim", ClaimAsync);
 
-        var api = endpoints.MapGroup("/api").AddEndpointFilter(RequireApiKeyAsync);
-        api.MapGet("/alerts", QueryAlertsAsync);
-        api.MapGet("/alerts/{id:guid}/snapshot", GetSnapshotAsync);
-        api.MapGet("/devices", ListDevicesAsync);
-        api.MapPost("/devices", AddDeviceAsync);
-        api.MapPost("/devices/{site}/{device}/claim-code", CreateClaimCodeAsync);
-        api.MapGet("/stats", StatsAsync);
+        var read = endpoints.MapGroup("/api").AddEndpointFilter(RequireScope(ApiScopes.Read));
+        read.MapGet("/alerts", QueryAlertsAsync);
+        read.MapGet("/alerts/{id:guid}/snapshot", GetSnapshotAsync);
+        read.MapGet("/stats", StatsAsync);
+        var devices = endpoints.MapGroup("/api").AddEndpointFilter(RequireScope(ApiScopes.Devices));
+        devices.MapPost("/devices", AddDeviceAsync);
+        devices.MapPost("/devices/{site}/{device}/claim-code", CreateClaimCodeAsync);
+        // Listing devices is reading, and installer tooling needs it too.
+        endpoints.MapGet("/api/devices", ListDevicesAsync).AddEndpointFilter(RequireScope(ApiScopes.Read, ApiScopes.Devices));
         return endpoints;
     }
 
-    private static async ValueTask<object?> RequireApiKeyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var expected = http.RequestServices.GetRequiredService<RelaySecrets>().ApiKey;
-        string? given = http.Request.Headers[ApiKeyHeader];
-        if (string.IsNullOrEmpty(given) && http.Request.Headers.Authorization.ToString() is { } authorization
-            && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+    /// <summary>401 without a known key; 403 when the key's scope is not one of <paramref name="scopes"/> (admin always is).</summary>
+    private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireScope(params string[] scopes) =>
+        async (context, next) =>
         {
-            given = authorization["Bearer ".Length..].Trim();
-        }
+            var http = context.HttpContext;
+            string? given = http.Request.Headers[ApiKeyHeader];
+            if (string.IsNullOrEmpty(given) && http.Request.Headers.Authorization.ToString() is { } authorization
+                && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                given = authorization["Bearer ".Length..].Trim();
+            }
 
-        if (given is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized,
-                title: "API key missing or wrong", detail: $"send the platform's key in the {ApiKeyHeader} header");
-        }
+            var scope = await http.RequestServices.GetRequiredService<ApiKeys>().AuthenticateAsync(given, http.RequestAborted);
+            if (scope is null)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized,
+                    title: "API key missing or wrong", detail: $"send the platform's key in the {ApiKeyHeader} header");
+            }
 
-        return await next(context);
-    }
+            if (!scopes.Any(needed => ApiScopes.Allows(scope, needed)))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+                    title: "API key not allowed here", detail: $"this key's scope is '{scope}'; this endpoint needs {string.Join(" or ", scopes)} (or admin)");
+            }
+
+            return await next(context);
+        };
 
     private static async Task<Results<Ok<AlertPageView>, ProblemHttpResult>> QueryAlertsAsync(
         IRelayStore store, string? site, string? device, string? kind, string? state, string? since, string? after, int? limit,
@@ -135,7 +143,12 @@ public static class RelayApi
             return BadRequest(!DeviceNames.IsValid(request.Site) ? DeviceNames.Describe("site", request.Site) : DeviceNames.Describe("device", request.Device));
         }
 
-        var credentials = await devices.AddAsync(request.Site!, request.Device!, request.CertificateThumbprint, cancellationToken);
+        if (request.ClientId is { } clientId && ClientIds.Problem(request.Site!, request.Device!, clientId) is { } problem)
+        {
+            return BadRequest(problem);
+        }
+
+        var credentials = await devices.AddAsync(request.Site!, request.Device!, request.CertificateThumbprint, request.ClientId, cancellationToken);
         return TypedResults.Created($"/api/devices/{credentials.Site}/{credentials.Device}", CredentialsView.From(credentials));
     }
 
@@ -172,7 +185,7 @@ public static class RelayApi
         var all = await devices.ListAsync(cancellationToken);
         return TypedResults.Ok(new StatsView(
             new IngestStatsView(counters.Received, counters.Stored, counters.Duplicates, counters.Rejected, counters.RejectsByReason,
-                counters.StoreFailures, counters.AuthFailures),
+                counters.StoreFailures, counters.AuthFailures, counters.Limits),
             new StorageStatsView(store.Kind, await store.CountAlertsAsync(cancellationToken)),
             new ForwardStatsView(!string.IsNullOrWhiteSpace(options.Value.Webhook.Url), await store.ForwardBacklogAsync(cancellationToken),
                 counters.Forwarded, counters.ForwardFailures),

@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Net;
 using System.Net.Sockets;
 using CloudRelay.Hosting;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,8 @@ public sealed record BenchResult(
     double CommitMsMean);
 
 /// <summary>
-/// Starts an embedded relay on free loopback ports, connects one real MQTTnet client per simulated device,
+/// The load generator: starts the relay as a child process (<c>cloud-relay bench-relay</c>), so the relay and the
+/// clients do not share one process's thread pool and GC, connects one real MQTTnet client per simulated device,
 /// and has each publish CBOR alerts (QoS 1) with a window of publishes in flight. One in a hundred alerts is
 /// sent twice to exercise de-duplication. <c>lost</c> counts acknowledged alerts missing from storage;
 /// <c>unacknowledged</c> counts publishes that got no success PUBACK (refused, or the connection was closed).
@@ -44,116 +46,155 @@ public static class RelayBench
         ArgumentOutOfRangeException.ThrowIfLessThan(devices, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, devices);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        await using var relay = await BenchRelayProcess.StartAsync(devices, db, cancellationToken);
+        var ready = relay.Ready;
+        var site = ready.Site;
+
+        var factory = new MqttClientFactory();
+        var clients = new List<IMqttClient>(devices);
+        var payloads = new List<List<BenchMessage>>(devices);
+        var duplicatesSent = 0;
+        foreach (var (device, credentials) in ready.Devices.Select((d, i) => (d.Device, d)))
+        {
+            var client = factory.CreateMqttClient();
+            await client.ConnectAsync(new MqttClientOptionsBuilder()
+                .WithTcpServer("127.0.0.1", ready.MqttPort)
+                .WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithClientId($"edgegw-{site}-{device}")
+                .WithCredentials(credentials.Username, credentials.Password)
+                .WithTimeout(TimeSpan.FromSeconds(60))
+                .Build(), cancellationToken);
+            clients.Add(client);
+
+            var d = clients.Count - 1;
+            var perDevice = count / devices + (d < count % devices ? 1 : 0);
+            var list = new List<BenchMessage>(perDevice + perDevice / 100);
+            var topic = $"edge/{site}/{device}/alert";
+            for (var i = 0; i < perDevice; i++)
+            {
+                var id = Guid.CreateVersion7();
+                var payload = AlertCbor.Encode(new Alert
+                {
+                    Id = id,
+                    DeviceId = device,
+                    SiteId = site,
+                    Sequence = i + 1,
+                    Kind = AlertKinds.Test,
+                    Severity = AlertSeverity.Warning,
+                    State = AlertState.Raised,
+                    TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                    Attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["camera"] = "cam1", ["score"] = "0.91" },
+                });
+                list.Add(new BenchMessage(topic, payload, id));
+                if (i % 100 == 50)
+                {
+                    list.Add(new BenchMessage(topic, payload, id));
+                    duplicatesSent++;
+                }
+            }
+
+            payloads.Add(list);
+        }
+
+        // Warm up with alerts of their own, not counted, until the JIT has compiled the hot paths with full
+        // optimization (tiering is time-based) and SQLite's page cache is filled: the line is the steady state.
+        var warmingUp = Stopwatch.StartNew();
+        while (warmingUp.Elapsed < WarmUp)
+        {
+            var round = payloads.Select(list => list.Take(WarmUpRoundPerDevice).Select(Rekey).ToList()).ToList();
+            await Task.WhenAll(Enumerable.Range(0, devices).Select(d => PublishAllAsync(clients[d], round[d], window, [], new Outcomes(), cancellationToken)));
+        }
+
+        var before = await relay.CountersAsync(cancellationToken);
+
+        var latencies = new List<double>[devices];
+        var outcomes = new Outcomes();
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, devices).Select(d =>
+            PublishAllAsync(clients[d], payloads[d], window, latencies[d] = [], outcomes, cancellationToken)));
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+
+        foreach (var client in clients)
+        {
+            if (client.IsConnected)
+            {
+                await client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken);
+            }
+
+            client.Dispose();
+        }
+
+        var after = await relay.CountersAsync(cancellationToken);
+        var stored = after.Alerts - before.Alerts;
+        var lost = count - stored;
+        if (outcomes.Unacknowledged > 0)
+        {
+            // Some alerts were never acknowledged (and may or may not be stored): check the acknowledged ones by id.
+            lost = await relay.CountMissingAsync(outcomes.Acknowledged.Keys, cancellationToken);
+        }
+
+        var sorted = latencies.SelectMany(l => l).Order().ToArray();
+        var p99 = sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))];
+        var commits = after.Commits - before.Commits;
+        return new BenchResult(ready.Db, devices, count, stored, Math.Round(count / seconds, 1), after.Duplicates - before.Duplicates, duplicatesSent,
+            lost, outcomes.Unacknowledged, Math.Round(seconds, 3), Math.Round(p99, 2),
+            commits, Math.Round((after.CommittedAlerts - before.CommittedAlerts) / (double)Math.Max(1, commits), 1),
+            Math.Round((after.CommitSeconds - before.CommitSeconds) * 1000 / Math.Max(1, commits), 2));
+    }
+
+    /// <summary>
+    /// The relay side (<c>cloud-relay bench-relay</c>): starts an embedded relay on free loopback ports with a
+    /// temp data folder, registers the devices, prints one <see cref="BenchReady"/> JSON line, then answers the
+    /// load generator's commands on stdin (<c>counters</c>, <c>missing</c> + ids + <c>.</c>, <c>stop</c>).
+    /// </summary>
+    public static async Task ServeAsync(int devices, string db, TextReader input, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
         var dataDir = Directory.CreateTempSubdirectory("cloud-relay-bench-").FullName;
         try
         {
             var started = await StartRelayAsync(dataDir, db, cancellationToken);
             await using var app = started.App;
-            var mqttPort = started.MqttPort;
             var store = app.Services.GetRequiredService<IRelayStore>();
             var site = $"bench-{Guid.NewGuid():N}"[..16];
-
-            var factory = new MqttClientFactory();
-            var clients = new List<IMqttClient>(devices);
-            var payloads = new List<List<BenchMessage>>(devices);
-            var duplicatesSent = 0;
+            var registered = new List<BenchDevice>(devices);
             for (var d = 0; d < devices; d++)
             {
                 var device = $"d{d:D4}";
                 var credentials = await app.RegisterDeviceAsync(site, device, cancellationToken);
-                var client = factory.CreateMqttClient();
-                await client.ConnectAsync(new MqttClientOptionsBuilder()
-                    .WithTcpServer("127.0.0.1", mqttPort)
-                    .WithProtocolVersion(MqttProtocolVersion.V500)
-                    .WithClientId($"{site}-{device}")
-                    .WithCredentials(credentials.Username, credentials.Password)
-                    .WithTimeout(TimeSpan.FromSeconds(60))
-                    .Build(), cancellationToken);
-                clients.Add(client);
-
-                var perDevice = count / devices + (d < count % devices ? 1 : 0);
-                var list = new List<BenchMessage>(perDevice + perDevice / 100);
-                var topic = $"edge/{site}/{device}/alert";
-                for (var i = 0; i < perDevice; i++)
-                {
-                    var id = Guid.CreateVersion7();
-                    var payload = AlertCbor.Encode(new Alert
-                    {
-                        Id = id,
-                        DeviceId = device,
-                        SiteId = site,
-                        Sequence = i + 1,
-                        Kind = AlertKinds.Test,
-                        Severity = AlertSeverity.Warning,
-                        State = AlertState.Raised,
-                        TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                        Attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["camera"] = "cam1", ["score"] = "0.91" },
-                    });
-                    list.Add(new BenchMessage(topic, payload, id));
-                    if (i % 100 == 50)
-                    {
-                        list.Add(new BenchMessage(topic, payload, id));
-                        duplicatesSent++;
-                    }
-                }
-
-                payloads.Add(list);
+                registered.Add(new BenchDevice(device, credentials.Username, credentials.Password));
             }
 
-            // Warm up with alerts of their own, not counted, until the JIT has compiled the hot paths with full
-            // optimization (tiering is time-based) and SQLite's page cache is filled: the line is the steady state.
-            var warmingUp = Stopwatch.StartNew();
-            while (warmingUp.Elapsed < WarmUp)
-            {
-                var round = payloads.Select(list => list.Take(WarmUpRoundPerDevice).Select(Rekey).ToList()).ToList();
-                await Task.WhenAll(Enumerable.Range(0, devices).Select(d => PublishAllAsync(clients[d], round[d], window, [], new Outcomes(), cancellationToken)));
-            }
-
-            var before = await store.CountAlertsAsync(cancellationToken);
+            await output.WriteLineAsync(JsonSerializer.Serialize(new BenchReady(store.Kind, started.MqttPort, site, registered), BenchJson.Options));
+            await output.FlushAsync(cancellationToken);
             var counters = app.Counters();
-            var duplicatesBefore = counters.Duplicates;
-            var (commitsBefore, committedBefore, commitSecondsBefore) = (counters.Commits, counters.CommittedAlerts, counters.CommitSeconds);
-
-            var latencies = new List<double>[devices];
-            var outcomes = new Outcomes();
-            var stopwatch = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, devices).Select(d =>
-                PublishAllAsync(clients[d], payloads[d], window, latencies[d] = [], outcomes, cancellationToken)));
-            var seconds = stopwatch.Elapsed.TotalSeconds;
-
-            foreach (var client in clients)
+            while (await input.ReadLineAsync(cancellationToken) is { } command && command != "stop")
             {
-                if (client.IsConnected)
+                if (command == "counters")
                 {
-                    await client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken);
+                    var snapshot = new BenchCounters(await store.CountAlertsAsync(cancellationToken), counters.Duplicates, counters.Commits,
+                        counters.CommittedAlerts, counters.CommitSeconds);
+                    await output.WriteLineAsync(JsonSerializer.Serialize(snapshot, BenchJson.Options));
                 }
-
-                client.Dispose();
-            }
-
-            var stored = await store.CountAlertsAsync(cancellationToken) - before;
-            var lost = count - stored;
-            if (outcomes.Unacknowledged > 0)
-            {
-                // Some alerts were never acknowledged (and may or may not be stored): check the acknowledged ones by id.
-                lost = 0;
-                foreach (var id in outcomes.Acknowledged.Keys)
+                else if (command == "missing")
                 {
-                    if (await store.FindAlertAsync(id, cancellationToken) is null)
+                    long missing = 0;
+                    while (await input.ReadLineAsync(cancellationToken) is { } line && line != ".")
                     {
-                        lost++;
+                        if (Guid.TryParse(line, out var id) && await store.FindAlertAsync(id, cancellationToken) is null)
+                        {
+                            missing++;
+                        }
                     }
+
+                    await output.WriteLineAsync(missing.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
+
+                await output.FlushAsync(cancellationToken);
             }
 
-            var sorted = latencies.SelectMany(l => l).Order().ToArray();
-            var p99 = sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))];
             await app.StopAsync(cancellationToken);
-            var commits = counters.Commits - commitsBefore;
-            return new BenchResult(store.Kind, devices, count, stored, Math.Round(count / seconds, 1), counters.Duplicates - duplicatesBefore, duplicatesSent,
-                lost, outcomes.Unacknowledged, Math.Round(seconds, 3), Math.Round(p99, 2),
-                commits, Math.Round((counters.CommittedAlerts - committedBefore) / (double)Math.Max(1, commits), 1),
-                Math.Round((counters.CommitSeconds - commitSecondsBefore) * 1000 / Math.Max(1, commits), 2));
         }
         finally
         {

@@ -22,6 +22,7 @@ public static class RelayCommands
         root.Subcommands.Add(Devices());
         root.Subcommands.Add(ApiKey());
         root.Subcommands.Add(BenchCommand());
+        root.Subcommands.Add(BenchRelayCommand());
     }
 
     // Flags that set a Relay:* key have no default of their own: the file, then RELAY_* variables, then the
@@ -76,15 +77,16 @@ public static class RelayCommands
         var site = new Option<string>("--site") { Description = "Site id", Required = true };
         var device = new Option<string>("--device") { Description = "Device id", Required = true };
         var thumbprint = new Option<string?>("--cert-thumbprint") { Description = "SHA-256 thumbprint of the device's client certificate" };
+        var clientId = new Option<string?>("--client-id") { Description = "An MQTT client id of the device's own besides edgegw-{site}-{device} (the box's Uplink:ClientId)" };
         var dataDir = DataDir();
         var db = Db();
         var config = Config();
         var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir").Map(db, "Relay:Db");
 
-        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, dataDir, db, config };
+        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, clientId, dataDir, db, config };
         add.SetAction((parse, cancellationToken) => WithRegistry(() => Load(parse, config, flags), async registry =>
         {
-            var credentials = await registry.AddAsync(parse.GetValue(site)!, parse.GetValue(device)!, parse.GetValue(thumbprint), cancellationToken);
+            var credentials = await registry.AddAsync(parse.GetValue(site)!, parse.GetValue(device)!, parse.GetValue(thumbprint), parse.GetValue(clientId), cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(new { credentials.Site, credentials.Device, credentials.Username, credentials.Password }, Json));
         }));
 
@@ -123,13 +125,56 @@ public static class RelayCommands
         var dataDir = DataDir();
         var config = Config();
         var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir");
-        var command = new Command("api-key", "Print the platform's API key (created on first use, kept in relay-secrets.json, mode 600)") { dataDir, config };
+        var command = new Command("api-key", "Platform API keys: create, list, revoke. Alone, prints the relay's original admin key (relay-secrets.json, mode 600)") { dataDir, config };
         command.SetAction(parse => Guard(async () =>
         {
             await using var services = BuildServices(Load(parse, config, flags));
             Console.WriteLine(services.GetRequiredService<RelaySecrets>().ApiKey);
             return 0;
         }).GetAwaiter().GetResult());
+
+        var name = new Option<string>("--name") { Description = "The key's name, e.g. platform", Required = true };
+        var scope = new Option<string>("--scope") { Description = "read, devices or admin", Required = true };
+        var keyDataDir = DataDir();
+        var db = Db();
+        var keyConfig = Config();
+        var keyFlags = new RelayConfigFlags().Map(keyDataDir, "Relay:DataDir").Map(db, "Relay:Db");
+        var create = new Command("create", "Make a named, scoped key; prints it once as a JSON line with a 'key' field (only its hash is kept)") { name, scope, keyDataDir, db, keyConfig };
+        create.SetAction((parse, cancellationToken) => WithApiKeys(() => Load(parse, keyConfig, keyFlags), async keys =>
+        {
+            var created = await keys.CreateAsync(parse.GetValue(name)!, parse.GetValue(scope)!, cancellationToken);
+            Console.WriteLine(JsonSerializer.Serialize(new { created.Name, created.Scope, created.Key }, Json));
+            return 0;
+        }));
+
+        var list = new Command("list", "List keys (never their secrets), one JSON line each") { keyDataDir, db, keyConfig };
+        list.SetAction((parse, cancellationToken) => WithApiKeys(() => Load(parse, keyConfig, keyFlags), async keys =>
+        {
+            foreach (var key in await keys.ListAsync(cancellationToken))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { key.Name, key.Scope, key.CreatedMs, Revoked = key.RevokedMs is not null, key.RevokedMs }, Json));
+            }
+
+            return 0;
+        }));
+
+        var revokeName = new Option<string>("--name") { Description = "The key to revoke", Required = true };
+        var revoke = new Command("revoke", "Revoke a key; running relays refuse it within 2 s") { revokeName, keyDataDir, db, keyConfig };
+        revoke.SetAction((parse, cancellationToken) => WithApiKeys(() => Load(parse, keyConfig, keyFlags), async keys =>
+        {
+            if (await keys.RevokeAsync(parse.GetValue(revokeName)!, cancellationToken))
+            {
+                Console.WriteLine("revoked");
+                return 0;
+            }
+
+            await Console.Error.WriteLineAsync($"cloud-relay: no live API key named '{parse.GetValue(revokeName)}'");
+            return 1;
+        }));
+
+        command.Subcommands.Add(create);
+        command.Subcommands.Add(list);
+        command.Subcommands.Add(revoke);
         return command;
     }
 
@@ -144,7 +189,7 @@ public static class RelayCommands
             DefaultValueFactory = _ => ["sqlite"],
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("bench", "Drive real MQTT clients into an embedded relay; prints one JSON line per database") { devices, count, window, db };
+        var command = new Command("bench", "Drive real MQTT clients into a relay in its own process; prints one JSON line per database") { devices, count, window, db };
         command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
         {
             var clean = true;
@@ -181,6 +226,24 @@ public static class RelayCommands
         }
     }
 
+    /// <summary>The relay side of the bench, started by <c>bench</c> as a child process; not for people.</summary>
+    private static Command BenchRelayCommand()
+    {
+        var devices = new Option<int>("--devices") { DefaultValueFactory = _ => 100 };
+        var db = new Option<string>("--db") { DefaultValueFactory = _ => "sqlite" };
+        var command = new Command("bench-relay", "The relay process the bench drives (started by 'bench')") { devices, db };
+        command.Hidden = true;
+        command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
+        {
+            // Stdout carries the control answers; the relay's own log lines go to stderr.
+            var answers = Console.Out;
+            Console.SetOut(Console.Error);
+            await RelayBench.ServeAsync(parse.GetValue(devices), parse.GetValue(db)!, Console.In, answers, cancellationToken);
+            return 0;
+        }));
+        return command;
+    }
+
     private static async Task<int> WithRegistry(Func<IConfiguration> load, Func<DeviceRegistry, Task> action) =>
         await Guard(async () =>
         {
@@ -188,6 +251,14 @@ public static class RelayCommands
             await services.GetRequiredService<StoreReady>().EnsureAsync(CancellationToken.None);
             await action(services.GetRequiredService<DeviceRegistry>());
             return 0;
+        });
+
+    private static async Task<int> WithApiKeys(Func<IConfiguration> load, Func<CloudRelay.Api.ApiKeys, Task<int>> action) =>
+        await Guard(async () =>
+        {
+            await using var services = BuildServices(load());
+            await services.GetRequiredService<StoreReady>().EnsureAsync(CancellationToken.None);
+            return await action(services.GetRequiredService<CloudRelay.Api.ApiKeys>());
         });
 
     /// <summary>Bad input and broken config end as one clear line on stderr and exit code 2, never a stack trace.</summary>

@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts;
 using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
@@ -12,14 +13,33 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
 {
     public static readonly TimeSpan DefaultClaimCodeLifetime = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Raised after a device's credentials changed in this process (added, token renewed, claimed, removed), so the
+    /// broker can close sessions that the old credentials opened. Changes made by another process are found by the
+    /// broker's periodic check.
+    /// </summary>
+    public event Action? CredentialsChanged;
+
     /// <summary>Registers a device (or gives an existing one a new token) and returns its credentials.</summary>
-    public async Task<DeviceCredentials> AddAsync(string site, string device, string? certificateThumbprint = null, CancellationToken cancellationToken = default)
+    public async Task<DeviceCredentials> AddAsync(string site, string device, string? certificateThumbprint = null, string? clientId = null,
+        CancellationToken cancellationToken = default)
     {
         Validate(site, device);
+        if (clientId is not null && ClientIds.Problem(site, device, clientId) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(clientId));
+        }
+
         var token = SecretTokens.NewToken();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await store.AddDeviceAsync(site, device, null, Normalize(certificateThumbprint), now, cancellationToken);
         await store.SetTokenHashAsync(site, device, SecretTokens.Hash(token), cancellationToken);
+        if (clientId is not null)
+        {
+            await store.SetClientIdAsync(site, device, clientId, cancellationToken);
+        }
+
+        CredentialsChanged?.Invoke();
         return Credentials(site, device, token);
     }
 
@@ -47,7 +67,13 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
         var token = SecretTokens.NewToken();
         var device = await store.ConsumeClaimCodeAsync(SecretTokens.Hash(normalized), SecretTokens.Hash(token),
             time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
-        return device is null ? null : Credentials(device.Site, device.Device, token);
+        if (device is null)
+        {
+            return null;
+        }
+
+        CredentialsChanged?.Invoke();
+        return Credentials(device.Site, device.Device, token);
     }
 
     /// <summary>Checks a username (<c>site/device</c>) and token; returns the device, or null.</summary>
@@ -72,8 +98,12 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
     public Task<IReadOnlyList<DeviceRecord>> ListAsync(CancellationToken cancellationToken = default) =>
         store.ListDevicesAsync(cancellationToken);
 
-    public Task<bool> RemoveAsync(string site, string device, CancellationToken cancellationToken = default) =>
-        store.RemoveDeviceAsync(site, device, cancellationToken);
+    public async Task<bool> RemoveAsync(string site, string device, CancellationToken cancellationToken = default)
+    {
+        var removed = await store.RemoveDeviceAsync(site, device, cancellationToken);
+        CredentialsChanged?.Invoke();
+        return removed;
+    }
 
     /// <summary>Records a birth (<c>online</c>), a Last Will (<c>offline</c>) or just activity (null).</summary>
     public Task MarkAsync(string site, string device, bool? online, CancellationToken cancellationToken = default) =>

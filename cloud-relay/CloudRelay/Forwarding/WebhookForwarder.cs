@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -178,7 +178,9 @@ public sealed partial class WebhookForwarder(
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
-        request.Headers.Add(WebhookSigner.SignatureHeader, WebhookSigner.Sign(secrets.WebhookSecret, body));
+        var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
+        request.Headers.Add(WebhookSigner.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookSigner.SignatureHeader, WebhookSigner.Sign(secrets.WebhookSecret, timestamp, body));
         request.Headers.Add(WebhookSigner.AlertIdHeader, item.Alert.Id.ToString("D"));
         try
         {

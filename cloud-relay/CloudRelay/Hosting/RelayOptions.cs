@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts;
 using CloudRelay.Storage;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,8 @@ public sealed class RelayOptions
 
     public RelayWebhookOptions Webhook { get; set; } = new();
 
+    public RelayLimitsOptions Limits { get; set; } = new();
+
     public bool UsesPostgres => PostgresUrl.IsPostgres(Db);
 
     /// <summary>The SQLite file when not on PostgreSQL.</summary>
@@ -41,6 +44,9 @@ public sealed class RelayMqttOptions
 
     /// <summary>Address the embedded broker listens on.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>First level of every device topic, <c>{prefix}/{site}/{device}/...</c>: the boxes' <c>Uplink:TopicPrefix</c>.</summary>
+    public string TopicPrefix { get; set; } = EdgeTopic.DefaultPrefix;
 
     /// <summary>Embedded broker's TLS port, used when <see cref="TlsCertificate"/> is set.</summary>
     public int TlsPort { get; set; } = 8883;
@@ -78,6 +84,61 @@ public sealed class RelayWebhookOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
+/// <summary>The front door's limits (<c>Relay:Limits</c>); each one is counted in <c>/api/stats</c> when it bites.</summary>
+public sealed class RelayLimitsOptions
+{
+    /// <summary>Largest MQTT packet a client may send, checked from its fixed header before the body is read.</summary>
+    public int MaxPacketBytes { get; set; } = 64 * 1024;
+
+    /// <summary>A connection that has not sent its CONNECT by then is closed.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Failed CONNECTs allowed per remote address within <see cref="FailedConnectWindow"/>; then that address is refused until the window passes.</summary>
+    public int FailedConnectsPerAddress { get; set; } = 10;
+
+    public TimeSpan FailedConnectWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Sustained publishes per second per device; a faster device is slowed (its packets are read later), not refused.</summary>
+    public int PublishesPerSecond { get; set; } = 1000;
+
+    /// <summary>Publishes a device may send at once above the sustained rate.</summary>
+    public int PublishBurst { get; set; } = 5000;
+
+    /// <summary>Retained messages the broker keeps per device (on topics the relay does not consume itself).</summary>
+    public int MaxRetainedPerDevice { get; set; } = 16;
+
+    /// <summary>Bytes of snapshot JPEGs kept per device under the data folder.</summary>
+    public long MaxSnapshotBytesPerDevice { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How often live sessions are checked against the device registry for removals and new tokens made by another process.</summary>
+    public TimeSpan CredentialCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    internal IEnumerable<string> Problems()
+    {
+        if (MaxPacketBytes is < 1024 or > 256 * 1024 * 1024)
+        {
+            yield return $"Relay:Limits:MaxPacketBytes '{MaxPacketBytes}' is invalid; expected 1024-268435456";
+        }
+
+        foreach (var (key, value) in new[] { ("ConnectTimeout", ConnectTimeout), ("FailedConnectWindow", FailedConnectWindow), ("CredentialCheckInterval", CredentialCheckInterval) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                yield return $"Relay:Limits:{key} '{value}' is invalid; expected a positive time span such as 00:00:10";
+            }
+        }
+
+        foreach (var (key, value) in new[] { ("FailedConnectsPerAddress", (long)FailedConnectsPerAddress), ("PublishesPerSecond", PublishesPerSecond), ("PublishBurst", PublishBurst),
+                     ("MaxRetainedPerDevice", MaxRetainedPerDevice), ("MaxSnapshotBytesPerDevice", MaxSnapshotBytesPerDevice) })
+        {
+            if (value < 1)
+            {
+                yield return $"Relay:Limits:{key} '{value}' is invalid; expected a whole number of at least 1";
+            }
+        }
+    }
+}
+
 /// <summary>Cross-field checks; one line per problem naming the key, the value and what was expected.</summary>
 public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
 {
@@ -99,6 +160,11 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         if (mqtt.Port is < 0 or > 65535)
         {
             problems.Add($"Relay:Mqtt:Port '{mqtt.Port}' is invalid; expected 0-65535");
+        }
+
+        if (!EdgeTopic.IsValidPrefix(mqtt.TopicPrefix))
+        {
+            problems.Add(EdgeTopic.DescribePrefix("Relay:Mqtt:TopicPrefix", mqtt.TopicPrefix));
         }
 
         if (mqtt.TlsPort is < 0 or > 65535)
@@ -133,6 +199,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             problems.Add($"Relay:Webhook:MaxBackoff '{options.Webhook.MaxBackoff}' is invalid; expected a positive time span");
         }
 
+        problems.AddRange(options.Limits.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -32,6 +32,7 @@ public static class RelayServiceCollectionExtensions
         });
         services.AddSingleton<StoreReady>();
         services.AddSingleton<DeviceRegistry>();
+        services.AddSingleton<CloudRelay.Api.ApiKeys>();
         services.AddSingleton<AlertIngestor>();
 
         // Start order matters: the schema first, then the writer, then whatever feeds it.

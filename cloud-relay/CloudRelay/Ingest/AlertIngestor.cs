@@ -3,7 +3,7 @@ using System.Text;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Storage;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,11 +35,13 @@ public readonly record struct IngestResult(IngestOutcome Outcome, string? Reason
 public sealed partial class AlertIngestor(
     AlertWriter writer,
     DeviceRegistry devices,
+    IRelayStore store,
     RelayCounters counters,
     IOptions<RelayOptions> options,
     ILogger<AlertIngestor> logger)
 {
     private const int MaxSnapshotBytes = 4 * 1024 * 1024;
+    private readonly SnapshotBudget _snapshotBudget = new(options.Value.DataDir, options.Value.Limits.MaxSnapshotBytesPerDevice);
 
     /// <summary>Decodes, checks and stores one alert; returns once it is durable (or rejected, or failed).</summary>
     public async Task<IngestResult> IngestAlertAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
@@ -126,26 +128,100 @@ public sealed partial class AlertIngestor(
         await MarkSafelyAsync(topic.Site, topic.Device, online, cancellationToken);
     }
 
-    /// <summary>Status and telemetry only move last seen.</summary>
-    public Task HandleActivityAsync(EdgeTopic topic, CancellationToken cancellationToken) =>
-        MarkSafelyAsync(topic.Site, topic.Device, null, cancellationToken);
+    /// <summary>
+    /// Status and telemetry only move last seen. A JSON payload that names a site or device must name the
+    /// device that sent it; otherwise it is rejected as an identity mismatch.
+    /// </summary>
+    public async Task<IngestResult> HandleActivityAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        if (NamedDevice(payload) is { } named && (named.Site is { } site && site != topic.Site || named.Device is { } device && device != topic.Device))
+        {
+            return Reject(topic, RejectReasons.IdentityMismatch,
+                $"{topic.Channel.ToString().ToLowerInvariant()} says device '{named.Site}/{named.Device}' but was published under '{topic.Site}/{topic.Device}'");
+        }
 
-    /// <summary>Keeps a snapshot JPEG under the data folder as <c>snapshots/{site}/{device}/{alertId}.jpg</c>.</summary>
-    public async Task<bool> HandleSnapshotAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+        await MarkSafelyAsync(topic.Site, topic.Device, null, cancellationToken);
+        return new IngestResult(IngestOutcome.Stored);
+    }
+
+    /// <summary>
+    /// Keeps a snapshot JPEG under the data folder as <c>snapshots/{site}/{device}/{alertId}.jpg</c>. The alert it
+    /// belongs to, once stored, must be the sending device's own; each device has a byte budget.
+    /// </summary>
+    public async Task<IngestResult> HandleSnapshotAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(topic.Rest, out var alertId) || payload.Length is 0 or > MaxSnapshotBytes)
         {
-            counters.CountReject(RejectReasons.BadTopic);
-            return false;
+            return Reject(topic, RejectReasons.BadTopic, $"snapshot on '{topic.Rest}' of {payload.Length} bytes; expected an alert id and 1-{MaxSnapshotBytes} bytes");
+        }
+
+        if (await store.FindAlertAsync(alertId, cancellationToken) is { } owner
+            && (owner.Alert.SiteId != topic.Site || owner.Alert.DeviceId != topic.Device))
+        {
+            return Reject(topic, RejectReasons.IdentityMismatch,
+                $"snapshot for alert {alertId:D} of '{owner.Alert.SiteId}/{owner.Alert.DeviceId}' was published under '{topic.Site}/{topic.Device}'");
         }
 
         var folder = Path.Combine(options.Value.DataDir, "snapshots", topic.Site, topic.Device);
-        Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, $"{alertId:D}.jpg");
+        if (!_snapshotBudget.TryReserve(topic.Site, topic.Device, path, payload.Length))
+        {
+            counters.CountLimit(LimitNames.SnapshotBytes);
+            return Reject(topic, LimitNames.SnapshotBytes,
+                $"snapshot of {payload.Length} bytes would pass the device's {options.Value.Limits.MaxSnapshotBytesPerDevice} bytes (Relay:Limits:MaxSnapshotBytesPerDevice)");
+        }
+
+        Directory.CreateDirectory(folder);
         var temporary = path + ".tmp";
         await File.WriteAllBytesAsync(temporary, payload.ToArray(), cancellationToken);
         File.Move(temporary, path, overwrite: true);
-        return true;
+        return new IngestResult(IngestOutcome.Stored);
+    }
+
+    /// <summary>The <c>site</c> and <c>device</c> a JSON object payload names at its top level, or null for any other payload.</summary>
+    private static (string? Site, string? Device)? NamedDevice(ReadOnlySequence<byte> payload)
+    {
+        if (payload.IsEmpty || payload.Length > 64 * 1024)
+        {
+            return null;
+        }
+
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(payload);
+            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            string? site = null, device = null;
+            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                if (name is "site" or "device" && reader.TokenType == System.Text.Json.JsonTokenType.String)
+                {
+                    if (name == "site")
+                    {
+                        site = reader.GetString();
+                    }
+                    else
+                    {
+                        device = reader.GetString();
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            return site is null && device is null ? null : (site, device);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     public static string? SnapshotPath(string dataDir, string site, string device, Guid alertId) =>
@@ -177,9 +253,13 @@ public sealed partial class AlertIngestor(
         }
 
         var error = result.Error ?? "alert payload could not be decoded";
-        var reason = error.Contains("expected at most", StringComparison.Ordinal) ? RejectReasons.Oversized
-            : error.Contains("newer than this build", StringComparison.Ordinal) ? RejectReasons.FutureVersion
-            : RejectReasons.Malformed;
+        var reason = result.Kind switch
+        {
+            AlertDecodeError.Oversized => RejectReasons.Oversized,
+            AlertDecodeError.FutureVersion => RejectReasons.FutureVersion,
+            AlertDecodeError.ControlCharacter => RejectReasons.ControlCharacter,
+            _ => RejectReasons.Malformed,
+        };
         return new IngestResult(IngestOutcome.Rejected, reason, error);
     }
 

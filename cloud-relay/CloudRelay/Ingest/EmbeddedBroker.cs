@@ -1,3 +1,5 @@
+using EdgeGateway.Contracts;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Devices;
@@ -18,6 +20,14 @@ namespace CloudRelay.Ingest;
 /// after the alert is durable.
 /// </summary>
 /// <remarks>
+/// Identity is bound to the connection. Every CONNECT authenticates afresh and must use the device's own client id
+/// (<see cref="ClientIds"/>), so no device can name, take over or reuse another device's session. A CONNECT that
+/// reuses a session (clean start off) gets the identity of its own credentials written over the session's items
+/// before its first packet is read, so nothing an earlier connection left there is trusted. A device removed or
+/// given a new token has its live session closed (at once in this process, within
+/// <c>Relay:Limits:CredentialCheckInterval</c> when another process changed the registry).
+/// </remarks>
+/// <remarks>
 /// MQTTnet handles one inbound publish per connection at a time. Were the commit awaited there, a device could
 /// have only one alert in each commit. Instead a QoS 1 alert is decoded and queued when it arrives (inbound
 /// packet hook), the broker queues its PUBACK at once, and the PUBACK is held in the connection's send loop
@@ -30,10 +40,20 @@ public sealed partial class EmbeddedBroker(
     DeviceRegistry devices,
     RelayCounters counters,
     IOptions<RelayOptions> options,
+    TimeProvider time,
     ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
 {
     private const string DeviceItem = "cloud-relay.device";
     private const string AcksItem = "cloud-relay.acks";
+    private readonly ConcurrentDictionary<string, DeviceSession> _admitted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DeviceSession> _live = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _credentialsChanged = new(0, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly LogThrottle _logThrottle = new(time);
+    private readonly RetainedBudget _retained = new(options.Value.Limits.MaxRetainedPerDevice);
+    private readonly FailedConnectLimiter _failedConnects = new(options.Value.Limits.FailedConnectsPerAddress, options.Value.Limits.FailedConnectWindow, time);
+    private readonly ConcurrentDictionary<string, PublishBucket> _publishBuckets = new(StringComparer.Ordinal);
+    private Task _credentialCheck = Task.CompletedTask;
     private MqttServer? _server;
     private X509Certificate2? _certificate;
 
@@ -44,7 +64,9 @@ public sealed partial class EmbeddedBroker(
     {
         var mqtt = options.Value.Mqtt;
         var factory = new MqttServerFactory();
-        var builder = factory.CreateServerOptionsBuilder().WithPersistentSessions(false);
+        var limits = options.Value.Limits;
+        // The CONNECT deadline: MQTTnet closes a connection whose first packet has not arrived by then.
+        var builder = factory.CreateServerOptionsBuilder().WithPersistentSessions(false).WithDefaultCommunicationTimeout(limits.ConnectTimeout);
         var address = IPAddress.Parse(mqtt.BindAddress);
         var tls = !string.IsNullOrWhiteSpace(mqtt.TlsCertificate);
         if (!tls || mqtt.Port > 0)
@@ -63,19 +85,30 @@ public sealed partial class EmbeddedBroker(
                 .WithClientCertificate(ClientCertificateInDate, checkCertificateRevocation: false);
         }
 
-        _server = factory.CreateMqttServer(builder.Build());
+        // Our own listeners in place of MQTTnet's, so the packet size limit holds before a body is buffered.
+        _server = factory.CreateMqttServer(builder.Build(), [new FrontDoorServerAdapter(limits, counters, _logThrottle, logger)]);
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.InterceptingInboundPacketAsync += AdmitAlertAsync;
         _server.InterceptingPublishAsync += InterceptPublishAsync;
         _server.InterceptingOutboundPacketAsync += HoldAckUntilStoredAsync;
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        _server.ClientConnectedAsync += ClientConnectedAsync;
         _server.ClientDisconnectedAsync += ClientDisconnectedAsync;
         await _server.StartAsync();
+        devices.CredentialsChanged += OnCredentialsChanged;
+        _credentialCheck = CheckCredentialsAsync(_stopping.Token);
         Log.Started(logger, mqtt.BindAddress, tls && mqtt.Port == 0 ? mqtt.TlsPort : mqtt.Port, tls ? "on" : "off");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        devices.CredentialsChanged -= OnCredentialsChanged;
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync();
+        }
+
+        await _credentialCheck.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_server is { IsStarted: true } server)
         {
             await server.StopAsync(new MqttServerStopOptions());
@@ -92,37 +125,79 @@ public sealed partial class EmbeddedBroker(
         }
 
         _certificate?.Dispose();
+        _credentialsChanged.Dispose();
+        _stopping.Dispose();
     }
 
     private async Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
+        var remote = e.RemoteEndPoint?.ToString() ?? "?";
+        var host = HostOf(e.RemoteEndPoint);
+        if (_failedConnects.IsBlocked(host))
+        {
+            counters.CountLimit(LimitNames.FailedConnectRate);
+            e.ReasonCode = MqttConnectReasonCode.ConnectionRateExceeded;
+            if (_logThrottle.ShouldLog("failed-connects:" + host))
+            {
+                Log.LimitHit(logger, host, LimitNames.FailedConnectRate,
+                    $"more than {options.Value.Limits.FailedConnectsPerAddress} failed CONNECTs within {options.Value.Limits.FailedConnectWindow} (Relay:Limits:FailedConnectsPerAddress); refused until the window passes");
+            }
+
+            return;
+        }
+
         try
         {
             DeviceRecord? device = null;
+            var credential = string.Empty;
             if (e.ClientCertificate is { } certificate)
             {
                 device = await devices.AuthenticateAsync(certificate, e.CancellationToken);
+                credential = device is null ? string.Empty : "cert:" + device.CertificateThumbprint;
             }
 
             if (device is null && !string.IsNullOrEmpty(e.UserName))
             {
                 device = await devices.AuthenticateAsync(e.UserName, e.Password, e.CancellationToken);
+                credential = device is null ? string.Empty : "token:" + device.TokenHash;
             }
 
             if (device is null)
             {
                 counters.CountAuthFailure();
+                _failedConnects.RecordFailure(host);
                 // No username: nothing to be wrong about, the client (or its certificate) is simply not known.
                 e.ReasonCode = string.IsNullOrEmpty(e.UserName)
                     ? MqttConnectReasonCode.NotAuthorized
                     : MqttConnectReasonCode.BadUserNameOrPassword;
                 // The username is not secret and helps the installer; the password never appears.
-                Log.ConnectRefused(logger, e.ClientId, e.UserName ?? "(none)", e.RemoteEndPoint?.ToString() ?? "?");
+                if (_logThrottle.ShouldLog("connect:" + HostOf(e.RemoteEndPoint)))
+                {
+                    Log.ConnectRefused(logger, e.ClientId, e.UserName ?? "(none)", remote);
+                }
+
                 return;
             }
 
-            e.SessionItems[DeviceItem] = device;
+            if (!ClientIds.IsOwn(device, e.ClientId))
+            {
+                // Refused before any session is touched: the device that holds this id stays connected.
+                counters.CountClientIdRefusal();
+                _failedConnects.RecordFailure(host);
+                e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+                e.ReasonString = $"client id must be {ClientIds.DefaultFor(device.Site, device.Device)} or the one registered with {device.Key}";
+                if (_logThrottle.ShouldLog("client-id:" + device.Key))
+                {
+                    Log.ClientIdRefused(logger, device.Key, e.ClientId, remote);
+                }
+
+                return;
+            }
+
+            var session = new DeviceSession(device, credential);
+            e.SessionItems[DeviceItem] = session;
             e.SessionItems[AcksItem] = new PendingAcks();
+            _admitted[e.ClientId] = session;
             e.ReasonCode = MqttConnectReasonCode.Success;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -132,10 +207,98 @@ public sealed partial class EmbeddedBroker(
         }
     }
 
+    /// <summary>
+    /// Runs after the session is chosen (a reused one keeps the items of the connection before) and before the
+    /// connection's first packet is read: the identity of this CONNECT's credentials replaces whatever was there.
+    /// </summary>
+    private Task ClientConnectedAsync(ClientConnectedEventArgs e)
+    {
+        if (_admitted.TryRemove(e.ClientId, out var session))
+        {
+            e.SessionItems[DeviceItem] = session;
+            e.SessionItems[AcksItem] = new PendingAcks();
+            _live[e.ClientId] = session;
+        }
+        else
+        {
+            // Not admitted by this broker's check: carry no identity, so every hook refuses it.
+            e.SessionItems.Remove(DeviceItem);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static string HostOf(System.Net.EndPoint? endPoint) => endPoint is IPEndPoint ip ? ip.Address.ToString() : endPoint?.ToString() ?? "?";
+
+    private void OnCredentialsChanged()
+    {
+        try
+        {
+            _credentialsChanged.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A check is already due.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped.
+        }
+    }
+
+    /// <summary>
+    /// Closes live sessions whose device is gone or whose credentials changed: at once after a change in this
+    /// process, and every check interval for changes made elsewhere (the CLI, another relay instance).
+    /// </summary>
+    private async Task CheckCredentialsAsync(CancellationToken cancellationToken)
+    {
+        var interval = options.Value.Limits.CredentialCheckInterval;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    var delay = Task.Delay(interval, time, wait.Token);
+                    var changed = _credentialsChanged.WaitAsync(wait.Token);
+                    await Task.WhenAny(delay, changed);
+                    await wait.CancelAsync();
+                    await Task.WhenAll(delay, changed).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_live.IsEmpty)
+                {
+                    continue;
+                }
+
+                var registered = (await devices.ListAsync(cancellationToken)).ToDictionary(d => d.Key, StringComparer.Ordinal);
+                foreach (var (clientId, session) in _live)
+                {
+                    if (!session.StillValid(registered.GetValueOrDefault(session.Device.Key), clientId))
+                    {
+                        _live.TryRemove(new KeyValuePair<string, DeviceSession>(clientId, session));
+                        counters.CountRevokedSession();
+                        Log.SessionRevoked(logger, session.Device.Key, clientId);
+                        await DisconnectQuietlyAsync(clientId, MqttDisconnectReasonCode.NotAuthorized);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.CredentialCheckFailed(logger, ex.Message);
+            }
+        }
+    }
+
     private async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
     {
         var message = e.ApplicationMessage;
-        if (e.SessionItems[DeviceItem] is not DeviceRecord device)
+        if (e.SessionItems[DeviceItem] is not DeviceSession { Device: var device })
         {
             // Only messages the server makes itself (none today) come without a device.
             return;
@@ -147,7 +310,7 @@ public sealed partial class EmbeddedBroker(
             Log.AclDenied(logger, device.Key, message.Topic);
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
-            e.Response.ReasonString = $"{device.Key} may publish only under {EdgeTopic.PrefixOf(device.Site, device.Device)}";
+            e.Response.ReasonString = $"{device.Key} may publish only under {EdgeTopic.PrefixOf(options.Value.Mqtt.TopicPrefix, device.Site, device.Device)}";
             return;
         }
 
@@ -170,18 +333,27 @@ public sealed partial class EmbeddedBroker(
                     e.ProcessPublish = false;
                     break;
                 case EdgeChannel.Status or EdgeChannel.Telemetry:
-                    await ingestor.HandleActivityAsync(topic, e.CancellationToken);
                     e.ProcessPublish = false;
+                    Answer(e, await ingestor.HandleActivityAsync(topic, message.Payload, e.CancellationToken));
                     break;
                 case EdgeChannel.Snapshot:
                     e.ProcessPublish = false;
-                    if (!await ingestor.HandleSnapshotAsync(topic, message.Payload, e.CancellationToken))
-                    {
-                        e.Response.ReasonCode = MqttPubAckReasonCode.TopicNameInvalid;
-                    }
-
+                    Answer(e, await ingestor.HandleSnapshotAsync(topic, message.Payload, e.CancellationToken));
                     break;
                 default:
+                    // Anything else under the device's own prefix is an ordinary MQTT message; only retained ones are capped.
+                    if (message.Retain && !_retained.TryKeep(device.Key, message.Topic, message.Payload.IsEmpty))
+                    {
+                        counters.CountLimit(LimitNames.RetainedCap);
+                        if (_logThrottle.ShouldLog("retained:" + device.Key))
+                        {
+                            Log.LimitHit(logger, device.Key, LimitNames.RetainedCap, $"keeps at most {options.Value.Limits.MaxRetainedPerDevice} retained messages (Relay:Limits:MaxRetainedPerDevice)");
+                        }
+
+                        e.ProcessPublish = false;
+                        e.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+                    }
+
                     break;
             }
         }
@@ -195,11 +367,28 @@ public sealed partial class EmbeddedBroker(
         }
     }
 
+    private static void Answer(InterceptingPublishEventArgs e, IngestResult result)
+    {
+        if (result.Outcome != IngestOutcome.Rejected)
+        {
+            return;
+        }
+
+        e.Response.ReasonCode = result.Reason switch
+        {
+            RejectReasons.IdentityMismatch => MqttPubAckReasonCode.NotAuthorized,
+            LimitNames.SnapshotBytes => MqttPubAckReasonCode.QuotaExceeded,
+            _ => MqttPubAckReasonCode.TopicNameInvalid,
+        };
+        e.Response.ReasonString = result.Error;
+    }
+
     /// <summary>The ACL: a device may publish only on a well-formed topic under its own <c>edge/{site}/{device}/</c>.</summary>
-    private static bool TryOwnTopic(DeviceRecord device, string? topic, out EdgeTopic parsed)
+    private bool TryOwnTopic(DeviceRecord device, string? topic, out EdgeTopic parsed)
     {
         parsed = default;
-        return TopicAcl.MayPublish(device.Site, device.Device, topic) && EdgeTopic.TryParse(topic, out parsed);
+        var prefix = options.Value.Mqtt.TopicPrefix;
+        return TopicAcl.MayPublish(prefix, device.Site, device.Device, topic) && EdgeTopic.TryParse(prefix, topic, out parsed);
     }
 
     /// <summary>Inbound hook: queues a QoS 1 alert for storage as soon as it arrives, without waiting for the commit.</summary>
@@ -211,9 +400,14 @@ public sealed partial class EmbeddedBroker(
         }
 
         acks.CurrentWasAdmitted = false;
+        if (e.SessionItems[DeviceItem] is DeviceSession session)
+        {
+            await PaceAsync(session.Device, e.CancellationToken);
+        }
+
         // Other QoS levels, topic aliases and anything the ACL refuses take the ordinary path in InterceptPublishAsync.
         if (publish.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtLeastOnce
-            || e.SessionItems[DeviceItem] is not DeviceRecord device
+            || e.SessionItems[DeviceItem] is not DeviceSession { Device: var device }
             || !TryOwnTopic(device, publish.Topic, out var topic)
             || topic.Channel != EdgeChannel.Alert)
         {
@@ -223,6 +417,29 @@ public sealed partial class EmbeddedBroker(
         var outcome = await ingestor.AdmitAlertAsync(topic, publish.Payload, e.CancellationToken);
         acks.Add(publish.PacketIdentifier, outcome);
         acks.CurrentWasAdmitted = true;
+    }
+
+    /// <summary>
+    /// The per-device publish rate: a device over it is slowed (this connection's next packet is read later, so TCP
+    /// pushes back), never refused, so nothing the box sends is lost to the limit.
+    /// </summary>
+    private async ValueTask PaceAsync(DeviceRecord device, CancellationToken cancellationToken)
+    {
+        var limits = options.Value.Limits;
+        var bucket = _publishBuckets.GetOrAdd(device.Key, static (_, state) => new PublishBucket(state.limits.PublishesPerSecond, state.limits.PublishBurst, state.time), (limits, time));
+        var wait = bucket.Take();
+        if (wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        counters.CountLimit(LimitNames.PublishRate);
+        if (_logThrottle.ShouldLog("publish-rate:" + device.Key))
+        {
+            Log.LimitHit(logger, device.Key, LimitNames.PublishRate, $"over {limits.PublishesPerSecond} publishes/s (Relay:Limits:PublishesPerSecond); slowed down");
+        }
+
+        await Task.Delay(wait, time, cancellationToken);
     }
 
     /// <summary>Outbound hook: a PUBACK for an admitted alert leaves only once that alert is stored.</summary>
@@ -249,23 +466,23 @@ public sealed partial class EmbeddedBroker(
                 if (acks.TryStartClosing())
                 {
                     // Once per connection: the alerts queued behind this one fail with it.
-                    var who = e.SessionItems[DeviceItem] is DeviceRecord device ? device.Key : e.ClientId;
+                    var who = e.SessionItems[DeviceItem] is DeviceSession session ? session.Device.Key : e.ClientId;
                     Log.PublishFailed(logger, who, $"packet {ack.PacketIdentifier}", result.Error ?? "store failed");
                     // Not from inside the send loop that is running this hook.
-                    _ = Task.Run(() => DisconnectQuietlyAsync(e.ClientId));
+                    _ = Task.Run(() => DisconnectQuietlyAsync(e.ClientId, MqttDisconnectReasonCode.UnspecifiedError));
                 }
 
                 break;
         }
     }
 
-    private async Task DisconnectQuietlyAsync(string clientId)
+    private async Task DisconnectQuietlyAsync(string clientId, MqttDisconnectReasonCode reason)
     {
         try
         {
             if (_server is { IsStarted: true } server)
             {
-                await server.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.UnspecifiedError });
+                await server.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = reason });
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -301,7 +518,12 @@ public sealed partial class EmbeddedBroker(
 
     private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)
     {
-        if (e.SessionItems[DeviceItem] is DeviceRecord device && !TopicAcl.MaySubscribe(device.Site, device.Device, e.TopicFilter.Topic))
+        if (e.SessionItems[DeviceItem] is not DeviceSession { Device: var device })
+        {
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        }
+        else if (!TopicAcl.MaySubscribe(options.Value.Mqtt.TopicPrefix, device.Site, device.Device, e.TopicFilter.Topic))
         {
             e.ProcessSubscription = false;
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
@@ -314,7 +536,13 @@ public sealed partial class EmbeddedBroker(
     private async Task ClientDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
         // A takeover means the same box reconnected; it is still online.
-        if (e.SessionItems[DeviceItem] is DeviceRecord device && e.DisconnectType != MqttClientDisconnectType.Takeover)
+        if (e.DisconnectType == MqttClientDisconnectType.Takeover)
+        {
+            return;
+        }
+
+        _live.TryRemove(e.ClientId, out _);
+        if (e.SessionItems[DeviceItem] is DeviceSession { Device: var device })
         {
             await devices.MarkAsync(device.Site, device.Device, online: false);
         }
@@ -363,6 +591,18 @@ public sealed partial class EmbeddedBroker(
 
         [LoggerMessage(EventId = RelayLogEvents.BrokerPublishFailed, Level = LogLevel.Error, Message = "Message from {Device} on {Topic} was not stored and not acknowledged: {Error}")]
         public static partial void PublishFailed(ILogger logger, string device, string topic, string error);
+
+        [LoggerMessage(EventId = RelayLogEvents.BrokerClientIdRefused, Level = LogLevel.Warning, Message = "Refused {Device} connecting as client id {ClientId} from {Remote}: not its own client id (further refusals for this device are logged at most once a minute)")]
+        public static partial void ClientIdRefused(ILogger logger, string device, string clientId, string remote);
+
+        [LoggerMessage(EventId = RelayLogEvents.BrokerSessionRevoked, Level = LogLevel.Warning, Message = "Closed the session of {Device} (client id {ClientId}): the device was removed or its credentials changed")]
+        public static partial void SessionRevoked(ILogger logger, string device, string clientId);
+
+        [LoggerMessage(EventId = RelayLogEvents.BrokerCredentialCheckFailed, Level = LogLevel.Warning, Message = "Checking live sessions against the device registry failed: {Error}")]
+        public static partial void CredentialCheckFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = RelayLogEvents.BrokerLimitHit, Level = LogLevel.Warning, Message = "Limit {Limit} hit by {Source}: {Detail} (logged at most once a minute per source)")]
+        public static partial void LimitHit(ILogger logger, string source, string limit, string detail);
 
         [LoggerMessage(EventId = RelayLogEvents.BrokerDisconnectFailed, Level = LogLevel.Debug, Message = "Closing MQTT client {ClientId} after a failed store: {Error}")]
         public static partial void DisconnectFailed(ILogger logger, string clientId, string error);

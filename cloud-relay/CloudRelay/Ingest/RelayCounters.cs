@@ -11,12 +11,27 @@ public static class RejectReasons
     public const string IdentityMismatch = "identity_mismatch";
     public const string NotAuthorized = "not_authorized";
     public const string BadTopic = "bad_topic";
+    public const string ControlCharacter = "control_character";
+}
+
+/// <summary>Front-door limits and identity refusals; the names appear in <c>/api/stats</c> under <c>limits</c>.</summary>
+public static class LimitNames
+{
+    public const string ClientIdNotValid = "client_id_not_valid";
+    public const string SessionRevoked = "session_revoked";
+    public const string PacketTooLarge = "packet_too_large";
+    public const string ConnectTimeout = "connect_timeout";
+    public const string FailedConnectRate = "failed_connect_rate";
+    public const string PublishRate = "publish_rate";
+    public const string RetainedCap = "retained_cap";
+    public const string SnapshotBytes = "snapshot_bytes";
 }
 
 /// <summary>Ingest counters since the process started. Thread-safe; read by <c>/api/stats</c> and the bench.</summary>
 public sealed class RelayCounters
 {
     private readonly ConcurrentDictionary<string, long> _rejects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _limits = new(StringComparer.Ordinal);
     private long _received;
     private long _stored;
     private long _duplicates;
@@ -74,6 +89,17 @@ public sealed class RelayCounters
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _committedAlerts, alerts);
     }
+
+    /// <summary>How often each front-door limit or identity rule refused or slowed a client.</summary>
+    public IReadOnlyDictionary<string, long> Limits => new SortedDictionary<string, long>(_limits, StringComparer.Ordinal);
+
+    public long Limit(string name) => _limits.GetValueOrDefault(name);
+
+    internal void CountLimit(string name) => _limits.AddOrUpdate(name, 1, (_, n) => n + 1);
+
+    internal void CountClientIdRefusal() => CountLimit(LimitNames.ClientIdNotValid);
+
+    internal void CountRevokedSession() => CountLimit(LimitNames.SessionRevoked);
 
     internal void CountReject(string reason) => _rejects.AddOrUpdate(reason, 1, (_, n) => n + 1);
 }

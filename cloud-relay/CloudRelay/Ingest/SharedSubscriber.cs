@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts;
 using System.Buffers;
 using CloudRelay.Hosting;
 using Microsoft.Extensions.Hosting;
@@ -82,7 +83,7 @@ public sealed partial class SharedSubscriber(
                 foreach (var channel in Channels)
                 {
                     subscribe.WithTopicFilter(f => f
-                        .WithTopic($"$share/{mqtt.SharedGroup}/edge/+/+/{channel}")
+                        .WithTopic($"$share/{mqtt.SharedGroup}/{mqtt.TopicPrefix}/+/+/{channel}")
                         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce));
                 }
 
@@ -153,7 +154,7 @@ public sealed partial class SharedSubscriber(
 
     private async Task<bool> HandleAsync(string topic, ReadOnlySequence<byte> payload)
     {
-        if (!EdgeTopic.TryParse(topic, out var parsed))
+        if (!EdgeTopic.TryParse(options.Value.Mqtt.TopicPrefix, topic, out var parsed))
         {
             return true;
         }
@@ -170,7 +171,7 @@ public sealed partial class SharedSubscriber(
                 await ingestor.HandleSnapshotAsync(parsed, payload, _stopping);
                 return true;
             default:
-                await ingestor.HandleActivityAsync(parsed, _stopping);
+                await ingestor.HandleActivityAsync(parsed, payload, _stopping);
                 return true;
         }
     }

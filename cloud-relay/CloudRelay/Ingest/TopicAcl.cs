@@ -1,15 +1,17 @@
+using EdgeGateway.Contracts;
+
 namespace CloudRelay.Ingest;
 
-/// <summary>A device may publish and subscribe only under its own <c>edge/{site}/{device}/</c>.</summary>
+/// <summary>A device may publish and subscribe only under its own <c>{prefix}/{site}/{device}/</c>.</summary>
 public static class TopicAcl
 {
-    public static bool MayPublish(string site, string device, string? topic) =>
+    public static bool MayPublish(string prefix, string site, string device, string? topic) =>
         topic is not null
-        && topic.StartsWith(EdgeTopic.PrefixOf(site, device), StringComparison.Ordinal)
+        && topic.StartsWith(EdgeTopic.PrefixOf(prefix, site, device), StringComparison.Ordinal)
         && !topic.Contains('+', StringComparison.Ordinal)
         && !topic.Contains('#', StringComparison.Ordinal);
 
     /// <summary>Subscriptions may use wildcards only below the device's own prefix.</summary>
-    public static bool MaySubscribe(string site, string device, string? filter) =>
-        filter is not null && filter.StartsWith(EdgeTopic.PrefixOf(site, device), StringComparison.Ordinal);
+    public static bool MaySubscribe(string prefix, string site, string device, string? filter) =>
+        filter is not null && filter.StartsWith(EdgeTopic.PrefixOf(prefix, site, device), StringComparison.Ordinal);
 }

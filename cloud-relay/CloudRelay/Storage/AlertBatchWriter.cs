@@ -1,4 +1,4 @@
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 using Microsoft.Data.Sqlite;
 
 namespace CloudRelay.Storage;

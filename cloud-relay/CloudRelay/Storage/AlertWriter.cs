@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using CloudRelay.Hosting;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

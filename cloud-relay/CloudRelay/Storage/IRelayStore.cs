@@ -1,4 +1,4 @@
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 
 namespace CloudRelay.Storage;
 
@@ -27,6 +27,17 @@ public interface IRelayStore : IAsyncDisposable
     Task<long> CountAlertsAsync(CancellationToken cancellationToken);
 
     Task AddDeviceAsync(string site, string device, string? tokenHash, string? certificateThumbprint, long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>Registers a client id of the device's own besides <c>edgegw-{site}-{device}</c> (null clears it).</summary>
+    Task SetClientIdAsync(string site, string device, string? clientId, CancellationToken cancellationToken);
+
+    /// <summary>Adds a named key; false when the name is taken.</summary>
+    Task<bool> AddApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>Marks a key revoked; false when no live key has that name.</summary>
+    Task<bool> RevokeApiKeyAsync(string name, long nowMs, CancellationToken cancellationToken);
 
     Task<DeviceRecord?> FindDeviceAsync(string site, string device, CancellationToken cancellationToken);
 

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 using Npgsql;
 using NpgsqlTypes;
 

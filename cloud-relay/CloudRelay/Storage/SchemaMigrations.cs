@@ -51,6 +51,18 @@ public static class SchemaMigrations
                 pos INTEGER PRIMARY KEY AUTOINCREMENT,
                 alert_pos INTEGER NOT NULL);
             """),
+        new(4, "registered client ids", """
+            ALTER TABLE devices ADD COLUMN client_id TEXT NULL;
+            CREATE UNIQUE INDEX devices_by_client_id ON devices (client_id) WHERE client_id IS NOT NULL;
+            """),
+        new(5, "api keys", """
+            CREATE TABLE api_keys (
+                name TEXT PRIMARY KEY,
+                key_hash TEXT NOT NULL UNIQUE,
+                scope TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                revoked_ms INTEGER NULL);
+            """),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -94,6 +106,18 @@ public static class SchemaMigrations
             CREATE TABLE forward_queue (
                 pos BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                 alert_pos BIGINT NOT NULL);
+            """),
+        new(4, "registered client ids", """
+            ALTER TABLE devices ADD COLUMN client_id TEXT NULL;
+            CREATE UNIQUE INDEX devices_by_client_id ON devices (client_id) WHERE client_id IS NOT NULL;
+            """),
+        new(5, "api keys", """
+            CREATE TABLE api_keys (
+                name TEXT PRIMARY KEY,
+                key_hash TEXT NOT NULL UNIQUE,
+                scope TEXT NOT NULL,
+                created_ms BIGINT NOT NULL,
+                revoked_ms BIGINT NULL);
             """),
     ];
 }

@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 
 namespace CloudRelay.Storage;
 
@@ -13,7 +13,7 @@ namespace CloudRelay.Storage;
 public abstract class SqlRelayStore : IRelayStore
 {
     private const string AlertColumns = "pos, id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms";
-    private const string DeviceColumns = "site, device, token_hash, cert_thumbprint, online, last_seen_ms, created_ms";
+    private const string DeviceColumns = "site, device, token_hash, cert_thumbprint, online, last_seen_ms, created_ms, client_id";
 
     /// <summary>Last seen is written at most this often per device from the alert path; status messages write it always.</summary>
     protected static readonly TimeSpan LastSeenResolution = TimeSpan.FromSeconds(5);
@@ -164,6 +164,48 @@ public abstract class SqlRelayStore : IRelayStore
         var removed = await ExecuteAsync(connection, null, "DELETE FROM devices WHERE site = @site AND device = @device",
             cancellationToken, ("site", site), ("device", device));
         return removed > 0;
+    }
+
+    public async Task SetClientIdAsync(string site, string device, string? clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "UPDATE devices SET client_id = @client WHERE site = @site AND device = @device",
+            cancellationToken, ("site", site), ("device", device), ("client", clientId));
+    }
+
+    public async Task<bool> AddApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = await OpenAsync(cancellationToken);
+        var added = await ExecuteAsync(connection, null, """
+            INSERT INTO api_keys (name, key_hash, scope, created_ms) VALUES (@name, @hash, @scope, @now)
+            ON CONFLICT (name) DO NOTHING
+            """, cancellationToken, ("name", key.Name), ("hash", key.KeyHash), ("scope", key.Scope), ("now", key.CreatedMs));
+        return added > 0;
+    }
+
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT name, key_hash, scope, created_ms, revoked_ms FROM api_keys ORDER BY name", []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var keys = new List<ApiKeyRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new ApiKeyRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture),
+                reader.IsDBNull(4) ? null : Convert.ToInt64(reader.GetValue(4), CultureInfo.InvariantCulture)));
+        }
+
+        return keys;
+    }
+
+    public async Task<bool> RevokeApiKeyAsync(string name, long nowMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var revoked = await ExecuteAsync(connection, null, "UPDATE api_keys SET revoked_ms = @now WHERE name = @name AND revoked_ms IS NULL",
+            cancellationToken, ("name", name), ("now", nowMs));
+        return revoked > 0;
     }
 
     public async Task SetTokenHashAsync(string site, string device, string tokenHash, CancellationToken cancellationToken)
@@ -341,7 +383,8 @@ public abstract class SqlRelayStore : IRelayStore
                 reader.IsDBNull(3) ? null : reader.GetString(3),
                 Convert.ToInt64(reader.GetValue(4), CultureInfo.InvariantCulture) != 0,
                 reader.IsDBNull(5) ? null : Convert.ToInt64(reader.GetValue(5), CultureInfo.InvariantCulture),
-                Convert.ToInt64(reader.GetValue(6), CultureInfo.InvariantCulture)));
+                Convert.ToInt64(reader.GetValue(6), CultureInfo.InvariantCulture),
+                reader.IsDBNull(7) ? null : reader.GetString(7)));
         }
 
         return devices;

@@ -1,4 +1,4 @@
-using EdgeGateway.Core.Alerts;
+using EdgeGateway.Contracts;
 
 namespace CloudRelay.Storage;
 
@@ -26,10 +26,14 @@ public sealed record DeviceRecord(
     string? CertificateThumbprint,
     bool Online,
     long? LastSeenMs,
-    long CreatedMs)
+    long CreatedMs,
+    string? ClientId = null)
 {
     public string Key => DeviceKey.Of(Site, Device);
 }
+
+/// <summary>A platform API key: only its hash is kept. <see cref="Scope"/> is read, devices or admin.</summary>
+public sealed record ApiKeyRecord(string Name, string KeyHash, string Scope, long CreatedMs, long? RevokedMs);
 
 /// <summary>An alert waiting to be forwarded to the platform.</summary>
 public sealed record ForwardItem(long Position, Alert Alert);

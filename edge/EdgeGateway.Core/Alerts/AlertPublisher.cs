@@ -37,17 +37,23 @@ public sealed class AlertPublisher(
             SnapshotRef = hasSnapshot ? SnapshotReference(id) : null,
         };
 
+        var payload = encoding == AlertEncoding.Json ? AlertJson.Encode(alert) : AlertCbor.Encode(alert);
+        // The relay's own decoder and limits: an alert it would refuse never enters the outbox.
+        if (AlertLimits.Check(payload, encoding) is { Success: false } refused)
+        {
+            throw new AlertRefusedException(refused.Kind, $"alert {draft.Kind} was not queued: {refused.Error}");
+        }
+
         if (hasSnapshot)
         {
             await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Snapshot, draft.SnapshotJpeg, id), cancellationToken);
         }
 
-        var payload = encoding == AlertEncoding.Json ? AlertJson.Encode(alert) : AlertCbor.Encode(alert);
         await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, payload, id), cancellationToken);
         Published?.Invoke(new PublishedAlert(alert, draft.SnapshotJpeg));
         return alert;
     }
 
     /// <summary>The snapshot's topic suffix under the device, e.g. <c>snapshot/0190…</c>.</summary>
-    public static string SnapshotReference(Guid alertId) => $"snapshot/{alertId:D}";
+    public static string SnapshotReference(Guid alertId) => EdgeTopic.SnapshotReference(alertId);
 }

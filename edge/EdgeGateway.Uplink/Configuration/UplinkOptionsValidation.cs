@@ -59,9 +59,9 @@ internal sealed class UplinkOptionsValidation :
         CheckRange(problems, "Uplink:TimeoutSeconds", options.TimeoutSeconds, 1, 3_600);
         CheckRange(problems, "Uplink:ReconnectMinMs", options.ReconnectMinMs, 1, 3_600_000);
         CheckRange(problems, "Uplink:ReconnectMaxMs", options.ReconnectMaxMs, Math.Max(1, options.ReconnectMinMs), 3_600_000);
-        if (string.IsNullOrWhiteSpace(options.TopicPrefix) || options.TopicPrefix.IndexOfAny(['+', '#', '/']) >= 0)
+        if (!EdgeTopic.IsValidPrefix(options.TopicPrefix))
         {
-            problems.Add($"Uplink:TopicPrefix = '{options.TopicPrefix}': expected one topic level without '/', '+' or '#'");
+            problems.Add(EdgeTopic.DescribePrefix("Uplink:TopicPrefix", options.TopicPrefix));
         }
 
         return Result(problems);

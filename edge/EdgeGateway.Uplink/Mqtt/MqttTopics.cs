@@ -6,20 +6,21 @@ namespace EdgeGateway.Uplink.Mqtt;
 /// The device's topics: <c>{prefix}/{site}/{device}/alert</c>, <c>…/snapshot/{alertId}</c>,
 /// <c>…/status</c>, <c>…/telemetry</c>, and the retained birth / last-will topic <c>…/state</c>.
 /// </summary>
+/// <remarks>Formatted by the contract's <see cref="EdgeTopic"/>, the same type the relay parses with.</remarks>
 public sealed class MqttTopics(string prefix, string site, string device)
 {
-    public string Base { get; } = $"{prefix}/{site}/{device}";
+    public string Base { get; } = EdgeTopic.PrefixOf(prefix, site, device).TrimEnd('/');
 
-    public string Alert => $"{Base}/alert";
+    public string Alert { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.Alert);
 
-    public string Status => $"{Base}/status";
+    public string Status { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.Status);
 
-    public string Telemetry => $"{Base}/telemetry";
+    public string Telemetry { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.Telemetry);
 
     /// <summary>Retained <c>online</c> while connected; the broker sets <c>offline</c> (Last Will) when the link dies.</summary>
-    public string State => $"{Base}/state";
+    public string State { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.State);
 
-    public string Snapshot(Guid alertId) => $"{Base}/snapshot/{alertId:D}";
+    public string Snapshot(Guid alertId) => EdgeTopic.Format(prefix, site, device, EdgeChannel.Snapshot, alertId);
 
     public string For(OutboxEntry entry)
     {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>
 /// The human-readable rendering of alert contract v1, for logs, debugging and the
@@ -62,13 +62,12 @@ public static class AlertJson
     {
         if (payload.Length == 0)
         {
-            return AlertDecodeResult.Fail("alert payload is empty; expected a JSON object");
+            return AlertDecodeResult.Fail(AlertDecodeError.Empty, "alert payload is empty; expected a JSON object");
         }
 
         if (payload.Length > AlertLimits.MaxPayloadBytes * 2)
         {
-            return AlertDecodeResult.Fail(
-                $"alert payload is {payload.Length} bytes; expected at most {AlertLimits.MaxPayloadBytes * 2}");
+            return AlertDecodeResult.Fail(AlertDecodeError.Oversized, $"alert payload is {payload.Length} bytes; expected at most {AlertLimits.MaxPayloadBytes * 2}");
         }
 
         try
@@ -76,9 +75,13 @@ public static class AlertJson
             using var document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 4 });
             return Read(document.RootElement);
         }
+        catch (AlertFieldException ex)
+        {
+            return AlertDecodeResult.Fail(ex.Kind, ex.Message);
+        }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
-            return AlertDecodeResult.Fail($"alert payload is not valid JSON alert v{AlertLimits.SchemaVersion}: {ex.Message}");
+            return AlertDecodeResult.Fail(AlertDecodeError.Malformed, $"alert payload is not valid JSON alert v{AlertLimits.SchemaVersion}: {ex.Message}");
         }
     }
 
@@ -86,14 +89,13 @@ public static class AlertJson
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
-            return AlertDecodeResult.Fail($"alert payload is a JSON {root.ValueKind}; expected an object");
+            return AlertDecodeResult.Fail(AlertDecodeError.Malformed, $"alert payload is a JSON {root.ValueKind}; expected an object");
         }
 
         int? version = root.TryGetProperty("v", out var v) ? v.GetInt32() : null;
         if (version > AlertLimits.SchemaVersion)
         {
-            return AlertDecodeResult.Fail(
-                $"alert schema version {version} is newer than this build reads (v{AlertLimits.SchemaVersion})");
+            return AlertDecodeResult.Fail(AlertDecodeError.FutureVersion, $"alert schema version {version} is newer than this build reads (v{AlertLimits.SchemaVersion})");
         }
 
         Guid? id = null;
@@ -101,7 +103,7 @@ public static class AlertJson
         {
             if (!Guid.TryParse(idElement.GetString(), CultureInfo.InvariantCulture, out var parsed))
             {
-                return AlertDecodeResult.Fail($"alert id '{idElement}' is invalid; expected a UUID");
+                return AlertDecodeResult.Fail(AlertDecodeError.InvalidField, $"alert id '{idElement}' is invalid; expected a UUID");
             }
 
             id = parsed;
@@ -115,7 +117,7 @@ public static class AlertJson
             {
                 if (attributes.Count >= AlertLimits.MaxAttributes)
                 {
-                    return AlertDecodeResult.Fail($"alert has more than {AlertLimits.MaxAttributes} attributes");
+                    return AlertDecodeResult.Fail(AlertDecodeError.Oversized, $"alert has more than {AlertLimits.MaxAttributes} attributes");
                 }
 
                 attributes[Bounded(property.Name)] = Bounded(property.Value.ValueKind == JsonValueKind.String
@@ -143,10 +145,7 @@ public static class AlertJson
             ? Bounded(element.GetString()!)
             : null;
 
-    private static string Bounded(string text) =>
-        text.Length <= AlertLimits.MaxStringLength
-            ? text
-            : throw new FormatException($"a text field is {text.Length} characters; expected at most {AlertLimits.MaxStringLength}");
+    private static string Bounded(string text) => AlertFields.CheckText(text);
 
     public static string SeverityName(AlertSeverity severity) => severity switch
     {

@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>Creates the stable, time-ordered alert id (UUIDv7, RFC 9562).</summary>
 public static class AlertIds

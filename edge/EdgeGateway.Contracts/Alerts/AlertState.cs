@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>A fault is raised once and cleared once. Values are part of the wire contract.</summary>
 public enum AlertState

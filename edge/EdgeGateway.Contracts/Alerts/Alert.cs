@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>
 /// One alert as it travels upstream (contract v1). Created once at the edge; the relay

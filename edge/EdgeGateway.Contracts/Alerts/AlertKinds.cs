@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>Alert kind codes the platform understands. Kinds are strings, so vendors may add more.</summary>
 public static class AlertKinds

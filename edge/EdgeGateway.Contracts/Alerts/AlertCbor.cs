@@ -1,6 +1,6 @@
 using System.Formats.Cbor;
 
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>
 /// Binary encoding of alert contract v1: a CBOR map with small integer keys, so a typical
@@ -75,13 +75,12 @@ public static class AlertCbor
     {
         if (payload.Length == 0)
         {
-            return AlertDecodeResult.Fail("alert payload is empty; expected a CBOR map");
+            return AlertDecodeResult.Fail(AlertDecodeError.Empty, "alert payload is empty; expected a CBOR map");
         }
 
         if (payload.Length > AlertLimits.MaxPayloadBytes)
         {
-            return AlertDecodeResult.Fail(
-                $"alert payload is {payload.Length} bytes; expected at most {AlertLimits.MaxPayloadBytes}");
+            return AlertDecodeResult.Fail(AlertDecodeError.Oversized, $"alert payload is {payload.Length} bytes; expected at most {AlertLimits.MaxPayloadBytes}");
         }
 
         try
@@ -90,15 +89,19 @@ public static class AlertCbor
             var result = ReadAlert(reader);
             if (result.Success && reader.BytesRemaining > 0)
             {
-                return AlertDecodeResult.Fail($"alert payload has {reader.BytesRemaining} trailing bytes after the map");
+                return AlertDecodeResult.Fail(AlertDecodeError.Malformed, $"alert payload has {reader.BytesRemaining} trailing bytes after the map");
             }
 
             return result;
         }
+        catch (AlertFieldException ex)
+        {
+            return AlertDecodeResult.Fail(ex.Kind, ex.Message);
+        }
         catch (Exception ex) when (ex is CborContentException or InvalidOperationException or FormatException
                                        or OverflowException or ArgumentException)
         {
-            return AlertDecodeResult.Fail($"alert payload is not valid CBOR alert v{AlertLimits.SchemaVersion}: {ex.Message}");
+            return AlertDecodeResult.Fail(AlertDecodeError.Malformed, $"alert payload is not valid CBOR alert v{AlertLimits.SchemaVersion}: {ex.Message}");
         }
     }
 
@@ -106,7 +109,7 @@ public static class AlertCbor
     {
         if (reader.PeekState() != CborReaderState.StartMap)
         {
-            return AlertDecodeResult.Fail($"alert payload starts with {reader.PeekState()}; expected a CBOR map");
+            return AlertDecodeResult.Fail(AlertDecodeError.Malformed, $"alert payload starts with {reader.PeekState()}; expected a CBOR map");
         }
 
         reader.ReadStartMap();
@@ -126,8 +129,7 @@ public static class AlertCbor
                     version = reader.ReadInt32();
                     if (version > AlertLimits.SchemaVersion)
                     {
-                        return AlertDecodeResult.Fail(
-                            $"alert schema version {version} is newer than this build reads (v{AlertLimits.SchemaVersion})");
+                        return AlertDecodeResult.Fail(AlertDecodeError.FutureVersion, $"alert schema version {version} is newer than this build reads (v{AlertLimits.SchemaVersion})");
                     }
 
                     break;
@@ -135,7 +137,7 @@ public static class AlertCbor
                     var bytes = reader.ReadByteString();
                     if (bytes.Length != 16)
                     {
-                        return AlertDecodeResult.Fail($"alert id is {bytes.Length} bytes; expected 16");
+                        return AlertDecodeResult.Fail(AlertDecodeError.InvalidField, $"alert id is {bytes.Length} bytes; expected 16");
                     }
 
                     id = AlertIds.FromBytes(bytes);
@@ -183,7 +185,7 @@ public static class AlertCbor
         var count = reader.ReadStartMap();
         if (count is null or > AlertLimits.MaxAttributes)
         {
-            throw new FormatException($"attributes must be a definite map of at most {AlertLimits.MaxAttributes} entries");
+            throw new AlertFieldException(AlertDecodeError.Oversized, $"attributes must be a definite map of at most {AlertLimits.MaxAttributes} entries");
         }
 
         var attributes = new Dictionary<string, string>(count.Value, StringComparer.Ordinal);
@@ -197,11 +199,5 @@ public static class AlertCbor
         return attributes;
     }
 
-    private static string ReadBoundedText(CborReader reader)
-    {
-        var text = reader.ReadTextString();
-        return text.Length <= AlertLimits.MaxStringLength
-            ? text
-            : throw new FormatException($"a text field is {text.Length} characters; expected at most {AlertLimits.MaxStringLength}");
-    }
+    private static string ReadBoundedText(CborReader reader) => AlertFields.CheckText(reader.ReadTextString());
 }

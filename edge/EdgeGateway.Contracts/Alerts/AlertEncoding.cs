@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>How alerts are encoded on the wire (<c>Uplink:Encoding</c>).</summary>
 public enum AlertEncoding

@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Contracts;
 
 /// <summary>How urgently the platform should act. Values are part of the wire contract.</summary>
 public enum AlertSeverity

@@ -1,0 +1,24 @@
+namespace EdgeGateway.Contracts;
+
+/// <summary>
+/// Bounds every decoder enforces, so a hostile payload costs little: payload size, attribute count, text length, and
+/// no control characters (U+0000 to U+001F) in any text. The box checks an alert with the same decoder before it
+/// enters the outbox (<see cref="Check"/>), so it never queues one the relay would refuse.
+/// </summary>
+public static class AlertLimits
+{
+    public const int SchemaVersion = 1;
+    public const int MaxPayloadBytes = 8 * 1024;
+    public const int MaxAttributes = 32;
+    public const int MaxStringLength = 256;
+
+    /// <summary>Decodes an encoded alert exactly as the relay will; a failure says what the relay would refuse.</summary>
+    public static AlertDecodeResult Check(ReadOnlyMemory<byte> payload, AlertEncoding encoding) =>
+        encoding == AlertEncoding.Json ? AlertJson.Decode(payload) : AlertCbor.Decode(payload);
+}
+
+/// <summary>The box refused to queue an alert the relay would refuse; <see cref="Kind"/> says why.</summary>
+public sealed class AlertRefusedException(AlertDecodeError kind, string message) : ArgumentException(message)
+{
+    public AlertDecodeError Kind { get; } = kind;
+}

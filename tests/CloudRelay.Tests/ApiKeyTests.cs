@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CloudRelay.Api;
+using Microsoft.Data.Sqlite;
+
+namespace CloudRelay.Tests;
+
+/// <summary>Named, scoped, revocable API keys made with the command line and used against a running relay.</summary>
+[Trait("Category", "Integration")]
+public sealed class ApiKeyTests
+{
+    [Fact]
+    public async Task A_key_is_printed_once_stored_hashed_limited_to_its_scope_and_refused_once_revoked()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+
+        var (created, readKeyLine, createError) = await CommandLineTests.RunAsync("api-key", "create", "--name", "platform", "--scope", "read", "--data-dir", relay.DataDir);
+        var (_, devicesKeyLine, _) = await CommandLineTests.RunAsync("api-key", "create", "--name", "installer", "--scope", "devices", "--data-dir", relay.DataDir);
+        var (taken, _, takenError) = await CommandLineTests.RunAsync("api-key", "create", "--name", "platform", "--scope", "admin", "--data-dir", relay.DataDir);
+        var (badScope, _, scopeError) = await CommandLineTests.RunAsync("api-key", "create", "--name", "x", "--scope", "root", "--data-dir", relay.DataDir);
+
+        Assert.True(created == 0, createError);
+        using var readJson = JsonDocument.Parse(readKeyLine);
+        var readKey = readJson.RootElement.GetProperty("key").GetString()!;
+        Assert.Equal("read", readJson.RootElement.GetProperty("scope").GetString());
+        var devicesKey = JsonDocument.Parse(devicesKeyLine).RootElement.GetProperty("key").GetString()!;
+        Assert.Equal(2, taken);
+        Assert.Contains("--name 'platform' is taken", takenError, StringComparison.Ordinal);
+        Assert.Equal(2, badScope);
+        Assert.Contains("--scope 'root' is invalid; expected read, devices, admin", scopeError, StringComparison.Ordinal);
+
+        // Only a hash is on disk.
+        Assert.DoesNotContain(readKey, await ReadAllBytesAsTextAsync(Path.Combine(relay.DataDir, "relay.db")), StringComparison.Ordinal);
+        var (_, list, _) = await CommandLineTests.RunAsync("api-key", "list", "--data-dir", relay.DataDir);
+        Assert.Equal(2, list.Trim().Split('\n').Length);
+        Assert.DoesNotContain(readKey, list, StringComparison.Ordinal);
+
+        using var reader = Client(relay, readKey);
+        using var installer = Client(relay, devicesKey);
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/api/alerts")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/api/stats")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/api/devices")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsJsonAsync("/api/devices", new { site = "s", device = "d" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await installer.PostAsJsonAsync("/api/devices", new { site = "s", device = "d" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await installer.PostAsync("/api/devices/s/d2/claim-code", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await installer.GetAsync("/api/alerts")).StatusCode);
+        // The relay's original key keeps working, as admin.
+        Assert.Equal(HttpStatusCode.Created, (await relay.Http.PostAsJsonAsync("/api/devices", new { site = "s", device = "d3" })).StatusCode);
+
+        var (revoked, revokedOut, _) = await CommandLineTests.RunAsync("api-key", "revoke", "--name", "platform", "--data-dir", relay.DataDir);
+        var (again, _, againError) = await CommandLineTests.RunAsync("api-key", "revoke", "--name", "platform", "--data-dir", relay.DataDir);
+
+        Assert.Equal(0, revoked);
+        Assert.Contains("revoked", revokedOut, StringComparison.Ordinal);
+        Assert.Equal(1, again);
+        Assert.Contains("no live API key named 'platform'", againError, StringComparison.Ordinal);
+        await TestAlerts.WaitUntilAsync(async () => (await reader.GetAsync("/api/alerts")).StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(10), "the running relay to refuse the revoked key");
+        Assert.Equal(HttpStatusCode.OK, (await installer.GetAsync("/api/devices")).StatusCode);
+    }
+
+    private static HttpClient Client(RelayTestHost relay, string key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(relay.HttpUrl) };
+        client.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, key);
+        return client;
+    }
+
+    private static async Task<string> ReadAllBytesAsTextAsync(string path)
+    {
+        SqliteConnection.ClearAllPools();
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        var wal = path + "-wal";
+        if (File.Exists(wal))
+        {
+            await using var walStream = new FileStream(wal, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            await walStream.CopyToAsync(copy);
+        }
+
+        return System.Text.Encoding.Latin1.GetString(copy.ToArray());
+    }
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using CloudRelay.Api;
+using CloudRelay.Devices;
+using CloudRelay.Ingest;
+using Microsoft.Extensions.DependencyInjection;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace CloudRelay.Tests;
+
+/// <summary>
+/// A registered device that tries to act as another: with the victim's client id (clean start on and off, with a
+/// session expiry, while the victim is online), with a made-up client id, and after it was removed or its token
+/// renewed. Nothing forged may be stored, and the victim must stay connected and served.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class HostileSessionTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_victims_client_id_is_refused_and_the_victim_stays_connected(bool cleanStart)
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
+        var attacker = await relay.AddDeviceAsync("s1", "attacker");
+        var probe = new MemoryProbe();
+
+        var (client, code) = await HostileClients.ConnectAsync(relay.MqttPort, attacker, "edgegw-s1-victim", cleanStart, sessionExpiry: 3600);
+        var forged = TestAlerts.Make("s1", "victim", AlertKinds.Rat);
+        var forgedPublish = client.IsConnected ? await client.PublishAlertAsync(forged) : null;
+
+        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, code);
+        Assert.Null(forgedPublish);
+        Assert.True(victim.IsConnected);
+        var own = await victim.PublishAlertAsync(TestAlerts.Make("s1", "victim"));
+        Assert.Equal(MqttClientPublishReasonCode.Success, own.ReasonCode);
+        Assert.Null(await relay.Store.FindAlertAsync(forged.Id, CancellationToken.None));
+        var stats = await relay.Http.GetJsonAsync<StatsView>("/api/stats");
+        Assert.Equal(1, stats.Ingest.Limits[LimitNames.ClientIdNotValid]);
+        Assert.Equal(1, stats.Ingest.Stored);
+        probe.AssertBounded();
+        client.Dispose();
+    }
+
+    [Fact]
+    public async Task Mosquitto_pub_with_the_victims_client_id_and_a_kept_session_is_refused()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
+        var attacker = await relay.AddDeviceAsync("s1", "attacker");
+        var forged = TestAlerts.Make("s1", "victim", AlertKinds.Rat);
+
+        // -c: clean start off, -x: session expiry; the exact attack that used to store a forged alert.
+        var (exit, output) = await HostileClients.MosquittoAsync("mosquitto_pub",
+            "-h", "127.0.0.1", "-p", relay.MqttPort.ToString(CultureInfo.InvariantCulture), "-V", "5", "-q", "1",
+            "-i", "edgegw-s1-victim", "-c", "-x", "3600", "-u", attacker.Username, "-P", attacker.Password,
+            "-t", "edge/s1/victim/alert", "-m", System.Text.Encoding.UTF8.GetString(AlertJson.Encode(forged)));
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("identifier", output, StringComparison.OrdinalIgnoreCase);
+        Assert.True(victim.IsConnected);
+        Assert.Equal(MqttClientPublishReasonCode.Success, (await victim.PublishAlertAsync(TestAlerts.Make("s1", "victim"))).ReasonCode);
+        var page = await relay.Http.GetJsonAsync<AlertPageView>("/api/alerts?device=victim");
+        Assert.Single(page.Items);
+        Assert.DoesNotContain(page.Items, a => a.Id == forged.Id);
+    }
+
+    [Fact]
+    public async Task A_made_up_client_id_is_refused_and_a_registered_one_is_the_devices_own()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var registry = relay.App.Services.GetRequiredService<DeviceRegistry>();
+        var device = await registry.AddAsync("s1", "box-1", clientId: "kitchen-7-box");
+
+        var (stranger, refused) = await HostileClients.ConnectAsync(relay.MqttPort, device, "anything-else");
+        var (registered, accepted) = await HostileClients.ConnectAsync(relay.MqttPort, device, "kitchen-7-box");
+        var (byDefault, alsoAccepted) = await HostileClients.ConnectAsync(relay.MqttPort, device, "edgegw-s1-box-1");
+
+        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, refused);
+        Assert.Equal(MqttClientConnectResultCode.Success, accepted);
+        Assert.Equal(MqttClientConnectResultCode.Success, alsoAccepted);
+        Assert.True((await registered.PublishAlertAsync(TestAlerts.Make("s1", "box-1"))).IsSuccess);
+        Assert.Equal(1, relay.Counters.Limit(LimitNames.ClientIdNotValid));
+        await Assert.ThrowsAsync<ArgumentException>(() => registry.AddAsync("s1", "box-2", clientId: "edgegw-s1-box-1"));
+        stranger.Dispose();
+        registered.Dispose();
+        byDefault.Dispose();
+    }
+
+    [Fact]
+    public async Task The_devices_own_reconnect_takes_over_its_session_and_carries_its_own_identity()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var credentials = await relay.AddDeviceAsync("s1", "box-1");
+        var (first, _) = await HostileClients.ConnectAsync(relay.MqttPort, credentials, "edgegw-s1-box-1", cleanStart: false, sessionExpiry: 3600);
+
+        var (second, code) = await HostileClients.ConnectAsync(relay.MqttPort, credentials, "edgegw-s1-box-1", cleanStart: false, sessionExpiry: 3600);
+
+        Assert.Equal(MqttClientConnectResultCode.Success, code);
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(!first.IsConnected), TimeSpan.FromSeconds(10), "the first connection to be taken over");
+        Assert.True((await second.PublishAlertAsync(TestAlerts.Make("s1", "box-1"))).IsSuccess);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, (await second.PublishAlertAsync(TestAlerts.Make("s1", "box-2"))).ReasonCode);
+        first.Dispose();
+        second.Dispose();
+    }
+
+    [Fact]
+    public async Task A_removed_device_or_a_renewed_token_loses_its_live_session_at_once()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var registry = relay.App.Services.GetRequiredService<DeviceRegistry>();
+        var bystander = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "bystander"));
+        var renewed = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "renewed"));
+        var removedCredentials = await relay.AddDeviceAsync("s1", "removed");
+        var removed = await relay.ConnectAsync(removedCredentials);
+
+        var fresh = await registry.AddAsync("s1", "renewed");
+        await registry.RemoveAsync("s1", "removed");
+
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(!renewed.IsConnected && !removed.IsConnected), TimeSpan.FromSeconds(5),
+            "the removed device and the one with a new token to be disconnected");
+        var (_, again) = await HostileClients.ConnectAsync(relay.MqttPort, removedCredentials, "edgegw-s1-removed");
+        var (renewedAgain, withNewToken) = await HostileClients.ConnectAsync(relay.MqttPort, fresh, "edgegw-s1-renewed");
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, again);
+        Assert.Equal(MqttClientConnectResultCode.Success, withNewToken);
+        Assert.True(bystander.IsConnected);
+        Assert.True((await bystander.PublishAlertAsync(TestAlerts.Make("s1", "bystander"))).IsSuccess);
+        Assert.Equal(2, relay.Counters.Limit(LimitNames.SessionRevoked));
+        renewedAgain.Dispose();
+    }
+
+    [Fact]
+    public async Task A_device_revoked_from_the_command_line_is_disconnected_by_the_running_relay()
+    {
+        await using var relay = await RelayTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Limits:CredentialCheckInterval"] = "00:00:01" });
+        var revoked = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "revoked"));
+        var bystander = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "bystander"));
+
+        var (exit, stdout, stderr) = await CommandLineTests.RunAsync("devices", "remove", "--site", "s1", "--device", "revoked", "--data-dir", relay.DataDir);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("removed", stdout, StringComparison.Ordinal);
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(!revoked.IsConnected), TimeSpan.FromSeconds(10), "the revoked device to be disconnected");
+        Assert.True(bystander.IsConnected);
+        Assert.True((await bystander.PublishAlertAsync(TestAlerts.Make("s1", "bystander"))).IsSuccess);
+    }
+}
