@@ -1,24 +1,32 @@
+using EdgeGateway.Contracts;
 using CloudRelay.Storage;
 
 namespace CloudRelay.Devices;
 
 /// <summary>
 /// Which MQTT client ids a device may connect with: its own <c>edgegw-{site}-{device}</c> (the box's default), or
-/// the one client id registered with it. Any other id could name another device's session, so it is refused.
+/// the one client id registered with it, each also as doctor's probe id. Any other id could name another device's
+/// session, so it is refused.
 /// </summary>
 public static class ClientIds
 {
-    public const string DefaultPrefix = "edgegw-";
+    public const string DefaultPrefix = DeviceClientIds.DefaultPrefix;
     public const int MaxLength = 128;
 
-    public static string DefaultFor(string site, string device) => $"{DefaultPrefix}{site}-{device}";
+    public static string DefaultFor(string site, string device) => DeviceClientIds.DefaultFor(site, device);
 
     public static bool IsOwn(DeviceRecord device, string? clientId)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return clientId is { Length: > 0 }
-               && (string.Equals(clientId, DefaultFor(device.Site, device.Device), StringComparison.Ordinal)
-                   || string.Equals(clientId, device.ClientId, StringComparison.Ordinal));
+        if (clientId is not { Length: > 0 })
+        {
+            return false;
+        }
+
+        // doctor's probe id stands for the service's own id.
+        var serviceId = DeviceClientIds.ServiceIdOf(clientId);
+        return string.Equals(serviceId, DefaultFor(device.Site, device.Device), StringComparison.Ordinal)
+               || string.Equals(serviceId, device.ClientId, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -76,7 +76,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
             _clientCertificate = LoadClientCertificate(certFile, options.ClientKeyFile);
         }
 
-        _clientOptions = BuildOptions(_options.ClientId is { Length: > 0 } id ? id : $"edgegw-{device.Site}-{device.Id}", withWill: true);
+        _clientOptions = BuildOptions(ClientIdFor(_options, device), withWill: true);
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
@@ -354,6 +354,14 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
         }
 
         return builder.Build();
+    }
+
+    /// <summary>The client id the service connects with: <c>Uplink:ClientId</c>, else the device's default.</summary>
+    public static string ClientIdFor(UplinkOptions options, DeviceOptions device)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(device);
+        return options.ClientId is { Length: > 0 } id ? id : DeviceClientIds.DefaultFor(device.Site, device.Id);
     }
 
     private MqttClientOptions BuildOptions(string clientId, bool withWill)

@@ -10,7 +10,7 @@ namespace EdgeGateway.Host.Setup.Doctor;
 /// <summary>
 /// The broker is reachable and accepts the device's credentials. The probe is the uplink's own client with
 /// the service's settings (TLS, pinned CA, client certificate), under its own client id
-/// (<c>{device}-doctor</c>) and without a Last Will, so it never kicks the running gateway's session off the broker.
+/// (the service's own id with <c>/doctor</c>, which the relay accepts as the device's) and without a Last Will, so it never kicks the running gateway's session off the broker.
 /// </summary>
 internal sealed class BrokerCheck : IDoctorCheck
 {
@@ -71,7 +71,7 @@ internal sealed class BrokerCheck : IDoctorCheck
 
         await using (transport)
         {
-            var result = await transport.ProbeAsync($"{(device.Id is { Length: > 0 } id ? id : "edgegw")}-doctor", cancellationToken);
+            var result = await transport.ProbeAsync(DeviceClientIds.ProbeFor(MqttUplinkTransport.ClientIdFor(uplink, device)), cancellationToken);
             var where = result.Broker;
             var tls = settings.Broker!.StartsWith("mqtts", StringComparison.OrdinalIgnoreCase);
             if (result.Refusal is { } code)
