@@ -2,6 +2,7 @@ using System.CommandLine;
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Gateway;
 using EdgeGateway.Host.Setup;
+using EdgeGateway.Supervision.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Host.Commands;
@@ -47,13 +48,23 @@ internal static class ServiceCommands
         return run;
     }
 
-    /// <summary>Builds and runs the service; bad configuration ends it with one line per problem.</summary>
+    /// <summary>
+    /// Builds and runs the service; bad configuration ends it with one line per problem (exit 2),
+    /// a service that failed with one line naming it (exit <see cref="ServiceFault.ExitCode"/>).
+    /// </summary>
     internal static async Task<int> RunAsync(Func<WebApplication> build, string configPath, CancellationToken cancellationToken)
     {
         try
         {
             await using var app = build();
             await app.RunAsync(cancellationToken);
+            // A service that threw stops the host as if asked to; systemd must see a failure.
+            if (ServiceFault.Find(app.Services) is { } fault)
+            {
+                await Console.Error.WriteLineAsync(fault.Describe("edgegw"));
+                return ServiceFault.ExitCode;
+            }
+
             return 0;
         }
         catch (OptionsValidationException ex)

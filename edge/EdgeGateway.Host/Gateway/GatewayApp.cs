@@ -3,6 +3,7 @@ using EdgeGateway.Core.Elevator;
 using EdgeGateway.Elevator;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Elevator;
+using EdgeGateway.Supervision;
 using EdgeGateway.Uplink;
 using EdgeGateway.Vision;
 
@@ -23,6 +24,7 @@ internal static class GatewayApp
         });
         builder.Configuration.AddConfiguration(settings);
         builder.Services.AddSystemd();
+        builder.Services.AddSupervision<GatewayHealth>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddEdgeUplink(builder.Configuration);
 
