@@ -6,6 +6,7 @@ using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Supervision.Health;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,7 +27,9 @@ public static class RelayApi
     public static IEndpointRouteBuilder MapRelayApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/healthz", () => TypedResults.Text("ok"));
+        // Probes: no API key, and only states and numbers.
+        endpoints.MapGet("/healthz", (RelayHealth health) => Probe(health.Liveness()));
+        endpoints.MapGet("/readyz", (RelayHealth health) => Probe(health.Readiness()));
         endpoints.MapPost("/api/devices/claim", ClaimAsync);
 
         var api = endpoints.MapGroup("/api").AddEndpointFilter(RequireApiKeyAsync);
@@ -38,6 +41,9 @@ public static class RelayApi
         api.MapGet("/stats", StatsAsync);
         return endpoints;
     }
+
+    private static JsonHttpResult<HealthReport> Probe(HealthReport report) =>
+        TypedResults.Json(report, statusCode: report.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
 
     private static async ValueTask<object?> RequireApiKeyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

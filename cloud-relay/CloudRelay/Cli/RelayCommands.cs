@@ -4,6 +4,7 @@ using CloudRelay.Bench;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Storage;
+using EdgeGateway.Supervision.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -61,6 +62,13 @@ public static class RelayCommands
                 // Reach the database first, so an unreachable one is one clear line rather than a host failure log.
                 await app.Services.GetRequiredService<StoreReady>().EnsureAsync(cancellationToken);
                 await app.RunAsync(cancellationToken);
+                // A service that threw stops the host as if asked to; systemd must see a failure.
+                if (ServiceFault.Find(app.Services) is { } fault)
+                {
+                    await Console.Error.WriteLineAsync(fault.Describe("cloud-relay"));
+                    return ServiceFault.ExitCode;
+                }
+
                 return 0;
             });
         });
