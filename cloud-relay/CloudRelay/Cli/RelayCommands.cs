@@ -61,9 +61,8 @@ public static class RelayCommands
                 await using var app = RelayHost.Build(options);
                 // Reach the database first, so an unreachable one is one clear line rather than a host failure log.
                 await app.Services.GetRequiredService<StoreReady>().EnsureAsync(cancellationToken);
-                await app.RunAsync(cancellationToken);
                 // A service that threw stops the host as if asked to; systemd must see a failure.
-                if (ServiceFault.Find(app.Services) is { } fault)
+                if (await ServiceFault.RunAsync(app, cancellationToken) is { } fault)
                 {
                     await Console.Error.WriteLineAsync(fault.Describe("cloud-relay"));
                     return ServiceFault.ExitCode;

@@ -57,9 +57,8 @@ internal static class ServiceCommands
         try
         {
             await using var app = build();
-            await app.RunAsync(cancellationToken);
             // A service that threw stops the host as if asked to; systemd must see a failure.
-            if (ServiceFault.Find(app.Services) is { } fault)
+            if (await ServiceFault.RunAsync(app, cancellationToken) is { } fault)
             {
                 await Console.Error.WriteLineAsync(fault.Describe("edgegw"));
                 return ServiceFault.ExitCode;
