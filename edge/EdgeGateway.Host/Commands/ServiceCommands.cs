@@ -80,5 +80,11 @@ internal static class ServiceCommands
             await Console.Error.WriteLineAsync($"config {configPath}: {ex.Message}");
             return 2;
         }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            // A part that cannot start (its outbox held by another process, a device it cannot open): one line, and a failure.
+            await Console.Error.WriteLineAsync($"edgegw: could not start: {ex.Message}");
+            return ServiceFault.ExitCode;
+        }
     }
 }

@@ -85,7 +85,8 @@ public sealed partial class WatchdogService(
             if (_reportedStall != stall.Part)
             {
                 _reportedStall = stall.Part;
-                Log.Stalled(logger, stall.Part, seconds, stall.Deadline.TotalSeconds);
+                var quiet = Math.Round(stall.SinceLastBeat.TotalSeconds, 1);
+                Log.Stalled(logger, stall.Part, quiet, stall.Deadline.TotalSeconds);
             }
 
             message = string.Create(CultureInfo.InvariantCulture, $"STATUS=stalled: {stall.Part}, no progress for {seconds:0} s");
