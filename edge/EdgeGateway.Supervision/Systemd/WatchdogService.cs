@@ -49,14 +49,15 @@ public sealed partial class WatchdogService(
         using var socket = new NotifySocket(path);
         var interval = settings.PingInterval ?? StatusInterval;
         Log.Started(logger, path, settings.PingInterval?.TotalSeconds);
+        // The first round comes at once; the interval counts from when it was sent.
+        Notify(socket);
         using var timer = new PeriodicTimer(interval, time);
         try
         {
-            do
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 Notify(socket);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
