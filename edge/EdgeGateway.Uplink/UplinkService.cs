@@ -1,4 +1,5 @@
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Uplink.Mqtt;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,6 +18,9 @@ namespace EdgeGateway.Uplink;
 /// </remarks>
 internal sealed partial class UplinkService(IServiceProvider services, TimeProvider time, ILogger<UplinkService> logger) : BackgroundService
 {
+    /// <summary>How long the send loop may go without a turn (it turns at least every quarter of this while idle).</summary>
+    public static readonly TimeSpan LoopDeadline = TimeSpan.FromSeconds(30);
+
     private DurableOutbox? _outbox;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,7 +31,11 @@ internal sealed partial class UplinkService(IServiceProvider services, TimeProvi
         // The link stays up until the send loop has stopped, so sends in flight can get their PUBACK.
         using var stopLink = new CancellationTokenSource();
         var link = transport.RunAsync(stopLink.Token);
-        await RunForwarderAsync(forwarder, stoppingToken).ConfigureAwait(false);
+        using (var heartbeat = services.GetService<ProgressRegistry>()?.Register("uplink loop", LoopDeadline))
+        {
+            await RunForwarderAsync(forwarder, heartbeat, stoppingToken).ConfigureAwait(false);
+        }
+
         await stopLink.CancelAsync().ConfigureAwait(false);
         await link.ConfigureAwait(false);
     }
@@ -41,13 +49,14 @@ internal sealed partial class UplinkService(IServiceProvider services, TimeProvi
         }
     }
 
-    private async Task RunForwarderAsync(OutboxForwarder forwarder, CancellationToken stoppingToken)
+    private async Task RunForwarderAsync(OutboxForwarder forwarder, Heartbeat? heartbeat, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await forwarder.RunAsync(stoppingToken).ConfigureAwait(false);
+                await forwarder.RunAsync(heartbeat is null ? null : heartbeat.Beat, heartbeat?.IdleInterval ?? Timeout.InfiniteTimeSpan, stoppingToken)
+                    .ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -5,6 +5,7 @@ using EdgeGateway.Core.Outbox;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Uplink.Configuration;
 using EdgeGateway.Uplink.Mqtt;
+using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Uplink.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,8 @@ public static class UplinkServiceCollectionExtensions
         services.TryAddSingleton(sp => new FileOutboxStore(
             StoreOptions(sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<IOptions<OutboxOptions>>().Value),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<FileOutboxStore>>()));
+            sp.GetRequiredService<ILogger<FileOutboxStore>>(),
+            sp.GetService<ProgressRegistry>()));
         services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<FileOutboxStore>());
         services.TryAddSingleton(sp => new DurableOutbox(
             sp.GetRequiredService<IOutboxStore>(),

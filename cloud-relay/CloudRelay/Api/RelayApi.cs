@@ -4,6 +4,7 @@ using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
+using EdgeGateway.Supervision.Health;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,7 +25,9 @@ public static class RelayApi
     public static IEndpointRouteBuilder MapRelayApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/healthz", () => TypedResults.Text("ok"));
+        // Probes: no API key, and only states and numbers.
+        endpoints.MapGet("/healthz", (RelayHealth health) => Probe(health.Liveness()));
+        endpoints.MapGet("/readyz", (RelayHealth health) => Probe(health.Readiness()));
         endpoints.MapPost("/api/devices/claim", ClaimAsync);
 
         var read = endpoints.MapGroup("/api").AddEndpointFilter(RequireScope(ApiScopes.Read));
@@ -38,6 +41,9 @@ public static class RelayApi
         endpoints.MapGet("/api/devices", ListDevicesAsync).AddEndpointFilter(RequireScope(ApiScopes.Read, ApiScopes.Devices));
         return endpoints;
     }
+
+    private static JsonHttpResult<HealthReport> Probe(HealthReport report) =>
+        TypedResults.Json(report, statusCode: report.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>401 without a known key; 403 when the key's scope is not one of <paramref name="scopes"/> (admin always is).</summary>
     private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireScope(params string[] scopes) =>

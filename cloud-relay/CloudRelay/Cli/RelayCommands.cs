@@ -3,6 +3,7 @@ using System.Text.Json;
 using CloudRelay.Bench;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
+using EdgeGateway.Supervision.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,7 +66,13 @@ public static class RelayCommands
             await using var app = RelayHost.Build(configuration, parse.GetValue(config));
             // Reach the database first, so an unreachable one is one clear line rather than a host failure log.
             await app.Services.GetRequiredService<StoreReady>().EnsureAsync(cancellationToken);
-            await app.RunAsync(cancellationToken);
+            // A service that threw stops the host as if asked to; systemd must see a failure.
+            if (await ServiceFault.RunAsync(app, cancellationToken) is { } fault)
+            {
+                await Console.Error.WriteLineAsync(fault.Describe("cloud-relay"));
+                return ServiceFault.ExitCode;
+            }
+
             return 0;
         }));
         return command;

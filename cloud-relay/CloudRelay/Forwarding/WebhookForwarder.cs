@@ -3,6 +3,7 @@ using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
+using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,8 @@ public sealed partial class WebhookForwarder(
     IHttpClientFactory httpClients,
     TimeProvider time,
     IOptions<RelayOptions> options,
-    ILogger<WebhookForwarder> logger) : BackgroundService
+    ILogger<WebhookForwarder> logger,
+    ProgressRegistry? progress = null) : BackgroundService
 {
     public const string HttpClientName = "cloud-relay-webhook";
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
@@ -37,9 +39,13 @@ public sealed partial class WebhookForwarder(
             Log.SecretPerInstance(logger);
         }
 
+        // Every turn waits at most a POST timeout and the longest backoff, so that plus a margin is the deadline.
+        var webhook = options.Value.Webhook;
+        using var heartbeat = progress?.Register("webhook forwarder", webhook.Timeout + webhook.MaxBackoff + TimeSpan.FromSeconds(30));
         var standingBy = false;
         while (!stoppingToken.IsCancellationRequested)
         {
+            heartbeat?.Beat();
             IForwarderLease? lease;
             try
             {
@@ -71,13 +77,13 @@ public sealed partial class WebhookForwarder(
                     Log.TookOver(logger);
                 }
 
-                await ForwardWhileHeldAsync(lease, stoppingToken);
+                await ForwardWhileHeldAsync(lease, heartbeat, stoppingToken);
             }
         }
     }
 
     /// <summary>Sends queued alerts until stopped or until the lease is lost (then another instance carries on).</summary>
-    private async Task ForwardWhileHeldAsync(IForwarderLease lease, CancellationToken stoppingToken)
+    private async Task ForwardWhileHeldAsync(IForwarderLease lease, Heartbeat? heartbeat, CancellationToken stoppingToken)
     {
         var webhook = options.Value.Webhook;
         var url = new Uri(webhook.Url!);
@@ -88,6 +94,7 @@ public sealed partial class WebhookForwarder(
         var failing = false;
         while (!stoppingToken.IsCancellationRequested && await lease.IsHeldAsync(stoppingToken))
         {
+            heartbeat?.Beat();
             IReadOnlyList<ForwardItem> batch;
             try
             {
@@ -110,6 +117,7 @@ public sealed partial class WebhookForwarder(
             {
                 while (!await TryPostAsync(client, url, item, stoppingToken))
                 {
+                    heartbeat?.Beat();
                     counters.CountForwardFailure();
                     if (!failing)
                     {
@@ -131,6 +139,7 @@ public sealed partial class WebhookForwarder(
                     Log.PlatformBack(logger, shownUrl);
                 }
 
+                heartbeat?.Beat();
                 backoff = FirstBackoff;
                 if (!await TryRemoveAsync(item, stoppingToken))
                 {

@@ -2,6 +2,7 @@ using CloudRelay.Devices;
 using CloudRelay.Forwarding;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
+using EdgeGateway.Supervision;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +23,9 @@ public static class RelayServiceCollectionExtensions
         services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSystemd();
+        services.AddSupervision<RelayHealth>();
+        services.TryAddSingleton<RelayHealth>();
         services.AddSingleton<RelayCounters>();
         services.AddSingleton<RelayAlertFeed>();
         services.AddSingleton<RelaySecrets>();
@@ -68,6 +72,9 @@ public sealed class StoreReady(IRelayStore store, RelaySecrets secrets)
     private readonly Lazy<Task<int>> _migration = new(() => MigrateAsync(store, secrets));
 
     public Task<int> EnsureAsync(CancellationToken cancellationToken = default) => _migration.Value.WaitAsync(cancellationToken);
+
+    /// <summary>True once the schema is migrated.</summary>
+    public bool IsReady => _migration.IsValueCreated && _migration.Value.IsCompletedSuccessfully;
 
     private static async Task<int> MigrateAsync(IRelayStore store, RelaySecrets secrets)
     {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using CloudRelay.Hosting;
 using EdgeGateway.Contracts;
+using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,9 @@ public sealed partial class AlertWriter : BackgroundService
 
     private const int QueueCapacity = 50_000;
 
+    /// <summary>How long a writer loop may go without a turn (a commit, or an idle wake-up) before the watchdog calls it stalled.</summary>
+    public static readonly TimeSpan LoopDeadline = TimeSpan.FromSeconds(60);
+
     private readonly Channel<Pending>[] _queues;
 
     private readonly IRelayStore _store;
@@ -33,8 +37,17 @@ public sealed partial class AlertWriter : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<AlertWriter> _logger;
     private readonly bool _forward;
+    private readonly ProgressRegistry? _progress;
 
-    public AlertWriter(IRelayStore store, RelayAlertFeed feed, Ingest.RelayCounters counters, TimeProvider time, IOptions<RelayOptions> options, ILogger<AlertWriter> logger)
+    /// <param name="progress">When given, each writer loop beats a heartbeat (<c>store writer</c>) there while it runs.</param>
+    public AlertWriter(
+        IRelayStore store,
+        RelayAlertFeed feed,
+        Ingest.RelayCounters counters,
+        TimeProvider time,
+        IOptions<RelayOptions> options,
+        ILogger<AlertWriter> logger,
+        ProgressRegistry? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -42,6 +55,7 @@ public sealed partial class AlertWriter : BackgroundService
         _counters = counters;
         _time = time;
         _logger = logger;
+        _progress = progress;
         _forward = !string.IsNullOrWhiteSpace(options.Value.Webhook.Url);
         // SQLite has one writer; PostgreSQL takes a few batches at once.
         var writers = store.Kind == "sqlite" ? 1 : 4;
@@ -74,22 +88,27 @@ public sealed partial class AlertWriter : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_queues.Select(queue => WriteLoopAsync(queue.Reader, stoppingToken)));
+        Task.WhenAll(_queues.Select((queue, i) => WriteLoopAsync(
+            queue.Reader,
+            _progress?.Register(_queues.Length == 1 ? "store writer" : $"store writer {i + 1}", LoopDeadline),
+            stoppingToken)));
 
     private Channel<Pending> QueueOf(Alert alert) =>
         _queues.Length == 1
             ? _queues[0]
             : _queues[(uint)HashCode.Combine(StringComparer.Ordinal.GetHashCode(alert.SiteId), StringComparer.Ordinal.GetHashCode(alert.DeviceId)) % (uint)_queues.Length];
 
-    private async Task WriteLoopAsync(ChannelReader<Pending> queue, CancellationToken stoppingToken)
+    private async Task WriteLoopAsync(ChannelReader<Pending> queue, Heartbeat? heartbeat, CancellationToken stoppingToken)
     {
+        using var beat = heartbeat;
         var batch = new List<Pending>(MaxBatch);
         var alerts = new List<Alert>(MaxBatch);
         var previous = 0;
         try
         {
-            while (await queue.WaitToReadAsync(stoppingToken))
+            while (await WaitForWorkAsync(queue, heartbeat, stoppingToken))
             {
+                heartbeat?.Beat();
                 batch.Clear();
                 alerts.Clear();
                 Drain(queue, batch, alerts);
@@ -118,6 +137,38 @@ public sealed partial class AlertWriter : BackgroundService
             foreach (var pending in batch)
             {
                 pending.Done.TrySetCanceled(CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for queued alerts; false once the queue is completed. While idle it beats the heartbeat
+    /// every <see cref="Heartbeat.IdleInterval"/>.
+    /// </summary>
+    private async Task<bool> WaitForWorkAsync(ChannelReader<Pending> queue, Heartbeat? heartbeat, CancellationToken stoppingToken)
+    {
+        if (heartbeat is null)
+        {
+            return await queue.WaitToReadAsync(stoppingToken);
+        }
+
+        while (true)
+        {
+            heartbeat.Beat();
+            if (queue.TryPeek(out _))
+            {
+                return true;
+            }
+
+            using var idle = new CancellationTokenSource(heartbeat.IdleInterval, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, idle.Token);
+            try
+            {
+                return await queue.WaitToReadAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Idle: nothing queued this interval.
             }
         }
     }

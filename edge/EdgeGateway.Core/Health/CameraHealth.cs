@@ -11,4 +11,5 @@ public sealed record CameraHealth(
     double? LastFrameAgeSeconds,
     int Reconnects,
     string? LastError,
-    double AnalysisFps);
+    double AnalysisFps,
+    double? LastAnalysedAgeSeconds = null);

@@ -34,19 +34,39 @@ public sealed partial class OutboxForwarder(
 
     public string? LastError => Volatile.Read(ref _lastError);
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) => RunAsync(null, Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>Runs the send loop until <paramref name="cancellationToken"/> stops it.</summary>
+    /// <param name="progress">
+    /// Called on every turn of the loop, and at least every <paramref name="idleInterval"/> while the
+    /// loop waits for a connection, a free send slot or a record: the loop's proof of life.
+    /// </param>
+    /// <param name="idleInterval">How long the loop may wait before it turns anyway.</param>
+    /// <param name="cancellationToken">Stops the loop.</param>
+    public async Task RunAsync(Action? progress, TimeSpan idleInterval, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
         await ReportQuarantinesAsync(cancellationToken).ConfigureAwait(false);
         using var slots = new SemaphoreSlim(window, window);
+        using var idle = new IdleWake(idleInterval, time, cancellationToken);
         var reportedOn = 0;
         var lastReportMs = long.MinValue;
         try
         {
             while (true)
             {
-                var connection = await transport.WaitForConnectionAsync(Volatile.Read(ref _failedConnection), cancellationToken)
-                    .ConfigureAwait(false);
+                progress?.Invoke();
+                int connection;
+                try
+                {
+                    connection = await transport.WaitForConnectionAsync(Volatile.Read(ref _failedConnection), idle.Token).ConfigureAwait(false);
+                    await WaitOutRefusalAsync(idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (idle.Passed(cancellationToken))
+                {
+                    continue;
+                }
+
                 var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
                 if (outbox.HasUnreportedEvictions
                     && (connection != reportedOn || nowMs - lastReportMs >= (long)EvictionReportInterval.TotalMilliseconds))
@@ -56,12 +76,24 @@ public sealed partial class OutboxForwarder(
                     await ReportEvictionsAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                await WaitOutRefusalAsync(cancellationToken).ConfigureAwait(false);
-                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 OutboxEntry entry;
                 try
                 {
-                    entry = await outbox.TakeAsync(cancellationToken).ConfigureAwait(false);
+                    await slots.WaitAsync(idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (idle.Passed(cancellationToken))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    entry = await outbox.TakeAsync(idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (idle.Passed(cancellationToken))
+                {
+                    slots.Release();
+                    continue;
                 }
                 catch
                 {
@@ -224,6 +256,54 @@ public sealed partial class OutboxForwarder(
         OutboxClass.Snapshot => "snapshot",
         _ => "telemetry",
     };
+
+    /// <summary>
+    /// A token that cancels when the loop stops or when the idle interval has passed; in the second
+    /// case <see cref="Passed"/> starts a new interval. A busy loop allocates nothing per record.
+    /// </summary>
+    private sealed class IdleWake : IDisposable
+    {
+        private readonly TimeSpan _interval;
+        private readonly TimeProvider _time;
+        private readonly CancellationToken _stopping;
+        private CancellationTokenSource _timer;
+        private CancellationTokenSource _linked;
+
+        public IdleWake(TimeSpan interval, TimeProvider time, CancellationToken stopping)
+        {
+            _interval = interval;
+            _time = time;
+            _stopping = stopping;
+            (_timer, _linked) = Start();
+        }
+
+        public CancellationToken Token => _linked.Token;
+
+        /// <summary>True when the wait ended because the interval passed (not because the loop stops); starts the next interval.</summary>
+        public bool Passed(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            Dispose();
+            (_timer, _linked) = Start();
+            return true;
+        }
+
+        public void Dispose()
+        {
+            _linked.Dispose();
+            _timer.Dispose();
+        }
+
+        private (CancellationTokenSource Timer, CancellationTokenSource Linked) Start()
+        {
+            var timer = new CancellationTokenSource(_interval, _time);
+            return (timer, CancellationTokenSource.CreateLinkedTokenSource(_stopping, timer.Token));
+        }
+    }
 
     private static partial class Log
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Gateway;
+using EdgeGateway.Supervision.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Host.Commands;
@@ -33,13 +34,22 @@ internal static class ServiceCommands
         return run;
     }
 
-    /// <summary>Builds and runs the service; bad configuration ends it with one line per problem.</summary>
+    /// <summary>
+    /// Builds and runs the service; bad configuration ends it with one line per problem (exit 2),
+    /// a service that failed with one line naming it (exit <see cref="ServiceFault.ExitCode"/>).
+    /// </summary>
     internal static async Task<int> RunAsync(Func<WebApplication> build, string configPath, CancellationToken cancellationToken)
     {
         try
         {
             await using var app = build();
-            await app.RunAsync(cancellationToken);
+            // A service that threw stops the host as if asked to; systemd must see a failure.
+            if (await ServiceFault.RunAsync(app, cancellationToken) is { } fault)
+            {
+                await Console.Error.WriteLineAsync(fault.Describe("edgegw"));
+                return ServiceFault.ExitCode;
+            }
+
             return 0;
         }
         catch (OptionsValidationException ex)
@@ -55,6 +65,12 @@ internal static class ServiceCommands
         {
             await Console.Error.WriteLineAsync($"config {configPath}: {ex.Message}");
             return 2;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            // A part that cannot start (its outbox held by another process, a device it cannot open): one line, and a failure.
+            await Console.Error.WriteLineAsync($"edgegw: could not start: {ex.Message}");
+            return ServiceFault.ExitCode;
         }
     }
 }

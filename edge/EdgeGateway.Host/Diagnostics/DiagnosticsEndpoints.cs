@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Host.Setup.Doctor;
+using EdgeGateway.Supervision.Health;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -25,7 +26,9 @@ internal static class DiagnosticsEndpoints
 
     public static void Map(IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
+        // Probes for systemd, a load balancer or a technician's curl: no login, and only states and numbers.
+        routes.MapGet("/healthz", (GatewayHealth health) => Probe(health.Liveness())).AllowAnonymous();
+        routes.MapGet("/readyz", (GatewayHealth health) => Probe(health.Readiness())).AllowAnonymous();
 
         var api = routes.MapGroup("/api").RequireAuthorization();
         api.MapGet("/csrf", Csrf).AllowAnonymous();
@@ -54,6 +57,9 @@ internal static class DiagnosticsEndpoints
         // Unknown API paths answer 401 too without a session, so nothing about the API leaks.
         api.Map("/{**path}", () => TypedResults.NotFound());
     }
+
+    private static JsonHttpResult<HealthReport> Probe(HealthReport report) =>
+        TypedResults.Json(report, statusCode: report.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
 
     private static Ok<CsrfView> Csrf(HttpContext context, IAntiforgery antiforgery)
     {

@@ -33,6 +33,7 @@ public static class DiagnosticsExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<GatewayParts>();
+        services.TryAddSingleton<GatewayHealth>();
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<LogTail>();
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<LogTail>());

@@ -1,4 +1,5 @@
 using EdgeGateway.Host.Diagnostics;
+using EdgeGateway.Supervision;
 
 namespace EdgeGateway.Host.Gateway;
 
@@ -17,6 +18,7 @@ internal static class GatewayApp
         builder.Configuration.AddConfiguration(settings);
         builder.Services.AddSystemd();
         builder.Services.AddGateway(builder.Configuration);
+        builder.Services.AddSupervision<GatewayHealth>();
         customise?.Invoke(builder);
 
         var app = builder.Build();

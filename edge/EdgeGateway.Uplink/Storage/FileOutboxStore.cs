@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Threading.Channels;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
@@ -31,11 +32,15 @@ public sealed partial class FileOutboxStore : IOutboxStore
     private const int MaxBatchBytes = 4 * 1024 * 1024;
     private const int MaxIdsPerRemoveFrame = 16384;
 
+    /// <summary>How long the writer may go without finishing a batch or an idle wait before the watchdog calls it stalled.</summary>
+    public static readonly TimeSpan WriterDeadline = TimeSpan.FromSeconds(30);
+
     private readonly FileOutboxStoreOptions _options;
     private readonly string _quarantineDirectory;
     private readonly string _countersPath;
     private readonly TimeProvider _time;
     private readonly ILogger<FileOutboxStore> _logger;
+    private readonly ProgressRegistry? _progress;
     private readonly Channel<Request> _requests =
         Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _gate = new();
@@ -48,7 +53,8 @@ public sealed partial class FileOutboxStore : IOutboxStore
     private long _diskBytes;
     private int _disposed;
 
-    public FileOutboxStore(FileOutboxStoreOptions options, TimeProvider time, ILogger<FileOutboxStore> logger)
+    /// <param name="progress">When given, the writer task beats a heartbeat (<c>outbox writer</c>) there while it runs.</param>
+    public FileOutboxStore(FileOutboxStoreOptions options, TimeProvider time, ILogger<FileOutboxStore> logger, ProgressRegistry? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -56,6 +62,7 @@ public sealed partial class FileOutboxStore : IOutboxStore
         _countersPath = Path.Combine(options.Directory, "counters.json");
         _time = time;
         _logger = logger;
+        _progress = progress;
     }
 
     public string Directory => _options.Directory;
@@ -63,6 +70,9 @@ public sealed partial class FileOutboxStore : IOutboxStore
     public string QuarantineDirectory => _quarantineDirectory;
 
     public long DiskBytes => Interlocked.Read(ref _diskBytes);
+
+    /// <summary>True while the store is open and its writer runs.</summary>
+    public bool IsWriting => _writer is { IsCompleted: false } && Volatile.Read(ref _disposed) == 0;
 
     public OutboxRecovery Open(Action<OutboxEntry> written)
     {
@@ -112,7 +122,8 @@ public sealed partial class FileOutboxStore : IOutboxStore
         DirectorySync.Sync(_options.Directory);
         var pending = _locations.Values.Select(location => location.Entry).OrderBy(entry => entry.Id).ToList();
         _written = written;
-        _writer = Task.Run(WriteLoopAsync);
+        var heartbeat = _progress?.Register("outbox writer", WriterDeadline);
+        _writer = Task.Run(() => WriteLoopAsync(heartbeat));
         return new OutboxRecovery(pending, maxId + 1, counters, reports);
     }
 
@@ -248,8 +259,9 @@ public sealed partial class FileOutboxStore : IOutboxStore
         _lockFile?.Dispose();
     }
 
-    private async Task WriteLoopAsync()
+    private async Task WriteLoopAsync(Heartbeat? heartbeat)
     {
+        using var beat = heartbeat;
         var reader = _requests.Reader;
         var buffer = new ArrayBufferWriter<byte>(1 << 20);
         var batch = new List<Request>(1024);
@@ -259,6 +271,7 @@ public sealed partial class FileOutboxStore : IOutboxStore
         var lastSync = _time.GetTimestamp();
         while (true)
         {
+            heartbeat?.Beat();
             if (!reader.TryPeek(out _))
             {
                 if (dirty)
@@ -278,9 +291,19 @@ public sealed partial class FileOutboxStore : IOutboxStore
                         continue;
                     }
                 }
-                else if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+                else
                 {
-                    return;
+                    // Idle: wake up now and then to show the watchdog the writer is alive.
+                    var more = reader.WaitToReadAsync().AsTask();
+                    if (heartbeat is not null && await Task.WhenAny(more, Task.Delay(heartbeat.IdleInterval, _time)).ConfigureAwait(false) != more)
+                    {
+                        continue;
+                    }
+
+                    if (!await more.ConfigureAwait(false))
+                    {
+                        return;
+                    }
                 }
             }
 

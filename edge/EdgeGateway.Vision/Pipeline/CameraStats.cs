@@ -127,6 +127,16 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
         _lastError = error;
     }
 
+    /// <summary>Seconds since the worker last analysed a frame, or null before the first.</summary>
+    public double? LastAnalysedAgeSeconds
+    {
+        get
+        {
+            var last = Interlocked.Read(ref _lastAnalysedTimestamp);
+            return last < 0 ? null : time.GetElapsedTime(last).TotalSeconds;
+        }
+    }
+
     public CameraHealth ToHealth() => new(
         CameraId,
         role,
@@ -137,5 +147,6 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
         LastFrameAgeSeconds,
         Reconnects,
         LastError,
-        Math.Round(Volatile.Read(ref _analysisFps), 2));
+        Math.Round(Volatile.Read(ref _analysisFps), 2),
+        LastAnalysedAgeSeconds);
 }

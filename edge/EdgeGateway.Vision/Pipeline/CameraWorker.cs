@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Core.Vision;
+using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Vision.Configuration;
 using EdgeGateway.Vision.Detectors;
 using EdgeGateway.Vision.Motion;
@@ -20,6 +21,9 @@ namespace EdgeGateway.Vision.Pipeline;
 /// </summary>
 internal sealed class CameraWorker : IDisposable
 {
+    /// <summary>How long one turn of the worker (a frame analysed, or a tick without one) may take before the watchdog calls it stalled.</summary>
+    public static readonly TimeSpan LoopDeadline = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(500);
     private readonly CameraOptions _camera;
     private readonly ObjectDetector _detector;
@@ -80,7 +84,8 @@ internal sealed class CameraWorker : IDisposable
 
     public IReadOnlyList<RuleEvaluator> Rules => _rules;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>Runs until stopped; each turn (every frame, or every tick without one) beats <paramref name="heartbeat"/>.</summary>
+    public async Task RunAsync(Heartbeat? heartbeat, CancellationToken cancellationToken)
     {
         _reader = new CameraReader(_camera, Stats, _frames.Writer, _pool, _time, _logger);
         _reader.Start(cancellationToken);
@@ -88,6 +93,7 @@ internal sealed class CameraWorker : IDisposable
         var readerDone = false;
         while (!cancellationToken.IsCancellationRequested)
         {
+            heartbeat?.Beat();
             Mat? frame = null;
             try
             {

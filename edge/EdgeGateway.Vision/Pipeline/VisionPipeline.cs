@@ -1,5 +1,6 @@
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Ports;
+using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Vision.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,8 +23,16 @@ public sealed class VisionPipeline : BackgroundService, ICameraMonitor
     private readonly ILogger _logger;
     private readonly Dictionary<string, CameraStats> _stats;
     private readonly List<CameraWorker> _workers = [];
+    private readonly ProgressRegistry? _progress;
 
-    public VisionPipeline(IOptions<VisionOptions> options, DetectorPool detectors, IAlertSink sink, TimeProvider time, ILoggerFactory loggers)
+    /// <param name="progress">When given, each camera's worker beats a heartbeat (<c>camera {id}</c>) there while it runs.</param>
+    public VisionPipeline(
+        IOptions<VisionOptions> options,
+        DetectorPool detectors,
+        IAlertSink sink,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        ProgressRegistry? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -32,6 +41,7 @@ public sealed class VisionPipeline : BackgroundService, ICameraMonitor
         _sink = sink;
         _time = time;
         _loggers = loggers;
+        _progress = progress;
         _logger = loggers.CreateLogger<VisionPipeline>();
         _stats = _options.Cameras.ToDictionary(c => c.Id, c => new CameraStats(c.Id, c.Role, time), StringComparer.Ordinal);
     }
@@ -57,7 +67,13 @@ public sealed class VisionPipeline : BackgroundService, ICameraMonitor
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_workers.Select(w => Task.Run(() => w.RunAsync(stoppingToken), CancellationToken.None)));
+        Task.WhenAll(_workers.Select(w => Task.Run(
+            async () =>
+            {
+                using var heartbeat = _progress?.Register($"camera {w.CameraId}", CameraWorker.LoopDeadline);
+                await w.RunAsync(heartbeat, stoppingToken);
+            },
+            CancellationToken.None)));
 
     public IReadOnlyList<CameraHealth> GetHealth() => [.. _options.Cameras.Select(c => _stats[c.Id].ToHealth())];
 

@@ -24,7 +24,18 @@ public sealed class DiagnosticsApiTests(DiagnosticsApiTests.SharedServer shared)
         using var client = Factory.CreateClient();
         using var response = await client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        Assert.StartsWith("{\"status\":\"ok\",\"checks\":[{\"name\":\"process\",\"status\":\"ok\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readyz_answers_without_a_login_with_a_status_per_check()
+    {
+        using var client = Factory.CreateClient();
+        using var response = await client.GetAsync("/readyz");
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"status {response.StatusCode}");
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(response.StatusCode == HttpStatusCode.OK ? "ok" : "fail", json.RootElement.GetProperty("status").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, json.RootElement.GetProperty("checks").ValueKind);
     }
 
     [Theory]
