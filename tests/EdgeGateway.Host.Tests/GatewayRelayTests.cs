@@ -109,6 +109,7 @@ public sealed class GatewayRelayTests : IAsyncDisposable
         {
             MqttPort = mqttPort,
             MqttBindAddress = "127.0.0.1",
+            AllowPlaintext = true,
             HttpUrl = "http://127.0.0.1:0",
             DataDir = Path.Combine(_work, "relay"),
             LogLevel = LogLevel.Warning,

@@ -241,6 +241,7 @@ public static class RelayBench
             {
                 MqttPort = mqttPort,
                 MqttBindAddress = "127.0.0.1",
+                AllowPlaintext = true,
                 HttpUrl = "http://127.0.0.1:0",
                 DataDir = dataDir,
                 Db = db,

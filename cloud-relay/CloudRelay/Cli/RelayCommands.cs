@@ -22,6 +22,7 @@ public static class RelayCommands
         root.Subcommands.Add(Devices());
         root.Subcommands.Add(ApiKey());
         root.Subcommands.Add(BenchCommand());
+        root.Subcommands.Add(CertsCommand.Create());
     }
 
     private static Option<string> DataDir() => new("--data-dir") { Description = "Folder for the SQLite file, secrets and snapshots", DefaultValueFactory = _ => "relay-data" };

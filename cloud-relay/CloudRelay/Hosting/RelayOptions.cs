@@ -1,4 +1,6 @@
+using System.Net;
 using CloudRelay.Storage;
+using CloudRelay.Tls;
 using Microsoft.Extensions.Options;
 
 namespace CloudRelay.Hosting;
@@ -31,16 +33,25 @@ public sealed class RelayOptions
 
 public sealed class RelayMqttOptions
 {
-    /// <summary>Embedded broker's plain TCP port (0 disables the plain listener when TLS is on).</summary>
+    /// <summary>Embedded broker's plain TCP port, served only with <see cref="AllowPlaintext"/> (0 disables it).</summary>
     public int Port { get; set; } = 1883;
 
-    /// <summary>Address the embedded broker listens on.</summary>
-    public string BindAddress { get; set; } = "0.0.0.0";
+    /// <summary>Plain MQTT (and a plain http:// API off loopback). Off: the relay speaks TLS only.</summary>
+    public bool AllowPlaintext { get; set; }
 
-    /// <summary>Embedded broker's TLS port, used when <see cref="TlsCertificate"/> is set.</summary>
+    /// <summary>Address the plain listener binds; empty is loopback (127.0.0.1), so plain MQTT never leaves the machine unless asked.</summary>
+    public string? BindAddress { get; set; }
+
+    /// <summary>Embedded broker's TLS port.</summary>
     public int TlsPort { get; set; } = 8883;
 
-    /// <summary>PEM certificate (with <see cref="TlsKey"/>) or PKCS#12 file for the TLS listener.</summary>
+    /// <summary>Address the TLS listener binds.</summary>
+    public string TlsBindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>
+    /// PEM certificate (with <see cref="TlsKey"/>) or PKCS#12 file for the TLS listener and an https:// API.
+    /// Empty: <c>{DataDir}/tls/relay.crt</c> when <c>cloud-relay certs init</c> made it.
+    /// </summary>
     public string? TlsCertificate { get; set; }
 
     public string? TlsKey { get; set; }
@@ -101,9 +112,19 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             problems.Add($"Relay:Mqtt:TlsPort '{mqtt.TlsPort}' is invalid; expected 0-65535");
         }
 
-        if (mqtt.TlsCertificate is { Length: > 0 } certificate && !File.Exists(certificate))
+        if (mqtt.BindAddress is { Length: > 0 } bind && !IPAddress.TryParse(bind, out _))
         {
-            problems.Add($"Relay:Mqtt:TlsCertificate '{certificate}' does not exist; expected a PEM or PKCS#12 file");
+            problems.Add($"Relay:Mqtt:BindAddress '{bind}' is invalid; expected an IP address such as 127.0.0.1 (loopback, the default) or 0.0.0.0");
+        }
+
+        if (!IPAddress.TryParse(mqtt.TlsBindAddress, out _))
+        {
+            problems.Add($"Relay:Mqtt:TlsBindAddress '{mqtt.TlsBindAddress}' is invalid; expected an IP address such as 0.0.0.0");
+        }
+
+        if (RelayTls.CertificateProblem(options) is { } certificateProblem)
+        {
+            problems.Add(certificateProblem);
         }
 
         if (mqtt.Broker is { Length: > 0 } broker

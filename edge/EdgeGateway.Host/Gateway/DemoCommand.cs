@@ -74,6 +74,7 @@ internal static class DemoCommand
         {
             MqttPort = mqttPort,
             MqttBindAddress = "127.0.0.1",
+            AllowPlaintext = true,
             HttpUrl = "http://127.0.0.1:0",
             DataDir = Path.Combine(work, "relay"),
             LogLevel = LogLevel.Warning,
