@@ -28,7 +28,7 @@ public sealed class RelayTlsRuleTests
     {
         var options = new RelayOptions { DataDir = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}") };
 
-        var result = new RelayOptionsValidator().Validate(null, options);
+        var result = new RelayListenersValidator().Validate(null, options);
 
         var line = Assert.Single(result.Failures ?? []);
         Assert.StartsWith("Relay:Mqtt:TlsCertificate is not set", line, StringComparison.Ordinal);
@@ -45,12 +45,12 @@ public sealed class RelayTlsRuleTests
         var external = new RelayOptions { DataDir = "unused", Mqtt = new RelayMqttOptions { Broker = "mqtts://broker:8883" } };
         var badBind = new RelayOptions { DataDir = "unused", Mqtt = new RelayMqttOptions { AllowPlaintext = true, BindAddress = "lan" } };
 
-        Assert.True(new RelayOptionsValidator().Validate(null, plain).Succeeded);
+        Assert.True(new RelayListenersValidator().Validate(null, plain).Succeeded);
         Assert.Equal(IPAddress.Loopback, RelayTls.PlaintextAddress(plain.Mqtt));
         Assert.Equal(IPAddress.Any, RelayTls.PlaintextAddress(everywhere.Mqtt));
         // An external broker does its own TLS; the relay then needs no certificate.
-        Assert.True(new RelayOptionsValidator().Validate(null, external).Succeeded);
-        Assert.StartsWith("Relay:Mqtt:BindAddress 'lan' is invalid", Assert.Single(new RelayOptionsValidator().Validate(null, badBind).Failures ?? []), StringComparison.Ordinal);
+        Assert.True(new RelayListenersValidator().Validate(null, external).Succeeded);
+        Assert.StartsWith("Relay:Mqtt:BindAddress 'lan' is invalid", Assert.Single(new RelayListenersValidator().Validate(null, badBind).Failures ?? []), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -245,7 +245,8 @@ public static class RelayBench
                 HttpUrl = "http://127.0.0.1:0",
                 DataDir = dataDir,
                 Db = db,
-                LogLevel = LogLevel.Warning,
+                // Errors only: stdout carries the result line, and plain MQTT on loopback is intended here.
+                LogLevel = LogLevel.Error,
             });
             try
             {

@@ -1,6 +1,4 @@
-using System.Net;
 using CloudRelay.Storage;
-using CloudRelay.Tls;
 using Microsoft.Extensions.Options;
 
 namespace CloudRelay.Hosting;
@@ -112,20 +110,6 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             problems.Add($"Relay:Mqtt:TlsPort '{mqtt.TlsPort}' is invalid; expected 0-65535");
         }
 
-        if (mqtt.BindAddress is { Length: > 0 } bind && !IPAddress.TryParse(bind, out _))
-        {
-            problems.Add($"Relay:Mqtt:BindAddress '{bind}' is invalid; expected an IP address such as 127.0.0.1 (loopback, the default) or 0.0.0.0");
-        }
-
-        if (!IPAddress.TryParse(mqtt.TlsBindAddress, out _))
-        {
-            problems.Add($"Relay:Mqtt:TlsBindAddress '{mqtt.TlsBindAddress}' is invalid; expected an IP address such as 0.0.0.0");
-        }
-
-        if (RelayTls.CertificateProblem(options) is { } certificateProblem)
-        {
-            problems.Add(certificateProblem);
-        }
 
         if (mqtt.Broker is { Length: > 0 } broker
             && (!Uri.TryCreate(broker, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts" or "tcp" or "ssl")))
