@@ -24,7 +24,7 @@ public static class RelayLogEvents
     /// <summary>AlertIngestor.StatusFailed.</summary>
     public const int IngestStatusFailed = 202;
 
-    /// <summary>EmbeddedBroker.Started.</summary>
+    /// <summary>EmbeddedBroker.TlsStarted.</summary>
     public const int BrokerStarted = 300;
 
     /// <summary>EmbeddedBroker.ConnectRefused.</summary>
@@ -53,6 +53,12 @@ public static class RelayLogEvents
 
     /// <summary>EmbeddedBroker.LimitHit.</summary>
     public const int BrokerLimitHit = 309;
+
+    /// <summary>EmbeddedBroker.PlaintextStarted.</summary>
+    public const int BrokerPlaintextStarted = 310;
+
+    /// <summary>EmbeddedBroker.PlaintextOnly.</summary>
+    public const int BrokerPlaintextOnly = 311;
 
     /// <summary>FrontDoorServerAdapter.PacketTooLarge.</summary>
     public const int FrontDoorPacketTooLarge = 320;

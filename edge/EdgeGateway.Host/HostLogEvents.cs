@@ -26,4 +26,10 @@ public static class HostLogEvents
 
     /// <summary>Log.DoctorRan.</summary>
     public const int PageDoctorRan = 7007;
+
+    /// <summary>DiagnosticsListener.Log.Created.</summary>
+    public const int PageCertificateCreated = 7010;
+
+    /// <summary>DiagnosticsListener.Log.Serving.</summary>
+    public const int PageCertificateServing = 7011;
 }

@@ -54,6 +54,7 @@ public sealed class RelayTestHost : IAsyncDisposable
         {
             MqttPort = mqttPort,
             MqttBindAddress = "127.0.0.1",
+            AllowPlaintext = true,
             HttpUrl = httpUrl,
             DataDir = dataDir,
             Db = db,

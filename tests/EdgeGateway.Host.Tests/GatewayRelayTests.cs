@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CloudRelay.Hosting;
+using CloudRelay.Tls;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
@@ -99,12 +100,65 @@ public sealed class GatewayRelayTests : IAsyncDisposable
         Assert.Equal(AlertKinds.Trapped, alert.Kind);
     }
 
-    private IConfiguration Settings(int port, string username, string password, string encoding) =>
+    [Fact]
+    public async Task Over_tls_a_box_with_the_certs_init_CA_delivers_and_a_box_without_it_or_in_plain_text_is_refused()
+    {
+        var relayData = Path.Combine(_work, "relay-tls");
+        var files = RelayCertificateAuthority.Init(Path.Combine(relayData, "tls"), ["relay.example.com"], force: false, TimeProvider.System);
+        var tlsPort = FreePort.Next();
+        // The relay's defaults: TLS only, with the certificate certs init left in its data folder.
+        await using var relay = RelayHost.Build(new RelayStartOptions
+        {
+            MqttPort = FreePort.Next(),
+            HttpUrl = "http://127.0.0.1:0",
+            DataDir = relayData,
+            LogLevel = LogLevel.Warning,
+            Settings = new Dictionary<string, string?> { ["Mqtt:TlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        });
+        await relay.StartAsync();
+        var credentials = await relay.RegisterDeviceAsync("site-7", "gw-7");
+        var stored = new ConcurrentDictionary<Guid, Alert>();
+        relay.AlertFeed().AlertStored += (_, alert) => stored[alert.Alert.Id] = alert.Alert;
+
+        async Task<(Alert Alert, string? Error)> SendAsync(string broker, string? caFile)
+        {
+            var settings = Settings(tlsPort, credentials.Username, credentials.Password, "cbor", broker, caFile);
+            await using var gateway = GatewayApp.Build(settings);
+            await gateway.StartAsync();
+            var alert = await gateway.Services.GetRequiredService<IAlertSink>().PublishAsync(new AlertDraft(AlertKinds.Trapped, AlertSeverity.Critical, AlertState.Raised));
+            var monitor = gateway.Services.GetRequiredService<EdgeGateway.Core.Health.IUplinkMonitor>();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!stored.ContainsKey(alert.Id) && monitor.GetHealth().LastError is null && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            var error = monitor.GetHealth().LastError;
+            await gateway.StopAsync();
+            return (alert, error);
+        }
+
+        var (trusted, trustedError) = await SendAsync($"mqtts://127.0.0.1:{tlsPort}", files.AuthorityCertificate);
+        Assert.True(stored.ContainsKey(trusted.Id), $"the alert over TLS was not stored: {trustedError}");
+
+        var (untrusted, untrustedError) = await SendAsync($"mqtts://127.0.0.1:{tlsPort}", caFile: null);
+        Assert.False(stored.ContainsKey(untrusted.Id));
+        Assert.Contains("TLS", untrustedError, StringComparison.Ordinal);
+
+        var (plain, plainError) = await SendAsync($"mqtt://127.0.0.1:{tlsPort}", caFile: null);
+        Assert.False(stored.ContainsKey(plain.Id));
+        Assert.NotNull(plainError);
+        Assert.Single(stored);
+        await relay.StopAsync();
+    }
+
+    private IConfiguration Settings(int port, string username, string password, string encoding, string? broker = null, string? caFile = null) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Device:Id"] = "gw-7",
             ["Device:Site"] = "site-7",
-            ["Uplink:Broker"] = $"mqtt://127.0.0.1:{port}",
+            ["Uplink:Broker"] = broker ?? $"mqtt://127.0.0.1:{port}",
+            ["Uplink:CaFile"] = caFile,
             ["Uplink:Username"] = username,
             ["Uplink:Password"] = password,
             ["Uplink:Encoding"] = encoding,
@@ -119,6 +173,7 @@ public sealed class GatewayRelayTests : IAsyncDisposable
         {
             MqttPort = mqttPort,
             MqttBindAddress = "127.0.0.1",
+            AllowPlaintext = true,
             HttpUrl = "http://127.0.0.1:0",
             DataDir = Path.Combine(_work, "relay"),
             LogLevel = LogLevel.Warning,

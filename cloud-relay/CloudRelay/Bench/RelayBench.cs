@@ -282,10 +282,12 @@ public static class RelayBench
             {
                 MqttPort = mqttPort,
                 MqttBindAddress = "127.0.0.1",
+                AllowPlaintext = true,
                 HttpUrl = "http://127.0.0.1:0",
                 DataDir = dataDir,
                 Db = db,
-                LogLevel = LogLevel.Warning,
+                // Errors only: stdout carries the result line, and plain MQTT on loopback is intended here.
+                LogLevel = LogLevel.Error,
             });
             try
             {

@@ -24,6 +24,7 @@ public static class RelayCommands
         root.Subcommands.Add(ApiKey());
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(BenchRelayCommand());
+        root.Subcommands.Add(CertsCommand.Create());
     }
 
     // Flags that set a Relay:* key have no default of their own: the file, then RELAY_* variables, then the

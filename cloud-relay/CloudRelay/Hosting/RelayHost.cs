@@ -6,6 +6,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using CloudRelay.Tls;
 
 namespace CloudRelay.Hosting;
 
@@ -27,15 +30,20 @@ public static partial class RelayHost
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddConfiguration(configuration);
-        builder.WebHost.UseUrls(builder.Configuration[$"{RelayOptions.Section}:{nameof(RelayOptions.HttpUrl)}"] is { Length: > 0 } url ? url : RelayOptions.DefaultHttpUrl);
+        var httpUrl = builder.Configuration[$"{RelayOptions.Section}:{nameof(RelayOptions.HttpUrl)}"] is { Length: > 0 } url ? url : RelayOptions.DefaultHttpUrl;
+        builder.WebHost.UseUrls(httpUrl);
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Logging.SetMinimumLevel(logLevel ?? LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Extensions.Http", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Services.AddCloudRelay(builder.Configuration);
+        // An https:// API is served with the relay's own certificate.
+        builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, RelayKestrelSetup>();
+        builder.Services.AddSingleton<IValidateOptions<RelayOptions>>(new HttpUrlValidator(httpUrl));
         var app = builder.Build();
         // Bad settings fail here, as one line per problem, before anything starts listening.
-        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RelayOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<RelayOptions>>().Value;
         app.MapRelayApi();
         if (RelayConfigLoader.ExposureWarning(configFile) is { } exposed)
         {
@@ -43,6 +51,27 @@ public static partial class RelayHost
         }
 
         return app;
+    }
+
+    /// <summary>Gives Kestrel's https:// endpoints the relay's certificate (the one its MQTT TLS listener serves).</summary>
+    private sealed class RelayKestrelSetup(IOptions<RelayOptions> relay) : IConfigureOptions<KestrelServerOptions>
+    {
+        public void Configure(KestrelServerOptions options)
+        {
+            options.AddServerHeader = false;
+            if (RelayTls.CertificateFiles(relay.Value) is not null)
+            {
+                var certificate = RelayTls.LoadCertificate(relay.Value);
+                options.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
+        }
+    }
+
+    /// <summary>The API's address, checked with the rest of the settings (it is not a <c>Relay:*</c> key).</summary>
+    private sealed class HttpUrlValidator(string url) : IValidateOptions<RelayOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RelayOptions options) =>
+            RelayTls.HttpUrlProblem(url, options) is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
     }
 
     private static partial class Log

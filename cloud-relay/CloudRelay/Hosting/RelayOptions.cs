@@ -39,19 +39,28 @@ public sealed class RelayOptions
 
 public sealed class RelayMqttOptions
 {
-    /// <summary>Embedded broker's plain TCP port (0 disables the plain listener when TLS is on).</summary>
+    /// <summary>Embedded broker's plain TCP port, served only with <see cref="AllowPlaintext"/> (0 disables it).</summary>
     public int Port { get; set; } = 1883;
 
-    /// <summary>Address the embedded broker listens on.</summary>
-    public string BindAddress { get; set; } = "0.0.0.0";
+    /// <summary>Plain MQTT (and a plain http:// API off loopback). Off: the relay speaks TLS only.</summary>
+    public bool AllowPlaintext { get; set; }
 
     /// <summary>First level of every device topic, <c>{prefix}/{site}/{device}/...</c>: the boxes' <c>Uplink:TopicPrefix</c>.</summary>
     public string TopicPrefix { get; set; } = EdgeTopic.DefaultPrefix;
 
-    /// <summary>Embedded broker's TLS port, used when <see cref="TlsCertificate"/> is set.</summary>
+    /// <summary>Address the plain listener binds; empty is loopback (127.0.0.1), so plain MQTT never leaves the machine unless asked.</summary>
+    public string? BindAddress { get; set; }
+
+    /// <summary>Embedded broker's TLS port.</summary>
     public int TlsPort { get; set; } = 8883;
 
-    /// <summary>PEM certificate (with <see cref="TlsKey"/>) or PKCS#12 file for the TLS listener.</summary>
+    /// <summary>Address the TLS listener binds.</summary>
+    public string TlsBindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>
+    /// PEM certificate (with <see cref="TlsKey"/>) or PKCS#12 file for the TLS listener and an https:// API.
+    /// Empty: <c>{DataDir}/tls/relay.crt</c> when <c>cloud-relay certs init</c> made it.
+    /// </summary>
     public string? TlsCertificate { get; set; }
 
     public string? TlsKey { get; set; }
@@ -172,10 +181,6 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             problems.Add($"Relay:Mqtt:TlsPort '{mqtt.TlsPort}' is invalid; expected 0-65535");
         }
 
-        if (mqtt.TlsCertificate is { Length: > 0 } certificate && !File.Exists(certificate))
-        {
-            problems.Add($"Relay:Mqtt:TlsCertificate '{certificate}' does not exist; expected a PEM or PKCS#12 file");
-        }
 
         if (mqtt.Broker is { Length: > 0 } broker
             && (!Uri.TryCreate(broker, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts" or "tcp" or "ssl")))

@@ -26,8 +26,14 @@ public sealed record RelayStartOptions
     /// <summary>External mode: this instance's stable name (<c>Relay:Mqtt:InstanceId</c>).</summary>
     public string? InstanceId { get; init; }
 
-    /// <summary>Address the embedded broker binds (<c>Relay:Mqtt:BindAddress</c>), default all interfaces.</summary>
+    /// <summary>Address the plain MQTT listener binds (<c>Relay:Mqtt:BindAddress</c>), default loopback.</summary>
     public string? MqttBindAddress { get; init; }
+
+    /// <summary>
+    /// Plain MQTT on <see cref="MqttPort"/> (<c>Relay:Mqtt:AllowPlaintext</c>); without a certificate the relay then
+    /// runs plain MQTT only. Off (the default), the relay needs a certificate and speaks TLS only.
+    /// </summary>
+    public bool? AllowPlaintext { get; init; }
 
     public string? ApiKey { get; init; }
 
@@ -63,6 +69,7 @@ public sealed record RelayStartOptions
         Set("HttpUrl", HttpUrl);
         Set("Mqtt:Port", MqttPort?.ToString(CultureInfo.InvariantCulture));
         Set("Mqtt:BindAddress", MqttBindAddress);
+        Set("Mqtt:AllowPlaintext", AllowPlaintext is { } allow ? (allow ? "true" : "false") : null);
         Set("Mqtt:Broker", Broker);
         Set("Mqtt:InstanceId", InstanceId);
         Set("DataDir", DataDir);

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Storage;
+using CloudRelay.Tls;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -67,20 +68,29 @@ public sealed partial class EmbeddedBroker(
         var limits = options.Value.Limits;
         // The CONNECT deadline: MQTTnet closes a connection whose first packet has not arrived by then.
         var builder = factory.CreateServerOptionsBuilder().WithPersistentSessions(false).WithDefaultCommunicationTimeout(limits.ConnectTimeout);
-        var address = IPAddress.Parse(mqtt.BindAddress);
-        var tls = !string.IsNullOrWhiteSpace(mqtt.TlsCertificate);
-        if (!tls || mqtt.Port > 0)
+        _certificate = RelayTls.LoadCertificate(options.Value);
+        var plaintext = mqtt.AllowPlaintext && mqtt.Port > 0;
+        var plainAddress = RelayTls.PlaintextAddress(mqtt);
+        if (plaintext)
         {
-            builder.WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointPort(mqtt.Port);
+            var (v4, v6) = RelayTls.ListenerAddresses(plainAddress);
+            builder.WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(v4).WithDefaultEndpointBoundIPV6Address(v6).WithDefaultEndpointPort(mqtt.Port);
+        }
+        else
+        {
+            // MQTTnet enables its plain endpoint unless told otherwise.
+            builder.WithoutDefaultEndpoint();
         }
 
-        if (tls)
+        if (_certificate is not null)
         {
-            _certificate = LoadCertificate(mqtt.TlsCertificate!, mqtt.TlsKey);
+            var (v4, v6) = RelayTls.ListenerAddresses(IPAddress.Parse(mqtt.TlsBindAddress));
             builder.WithEncryptedEndpoint()
-                .WithEncryptedEndpointBoundIPAddress(address)
+                .WithEncryptedEndpointBoundIPAddress(v4)
+                .WithEncryptedEndpointBoundIPV6Address(v6)
                 .WithEncryptedEndpointPort(mqtt.TlsPort)
                 .WithEncryptionCertificate(_certificate)
+                .WithEncryptionSslProtocol(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)
                 // Ask for a client certificate; the registry decides whose it is by thumbprint.
                 .WithClientCertificate(ClientCertificateInDate, checkCertificateRevocation: false);
         }
@@ -97,7 +107,20 @@ public sealed partial class EmbeddedBroker(
         await _server.StartAsync();
         devices.CredentialsChanged += OnCredentialsChanged;
         _credentialCheck = CheckCredentialsAsync(_stopping.Token);
-        Log.Started(logger, mqtt.BindAddress, tls && mqtt.Port == 0 ? mqtt.TlsPort : mqtt.Port, tls ? "on" : "off");
+        if (_certificate is not null)
+        {
+            var fingerprint = _certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            Log.TlsStarted(logger, mqtt.TlsBindAddress, mqtt.TlsPort, _certificate.Subject, fingerprint);
+        }
+        else
+        {
+            Log.PlaintextOnly(logger);
+        }
+
+        if (plaintext)
+        {
+            Log.PlaintextStarted(logger, plainAddress.ToString(), mqtt.Port);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -563,22 +586,16 @@ public sealed partial class EmbeddedBroker(
         return presented.NotBefore <= now && now <= presented.NotAfter;
     }
 
-    private static X509Certificate2 LoadCertificate(string path, string? keyPath)
-    {
-        if (path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase))
-        {
-            return X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
-        }
-
-        // SslStream on Linux wants a key it can use from a PKCS#12 round trip.
-        using var pem = X509Certificate2.CreateFromPemFile(path, keyPath);
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-    }
-
     private static partial class Log
     {
-        [LoggerMessage(EventId = RelayLogEvents.BrokerStarted, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Address}:{Port} (TLS {Tls})")]
-        public static partial void Started(ILogger logger, string address, int port, string tls);
+        [LoggerMessage(EventId = RelayLogEvents.BrokerStarted, Level = LogLevel.Information, Message = "Embedded MQTT broker listening with TLS on {Address}:{Port}, certificate {Subject} (SHA-256 {Fingerprint})")]
+        public static partial void TlsStarted(ILogger logger, string address, int port, string subject, string fingerprint);
+
+        [LoggerMessage(EventId = RelayLogEvents.BrokerPlaintextStarted, Level = LogLevel.Warning, Message = "Embedded MQTT broker listening in plain text on {Address}:{Port} (Relay:Mqtt:AllowPlaintext=true); tokens and alerts cross it unencrypted")]
+        public static partial void PlaintextStarted(ILogger logger, string address, int port);
+
+        [LoggerMessage(EventId = RelayLogEvents.BrokerPlaintextOnly, Level = LogLevel.Warning, Message = "No TLS certificate (Relay:Mqtt:TlsCertificate): the relay runs plain MQTT only; make one with `cloud-relay certs init`")]
+        public static partial void PlaintextOnly(ILogger logger);
 
         [LoggerMessage(EventId = RelayLogEvents.BrokerConnectRefused, Level = LogLevel.Warning, Message = "Refused MQTT client {ClientId} as {Username} from {Remote}: bad credentials")]
         public static partial void ConnectRefused(ILogger logger, string clientId, string username, string remote);

@@ -78,10 +78,16 @@ internal sealed partial class FrontDoorServerAdapter(RelayLimitsOptions limits, 
 
     private void Listen(MqttServerTcpEndpointBaseOptions endpoint, MqttServerTlsTcpEndpointOptions? tls)
     {
-        var addresses = new List<IPAddress> { endpoint.BoundInterNetworkAddress };
-        if (endpoint.BoundInterNetworkAddress.Equals(IPAddress.Any) && Socket.OSSupportsIPv6)
+        // Each family as the endpoint says; IPAddress.None switches a family off (see RelayTls.ListenerAddresses).
+        var addresses = new List<IPAddress>();
+        if (!endpoint.BoundInterNetworkAddress.Equals(IPAddress.None))
         {
-            addresses.Add(IPAddress.IPv6Any);
+            addresses.Add(endpoint.BoundInterNetworkAddress);
+        }
+
+        if (!endpoint.BoundInterNetworkV6Address.Equals(IPAddress.None) && Socket.OSSupportsIPv6)
+        {
+            addresses.Add(endpoint.BoundInterNetworkV6Address);
         }
 
         foreach (var address in addresses)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
@@ -27,7 +28,9 @@ public static class DiagnosticsExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.SectionName).ValidateOnStart();
+        services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.SectionName)
+            .Configure(options => options.DataDir = configuration["Storage:DataDir"])
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DiagnosticsOptions>, DiagnosticsOptionsValidator>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, DiagnosticsKestrelSetup>();
         services.TryAddSingleton(TimeProvider.System);
@@ -55,13 +58,16 @@ public static class DiagnosticsExtensions
             cookie.Cookie.Name = DiagnosticsAuth.SessionCookie;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.SlidingExpiration = true;
             cookie.Events.OnRedirectToLogin = context => Status(context.Response, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => Status(context.Response, StatusCodes.Status403Forbidden);
         });
         services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(DiagnosticsAuth.Scheme)
-            .Configure<IOptions<DiagnosticsOptions>>((cookie, diagnostics) => cookie.ExpireTimeSpan = diagnostics.Value.SessionIdle);
+            .Configure<IOptions<DiagnosticsOptions>>((cookie, diagnostics) =>
+            {
+                cookie.ExpireTimeSpan = diagnostics.Value.SessionIdle;
+                cookie.Cookie.SecurePolicy = CookiePolicy(diagnostics.Value);
+            });
         services.AddAuthorization();
 
         services.AddAntiforgery(antiforgery =>
@@ -71,6 +77,8 @@ public static class DiagnosticsExtensions
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
             antiforgery.Cookie.HttpOnly = true;
         });
+        services.AddOptions<AntiforgeryOptions>()
+            .Configure<IOptions<DiagnosticsOptions>>((antiforgery, diagnostics) => antiforgery.Cookie.SecurePolicy = CookiePolicy(diagnostics.Value));
 
         services.AddRateLimiter(limiter =>
         {
@@ -108,6 +116,12 @@ public static class DiagnosticsExtensions
         DiagnosticsEndpoints.Map(app);
         return app;
     }
+
+    /// <summary>Secure cookies, except on a page explicitly configured as plain http:// on loopback (where they could not be sent).</summary>
+    private static CookieSecurePolicy CookiePolicy(DiagnosticsOptions options) =>
+        DiagnosticsListener.TryParse(options.Url, out var listener, out _) && !listener.Https
+            ? CookieSecurePolicy.SameAsRequest
+            : CookieSecurePolicy.Always;
 
     private static Task SecurityHeaders(HttpContext context, Func<Task> next)
     {

@@ -5,17 +5,36 @@ public sealed class DiagnosticsOptions
 {
     public const string SectionName = "Diagnostics";
 
-    /// <summary>Where the page listens, e.g. <c>http://0.0.0.0:8080</c> or <c>https://0.0.0.0:8443</c>.</summary>
-    public string Url { get; set; } = "http://0.0.0.0:8080";
+    public const string DefaultUrl = "https://0.0.0.0:8443";
+
+    /// <summary>
+    /// Where the page listens: <c>https://0.0.0.0:8443</c> by default. Plain <c>http://</c> only on loopback
+    /// (e.g. <c>http://127.0.0.1:8080</c> behind an SSH tunnel), since the password and the session cross it.
+    /// </summary>
+    public string Url { get; set; } = DefaultUrl;
 
     /// <summary>The technician password as written by <c>edgegw provision</c> (PBKDF2, never the password).</summary>
     public string? PasswordHash { get; set; }
 
-    /// <summary>PEM certificate for HTTPS; the box's own certificate from provisioning.</summary>
+    /// <summary>
+    /// PEM certificate for HTTPS; the self-signed one <c>edgegw provision</c> made. Empty: the box makes its own at
+    /// first start in <c>{Storage:DataDir}/page-tls/</c>.
+    /// </summary>
     public string? CertificatePath { get; set; }
 
     /// <summary>PEM private key of <see cref="CertificatePath"/>.</summary>
     public string? CertificateKeyPath { get; set; }
+
+    /// <summary><c>Storage:DataDir</c>, where the page's own certificate goes when none is configured (not bound from this section).</summary>
+    internal string? DataDir { get; set; }
+
+    /// <summary>The certificate the page serves over HTTPS: configured, else the box's own in <see cref="DataDir"/>; null when neither.</summary>
+    internal PageCertificate.Files? CertificateFiles => CertificatePath is { Length: > 0 } configured
+        ? new PageCertificate.Files(configured, CertificateKeyPath is { Length: > 0 } key ? key : null)
+        : DataDir is { Length: > 0 } dataDir ? PageCertificate.InDataDir(dataDir) : null;
+
+    /// <summary>True when the page generates its own certificate rather than using a configured one.</summary>
+    internal bool MakesOwnCertificate => string.IsNullOrEmpty(CertificatePath);
 
     /// <summary>Login attempts allowed per client address and minute; each costs a PBKDF2 run.</summary>
     public int LoginAttemptsPerMinute { get; set; } = 5;

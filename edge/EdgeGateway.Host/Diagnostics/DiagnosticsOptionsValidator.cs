@@ -13,9 +13,9 @@ internal sealed class DiagnosticsOptionsValidator : IValidateOptions<Diagnostics
         {
             problems.Add($"Diagnostics:Url = '{options.Url}': {urlProblem}");
         }
-        else if (listener.Https && string.IsNullOrWhiteSpace(options.CertificatePath))
+        else if (listener.Https && options.CertificateFiles is null)
         {
-            problems.Add($"Diagnostics:CertificatePath = '': expected a PEM certificate file because Diagnostics:Url is https");
+            problems.Add("Diagnostics:CertificatePath = '': expected a PEM certificate file, or Storage:DataDir so the box makes its own, because Diagnostics:Url is https");
         }
 
         if (!string.IsNullOrEmpty(options.CertificatePath) && !File.Exists(options.CertificatePath))

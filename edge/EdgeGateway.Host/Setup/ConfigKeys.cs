@@ -17,5 +17,7 @@ internal static class ConfigKeys
     public const string ClientKey = "Uplink:ClientKeyFile";
     public const string RelayUrl = "Relay:Url";
     public const string DiagnosticsUrl = "Diagnostics:Url";
+    public const string DiagnosticsCertificate = "Diagnostics:CertificatePath";
+    public const string DiagnosticsCertificateKey = "Diagnostics:CertificateKeyPath";
     public const string PasswordHash = "Diagnostics:PasswordHash";
 }

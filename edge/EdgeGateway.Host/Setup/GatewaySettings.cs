@@ -41,6 +41,10 @@ internal sealed record GatewaySettings
 
     public string? DiagnosticsUrl { get; init; }
 
+    public string? DiagnosticsCertificate { get; init; }
+
+    public string? DiagnosticsCertificateKey { get; init; }
+
     public string? PasswordHash { get; init; }
 
     public string? ModelsDir { get; init; }
@@ -66,6 +70,8 @@ internal sealed record GatewaySettings
             ClientKey = configuration[ConfigKeys.ClientKey],
             RelayUrl = configuration[ConfigKeys.RelayUrl],
             DiagnosticsUrl = configuration[ConfigKeys.DiagnosticsUrl],
+            DiagnosticsCertificate = configuration[ConfigKeys.DiagnosticsCertificate],
+            DiagnosticsCertificateKey = configuration[ConfigKeys.DiagnosticsCertificateKey],
             PasswordHash = configuration[ConfigKeys.PasswordHash],
             ModelsDir = configuration[ConfigKeys.ModelsDir],
         };

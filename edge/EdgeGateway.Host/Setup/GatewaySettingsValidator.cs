@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using EdgeGateway.Host.Diagnostics;
+using EdgeGateway.Host.Setup.Provision;
 using EdgeGateway.Vision.Configuration;
 using EdgeGateway.Vision.Sources;
 using CameraUrlKinds = EdgeGateway.Vision.Sources.CameraUrl;
@@ -67,7 +68,7 @@ internal static partial class GatewaySettingsValidator
 
         Check(ConfigKeys.ClientCertificate, settings.ClientCertificate, ExistingFile(settings.ClientCertificate));
         Check(ConfigKeys.ClientKey, settings.ClientKey, ExistingFile(settings.ClientKey));
-        Check(ConfigKeys.RelayUrl, settings.RelayUrl, settings.RelayUrl is null ? null : HttpUrl(settings.RelayUrl));
+        Check(ConfigKeys.RelayUrl, settings.RelayUrl, settings.RelayUrl is null ? null : RelayUrl(settings.RelayUrl));
         if (settings.DiagnosticsUrl is not null && !DiagnosticsListener.TryParse(settings.DiagnosticsUrl, out _, out var urlProblem))
         {
             Check(ConfigKeys.DiagnosticsUrl, settings.DiagnosticsUrl, urlProblem);
@@ -153,10 +154,8 @@ internal static partial class GatewaySettingsValidator
     public static string? Encoding(string? value) =>
         value is not null && Encodings.Contains(value, StringComparer.Ordinal) ? null : $"expected one of: {string.Join(", ", Encodings)}";
 
-    public static string? HttpUrl(string? value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0
-            ? null
-            : "expected an http:// or https:// URL such as https://relay.example.com";
+    /// <summary>The relay's address: https://, or plain http:// only to a relay on this machine (the claim returns the device's token).</summary>
+    public static string? RelayUrl(string? value) => RelayClaim.UrlProblem(value);
 
     public static string? AbsolutePath(string? value, bool required) =>
         string.IsNullOrEmpty(value) ? (required ? "expected an absolute path" : null)

@@ -23,9 +23,14 @@ public sealed class Chromium : IAsyncDisposable
 
     public static bool IsInstalled => File.Exists(ExecutablePath);
 
-    public static async Task<Chromium> StartAsync()
+    /// <summary>
+    /// Starts Chromium with a fresh profile. <paramref name="trustedCertificate"/> (a PEM file) is trusted by its public
+    /// key, as a technician does after checking the fingerprint; any other certificate error still fails the page.
+    /// </summary>
+    public static async Task<Chromium> StartAsync(string? trustedCertificate = null)
     {
         var profile = Directory.CreateTempSubdirectory("edgegw-chromium-").FullName;
+        string[] trust = trustedCertificate is null ? [] : [$"--ignore-certificate-errors-spki-list={PublicKeyPin(trustedCertificate)}"];
         var playwright = await Playwright.CreateAsync();
         var context = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
         {
@@ -34,11 +39,18 @@ public sealed class Chromium : IAsyncDisposable
             Args =
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", .. trust,
             ],
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
         return new Chromium(playwright, context, profile);
+    }
+
+    /// <summary>Base64 SHA-256 of the certificate's SubjectPublicKeyInfo, the form Chromium's SPKI list takes.</summary>
+    public static string PublicKeyPin(string certificatePath)
+    {
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(certificatePath);
+        return Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
     }
 
     public async Task<IPage> NewPageAsync()

@@ -46,7 +46,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
     public async Task A_technician_logs_in_and_sees_the_camera_with_boxes_alerts_with_snapshots_and_the_doctor()
     {
         await using var gateway = await RunningGateway.StartAsync(KitchenBox());
-        await using var chromium = await Chromium.StartAsync();
+        await using var chromium = await Chromium.StartAsync(gateway.Certificate);
         var page = await chromium.NewPageAsync();
         await page.GotoAsync(gateway.Address.ToString());
 
@@ -61,6 +61,11 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         await page.Locator("#login-button").ClickAsync();
         await Expect(page.Locator("#app")).ToBeVisibleAsync();
         await Expect(page.Locator("#device-id")).ToHaveTextAsync("kitchen-0042");
+        // Over https with the box's own certificate, and the session cookie never leaves it in clear.
+        Assert.Equal("https", gateway.Address.Scheme);
+        var session = Assert.Single(await chromium.Context.CookiesAsync(), c => c.Name == "edgegw.session");
+        Assert.True(session.Secure);
+        Assert.True(session.HttpOnly);
         await Expect(page.Locator("#live")).ToHaveTextAsync("live");
         await Expect(page.Locator("#uplink-state")).ToHaveTextAsync("connected", new() { Timeout = 20_000 });
         await Expect(page.Locator("[data-part=elevator]").First).ToBeHiddenAsync(); // A kitchen box has no elevator.
@@ -112,7 +117,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
             ["Elevator:Board"] = "simulated",
             ["Elevator:Floors"] = "12",
         });
-        await using var chromium = await Chromium.StartAsync();
+        await using var chromium = await Chromium.StartAsync(gateway.Certificate);
         var page = await chromium.NewPageAsync();
         await page.GotoAsync(gateway.Address.ToString());
         await page.Locator("#password").FillAsync(Password);
@@ -165,7 +170,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         }
 
         await using var gateway = await RunningGateway.StartAsync(box);
-        await using var chromium = await Chromium.StartAsync();
+        await using var chromium = await Chromium.StartAsync(gateway.Certificate);
         var page = await chromium.NewPageAsync();
         await page.GotoAsync(gateway.Address.ToString());
         for (var attempt = 1; attempt <= 5; attempt++)

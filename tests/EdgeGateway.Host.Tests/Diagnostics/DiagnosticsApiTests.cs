@@ -90,6 +90,12 @@ public sealed class DiagnosticsApiTests(DiagnosticsApiTests.SharedServer shared)
         var cookie = login.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("edgegw.session=", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        // The page is https by default, so neither the session nor the CSRF cookie ever goes out in clear.
+        Assert.Contains("; secure", cookie, StringComparison.OrdinalIgnoreCase);
+        using var fresh = Factory.CreateClient();
+        using var csrf = await fresh.GetAsync(new Uri("/api/csrf", UriKind.Relative));
+        var csrfCookie = Assert.Single(csrf.Headers.GetValues("Set-Cookie"), c => c.StartsWith("edgegw.csrf=", StringComparison.Ordinal));
+        Assert.Contains("; secure", csrfCookie, StringComparison.OrdinalIgnoreCase);
 
         using var status = await client.Http.GetFromJsonAsync<JsonDocument>("/api/status");
         var root = status!.RootElement;

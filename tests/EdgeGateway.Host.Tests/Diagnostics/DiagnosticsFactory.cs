@@ -32,13 +32,37 @@ public sealed class DiagnosticsFactory : WebApplicationFactory<DiagnosticsTestHo
 
     public int LoginAttemptsPerMinute { get; init; } = 5;
 
-    public DiagnosticsFactory() => Publisher = TestPublisher.Create(Outbox);
+    public DiagnosticsFactory()
+    {
+        Publisher = TestPublisher.Create(Outbox);
+        // The page is https by default; the test server sees the scheme of the client's address.
+        ClientOptions.BaseAddress = new Uri("https://localhost");
+    }
+
+    /// <summary>The box's data folder (session keys; the page's own certificate when it runs on Kestrel).</summary>
+    public string DataDir { get; } = Directory.CreateTempSubdirectory("edgegw-page-api-").FullName;
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            try
+            {
+                Directory.Delete(DataDir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(AppContext.BaseDirectory);
         builder.UseSetting("Device:Id", "kitchen-0042");
         builder.UseSetting("Device:Site", "xuhui-0193");
+        builder.UseSetting("Storage:DataDir", DataDir);
         builder.UseSetting("Diagnostics:PasswordHash", ConfiguredHash ?? string.Empty);
         builder.UseSetting("Diagnostics:LoginAttemptsPerMinute", LoginAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Diagnostics:PushInterval", "00:00:00.2");

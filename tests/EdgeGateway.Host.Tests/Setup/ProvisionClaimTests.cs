@@ -26,6 +26,7 @@ public sealed class ProvisionClaimTests : IAsyncLifetime
         {
             MqttPort = _mqttPort,
             MqttBindAddress = "127.0.0.1",
+            AllowPlaintext = true,
             HttpUrl = "http://127.0.0.1:0",
             DataDir = _dir.File("relay"),
             ApiKey = ApiKey,

@@ -47,11 +47,13 @@ public sealed class TechnicianPasswordTests
 public sealed class DiagnosticsListenerTests
 {
     [Theory]
-    [InlineData("http://0.0.0.0:8080", "0.0.0.0", 8080, false)]
+    [InlineData("https://0.0.0.0:8443", "0.0.0.0", 8443, true)]
     [InlineData("https://127.0.0.1:8443", "127.0.0.1", 8443, true)]
-    [InlineData("http://*:8080", "0.0.0.0", 8080, false)]
+    [InlineData("https://*:8443", "0.0.0.0", 8443, true)]
+    [InlineData("https://[::]:8443", "::", 8443, true)]
     [InlineData("http://localhost:0", "127.0.0.1", 0, false)]
-    [InlineData("http://[::]:8080", "::", 8080, false)]
+    [InlineData("http://127.0.0.1:8080", "127.0.0.1", 8080, false)]
+    [InlineData("http://[::1]:8080", "::1", 8080, false)]
     public void Urls_become_listen_addresses(string url, string address, int port, bool https)
     {
         Assert.True(DiagnosticsListener.TryParse(url, out var listener, out var problem), problem);
@@ -69,6 +71,54 @@ public sealed class DiagnosticsListenerTests
     {
         Assert.False(DiagnosticsListener.TryParse(url, out _, out var problem));
         Assert.StartsWith("expected", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:8080")]
+    [InlineData("http://*:8080")]
+    [InlineData("http://[::]:8080")]
+    [InlineData("http://192.168.1.20:8080")]
+    public void Plain_http_off_loopback_is_one_line_naming_the_https_alternative(string url)
+    {
+        var problems = new DiagnosticsOptionsValidator().Validate(null, new DiagnosticsOptions { Url = url }).Failures ?? [];
+
+        var line = Assert.Single(problems);
+        Assert.StartsWith($"Diagnostics:Url = '{url}': plain http:// only on loopback", line, StringComparison.Ordinal);
+        Assert.Contains("expected https://", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_page_is_https_by_default_and_needs_a_certificate_or_a_data_folder_to_make_one()
+    {
+        var defaults = new DiagnosticsOptions();
+        var withData = new DiagnosticsOptions { DataDir = "/var/lib/edgegw" };
+
+        Assert.Equal("https://0.0.0.0:8443", defaults.Url);
+        Assert.StartsWith("Diagnostics:CertificatePath = ''", Assert.Single(new DiagnosticsOptionsValidator().Validate(null, defaults).Failures ?? []), StringComparison.Ordinal);
+        Assert.True(new DiagnosticsOptionsValidator().Validate(null, withData).Succeeded);
+        Assert.Equal(Path.Combine("/var/lib/edgegw", "page-tls", "page.crt"), withData.CertificateFiles!.Certificate);
+    }
+
+    [Theory]
+    [InlineData("https://relay.example.com", null)]
+    [InlineData("http://127.0.0.1:8080", null)]
+    [InlineData("http://localhost:8080", null)]
+    [InlineData("http://[::1]:8080", null)]
+    [InlineData("http://example.com", "expected https://example.com: the claim returns the device's token")]
+    [InlineData("http://10.0.0.5:8080", "expected https://10.0.0.5:8080")]
+    [InlineData("ftp://relay", "expected an https:// URL")]
+    public void Claims_need_https_except_to_a_relay_on_this_machine(string url, string? problem)
+    {
+        var found = GatewaySettingsValidator.RelayUrl(url);
+
+        if (problem is null)
+        {
+            Assert.Null(found);
+        }
+        else
+        {
+            Assert.StartsWith(problem, found, StringComparison.Ordinal);
+        }
     }
 }
 

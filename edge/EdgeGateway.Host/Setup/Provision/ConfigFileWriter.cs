@@ -46,6 +46,8 @@ internal static class ConfigFileWriter
         Set(root, ConfigKeys.ClientKey, settings.ClientKey);
         Set(root, ConfigKeys.RelayUrl, settings.RelayUrl);
         Set(root, ConfigKeys.DiagnosticsUrl, settings.DiagnosticsUrl);
+        Set(root, ConfigKeys.DiagnosticsCertificate, settings.DiagnosticsCertificate);
+        Set(root, ConfigKeys.DiagnosticsCertificateKey, settings.DiagnosticsCertificateKey);
         Set(root, ConfigKeys.PasswordHash, settings.PasswordHash);
         if (settings.Cameras.Count > 0)
         {

@@ -12,7 +12,7 @@ namespace EdgeGateway.Host.Setup.Provision;
 internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimeProvider time, InstallCatalog catalog, IModelFetcher models)
 {
     public const string DefaultDataDir = Core.GatewayPaths.DefaultDataDir;
-    public const string DefaultDiagnosticsUrl = "http://0.0.0.0:8080";
+    public const string DefaultDiagnosticsUrl = DiagnosticsOptions.DefaultUrl;
     private const string PendingClaim = "pending-claim";
 
     public async Task<int> RunAsync(ProvisionInput input, bool interactive, CancellationToken cancellationToken)
@@ -148,6 +148,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
             }
         }
 
+        settings = PageCertificateFor(path, settings);
         ConfigFileWriter.Apply(root, settings);
         var backup = ConfigFileWriter.Write(path, root, settings.HoldsSecrets, time);
         Summarise(path, backup, settings);
@@ -167,6 +168,30 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// An https page gets its self-signed certificate now, beside the config (kept on re-runs), and the technician
+    /// is told its fingerprint to compare with what the browser shows.
+    /// </summary>
+    private GatewaySettings PageCertificateFor(string path, GatewaySettings settings)
+    {
+        if (!DiagnosticsListener.TryParse(settings.DiagnosticsUrl, out var listener, out _) || !listener.Https)
+        {
+            return settings;
+        }
+
+        if (settings.DiagnosticsCertificate is { Length: > 0 } configured)
+        {
+            console.MarkupLineInterpolated($"Diagnostics page certificate: {configured}, SHA-256 fingerprint [bold]{PageCertificate.Fingerprint(configured)}[/]");
+            return settings;
+        }
+
+        var files = PageCertificate.BesideConfig(path);
+        var created = PageCertificate.Ensure(files, time);
+        console.MarkupLineInterpolated($"Diagnostics page certificate: {files.Certificate} ({(created ? "new" : "kept")}; key {files.Key}, mode 600)");
+        console.MarkupLineInterpolated($"Diagnostics page SHA-256 fingerprint: [bold]{PageCertificate.Fingerprint(files.Certificate)}[/] (compare it with what the browser shows on first visit)");
+        return settings with { DiagnosticsCertificate = files.Certificate, DiagnosticsCertificateKey = files.Key };
     }
 
     /// <summary>The config as `edgegw run` would read it once written.</summary>
@@ -218,7 +243,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
 
         if (string.IsNullOrEmpty(settings.RelayUrl) && string.IsNullOrEmpty(claimCode) && string.IsNullOrEmpty(settings.Username))
         {
-            var relay = AskText("Relay URL [grey](empty to enter broker credentials by hand)[/]", null, v => GatewaySettingsValidator.HttpUrl(v), optional: true);
+            var relay = AskText("Relay URL [grey](empty to enter broker credentials by hand)[/]", null, v => GatewaySettingsValidator.RelayUrl(v), optional: true);
             settings = settings with { RelayUrl = relay };
         }
 

@@ -18,10 +18,31 @@ internal sealed record DeviceCredentials(
 /// <summary>The relay's claim API: <c>POST /api/devices/claim {"code": …}</c>, usable once per code.</summary>
 internal sealed class RelayClaim(HttpClient http)
 {
+    /// <summary>
+    /// The one rule for a relay URL: https://, or plain http:// only to a relay on this machine, because the
+    /// claim's answer is the device's token. Null when fine, else what was expected.
+    /// </summary>
+    public static string? UrlProblem(string? value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+        {
+            return "expected an https:// URL such as https://relay.example.com";
+        }
+
+        return uri.Scheme == "http" && !uri.IsLoopback
+            ? $"expected https://{uri.Authority}: the claim returns the device's token, so plain http:// is allowed only to a relay on this machine (http://127.0.0.1:port)"
+            : null;
+    }
+
     /// <summary>The credentials, or a one-line reason the relay gave none.</summary>
     public async Task<(DeviceCredentials? Credentials, string? Problem)> ClaimAsync(Uri relay, string code, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(relay);
+        if (UrlProblem(relay.ToString()) is { } refused)
+        {
+            return (null, $"--relay-url '{relay}': {refused}");
+        }
+
         var endpoint = new Uri(relay, "/api/devices/claim");
         HttpResponseMessage response;
         try
