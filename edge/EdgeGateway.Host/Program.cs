@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeGateway.Host.Commands;
+using EdgeGateway.Vision.Native;
 
 var root = new RootCommand("edgegw: the EdgeGateway box for supervised kitchens and elevators");
 var bench = new Command("bench", "Benchmarks of the hot paths; each prints one JSON line");
@@ -11,4 +12,21 @@ ElevatorCommands.Register(root, bench);
 UplinkCommands.Register(root, bench);
 SetupCommands.Register(root);
 
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+try
+{
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (NativeVision.Describe(ex) is { } problem)
+{
+    // OpenCV's native half is missing or broken: one line naming what to install, never a stack trace.
+    await Console.Error.WriteLineAsync($"edgegw {parsed.CommandResult.Command.Name}: {problem}");
+    return 1;
+}
+#pragma warning disable CA1031 // The last resort for any other failure, as System.CommandLine's own handler would print it.
+catch (Exception ex)
+#pragma warning restore CA1031
+{
+    await Console.Error.WriteLineAsync($"edgegw {parsed.CommandResult.Command.Name}: unhandled {ex}");
+    return 1;
+}
