@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using EdgeGateway.Host.Commands;
 using EdgeGateway.Vision.Native;
 
@@ -20,13 +21,25 @@ try
 catch (Exception ex) when (NativeVision.Describe(ex) is { } problem)
 {
     // OpenCV's native half is missing or broken: one line naming what to install, never a stack trace.
-    await Console.Error.WriteLineAsync($"edgegw {parsed.CommandResult.Command.Name}: {problem}");
+    await Console.Error.WriteLineAsync($"edgegw {Verb(parsed)}: {problem}");
     return 1;
 }
 #pragma warning disable CA1031 // The last resort for any other failure, as System.CommandLine's own handler would print it.
 catch (Exception ex)
 #pragma warning restore CA1031
 {
-    await Console.Error.WriteLineAsync($"edgegw {parsed.CommandResult.Command.Name}: unhandled {ex}");
+    await Console.Error.WriteLineAsync($"edgegw {Verb(parsed)}: unhandled {ex}");
     return 1;
+}
+
+// "bench vision", "run": the verb as typed, for the one line a failure prints.
+static string Verb(ParseResult parsed)
+{
+    var names = new List<string>();
+    for (var result = parsed.CommandResult; result.Parent is CommandResult parent; result = parent)
+    {
+        names.Insert(0, result.Command.Name);
+    }
+
+    return names.Count > 0 ? string.Join(' ', names) : "edgegw";
 }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using CloudRelay.Hosting;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Vision.Models;
+using EdgeGateway.Vision.Native;
 
 namespace EdgeGateway.Host.Gateway;
 
@@ -45,6 +46,8 @@ internal static class DemoCommand
             return 2;
         }
 
+        // The demo is all vision: without OpenCV's native half, say what to install before starting anything.
+        NativeVision.EnsureAvailable();
         var catalog = new ModelCatalog();
         var clip = clipPath ?? DefaultClip(catalog);
         if (clip is null || !File.Exists(clip))

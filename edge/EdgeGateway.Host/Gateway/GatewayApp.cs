@@ -5,6 +5,7 @@ using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Elevator;
 using EdgeGateway.Uplink;
 using EdgeGateway.Vision;
+using EdgeGateway.Vision.Native;
 
 namespace EdgeGateway.Host.Gateway;
 
@@ -28,6 +29,8 @@ internal static class GatewayApp
 
         if (builder.Configuration.GetSection("Cameras").GetChildren().Any())
         {
+            // Before anything starts, so the one line naming the package is all that is printed.
+            NativeVision.EnsureAvailable();
             builder.Services.AddEdgeVision(builder.Configuration);
         }
 
