@@ -36,7 +36,7 @@ trap cleanup EXIT
 
 # check NAME TIMEOUT_SECONDS COMMAND...: runs COMMAND (a function of this script) under a time
 # limit, prints one PASS/FAIL line with its seconds; the reason of a failure is on the lines before.
-check() {
+run_check() {
   local name="$1" limit="$2"
   shift 2
   local started=$SECONDS status
@@ -181,7 +181,7 @@ PY
 
 # run: the service for 30 s on the street clip (car camera, e-bike rule) and the simulated elevator
 # board, delivering to a real Mosquitto on a random loopback port. The rule fires on one bicycle
-# seen, since the emulated detector analyses well under a frame per second.
+# seen and the clip loops, since the emulated detector analyses well under a frame per second.
 run_service() {
   local port broker_pid sub_pid gw_pid
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -200,7 +200,7 @@ run_service() {
   "Models": { "CacheDir": "$MODELS" },
   "Diagnostics": { "Url": "http://127.0.0.1:0" },
   "Cameras": [
-    { "Id": "car-1", "Url": "$CLIP", "Role": "car", "AnalysisFps": 2, "Model": "yolox-nano-coco80",
+    { "Id": "car-1", "Url": "$CLIP", "Role": "car", "AnalysisFps": 2, "Loop": true, "Model": "yolox-nano-coco80",
       "Rules": [ { "Kind": "ebike_in_car", "Labels": [ "bicycle", "motorcycle" ], "Hits": 1, "WindowSeconds": 30, "Severity": "Major" } ] }
   ],
   "Elevator": { "Board": "simulated", "Floors": 12, "BottomFloor": 1, "FloorHeightM": 3.0, "RatedSpeedMps": 1.5 },
@@ -220,6 +220,7 @@ JSON
   kill -TERM "$gw_pid" 2>/dev/null
   local stopped=$SECONDS
   while kill -0 "$gw_pid" 2>/dev/null && ((SECONDS - stopped < 30)); do sleep 1; done
+  mkdir -p "$REPO/artifacts/check-arm64" && cp "$WORK/run/gateway.log" "$WORK/run/mosquitto.log" "$REPO/artifacts/check-arm64/"
   grep -E 'Camera|alert|fail|error' -i "$WORK/run/gateway.log" | head -15
   echo "received: $(head -c 400 "$WORK/run/received.txt")"
   grep -q '^edge/ci-site/gw-arm64-check/alert ' "$WORK/run/received.txt" \
@@ -279,6 +280,10 @@ if [[ ! -f $x64_dll ]]; then
 fi
 
 total=$SECONDS
+# Optional arguments pick checks by name (e.g. `check-arm64.sh run`); none runs them all.
+selected() { (($# == 0)) || [[ " $* " == *" $CHECK_NAME "* ]]; }
+check() { CHECK_NAME="$1"; selected "${ARGS[@]}" && run_check "$@"; }
+ARGS=("$@")
 check deb-package           60 deb_package
 check native-library        60 native_library
 check version              180 version
