@@ -52,7 +52,7 @@ public sealed class NativeVisionTests
 
         Assert.StartsWith("vision: libOpenCvSharpExtern.so not found beside edgegw in ", line, StringComparison.Ordinal);
         Assert.EndsWith("; reinstall the edgegw package", line, StringComparison.Ordinal);
-        Assert.DoesNotContain('\n', line);
+        Assert.DoesNotContain("\n", line!, StringComparison.Ordinal);
     }
 
     [Fact]
