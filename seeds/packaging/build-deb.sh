@@ -15,6 +15,7 @@ publish="$1" version="$2" output="$3"
 
 root="$(mktemp -d "${TMPDIR:-/tmp}/edgegw-deb.XXXXXX")"
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root" # mktemp makes it 700; this is the mode of / in the package
 install -d -m 755 "$root/DEBIAN" "$root/opt/edgegw" "$root/usr/bin" "$root/lib/systemd/system"
 cp -a "$publish/." "$root/opt/edgegw/"
 install -m 644 "$repo/edge/EdgeGateway.Host/README.md" "$root/opt/edgegw/README.md"

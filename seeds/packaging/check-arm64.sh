@@ -87,6 +87,7 @@ deb_package() {
     grep -q " $path\$" <<<"$contents" || { echo "missing $path"; ok=1; }
   done
   grep -q ' ./usr/bin/edgegw -> /opt/edgegw/edgegw$' <<<"$contents" || { echo "missing /usr/bin/edgegw symlink"; ok=1; }
+  grep -q '^drwxr-xr-x root/root .* \./$' <<<"$contents" || { echo "the package's ./ is not 755"; ok=1; }
   grep -qv ' root/root ' <<<"$contents" && { echo "files not owned by root:"; grep -v ' root/root ' <<<"$contents" | head -3; ok=1; }
   for script in postinst prerm postrm; do
     grep -Eq "^ +[0-9]+ bytes, +[0-9]+ lines +\*? +$script( |$)" <<<"$info" || { echo "no $script"; ok=1; }
