@@ -3,7 +3,9 @@
 #   ./build.sh demo [seconds]   install what is missing, fetch the models, build, run `edgegw demo`
 #   ./build.sh test             install what is missing, fetch the models, build, run every test
 #   ./build.sh deps             only install the Debian packages the gateway and its tests need
-#   ./build.sh publish-arm64    self-contained linux-arm64 publish of edgegw into artifacts/
+#   ./build.sh publish-arm64    self-contained linux-arm64 edgegw (with its native OpenCV wrapper) and its .deb in artifacts/
+#   ./build.sh check-arm64      run that build under qemu-user-static: version, detect, replay, run, .deb contents
+#   ./build.sh deps-arm64       only install what the two arm64 steps need (cross compiler, arm64 libraries, qemu)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,11 +20,39 @@ APT_PACKAGES=(
   iproute2 openssl
 )
 
+# The arm64 steps only: the aarch64 cross compiler and Debian's OpenCV for arm64 (multiarch) to build
+# libOpenCvSharpExtern.so, and qemu-user-static with the arm64 runtime libraries to run the build.
+ARM64_APT_PACKAGES=(
+  g++-aarch64-linux-gnu cmake make libopencv-dev:arm64 file
+  qemu-user-static binfmt-support
+  libc6:arm64 libstdc++6:arm64 libicu72:arm64 libssl3:arm64 libgpiod2:arm64
+  libopencv-core406:arm64 libopencv-imgproc406:arm64 libopencv-imgcodecs406:arm64 libopencv-videoio406:arm64
+)
+
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 deps() {
+  install_missing "${APT_PACKAGES[@]}"
+  # The packaged broker service is not needed: tests start their own on random ports.
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+}
+
+deps_arm64() {
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    log "Adding the arm64 architecture (multiarch)"
+    "${sudo[@]}" dpkg --add-architecture arm64
+    "${sudo[@]}" apt-get update -qq
+  fi
+  install_missing "${ARM64_APT_PACKAGES[@]}"
+}
+
+install_missing() {
   local missing=()
-  for package in "${APT_PACKAGES[@]}"; do
+  for package in "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
   if ((${#missing[@]} == 0)); then
@@ -34,8 +64,24 @@ deps() {
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The packaged broker service is not needed: tests start their own on random ports.
-  "${sudo[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+}
+
+# linux-arm64 publish: edgegw self-contained, libOpenCvSharpExtern.so (cross-built, cached) beside it,
+# then the .deb. Packaging files live in seeds/packaging/ (see its README).
+publish_arm64() {
+  local out=artifacts/edgegw-linux-arm64 native version started=$SECONDS
+  native="$(seeds/packaging/opencvsharp-arm64.sh)"
+  log "libOpenCvSharpExtern.so ready ($((SECONDS - started)) s)"
+  started=$SECONDS
+  log "Publishing edgegw for linux-arm64 (self-contained)"
+  rm -rf "$out"
+  dotnet publish edge/EdgeGateway.Host -c Release -r linux-arm64 --self-contained -p:DebugType=none -o "$out" -nologo -clp:ErrorsOnly
+  install -m 755 "$native" "$out/libOpenCvSharpExtern.so"
+  log "Published in $((SECONDS - started)) s"
+  started=$SECONDS
+  version="$(dotnet msbuild edge/EdgeGateway.Host -getProperty:Version -nologo)"
+  rm -f artifacts/edgegw_*_arm64.deb
+  log "Packed $(seeds/packaging/build-deb.sh "$out" "$version" "artifacts/edgegw_${version}_arm64.deb") in $((SECONDS - started)) s"
 }
 
 build() {
@@ -85,12 +131,21 @@ case "${1:-help}" in
     fi
     log "All test projects passed"
     ;;
+  deps-arm64)
+    deps_arm64
+    ;;
   publish-arm64)
-    log "Publishing edgegw for linux-arm64 (self-contained)"
-    dotnet publish edge/EdgeGateway.Host -c Release -r linux-arm64 --self-contained -o artifacts/edgegw-linux-arm64 -nologo
+    deps_arm64
+    publish_arm64
+    ;;
+  check-arm64)
+    deps
+    deps_arm64
+    log "Running the arm64 build under qemu-user-static"
+    seeds/packaging/check-arm64.sh
     ;;
   *)
-    sed -n '2,7p' "$0"
+    sed -n '2,9p' "$0"
     exit 2
     ;;
 esac

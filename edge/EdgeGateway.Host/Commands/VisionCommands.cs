@@ -5,6 +5,7 @@ using EdgeGateway.Host.Setup;
 using EdgeGateway.Vision.Benchmarks;
 using EdgeGateway.Vision.Detectors;
 using EdgeGateway.Vision.Models;
+using EdgeGateway.Vision.Native;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
@@ -252,6 +253,8 @@ internal static class VisionCommands
         /// <summary>Resolves (fetching and verifying if needed) and loads the model; a bad model is a <see cref="ModelException"/>.</summary>
         public async Task<ObjectDetector> CreateAsync(ParseResult parseResult, CancellationToken cancellationToken)
         {
+            // Before any model work: a box without OpenCV's native half gets one line naming the package.
+            NativeVision.EnsureAvailable();
             var resolved = await _store.Catalog(parseResult).ResolveAsync(
                 parseResult.GetValue(_model)!, parseResult.GetValue(_layout), parseResult.GetValue(_labels), null, cancellationToken);
             return ObjectDetector.Create(resolved, parseResult.GetValue(Threads));

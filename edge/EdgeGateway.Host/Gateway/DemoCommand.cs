@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using EdgeGateway.Vision.Models;
+using EdgeGateway.Vision.Native;
 
 namespace EdgeGateway.Host.Gateway;
 
@@ -43,6 +44,8 @@ internal static class DemoCommand
             return 2;
         }
 
+        // The demo is all vision: without OpenCV's native half, say what to install before starting anything.
+        NativeVision.EnsureAvailable();
         var catalog = new ModelCatalog();
         var clip = clipPath ?? DefaultClip(catalog);
         if (clip is null || !File.Exists(clip))

@@ -1,5 +1,6 @@
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Supervision;
+using EdgeGateway.Vision.Native;
 
 namespace EdgeGateway.Host.Gateway;
 
@@ -17,6 +18,12 @@ internal static class GatewayApp
         });
         builder.Configuration.AddConfiguration(settings);
         builder.Services.AddSystemd();
+        if (builder.Configuration.GetSection("Cameras").GetChildren().Any())
+        {
+            // Before anything starts, so the one line naming the package is all that is printed.
+            NativeVision.EnsureAvailable();
+        }
+
         builder.Services.AddGateway(builder.Configuration);
         builder.Services.AddSupervision<GatewayHealth>();
         customise?.Invoke(builder);

@@ -2,6 +2,7 @@ using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Vision.Configuration;
+using EdgeGateway.Vision.Native;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -51,6 +52,9 @@ public sealed class VisionPipeline : BackgroundService, ICameraMonitor
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Without OpenCV's native half every camera would die on its first frame: refuse to start
+        // with the one line naming the package instead (NativeVisionException).
+        NativeVision.EnsureAvailable();
         foreach (var group in _options.Cameras.GroupBy(c => c.Model, StringComparer.Ordinal))
         {
             var detector = await _detectors.GetAsync(group.Key, cancellationToken);

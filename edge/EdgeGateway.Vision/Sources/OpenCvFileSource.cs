@@ -10,6 +10,11 @@ internal sealed class OpenCvFileSource : IFrameSource
 {
     // cv::CAP_PROP_N_THREADS (not in OpenCvSharp's enum).
     private const int DecoderThreadsProperty = 70;
+
+    // OpenCV before 4.7 (Debian 12's 4.6, on the box) knows no CAP_PROP_N_THREADS and refuses the
+    // whole open for it; there the decoder picks its own thread count.
+    private static readonly Lazy<int[]> OpenParameters = new(() =>
+        Cv2.GetVersionMajor() > 4 || (Cv2.GetVersionMajor() == 4 && Cv2.GetVersionMinor() >= 7) ? [DecoderThreadsProperty, 1] : []);
     private readonly VideoCapture _capture;
 
     private OpenCvFileSource(VideoCapture capture)
@@ -40,7 +45,9 @@ internal sealed class OpenCvFileSource : IFrameSource
         }
 
         // One decoder thread: the detector already uses the cores, and frame threads only add latency.
-        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG, [DecoderThreadsProperty, 1]);
+        var capture = OpenParameters.Value is { Length: > 0 } parameters
+            ? new VideoCapture(path, VideoCaptureAPIs.FFMPEG, parameters)
+            : new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
         if (!capture.IsOpened())
         {
             capture.Dispose();

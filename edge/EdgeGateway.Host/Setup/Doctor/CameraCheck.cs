@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeGateway.Vision.Native;
 using OpenCvSharp;
 
 namespace EdgeGateway.Host.Setup.Doctor;
@@ -31,6 +32,12 @@ internal sealed class CameraCheck : IDoctorCheck
             return [.. cameras.Select(camera => health.FirstOrDefault(h => h.CameraId == camera.Id) is { } h
                 ? FromHealth(camera, h)
                 : DoctorResult.Fail($"{Name} {camera.Id}", "configured but not running in the gateway", "check the gateway log for why the camera did not start"))];
+        }
+
+        if (!NativeVision.Status.Available)
+        {
+            // The vision line already fails with what to install; one problem, one failure line.
+            return [DoctorResult.Warn(Name, $"{cameras.Count} camera(s) not probed: OpenCV does not load", "see the vision line")];
         }
 
         var probes = cameras.Select(camera => Task.Run(() => Probe(camera), cancellationToken));

@@ -9,6 +9,7 @@ internal sealed class GatewayDoctor(IReadOnlyList<IDoctorCheck> checks, TimeSpan
         [
             new ConfigCheck(catalog),
             new ModelCheck(),
+            new VisionLibraryCheck(),
             new CameraCheck(),
             new BoardCheck(),
             new BrokerCheck(),
