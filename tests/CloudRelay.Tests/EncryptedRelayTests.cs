@@ -5,6 +5,7 @@ using System.Net.NetworkInformation;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Storage;
 using CloudRelay.Tls;
@@ -159,7 +160,7 @@ public sealed class EncryptedRelayTests : IDisposable
         string[] Publish(Alert alert, params string[] tls) =>
         [
             "-h", "127.0.0.1", "-p", tlsPort.ToString(CultureInfo.InvariantCulture), "-V", "5", "-q", "1",
-            "-i", $"edgegw-site-1-box-1-{Guid.NewGuid():N}", "-u", credentials.Username, "-P", credentials.Password,
+            "-i", "edgegw-site-1-box-1", "-u", credentials.Username, "-P", credentials.Password,
             "-t", "edge/site-1/box-1/alert", "-m", System.Text.Encoding.UTF8.GetString(AlertJson.Encode(alert)), .. tls,
         ];
 
@@ -214,7 +215,7 @@ public sealed class EncryptedRelayTests : IDisposable
         Assert.All(listeners, l => Assert.True(IPAddress.IsLoopback(l.Address), $"plain MQTT listens on {l}"));
         using var client = new MqttClientFactory().CreateMqttClient();
         var connected = await client.ConnectAsync(new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V500).WithClientId(ClientIds.DefaultFor("site-1", "box-1"))
             .WithCredentials(credentials.Username, credentials.Password).WithTimeout(TimeSpan.FromSeconds(10)).Build());
         Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
         Assert.True((await client.PublishAlertAsync(TestAlerts.Make("site-1", "box-1"))).IsSuccess);

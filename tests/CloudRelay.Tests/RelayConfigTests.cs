@@ -20,7 +20,7 @@ public sealed class RelayConfigTests : IDisposable
         var mqttPort = FreePort.Next();
         var httpUrl = $"http://127.0.0.1:{FreePort.Next()}";
         var dataDir = Path.Combine(_dir, "from-file");
-        var config = WriteConfig(new { Relay = new { DataDir = dataDir, HttpUrl = httpUrl, ApiKey = "test-key", Mqtt = new { Port = mqttPort, BindAddress = "127.0.0.1" } } });
+        var config = WriteConfig(new { Relay = new { DataDir = dataDir, HttpUrl = httpUrl, ApiKey = "test-key", Mqtt = new { Port = mqttPort, BindAddress = "127.0.0.1", AllowPlaintext = true } } });
 
         using var relay = Start(["run", "--config", config]);
         try
@@ -83,7 +83,7 @@ public sealed class RelayConfigTests : IDisposable
                 DataDir = dataDir,
                 Db = $"postgres://relay:secret-pw@127.0.0.1:{FreePort.Next()}/relay",
                 HttpUrl = $"http://127.0.0.1:{FreePort.Next()}",
-                Mqtt = new { Port = FreePort.Next(), BindAddress = "127.0.0.1" },
+                Mqtt = new { Port = FreePort.Next(), BindAddress = "127.0.0.1", AllowPlaintext = true },
             },
         });
 

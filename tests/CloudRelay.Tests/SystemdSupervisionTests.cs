@@ -14,6 +14,7 @@ namespace CloudRelay.Tests;
 /// <c>WATCHDOG_USEC=2000000</c> (a ping about every second).
 /// </summary>
 [Trait("Category", "Integration")]
+[Collection(TimingSensitive.Name)]
 public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("relay-systemd-").FullName;
@@ -32,6 +33,7 @@ public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IDisposa
         start.Environment[NotifySettings.SocketVariable] = listener.SocketPath;
         start.Environment[NotifySettings.WatchdogUsecVariable] = "2000000";
         start.Environment["Relay__ApiKey"] = "relay-test-api-key";
+        start.Environment["RELAY_Relay__Mqtt__AllowPlaintext"] = "true";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         var log = new StringBuilder();
         using var relay = Process.Start(start)!;

@@ -40,6 +40,8 @@ public static partial class RelayHost
         builder.Services.AddCloudRelay(builder.Configuration);
         // An https:// API is served with the relay's own certificate.
         builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, RelayKestrelSetup>();
+        // Listener rules hold only where the relay listens: the device and key verbs need no certificate.
+        builder.Services.AddSingleton<IValidateOptions<RelayOptions>, Tls.RelayListenersValidator>();
         builder.Services.AddSingleton<IValidateOptions<RelayOptions>>(new HttpUrlValidator(httpUrl));
         var app = builder.Build();
         // Bad settings fail here, as one line per problem, before anything starts listening.

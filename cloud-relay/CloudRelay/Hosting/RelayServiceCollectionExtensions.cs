@@ -22,7 +22,6 @@ public static class RelayServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>();
-        services.AddSingleton<IValidateOptions<RelayOptions>, Tls.RelayListenersValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSystemd();
         services.AddSupervision<RelayHealth>();

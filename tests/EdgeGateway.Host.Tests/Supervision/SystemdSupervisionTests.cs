@@ -23,6 +23,7 @@ namespace EdgeGateway.Host.Tests.Supervision;
 /// The box under a service manager that speaks systemd's notify protocol: a real notify socket,
 /// a parent process named <c>systemd</c>, <c>WATCHDOG_USEC=2000000</c> (a ping about every second).
 /// </summary>
+[Collection(TimingSensitive.Name)]
 [Trait("Category", "Integration")]
 public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -61,7 +62,8 @@ public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IAsyncLi
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"WATCHDOG_USEC=2000000: {pings.Count} pings, {window} in 6 s from the second, gaps mean {gaps.Average():0.000} s, min {gaps.Min():0.000} s, max {gaps.Max():0.000} s"));
         Assert.InRange(gaps.Average(), 0.9, 1.1);
-        Assert.All(gaps, gap => Assert.InRange(gap, 0.5, 1.6));
+        // Never near the 2 s deadline systemd would kill at.
+        Assert.All(gaps, gap => Assert.InRange(gap, 0.5, 1.9));
         Assert.All(listener.Messages.Where(m => m.Value("STATUS") is not null), m => Assert.DoesNotContain("stalled", m.Value("STATUS")!, StringComparison.Ordinal));
 
         // The probes answer without a login and name every watched part, and nothing secret.

@@ -1,0 +1,6 @@
+using EdgeGateway.Testing;
+
+namespace CloudRelay.Tests;
+
+[CollectionDefinition(TimingSensitive.Name, DisableParallelization = true)]
+public sealed class TimingSensitiveTests;
