@@ -10,7 +10,10 @@ namespace EdgeGateway.Core.Outbox;
 /// class), keeps up to <c>window</c> of them in flight on the transport, and removes each one
 /// only when the transport confirmed it. Unconfirmed records go back in place and are sent again
 /// on the next connection. On each new connection it reports evictions upstream, and at start it
-/// reports quarantined store files.
+/// reports quarantined store files. A record the broker refuses again and again while it takes
+/// others (a non-success PUBACK), or one after which the connection drops twice, is poison: it
+/// moves to dead letters, is reported once as <c>outbox_dead_letter</c>, and never blocks the
+/// records behind it. A full disk is raised and cleared upstream as <c>storage_full</c>.
 /// </summary>
 public sealed partial class OutboxForwarder(
     DurableOutbox outbox,
@@ -18,8 +21,12 @@ public sealed partial class OutboxForwarder(
     IAlertSink alerts,
     TimeProvider time,
     ILogger<OutboxForwarder> logger,
-    int window = 256)
+    int window = 256,
+    int refusalsBeforeDeadLetter = 3)
 {
+    /// <summary>Link drops while a record was in flight before it is sent on its own, and dead-lettered if the link drops again.</summary>
+    private const int DropsBeforeSolo = 2;
+
     private static readonly TimeSpan EvictionReportInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxRefusalBackoff = TimeSpan.FromSeconds(30);
 
@@ -28,11 +35,19 @@ public sealed partial class OutboxForwarder(
     private long _retryAtMs;
     private long _sent;
     private string? _lastError;
+    private long _confirmed;
+    private long _deadLettered;
+    private bool _reportedFull;
+    private readonly Lock _suspectsGate = new();
+    private readonly Dictionary<long, Suspect> _suspects = [];
 
     /// <summary>Records confirmed by the far end since start.</summary>
     public long Sent => Interlocked.Read(ref _sent);
 
     public string? LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>Records moved to dead letters since start.</summary>
+    public long DeadLettered => Interlocked.Read(ref _deadLettered);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -56,6 +71,7 @@ public sealed partial class OutboxForwarder(
                     await ReportEvictionsAsync(cancellationToken).ConfigureAwait(false);
                 }
 
+                await ReportStorageAsync(cancellationToken).ConfigureAwait(false);
                 await WaitOutRefusalAsync(cancellationToken).ConfigureAwait(false);
                 await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 OutboxEntry entry;
@@ -75,8 +91,41 @@ public sealed partial class OutboxForwarder(
                     continue;
                 }
 
+                if (IsSuspect(entry.Id))
+                {
+                    // The link dropped twice with this record in flight: send it alone, to tell whether it is the cause.
+                    var held = 1;
+                    var sent = false;
+                    try
+                    {
+                        for (; held < window; held++)
+                        {
+                            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
+                        sent = true;
+                        await SendOneAsync(entry, payload, slots, solo: true, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        if (!sent)
+                        {
+                            outbox.Return(entry);
+                        }
+
+                        // SendOneAsync released one slot when it ran.
+                        var release = sent ? held - 1 : held;
+                        if (release > 0)
+                        {
+                            slots.Release(release);
+                        }
+                    }
+
+                    continue;
+                }
+
                 // Not cancelled on stop: a send already on the wire may finish, so its record is not sent twice.
-                _ = SendOneAsync(entry, payload, slots, CancellationToken.None);
+                _ = SendOneAsync(entry, payload, slots, solo: false, CancellationToken.None);
             }
         }
         finally
@@ -92,7 +141,7 @@ public sealed partial class OutboxForwarder(
         }
     }
 
-    private async Task SendOneAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private async Task SendOneAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, SemaphoreSlim slots, bool solo, CancellationToken cancellationToken)
     {
         try
         {
@@ -117,7 +166,13 @@ public sealed partial class OutboxForwarder(
                 case UplinkSendOutcome.Confirmed:
                     outbox.Acknowledge(entry);
                     Interlocked.Increment(ref _sent);
+                    Interlocked.Increment(ref _confirmed);
                     Interlocked.Exchange(ref _refusals, 0);
+                    Forgive(entry.Id);
+                    break;
+                case UplinkSendOutcome.Refused when IsPoison(entry.Id):
+                    await ParkAsync(entry, $"refused by the broker {refusalsBeforeDeadLetter} times while it took other records: {result.Reason ?? "no reason given"}")
+                        .ConfigureAwait(false);
                     break;
                 case UplinkSendOutcome.Refused:
                     outbox.Return(entry);
@@ -127,7 +182,17 @@ public sealed partial class OutboxForwarder(
                     Interlocked.Exchange(ref _retryAtMs, time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds());
                     Log.Refused(logger, entry.Class, entry.Id, result.Reason ?? "unknown", delay.TotalSeconds);
                     break;
+                case UplinkSendOutcome.LinkFailed when solo && result.Reason != "stopping":
+                    RaiseFailedConnection(result.Connection);
+                    await ParkAsync(entry, $"the connection dropped {DropsBeforeSolo + 1} times right after sending it: {result.Reason ?? "no reason given"}")
+                        .ConfigureAwait(false);
+                    break;
                 default:
+                    if (result.Reason != "stopping" && result.Reason != "not connected")
+                    {
+                        Strike(entry.Id);
+                    }
+
                     outbox.Return(entry);
                     RaiseFailedConnection(result.Connection);
                     break;
@@ -143,6 +208,116 @@ public sealed partial class OutboxForwarder(
             {
                 // The loop has already stopped; the record was returned or acknowledged above.
             }
+        }
+    }
+
+    /// <summary>Counts a refusal; true when the record has been refused often enough while the broker confirmed others.</summary>
+    private bool IsPoison(long id)
+    {
+        var confirmed = Interlocked.Read(ref _confirmed);
+        lock (_suspectsGate)
+        {
+            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0, confirmed);
+            suspect = suspect with { Refusals = suspect.Refusals + 1 };
+            _suspects[id] = suspect;
+            return suspect.Refusals >= refusalsBeforeDeadLetter && confirmed > suspect.ConfirmedAtFirst;
+        }
+    }
+
+    private void Strike(long id)
+    {
+        lock (_suspectsGate)
+        {
+            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0, Interlocked.Read(ref _confirmed));
+            _suspects[id] = suspect with { Drops = suspect.Drops + 1 };
+        }
+    }
+
+    private bool IsSuspect(long id)
+    {
+        lock (_suspectsGate)
+        {
+            return _suspects.TryGetValue(id, out var suspect) && suspect.Drops >= DropsBeforeSolo;
+        }
+    }
+
+    private void Forgive(long id)
+    {
+        lock (_suspectsGate)
+        {
+            if (_suspects.Count > 0)
+            {
+                _suspects.Remove(id);
+            }
+        }
+    }
+
+    private async Task ParkAsync(OutboxEntry entry, string reason)
+    {
+        Forgive(entry.Id);
+        try
+        {
+            outbox.DeadLetter(entry, reason);
+        }
+        catch (IOException ex)
+        {
+            // Could not park it (disk): keep it queued; it will be tried again.
+            Log.DeadLetterFailed(logger, entry.Id, ex.Message);
+            outbox.Return(entry);
+            return;
+        }
+
+        Interlocked.Increment(ref _deadLettered);
+        Volatile.Write(ref _lastError, reason);
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["class"] = ClassName(entry.Class),
+            ["record"] = entry.Id.ToString(CultureInfo.InvariantCulture),
+            ["reason"] = reason.Length > AlertLimits.MaxStringLength ? reason[..AlertLimits.MaxStringLength] : reason,
+        };
+        if (entry.AlertId is { } alertId)
+        {
+            attributes["alert_id"] = alertId.ToString("D");
+        }
+
+        try
+        {
+            await alerts.PublishAsync(new AlertDraft(AlertKinds.OutboxDeadLetter, AlertSeverity.Major, AlertState.Raised, attributes), CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            Log.DeadLetterFailed(logger, entry.Id, ex.Message);
+        }
+    }
+
+    /// <summary>Raises <c>storage_full</c> upstream when the disk fills, and clears it when it has room again.</summary>
+    private async Task ReportStorageAsync(CancellationToken cancellationToken)
+    {
+        var full = outbox.StorageFull;
+        if (full == _reportedFull)
+        {
+            return;
+        }
+
+        var stats = outbox.GetStats();
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["queued_bytes"] = stats.QueuedBytes.ToString(CultureInfo.InvariantCulture),
+            ["capacity_bytes"] = Math.Min(stats.CapacityBytes, stats.BudgetBytes).ToString(CultureInfo.InvariantCulture),
+            ["depth"] = stats.TotalDepth.ToString(CultureInfo.InvariantCulture),
+        };
+        try
+        {
+            await alerts.PublishAsync(
+                new AlertDraft(AlertKinds.StorageFull, AlertSeverity.Major, full ? AlertState.Raised : AlertState.Cleared, attributes), cancellationToken)
+                .ConfigureAwait(false);
+            _reportedFull = full;
+        }
+        catch (IOException ex)
+        {
+            // The disk is full enough that even this alert was refused; try again on the next round.
+            Log.DeadLetterFailed(logger, 0, ex.Message);
         }
     }
 
@@ -225,6 +400,8 @@ public sealed partial class OutboxForwarder(
         _ => "telemetry",
     };
 
+    private readonly record struct Suspect(int Refusals, int Drops, long ConfirmedAtFirst);
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Broker refused {Class} record {Id}: {Reason}; kept, retrying in {Seconds:F1} s")]
@@ -232,6 +409,9 @@ public sealed partial class OutboxForwarder(
 
         [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Reported {Count} outbox evictions upstream as alert {AlertId}")]
         public static partial void EvictionsReported(ILogger logger, long count, Guid alertId);
+
+        [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Could not publish an outbox notice for record {Id}: {Error}; trying again later")]
+        public static partial void DeadLetterFailed(ILogger logger, long id, string error);
 
         [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Reported quarantined store file {File} upstream as alert {AlertId}")]
         public static partial void QuarantineReported(ILogger logger, string file, Guid alertId);
