@@ -27,6 +27,12 @@ public sealed partial class OutboxForwarder(
     /// <summary>Link drops while a record was in flight before it is sent on its own, and dead-lettered if the link drops again.</summary>
     private const int DropsBeforeSolo = 2;
 
+    /// <summary>Drops with the record alone on the wire before it is dead-lettered.</summary>
+    private const int SoloDropsBeforeDeadLetter = 2;
+
+    /// <summary>Refused records since the last confirmation up to which the refusals single them out as poison.</summary>
+    private const int MaxSingledOut = 2;
+
     private static readonly TimeSpan EvictionReportInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxRefusalBackoff = TimeSpan.FromSeconds(30);
 
@@ -35,11 +41,11 @@ public sealed partial class OutboxForwarder(
     private long _retryAtMs;
     private long _sent;
     private string? _lastError;
-    private long _confirmed;
     private long _deadLettered;
     private bool _reportedFull;
     private readonly Lock _suspectsGate = new();
     private readonly Dictionary<long, Suspect> _suspects = [];
+    private readonly HashSet<long> _refusedSinceConfirm = [];
 
     /// <summary>Records confirmed by the far end since start.</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -103,6 +109,8 @@ public sealed partial class OutboxForwarder(
                             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                         }
 
+                        // On a live connection, so a drop is this record's doing, not the last one's.
+                        await transport.WaitForConnectionAsync(0, cancellationToken).ConfigureAwait(false);
                         sent = true;
                         await SendOneAsync(entry, payload, slots, solo: true, CancellationToken.None).ConfigureAwait(false);
                     }
@@ -166,12 +174,11 @@ public sealed partial class OutboxForwarder(
                 case UplinkSendOutcome.Confirmed:
                     outbox.Acknowledge(entry);
                     Interlocked.Increment(ref _sent);
-                    Interlocked.Increment(ref _confirmed);
                     Interlocked.Exchange(ref _refusals, 0);
-                    Forgive(entry.Id);
+                    Forgive(entry.Id, confirmed: true);
                     break;
                 case UplinkSendOutcome.Refused when IsPoison(entry.Id):
-                    await ParkAsync(entry, $"refused by the broker {refusalsBeforeDeadLetter} times while it took other records: {result.Reason ?? "no reason given"}")
+                    await ParkAsync(entry, $"refused by the broker {refusalsBeforeDeadLetter} times: {result.Reason ?? "no reason given"}")
                         .ConfigureAwait(false);
                     break;
                 case UplinkSendOutcome.Refused:
@@ -182,15 +189,19 @@ public sealed partial class OutboxForwarder(
                     Interlocked.Exchange(ref _retryAtMs, time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds());
                     Log.Refused(logger, entry.Class, entry.Id, result.Reason ?? "unknown", delay.TotalSeconds);
                     break;
-                case UplinkSendOutcome.LinkFailed when solo && result.Reason != "stopping":
+                case UplinkSendOutcome.LinkFailed when solo && result.Reason is not ("stopping" or "not connected") && Strike(entry.Id) >= DropsBeforeSolo + SoloDropsBeforeDeadLetter:
                     RaiseFailedConnection(result.Connection);
-                    await ParkAsync(entry, $"the connection dropped {DropsBeforeSolo + 1} times right after sending it: {result.Reason ?? "no reason given"}")
+                    await ParkAsync(entry, $"the connection dropped {DropsBeforeSolo + SoloDropsBeforeDeadLetter} times right after sending it, {SoloDropsBeforeDeadLetter} of them with nothing else in flight: {result.Reason ?? "no reason given"}")
                         .ConfigureAwait(false);
                     break;
+                case UplinkSendOutcome.LinkFailed when solo:
+                    outbox.Return(entry);
+                    RaiseFailedConnection(result.Connection);
+                    break;
                 default:
-                    if (result.Reason != "stopping" && result.Reason != "not connected")
+                    if (result.Reason is not ("stopping" or "not connected"))
                     {
-                        Strike(entry.Id);
+                        _ = Strike(entry.Id);
                     }
 
                     outbox.Return(entry);
@@ -211,25 +222,32 @@ public sealed partial class OutboxForwarder(
         }
     }
 
-    /// <summary>Counts a refusal; true when the record has been refused often enough while the broker confirmed others.</summary>
+    /// <summary>
+    /// Counts a refusal; true when this record was refused often enough and the broker's refusals
+    /// single it out (at most two records refused since the last confirmation). When the broker
+    /// refuses everything (a wrong ACL, a quota) nothing is dead-lettered: the loop backs off instead.
+    /// </summary>
     private bool IsPoison(long id)
     {
-        var confirmed = Interlocked.Read(ref _confirmed);
         lock (_suspectsGate)
         {
-            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0, confirmed);
+            _refusedSinceConfirm.Add(id);
+            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0);
             suspect = suspect with { Refusals = suspect.Refusals + 1 };
             _suspects[id] = suspect;
-            return suspect.Refusals >= refusalsBeforeDeadLetter && confirmed > suspect.ConfirmedAtFirst;
+            return suspect.Refusals >= refusalsBeforeDeadLetter && _refusedSinceConfirm.Count <= MaxSingledOut;
         }
     }
 
-    private void Strike(long id)
+    /// <summary>Counts a link drop with this record in flight; returns the drops so far.</summary>
+    private int Strike(long id)
     {
         lock (_suspectsGate)
         {
-            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0, Interlocked.Read(ref _confirmed));
-            _suspects[id] = suspect with { Drops = suspect.Drops + 1 };
+            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0);
+            suspect = suspect with { Drops = suspect.Drops + 1 };
+            _suspects[id] = suspect;
+            return suspect.Drops;
         }
     }
 
@@ -241,13 +259,18 @@ public sealed partial class OutboxForwarder(
         }
     }
 
-    private void Forgive(long id)
+    private void Forgive(long id, bool confirmed = false)
     {
         lock (_suspectsGate)
         {
             if (_suspects.Count > 0)
             {
                 _suspects.Remove(id);
+            }
+
+            if (confirmed && _refusedSinceConfirm.Count > 0)
+            {
+                _refusedSinceConfirm.Clear();
             }
         }
     }
@@ -400,7 +423,7 @@ public sealed partial class OutboxForwarder(
         _ => "telemetry",
     };
 
-    private readonly record struct Suspect(int Refusals, int Drops, long ConfirmedAtFirst);
+    private readonly record struct Suspect(int Refusals, int Drops);
 
     private static partial class Log
     {

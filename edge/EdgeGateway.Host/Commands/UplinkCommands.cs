@@ -34,11 +34,12 @@ internal static class UplinkCommands
         outbox.Subcommands.Add(InjectCommand());
         outbox.Subcommands.Add(StatsCommand());
         outbox.Subcommands.Add(DrainCommand());
+        outbox.Subcommands.Add(DeadLetterCommands.Create());
         root.Subcommands.Add(outbox);
         bench.Subcommands.Add(BenchCommand());
     }
 
-    private static Option<FileInfo> ConfigOption() => new("--config")
+    internal static Option<FileInfo> ConfigOption() => new("--config")
     {
         Description = "The gateway's JSON configuration (Device, Storage, Uplink, Outbox sections)",
         Required = true,
@@ -68,30 +69,62 @@ internal static class UplinkCommands
                 var alertKind = parse.GetValue(kind) ?? AlertKinds.Test;
                 var next = -1;
                 long firstSequence = long.MaxValue;
+                var injected = 0;
+                string? failure = null;
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var clock = Stopwatch.StartNew();
 
                 // Many producers at once, so the store's group commit shares each fsync among them.
                 var producers = Enumerable.Range(0, Math.Min(n, 256)).Select(async _ =>
                 {
                     int i;
-                    while ((i = Interlocked.Increment(ref next)) < n)
+                    while (!stop.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < n)
                     {
                         var attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["n"] = i.ToString(CultureInfo.InvariantCulture) };
-                        var alert = await sink.PublishAsync(new AlertDraft(alertKind, AlertSeverity.Info, AlertState.Raised, attributes), cancellationToken);
-                        InterlockedMin(ref firstSequence, alert.Sequence);
+                        try
+                        {
+                            var alert = await sink.PublishAsync(new AlertDraft(alertKind, AlertSeverity.Info, AlertState.Raised, attributes), CancellationToken.None);
+                            Interlocked.Increment(ref injected);
+                            InterlockedMin(ref firstSequence, alert.Sequence);
+                        }
+                        catch (IOException ex)
+                        {
+                            // A full disk: stop every producer and say so once; what did reach disk is counted.
+                            Interlocked.CompareExchange(ref failure, ex.Message, null);
+                            await stop.CancelAsync();
+                        }
                     }
                 });
                 await Task.WhenAll(producers);
-                await services.GetRequiredService<DurableOutbox>().FlushAsync(cancellationToken);
+                try
+                {
+                    await services.GetRequiredService<DurableOutbox>().FlushAsync(CancellationToken.None);
+                }
+                catch (IOException ex)
+                {
+                    failure ??= ex.Message;
+                }
+
                 var seconds = clock.Elapsed.TotalSeconds;
                 WriteJsonLine(json =>
                 {
-                    json.WriteNumber("injected", n);
+                    json.WriteNumber("injected", injected);
+                    json.WriteNumber("requested", n);
                     json.WriteString("kind", alertKind);
-                    json.WriteNumber("first_sequence", firstSequence);
+                    if (injected > 0)
+                    {
+                        json.WriteNumber("first_sequence", firstSequence);
+                    }
+
                     json.WriteNumber("elapsed_ms", Math.Round(seconds * 1000, 1));
-                    json.WriteNumber("per_s", Math.Round(n / seconds));
+                    json.WriteNumber("per_s", Math.Round(injected / seconds));
                 });
+                if (failure is not null)
+                {
+                    Console.Error.WriteLine($"outbox inject: stopped after {injected} of {n} alerts: {failure}");
+                    return 1;
+                }
+
                 return 0;
             });
         });
@@ -111,7 +144,6 @@ internal static class UplinkCommands
             }
 
             var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-            var outboxOptions = configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions();
             if (string.IsNullOrWhiteSpace(storage.DataDir))
             {
                 Console.Error.WriteLine("Storage:DataDir is empty; expected a writable folder such as /var/lib/edgegw");
@@ -119,7 +151,7 @@ internal static class UplinkCommands
             }
 
             // Read-only: works while the service runs, and never changes the store.
-            var inspection = FileOutboxStore.Inspect(UplinkServiceCollectionExtensions.StoreOptions(storage, outboxOptions).Directory);
+            var inspection = FileOutboxStore.Inspect(StoreDirectory(configuration));
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var classes = Enum.GetValues<OutboxClass>();
             WriteJsonLine(json =>
@@ -154,6 +186,10 @@ internal static class UplinkCommands
                 json.WriteNumber("queued_bytes", inspection.Pending.Sum(e => e.BudgetBytes));
                 json.WriteNumber("disk_bytes", inspection.DiskBytes);
                 json.WriteNumber("quarantined_files", inspection.QuarantinedFiles);
+                json.WriteNumber("dead_letters", inspection.DeadLetters.Count);
+                json.WriteNumber("free_bytes", inspection.AvailableBytes);
+                json.WriteNumber("reserve_bytes", inspection.ReserveBytes);
+                json.WriteBoolean("storage_full", inspection.StorageFull);
             });
             return 0;
         });
@@ -267,7 +303,7 @@ internal static class UplinkCommands
     }
 
     /// <summary>Builds the outbox services from the config file and runs <paramref name="work"/>; config problems print one line each.</summary>
-    private static async Task<int> WithOutboxAsync(FileInfo configFile, Func<IServiceProvider, Task<int>> work)
+    internal static async Task<int> WithOutboxAsync(FileInfo configFile, Func<IServiceProvider, Task<int>> work)
     {
         if (!TryLoad(configFile, out var configuration))
         {
@@ -275,7 +311,9 @@ internal static class UplinkCommands
         }
 
         var services = new ServiceCollection();
-        services.AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        // A refused alarm is reported by the verb itself, in one line.
+        services.AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+            .AddFilter(typeof(DurableOutbox).FullName, LogLevel.Critical));
         services.AddEdgeOutbox(configuration);
         await using var provider = services.BuildServiceProvider();
         try
@@ -297,7 +335,15 @@ internal static class UplinkCommands
         }
     }
 
-    private static bool TryLoad(FileInfo file, out IConfiguration configuration)
+    /// <summary>The outbox folder the configuration names.</summary>
+    internal static string StoreDirectory(IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var outboxOptions = configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions();
+        return UplinkServiceCollectionExtensions.StoreOptions(storage, outboxOptions).Directory;
+    }
+
+    internal static bool TryLoad(FileInfo file, out IConfiguration configuration)
     {
         configuration = new ConfigurationBuilder().Build();
         if (!file.Exists)
@@ -336,7 +382,7 @@ internal static class UplinkCommands
         return failures.Count > 0;
     }
 
-    private static void WriteJsonLine(Action<Utf8JsonWriter> body)
+    internal static void WriteJsonLine(Action<Utf8JsonWriter> body)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))

@@ -19,7 +19,7 @@ public sealed record DeadLetter(OutboxEntry Entry, string Reason, DateTimeOffset
 /// each the record's own CRC-framed append followed by a note frame (reason, time). Written with
 /// <see cref="DurableFile"/> before the record leaves the queue, so a power cut loses neither.
 /// </summary>
-internal sealed class DeadLetterBox(string storeDirectory)
+public sealed class DeadLetterBox(string storeDirectory)
 {
     public const string FolderName = "dead-letters";
     private const string Suffix = ".letter";

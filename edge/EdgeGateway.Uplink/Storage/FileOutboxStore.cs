@@ -224,7 +224,10 @@ public sealed partial class FileOutboxStore : IOutboxStore
             quarantined.Length,
             deadLetters.List(),
             space.Available,
-            space.Reserve);
+            space.Reserve)
+        {
+            SegmentSlackBytes = space.SegmentBytes(16L * 1024 * 1024),
+        };
     }
 
     public ValueTask AppendAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, bool durable, CancellationToken cancellationToken = default)
@@ -352,10 +355,11 @@ public sealed partial class FileOutboxStore : IOutboxStore
                 break;
             }
 
-            total -= file.Length;
+            var length = file.Length;
+            total -= length;
             file.Delete();
             pruned = true;
-            Log.QuarantinePruned(_logger, file.FullName, file.Length, cap);
+            Log.QuarantinePruned(_logger, file.FullName, length, cap);
         }
 
         if (pruned)
@@ -405,5 +409,8 @@ public sealed record OutboxInspection(
     long ReserveBytes)
 {
     /// <summary>The disk under the store has no room above the reserve: new alarms may be refused.</summary>
-    public bool StorageFull => AvailableBytes <= ReserveBytes;
+    public bool StorageFull => AvailableBytes <= ReserveBytes + SegmentSlackBytes;
+
+    /// <summary>One segment of the filesystem (the store keeps it as slack).</summary>
+    public long SegmentSlackBytes { get; init; }
 }
