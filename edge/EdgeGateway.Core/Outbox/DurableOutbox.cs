@@ -122,8 +122,9 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
             {
                 Account(entry, +1);
             }
-            else
+            else if (entry.Class != OutboxClass.Alarm)
             {
+                // A refused alarm is not an eviction: its caller is told (OutboxStorageFullException).
                 _evictions[(int)entry.Class]++;
                 _unreportedEvictions[(int)entry.Class]++;
             }

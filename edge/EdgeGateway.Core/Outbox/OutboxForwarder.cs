@@ -43,6 +43,7 @@ public sealed partial class OutboxForwarder(
     private string? _lastError;
     private long _deadLettered;
     private bool _reportedFull;
+    private long _confirmations;
     private readonly Lock _suspectsGate = new();
     private readonly Dictionary<long, Suspect> _suspects = [];
     private readonly HashSet<long> _refusedSinceConfirm = [];
@@ -175,6 +176,7 @@ public sealed partial class OutboxForwarder(
                     outbox.Acknowledge(entry);
                     Interlocked.Increment(ref _sent);
                     Interlocked.Exchange(ref _refusals, 0);
+                    Interlocked.Increment(ref _confirmations);
                     Forgive(entry.Id, confirmed: true);
                     break;
                 case UplinkSendOutcome.Refused when IsPoison(entry.Id):
@@ -182,11 +184,21 @@ public sealed partial class OutboxForwarder(
                         .ConfigureAwait(false);
                     break;
                 case UplinkSendOutcome.Refused:
-                    outbox.Return(entry);
                     Volatile.Write(ref _lastError, result.Reason);
                     var attempt = Interlocked.Increment(ref _refusals);
                     var delay = Backoff.Delay(attempt, TimeSpan.FromSeconds(1), MaxRefusalBackoff, Random.Shared.NextDouble());
-                    Interlocked.Exchange(ref _retryAtMs, time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds());
+                    if (RefusesEverything())
+                    {
+                        // The broker refuses whatever it gets (an ACL, a quota): hold everything back.
+                        outbox.Return(entry);
+                        Interlocked.Exchange(ref _retryAtMs, time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds());
+                    }
+                    else
+                    {
+                        // Held aside, so the records behind it go on and show whether the broker takes others.
+                        _ = ReturnLaterAsync(entry, delay);
+                    }
+
                     Log.Refused(logger, entry.Class, entry.Id, result.Reason ?? "unknown", delay.TotalSeconds);
                     break;
                 case UplinkSendOutcome.LinkFailed when solo && result.Reason is not ("stopping" or "not connected") && Strike(entry.Id) >= DropsBeforeSolo + SoloDropsBeforeDeadLetter:
@@ -223,19 +235,43 @@ public sealed partial class OutboxForwarder(
     }
 
     /// <summary>
-    /// Counts a refusal; true when this record was refused often enough and the broker's refusals
-    /// single it out (at most two records refused since the last confirmation). When the broker
-    /// refuses everything (a wrong ACL, a quota) nothing is dead-lettered: the loop backs off instead.
+    /// Counts a refusal; true when this record was refused often enough, the broker confirmed other
+    /// records since its first refusal, and its refusals single it out (at most two records refused
+    /// since the last confirmation). When the broker refuses everything (a wrong ACL, a quota)
+    /// nothing is dead-lettered: the loop backs off instead.
     /// </summary>
     private bool IsPoison(long id)
     {
+        var confirmations = Interlocked.Read(ref _confirmations);
         lock (_suspectsGate)
         {
             _refusedSinceConfirm.Add(id);
-            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0);
+            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0, confirmations);
             suspect = suspect with { Refusals = suspect.Refusals + 1 };
             _suspects[id] = suspect;
-            return suspect.Refusals >= refusalsBeforeDeadLetter && _refusedSinceConfirm.Count <= MaxSingledOut;
+            return suspect.Refusals >= refusalsBeforeDeadLetter
+                && confirmations > suspect.ConfirmationsAtFirstRefusal
+                && _refusedSinceConfirm.Count <= MaxSingledOut;
+        }
+    }
+
+    private bool RefusesEverything()
+    {
+        lock (_suspectsGate)
+        {
+            return _refusedSinceConfirm.Count > MaxSingledOut;
+        }
+    }
+
+    private async Task ReturnLaterAsync(OutboxEntry entry, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, time).ConfigureAwait(false);
+        }
+        finally
+        {
+            outbox.Return(entry);
         }
     }
 
@@ -244,7 +280,7 @@ public sealed partial class OutboxForwarder(
     {
         lock (_suspectsGate)
         {
-            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0);
+            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0, Interlocked.Read(ref _confirmations));
             suspect = suspect with { Drops = suspect.Drops + 1 };
             _suspects[id] = suspect;
             return suspect.Drops;
@@ -423,7 +459,7 @@ public sealed partial class OutboxForwarder(
         _ => "telemetry",
     };
 
-    private readonly record struct Suspect(int Refusals, int Drops);
+    private readonly record struct Suspect(int Refusals, int Drops, long ConfirmationsAtFirstRefusal);
 
     private static partial class Log
     {
