@@ -32,4 +32,13 @@ public static class CoreLogEvents
 
     /// <summary>OutboxForwarder.QuarantineReported.</summary>
     public const int ForwarderQuarantineReported = 113;
+
+    /// <summary>DurableOutbox.StorageFull.</summary>
+    public const int OutboxStorageFull = 107;
+
+    /// <summary>DurableOutbox.DeadLettered.</summary>
+    public const int OutboxDeadLettered = 108;
+
+    /// <summary>OutboxForwarder.DeadLetterFailed.</summary>
+    public const int ForwarderDeadLetterFailed = 114;
 }

@@ -29,4 +29,19 @@ public static class UplinkLogEvents
 
     /// <summary>UplinkService.SendLoopFailed.</summary>
     public const int ServiceSendLoopFailed = 401;
+
+    /// <summary>FileOutboxStore.TailCut.</summary>
+    public const int StoreTailCut = 206;
+
+    /// <summary>FileOutboxStore.QuarantinePruned.</summary>
+    public const int StoreQuarantinePruned = 207;
+
+    /// <summary>GroupCommitWriter.DiskFull.</summary>
+    public const int StoreDiskFull = 203;
+
+    /// <summary>GroupCommitWriter.DiskFree.</summary>
+    public const int StoreDiskFree = 204;
+
+    /// <summary>GroupCommitWriter.RemovalsLost.</summary>
+    public const int StoreRemovalsLost = 205;
 }

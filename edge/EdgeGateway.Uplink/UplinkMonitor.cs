@@ -17,6 +17,10 @@ internal sealed class UplinkMonitor(DurableOutbox outbox, MqttUplinkTransport tr
             stats.OldestAgeSeconds,
             stats.TotalEvictions,
             forwarder.Sent,
-            forwarder.LastError ?? transport.LastError);
+            forwarder.LastError ?? transport.LastError)
+        {
+            StorageFull = stats.StorageFull,
+            DeadLetters = stats.DeadLetters,
+        };
     }
 }

@@ -170,4 +170,56 @@ public sealed class DurableOutboxTests
         var error = await Assert.ThrowsAsync<ArgumentException>(async () => await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 1, 11)));
         Assert.Contains("Outbox:MaxMessageBytes", error.Message);
     }
+
+    [Fact]
+    public async Task On_a_full_disk_an_alarm_evicts_lower_classes_then_is_refused_with_one_clear_line_and_never_evicts_alarms()
+    {
+        var store = new MemoryOutboxStore { CapacityBytes = 10 * (64 + 100) };
+        using var outbox = new DurableOutbox(store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        for (var i = 0; i < 4; i++)
+        {
+            await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Telemetry, new byte[100]));
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[100]));
+        }
+
+        Assert.Equal(0, outbox.GetStats().Depth[OutboxClass.Telemetry]);
+        Assert.Equal(4, outbox.GetStats().Evictions[OutboxClass.Telemetry]);
+        var refused = await Assert.ThrowsAsync<OutboxStorageFullException>(() => outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[100])).AsTask());
+        Assert.DoesNotContain('\n', refused.Message);
+        Assert.Contains("outbox storage is full", refused.Message);
+        Assert.Equal(10, outbox.GetStats().Depth[OutboxClass.Alarm]);
+        Assert.Equal(0, outbox.GetStats().Evictions[OutboxClass.Alarm]);
+        Assert.True(outbox.StorageFull);
+        Assert.True(outbox.GetStats().StorageFull);
+
+        // The uplink drains: the condition clears and alarms are taken again, without a restart.
+        for (var i = 0; i < 5; i++)
+        {
+            outbox.Acknowledge(await outbox.TakeAsync(CancellationToken.None));
+        }
+
+        Assert.False(outbox.StorageFull);
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[100]));
+        Assert.Equal(6, outbox.GetStats().Depth[OutboxClass.Alarm]);
+    }
+
+    [Fact]
+    public async Task The_budget_follows_the_disk_as_it_changes()
+    {
+        var store = new MemoryOutboxStore { CapacityBytes = 3 * (64 + 100) };
+        using var outbox = new DurableOutbox(store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        for (var i = 0; i < 3; i++)
+        {
+            await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[100]));
+        }
+
+        await Assert.ThrowsAsync<OutboxStorageFullException>(() => outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[100])).AsTask());
+        store.CapacityBytes = 20 * (64 + 100); // someone freed space
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[100]));
+        Assert.Equal(4, outbox.GetStats().TotalDepth);
+    }
 }

@@ -73,7 +73,7 @@ public sealed class FileOutboxStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_store_truncated_mid_record_keeps_every_intact_record_and_quarantines_the_file()
+    public async Task A_tail_cut_mid_record_is_cut_back_to_the_last_intact_record_and_the_segment_stays_in_use()
     {
         using (var outbox = Open())
         {
@@ -84,19 +84,49 @@ public sealed class FileOutboxStoreTests : IDisposable
         }
 
         var segment = Directory.GetFiles(StoreDirectory, "seg-*.log").Select(f => new FileInfo(f)).Single(f => f.Length > 0);
+        var recordLength = segment.Length / 50;
         using (var stream = new FileStream(segment.FullName, FileMode.Open))
         {
             stream.SetLength(segment.Length - 30);
         }
 
         using var reopened = Open();
-        var quarantine = Assert.Single(reopened.PeekUnreportedQuarantines());
-        Assert.Equal(49, quarantine.IntactRecords);
-        Assert.Contains("truncated record", quarantine.Reason);
-        Assert.False(File.Exists(segment.FullName));
-        Assert.True(File.Exists(quarantine.QuarantinedAs));
-        Assert.Equal(segment.Length - 30, new FileInfo(quarantine.QuarantinedAs).Length);
+        Assert.Empty(reopened.PeekUnreportedQuarantines());
+        Assert.False(Directory.Exists(Path.Combine(StoreDirectory, "quarantine")));
+        Assert.True(File.Exists(segment.FullName));
+        Assert.Equal(49 * recordLength, new FileInfo(segment.FullName).Length);
         Assert.Equal(Enumerable.Range(0, 49), await DrainAsync(reopened));
+    }
+
+    [Fact]
+    public async Task A_zero_filled_tail_after_a_power_cut_is_cut_back_and_every_record_before_it_kept()
+    {
+        using (var outbox = Open())
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                await outbox.EnqueueAsync(Numbered(i));
+            }
+        }
+
+        // What ext4 can leave after a power cut: the file grew, its last blocks never got their data.
+        var segment = Directory.GetFiles(StoreDirectory, "seg-*.log").Select(f => new FileInfo(f)).Single(f => f.Length > 0);
+        var intact = segment.Length;
+        using (var stream = new FileStream(segment.FullName, FileMode.Append))
+        {
+            stream.Write(new byte[8192]);
+        }
+
+        using (var reopened = Open())
+        {
+            Assert.Empty(reopened.PeekUnreportedQuarantines());
+            Assert.Equal(intact, new FileInfo(segment.FullName).Length);
+            await reopened.EnqueueAsync(Numbered(30));
+            await reopened.FlushAsync();
+        }
+
+        using var third = Open();
+        Assert.Equal(Enumerable.Range(0, 31), await DrainAsync(third));
     }
 
     [Fact]
@@ -127,16 +157,13 @@ public sealed class FileOutboxStoreTests : IDisposable
     {
         using (var outbox = Open())
         {
-            await outbox.EnqueueAsync(Numbered(1));
-            await outbox.EnqueueAsync(Numbered(2));
+            for (var i = 0; i < 3; i++)
+            {
+                await outbox.EnqueueAsync(Numbered(i));
+            }
         }
 
-        var segment = Directory.GetFiles(StoreDirectory, "seg-*.log").Single(f => new FileInfo(f).Length > 0);
-        using (var stream = new FileStream(segment, FileMode.Open))
-        {
-            stream.SetLength(stream.Length - 5);
-        }
-
+        FlipAByteInTheMiddle();
         using (var first = Open())
         {
             Assert.Single(first.PeekUnreportedQuarantines());
@@ -152,8 +179,87 @@ public sealed class FileOutboxStoreTests : IDisposable
 
         using var third = Open();
         Assert.Empty(third.PeekUnreportedQuarantines());
-        Assert.Equal(1, third.GetStats().TotalDepth);
+        Assert.Equal(2, third.GetStats().TotalDepth);
     }
+
+    [Fact]
+    public async Task Records_after_damage_in_the_middle_are_offered_again_and_removed_ones_stay_removed()
+    {
+        using (var outbox = Open(segmentBytes: 2048))
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                await outbox.EnqueueAsync(Numbered(i));
+            }
+
+            // Deliver the first ten: their removal records live in later segments than their appends.
+            for (var i = 0; i < 10; i++)
+            {
+                outbox.Acknowledge(await outbox.TakeAsync(CancellationToken.None));
+            }
+
+            await outbox.FlushAsync();
+        }
+
+        // Damage the middle of a later segment, one that holds removal records.
+        var segments = Directory.GetFiles(StoreDirectory, "seg-*.log").Order(StringComparer.Ordinal).Where(f => new FileInfo(f).Length > 0).ToList();
+        var victim = segments[^1];
+        var bytes = await File.ReadAllBytesAsync(victim);
+        bytes[(bytes.Length / 2) + 3] ^= 0xFF;
+        await File.WriteAllBytesAsync(victim, bytes);
+
+        using (var reopened = Open(segmentBytes: 2048))
+        {
+            Assert.Single(reopened.PeekUnreportedQuarantines());
+        }
+
+        // A second open must not bring the delivered ones back.
+        using var again = Open(segmentBytes: 2048);
+        var numbers = await DrainAsync(again);
+        Assert.DoesNotContain(numbers, n => n < 10);
+        Assert.InRange(numbers.Count, 48, 50);
+    }
+
+    [Fact]
+    public async Task The_quarantine_folder_is_capped_and_counted_on_disk()
+    {
+        for (var round = 0; round < 4; round++)
+        {
+            using (var outbox = OpenWith(new FileOutboxStoreOptions(StoreDirectory, QuarantineBytes: 5000)))
+            {
+                await DrainAsync(outbox);
+                for (var i = 0; i < 20; i++)
+                {
+                    await outbox.EnqueueAsync(Numbered(i));
+                }
+
+                await outbox.FlushAsync();
+            }
+
+            FlipAByteInTheMiddle();
+        }
+
+        using var last = OpenWith(new FileOutboxStoreOptions(StoreDirectory, QuarantineBytes: 5000));
+        var quarantine = new DirectoryInfo(Path.Combine(StoreDirectory, "quarantine")).GetFiles();
+        Assert.InRange(quarantine.Sum(f => f.Length), 1, 5000);
+        Assert.True(quarantine.Length < 4, $"{quarantine.Length} files kept");
+        Assert.True(last.GetStats().DiskBytes >= quarantine.Sum(f => f.Length));
+    }
+
+    private void FlipAByteInTheMiddle()
+    {
+        var segment = Directory.GetFiles(StoreDirectory, "seg-*.log").Where(f => new FileInfo(f).Length > 0).Order(StringComparer.Ordinal).Last();
+        var bytes = File.ReadAllBytes(segment);
+        bytes[(bytes.Length / 2) + 3] ^= 0xFF;
+        File.WriteAllBytes(segment, bytes);
+    }
+
+    private static DurableOutbox OpenWith(FileOutboxStoreOptions options) =>
+        new(
+            new FileOutboxStore(options, TimeProvider.System, NullLogger<FileOutboxStore>.Instance),
+            new OutboxPolicy(),
+            TimeProvider.System,
+            NullLogger<DurableOutbox>.Instance);
 
     [Fact]
     public void A_second_process_on_the_same_store_gets_a_clear_error()

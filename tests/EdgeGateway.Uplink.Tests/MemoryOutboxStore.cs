@@ -51,6 +51,20 @@ internal sealed class MemoryOutboxStore : IOutboxStore
         }
     }
 
+    public List<(OutboxEntry Entry, string Reason)> DeadLetters { get; } = [];
+
+    public long CapacityBytes { get; set; } = long.MaxValue;
+
+    public bool DiskFull { get; set; }
+
+    public int DeadLetterCount => DeadLetters.Count;
+
+    public void DeadLetter(OutboxEntry entry, ReadOnlyMemory<byte> payload, string reason)
+    {
+        DeadLetters.Add((entry, reason));
+        Remove([entry.Id], OutboxRemoval.DeadLettered);
+    }
+
     public void SaveCounters(OutboxCounters counters) => SavedCounters = counters;
 
     public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;

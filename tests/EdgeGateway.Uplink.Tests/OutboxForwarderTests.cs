@@ -67,9 +67,80 @@ public sealed class OutboxForwarderTests
         Assert.Equal([0, 0, 0, 1], outbox.PeekUnreportedEvictions()!);
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
+    [Fact]
+    public async Task A_record_the_broker_keeps_refusing_is_dead_lettered_and_the_ones_behind_it_are_delivered()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        using var outbox = new DurableOutbox(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        var poison = Guid.CreateVersion7();
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 99 }, poison));
+        for (byte i = 0; i < 5; i++)
+        {
+            await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new[] { i }));
+        }
+
+        var transport = new ScriptedTransport((connection, tag) => tag == 99
+            ? UplinkSendResult.Refused(connection, "PacketTooLarge")
+            : UplinkSendResult.Confirmed(connection));
+        var sink = new Sequence(outbox);
+        var forwarder = new OutboxForwarder(outbox, transport, sink, TimeProvider.System, NullLogger<OutboxForwarder>.Instance, window: 4);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+
+        await WaitForAsync(() => !sink.Published.IsEmpty && outbox.GetStats().TotalDepth == 0, TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        var (entry, reason) = Assert.Single(_store.DeadLetters);
+        Assert.Equal(poison, entry.AlertId);
+        Assert.Contains("PacketTooLarge", reason);
+        var notice = Assert.Single(sink.Published);
+        Assert.Equal(AlertKinds.OutboxDeadLetter, notice.Kind);
+        Assert.Equal(poison.ToString("D"), notice.Attributes["alert_id"]);
+        Assert.Equal(3, transport.Sent.Count(s => s.Tag == 99));
+        Assert.Equal(5, transport.Sent.Where(s => s.Tag < 5).Select(s => s.Tag).Distinct().Count());
+        Assert.Equal(1, forwarder.DeadLettered);
+    }
+
+    [Fact]
+    public async Task A_record_after_which_the_link_drops_every_time_is_sent_alone_then_dead_lettered()
+    {
+        using var outbox = new DurableOutbox(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 77 }));
+        for (byte i = 0; i < 3; i++)
+        {
+            await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new[] { i }));
+        }
+
+        ScriptedTransport transport = null!;
+        transport = new ScriptedTransport((connection, tag) =>
+        {
+            if (tag != 77)
+            {
+                return UplinkSendResult.Confirmed(connection);
+            }
+
+            transport.Reconnect();
+            return UplinkSendResult.LinkFailed(connection, "connection reset");
+        });
+        var sink = new Sequence(outbox);
+        var forwarder = new OutboxForwarder(outbox, transport, sink, TimeProvider.System, NullLogger<OutboxForwarder>.Instance, window: 1);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+
+        await WaitForAsync(() => !sink.Published.IsEmpty && outbox.GetStats().TotalDepth == 0, TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        var (_, reason) = Assert.Single(_store.DeadLetters);
+        Assert.Contains("connection dropped", reason);
+        Assert.Equal(4, transport.Sent.Count(s => s.Tag == 77));
+    }
+
+    private static Task WaitForAsync(Func<bool> condition) => WaitForAsync(condition, TimeSpan.FromSeconds(10));
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
         while (!condition() && DateTime.UtcNow < deadline)
         {
             await Task.Delay(10);

@@ -183,7 +183,7 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_store_truncated_mid_record_delivers_the_intact_records_quarantines_the_file_and_runs_on()
+    public async Task A_store_cut_mid_record_by_a_power_cut_delivers_the_intact_records_keeps_the_segment_and_runs_on()
     {
         await using var broker = await MosquittoBroker.StartAsync();
         await using var collector = await MqttCollector.StartAsync(broker.Url);
@@ -199,10 +199,38 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         using var host = UplinkHost.Build(broker.Url, data.Path, logs: logs);
         await host.StartAsync();
 
-        await collector.WaitForUniqueAlertsAsync(1000, TimeSpan.FromSeconds(30));
+        await collector.WaitForUniqueAlertsAsync(999, TimeSpan.FromSeconds(30));
         var afterwards = await host.Services.GetRequiredService<IAlertSink>()
             .PublishAsync(new AlertDraft(AlertKinds.AlarmButton, AlertSeverity.Critical, AlertState.Raised));
-        await collector.WaitForUniqueAlertsAsync(1001, TimeSpan.FromSeconds(10));
+        await collector.WaitForUniqueAlertsAsync(1000, TimeSpan.FromSeconds(10));
+        await host.StopAsync();
+
+        var decoded = collector.Messages.Where(m => m.Topic.EndsWith("/alert", StringComparison.Ordinal))
+            .Select(m => AlertCbor.Decode(m.Payload).Alert!).DistinctBy(a => a.Id).ToList();
+        Assert.Equal(999, decoded.Count(a => a.Kind == AlertKinds.Test));
+        Assert.DoesNotContain(decoded, a => a.Kind == AlertKinds.OutboxQuarantined);
+        Assert.Contains(decoded, a => a.Id == afterwards.Id);
+        Assert.False(Directory.Exists(data.File("outbox", "quarantine")));
+        Assert.Contains(logs.TextOf(UplinkLogEvents.StoreTailCut), line => line.Contains("record cut short", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_store_damaged_in_the_middle_delivers_the_intact_records_quarantines_the_file_and_runs_on()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var collector = await MqttCollector.StartAsync(broker.Url);
+        using var data = new TempDirectory();
+        await InjectAsync(data.Path, 1000);
+        var segment = Directory.GetFiles(data.File("outbox"), "seg-*.log").Select(f => new FileInfo(f)).Single(f => f.Length > 0);
+        var bytes = await File.ReadAllBytesAsync(segment.FullName);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        await File.WriteAllBytesAsync(segment.FullName, bytes);
+
+        var logs = new CapturingLoggerProvider();
+        using var host = UplinkHost.Build(broker.Url, data.Path, logs: logs);
+        await host.StartAsync();
+
+        await collector.WaitForUniqueAlertsAsync(1000, TimeSpan.FromSeconds(30));
         await host.StopAsync();
 
         var decoded = collector.Messages.Where(m => m.Topic.EndsWith("/alert", StringComparison.Ordinal))
@@ -210,10 +238,9 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         Assert.Equal(999, decoded.Count(a => a.Kind == AlertKinds.Test));
         var quarantined = Assert.Single(decoded, a => a.Kind == AlertKinds.OutboxQuarantined);
         Assert.Equal("999", quarantined.Attributes["intact_records"]);
-        Assert.Contains(decoded, a => a.Id == afterwards.Id);
         var moved = Assert.Single(Directory.GetFiles(data.File("outbox", "quarantine")));
-        Assert.Equal(segment.Length - 40, new FileInfo(moved).Length);
-        Assert.Contains(logs.TextOf(EdgeGateway.Core.CoreLogEvents.OutboxQuarantined), line => line.Contains("truncated record", StringComparison.Ordinal));
+        Assert.Equal(bytes.Length, new FileInfo(moved).Length);
+        Assert.Contains(logs.TextOf(EdgeGateway.Core.CoreLogEvents.OutboxQuarantined), line => line.Contains("corrupt record", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,13 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CloudRelay.Devices;
+using EdgeGateway.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CloudRelay.Hosting;
 
 /// <summary>
 /// The API key and the webhook signing secret. Configured values win; otherwise they are generated once
-/// and kept in <c>{DataDir}/relay-secrets.json</c> with mode 600. Never logged.
+/// and kept in <c>{DataDir}/relay-secrets.json</c> with mode 600, written with <see cref="DurableFile"/>
+/// so a power cut never leaves it empty. An empty or corrupt file is refused with one clear line,
+/// never silently replaced (that would change the API key under every caller). Never logged.
 /// </summary>
 public sealed class RelaySecrets
 {
@@ -29,8 +32,7 @@ public sealed class RelaySecrets
     {
         Directory.CreateDirectory(options.DataDir);
         var path = Path.Combine(options.DataDir, FileName);
-        var stored = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) as JsonObject : null;
-        stored ??= [];
+        var stored = File.Exists(path) ? Parse(path) : [];
         var changed = false;
         string Take(string key)
         {
@@ -55,7 +57,7 @@ public sealed class RelaySecrets
         if (changed)
         {
             // Another relay may have written first; its values win so every instance agrees.
-            var winner = JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
+            var winner = Parse(path);
             apiKey = options.ApiKey is { Length: > 0 } ? apiKey : winner?["apiKey"]?.GetValue<string>() ?? apiKey;
             webhookSecret = options.Webhook.Secret is { Length: > 0 } ? webhookSecret : winner?["webhookSecret"]?.GetValue<string>() ?? webhookSecret;
         }
@@ -63,23 +65,38 @@ public sealed class RelaySecrets
         return (apiKey, webhookSecret);
     }
 
-    /// <summary>Writes a file readable by its owner only (mode 600), created that way rather than narrowed later.</summary>
-    public static void WritePrivate(string path, string contents)
+    /// <summary>Reads the secrets file; an empty, unreadable or malformed one is one clear line.</summary>
+    private static JsonObject Parse(string path)
     {
-        // A name of its own, so two relays starting on one data folder never collide.
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        var streamOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
+        string text;
+        try
         {
-            streamOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            text = File.ReadAllText(path);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException($"{path}: cannot read the relay secrets file ({ex.Message})", ex);
         }
 
-        using (var stream = new FileStream(temporary, streamOptions))
-        using (var writer = new StreamWriter(stream))
+        const string Fix = "restore it from a backup, or move it aside to generate new secrets (every API client then needs the new key)";
+        if (text.Trim().Length == 0)
         {
-            writer.Write(contents);
+            throw new InvalidOperationException($"{path}: the relay secrets file is empty; expected a JSON object with apiKey and webhookSecret; {Fix}");
         }
 
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject
+                ?? throw new InvalidOperationException($"{path}: the relay secrets file is not a JSON object; expected apiKey and webhookSecret; {Fix}");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException(
+                $"{path}: the relay secrets file is not valid JSON (line {ex.LineNumber + 1}); expected a JSON object with apiKey and webhookSecret; {Fix}", ex);
+        }
     }
+
+    /// <summary>Writes a file readable by its owner only (mode 600), created that way rather than narrowed later; durable after return.</summary>
+    public static void WritePrivate(string path, string contents) =>
+        DurableFile.Write(path, System.Text.Encoding.UTF8.GetBytes(contents), DurableFile.Private);
 }

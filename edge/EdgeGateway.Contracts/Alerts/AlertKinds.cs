@@ -30,5 +30,7 @@ public static class AlertKinds
     // Gateway itself
     public const string OutboxEvicted = "outbox_evicted";
     public const string OutboxQuarantined = "outbox_quarantined";
+    public const string OutboxDeadLetter = "outbox_dead_letter";
+    public const string StorageFull = "storage_full";
     public const string Test = "test";
 }

@@ -1,12 +1,15 @@
 using System.Buffers.Binary;
 using EdgeGateway.Core.Ports;
+using EdgeGateway.Storage;
 
 namespace EdgeGateway.Core.Alerts;
 
 /// <summary>
 /// A per-device sequence that survives power loss. It reserves numbers in blocks and syncs the
 /// block's upper bound to disk before handing any of them out, so after a crash the sequence
-/// skips ahead (gaps are allowed) but never repeats.
+/// skips ahead (gaps are allowed) but never repeats. The bound is written with
+/// <see cref="DurableFile"/> (rename, then directory fsync); if that fails (a full disk), no number
+/// past the bound on disk is handed out.
 /// </summary>
 public sealed class FileAlertSequence : IAlertSequence
 {
@@ -30,8 +33,9 @@ public sealed class FileAlertSequence : IAlertSequence
         {
             if (_next >= _reservedUpTo)
             {
-                _reservedUpTo = _next + BlockSize;
-                WriteReserved(_reservedUpTo);
+                var bound = _next + BlockSize;
+                WriteReserved(bound);
+                _reservedUpTo = bound;
             }
 
             return _next++;
@@ -57,16 +61,15 @@ public sealed class FileAlertSequence : IAlertSequence
 
     private void WriteReserved(long value)
     {
-        // Write a new file and rename it over the old one, so a torn write never leaves a bad file.
-        var temporary = _path + ".tmp";
         Span<byte> bytes = stackalloc byte[sizeof(long)];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
+            DurableFile.Write(_path, bytes);
         }
-
-        File.Move(temporary, _path, overwrite: true);
+        catch (IOException ex)
+        {
+            throw new IOException($"cannot reserve alert sequence numbers in '{_path}': {ex.Message}", ex);
+        }
     }
 }

@@ -10,4 +10,11 @@ public sealed record UplinkHealth(
     double? OldestAgeSeconds,
     long Evictions,
     long Sent,
-    string? LastError);
+    string? LastError)
+{
+    /// <summary>The disk holds no more records (<c>storage_full</c>).</summary>
+    public bool StorageFull { get; init; }
+
+    /// <summary>Records parked as dead letters.</summary>
+    public int DeadLetters { get; init; }
+}

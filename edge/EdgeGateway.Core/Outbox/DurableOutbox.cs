@@ -35,6 +35,8 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     private long _queuedBytes;
     private long _nextId;
     private long _delivered;
+    private long _deadLettered;
+    private bool _capacityFull;
 
     public DurableOutbox(IOutboxStore store, OutboxPolicy policy, TimeProvider time, ILogger<DurableOutbox> logger)
     {
@@ -111,16 +113,18 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         Removals? removals = null;
         OutboxEntry entry;
         bool admitted;
+        var capacity = _store.CapacityBytes;
         lock (_gate)
         {
             entry = new OutboxEntry(_nextId++, message.Class, message.AlertId, now, message.Payload.Length);
-            admitted = MakeRoom(entry, now, ref removals);
+            admitted = MakeRoom(entry, now, capacity, ref removals);
             if (admitted)
             {
                 Account(entry, +1);
             }
-            else
+            else if (entry.Class != OutboxClass.Alarm)
             {
+                // A refused alarm is not an eviction: its caller is told (OutboxStorageFullException).
                 _evictions[(int)entry.Class]++;
                 _unreportedEvictions[(int)entry.Class]++;
             }
@@ -129,6 +133,13 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         Apply(removals);
         if (!admitted)
         {
+            if (entry.Class == OutboxClass.Alarm)
+            {
+                Log.StorageFull(_logger, entry.Size, capacity);
+                throw new OutboxStorageFullException(
+                    $"outbox storage is full: {capacity / 1024} KiB of records fit on this disk now and alarms are not evicted for lack of disk; the alarm was not stored (free space, or wait for the uplink to drain the backlog)");
+            }
+
             Log.DroppedIncoming(_logger, entry.Class, entry.Size);
             SaveCounters();
             return;
@@ -240,6 +251,48 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         _store.Remove([entry.Id], OutboxRemoval.Delivered);
     }
 
+    /// <summary>
+    /// The far end will never take this record: it moves to the dead-letter class on disk and stops
+    /// blocking the records behind it.
+    /// </summary>
+    public void DeadLetter(OutboxEntry entry, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(reason);
+        lock (_gate)
+        {
+            if (!_inFlight.Remove(entry.Id))
+            {
+                return;
+            }
+
+            Account(entry, -1);
+            _deadLettered++;
+        }
+
+        var payload = _store.ReadPayload(entry) ?? ReadOnlyMemory<byte>.Empty;
+        _store.DeadLetter(entry, payload, reason);
+        Log.DeadLettered(_logger, entry.Id, entry.Class, reason);
+    }
+
+    /// <summary>True while the disk holds no more records (the budget is bound by the disk, not the policy).</summary>
+    public bool StorageFull
+    {
+        get
+        {
+            var capacity = _store.CapacityBytes;
+            lock (_gate)
+            {
+                if (_capacityFull && _queuedBytes <= Math.Min(_policy.BudgetBytes, capacity) / 10 * 9)
+                {
+                    _capacityFull = false;
+                }
+
+                return _capacityFull || _store.DiskFull;
+            }
+        }
+    }
+
     /// <summary>The record was not confirmed: it goes back in its place, to be sent again.</summary>
     public void Return(OutboxEntry entry)
     {
@@ -304,6 +357,9 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
 
     public OutboxStats GetStats()
     {
+        var storageFull = StorageFull;
+        var capacity = _store.CapacityBytes;
+        var deadLetters = _store.DeadLetterCount;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_gate)
         {
@@ -334,7 +390,12 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
                 _unreportedEvictions.Sum(),
                 _expired.Sum(),
                 _delivered,
-                _quarantinedThisRun);
+                _quarantinedThisRun)
+            {
+                StorageFull = storageFull,
+                CapacityBytes = capacity,
+                DeadLetters = deadLetters,
+            };
         }
     }
 
@@ -360,11 +421,24 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     /// lowest class, never a class above the incoming one; alarms go only when nothing else is left.
     /// Returns false when the incoming record itself must be dropped.
     /// </summary>
-    private bool MakeRoom(OutboxEntry incoming, long now, ref Removals? found)
+    private bool MakeRoom(OutboxEntry incoming, long now, long capacity, ref Removals? found)
     {
-        if (_queuedBytes + incoming.BudgetBytes <= _policy.BudgetBytes)
+        // The disk, not only the policy, limits the budget; a full disk never evicts alarms for alarms.
+        var diskBound = capacity < _policy.BudgetBytes;
+        var budget = Math.Min(_policy.BudgetBytes, capacity);
+        if (_queuedBytes + incoming.BudgetBytes <= budget)
         {
+            if (_capacityFull && _queuedBytes + incoming.BudgetBytes <= budget / 10 * 9)
+            {
+                _capacityFull = false;
+            }
+
             return true;
+        }
+
+        if (diskBound)
+        {
+            _capacityFull = true;
         }
 
         var removals = found ??= new Removals();
@@ -385,7 +459,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         var evictable = 0L;
         foreach (var messageClass in LowestFirst)
         {
-            if (messageClass < incoming.Class)
+            if (messageClass < incoming.Class || (diskBound && messageClass == OutboxClass.Alarm))
             {
                 break;
             }
@@ -393,7 +467,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
             evictable += _pendingBytes[(int)messageClass];
         }
 
-        if (_queuedBytes - evictable + incoming.BudgetBytes > _policy.BudgetBytes)
+        if (_queuedBytes - evictable + incoming.BudgetBytes > budget)
         {
             return false;
         }
@@ -401,7 +475,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         foreach (var messageClass in LowestFirst)
         {
             var set = _pending[(int)messageClass];
-            while (set.Count > 0 && _queuedBytes + incoming.BudgetBytes > _policy.BudgetBytes)
+            while (set.Count > 0 && _queuedBytes + incoming.BudgetBytes > budget)
             {
                 var victim = set.Min!;
                 RemovePending(victim);
@@ -412,7 +486,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
                 removals.EvictedClasses.Add(messageClass);
             }
 
-            if (_queuedBytes + incoming.BudgetBytes <= _policy.BudgetBytes)
+            if (_queuedBytes + incoming.BudgetBytes <= budget)
             {
                 break;
             }
@@ -544,6 +618,12 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
 
         [LoggerMessage(EventId = CoreLogEvents.OutboxQuarantined, Level = LogLevel.Error, Message = "Outbox store file {File} is damaged ({Reason}); kept {Intact} intact records, moved it to {QuarantinedAs} ({DamagedBytes} damaged bytes)")]
         public static partial void Quarantined(ILogger logger, string file, string quarantinedAs, int intact, long damagedBytes, string reason);
+
+        [LoggerMessage(EventId = CoreLogEvents.OutboxStorageFull, Level = LogLevel.Error, Message = "Outbox storage full: refused an incoming alarm of {Bytes} bytes ({Capacity} bytes of records fit on the disk now, nothing lower left to evict)")]
+        public static partial void StorageFull(ILogger logger, int bytes, long capacity);
+
+        [LoggerMessage(EventId = CoreLogEvents.OutboxDeadLettered, Level = LogLevel.Error, Message = "Outbox record {Id} ({Class}) moved to dead letters: {Reason}")]
+        public static partial void DeadLettered(ILogger logger, long id, OutboxClass @class, string reason);
 
         [LoggerMessage(EventId = CoreLogEvents.OutboxUnreadable, Level = LogLevel.Error, Message = "Outbox record {Id} ({Class}) could not be read back from the store; dropped")]
         public static partial void Unreadable(ILogger logger, long id, OutboxClass @class);

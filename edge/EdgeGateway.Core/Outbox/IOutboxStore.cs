@@ -24,6 +24,21 @@ public interface IOutboxStore : IDisposable
     /// <summary>Forgets records (delivered, evicted or expired). Recorded on disk, synced soon after.</summary>
     void Remove(IReadOnlyList<long> ids, OutboxRemoval reason);
 
+    /// <summary>
+    /// Parks a record the far end will never take in the dead-letter class on disk (durably), then
+    /// removes it from the queue.
+    /// </summary>
+    void DeadLetter(OutboxEntry entry, ReadOnlyMemory<byte> payload, string reason);
+
+    /// <summary>Bytes of queued records the disk can hold now (re-read as the disk changes); the outbox's budget never exceeds it.</summary>
+    long CapacityBytes { get; }
+
+    /// <summary>True while the disk under the store has no room above its reserve, or a write failed for lack of space.</summary>
+    bool DiskFull { get; }
+
+    /// <summary>Records parked as dead letters.</summary>
+    int DeadLetterCount { get; }
+
     /// <summary>Saves the outbox's counters (evictions), so a restart does not forget them.</summary>
     void SaveCounters(OutboxCounters counters);
 
@@ -41,6 +56,7 @@ public enum OutboxRemoval
     Evicted = 1,
     Expired = 2,
     Unreadable = 3,
+    DeadLettered = 4,
 }
 
 /// <summary>What the store found when it opened.</summary>

@@ -10,7 +10,10 @@ namespace EdgeGateway.Core.Outbox;
 /// class), keeps up to <c>window</c> of them in flight on the transport, and removes each one
 /// only when the transport confirmed it. Unconfirmed records go back in place and are sent again
 /// on the next connection. On each new connection it reports evictions upstream, and at start it
-/// reports quarantined store files.
+/// reports quarantined store files. A record the broker refuses again and again while it takes
+/// others (a non-success PUBACK), or one after which the connection drops twice, is poison: it
+/// moves to dead letters, is reported once as <c>outbox_dead_letter</c>, and never blocks the
+/// records behind it. A full disk is raised and cleared upstream as <c>storage_full</c>.
 /// </summary>
 public sealed partial class OutboxForwarder(
     DurableOutbox outbox,
@@ -18,8 +21,18 @@ public sealed partial class OutboxForwarder(
     IAlertSink alerts,
     TimeProvider time,
     ILogger<OutboxForwarder> logger,
-    int window = 256)
+    int window = 256,
+    int refusalsBeforeDeadLetter = 3)
 {
+    /// <summary>Link drops while a record was in flight before it is sent on its own, and dead-lettered if the link drops again.</summary>
+    private const int DropsBeforeSolo = 2;
+
+    /// <summary>Drops with the record alone on the wire before it is dead-lettered.</summary>
+    private const int SoloDropsBeforeDeadLetter = 2;
+
+    /// <summary>Refused records since the last confirmation up to which the refusals single them out as poison.</summary>
+    private const int MaxSingledOut = 2;
+
     private static readonly TimeSpan EvictionReportInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxRefusalBackoff = TimeSpan.FromSeconds(30);
 
@@ -28,11 +41,20 @@ public sealed partial class OutboxForwarder(
     private long _retryAtMs;
     private long _sent;
     private string? _lastError;
+    private long _deadLettered;
+    private bool _reportedFull;
+    private long _confirmations;
+    private readonly Lock _suspectsGate = new();
+    private readonly Dictionary<long, Suspect> _suspects = [];
+    private readonly HashSet<long> _refusedSinceConfirm = [];
 
     /// <summary>Records confirmed by the far end since start.</summary>
     public long Sent => Interlocked.Read(ref _sent);
 
     public string? LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>Records moved to dead letters since start.</summary>
+    public long DeadLettered => Interlocked.Read(ref _deadLettered);
 
     public Task RunAsync(CancellationToken cancellationToken) => RunAsync(null, Timeout.InfiniteTimeSpan, cancellationToken);
 
@@ -76,6 +98,7 @@ public sealed partial class OutboxForwarder(
                     await ReportEvictionsAsync(cancellationToken).ConfigureAwait(false);
                 }
 
+                await ReportStorageAsync(cancellationToken).ConfigureAwait(false);
                 OutboxEntry entry;
                 try
                 {
@@ -107,8 +130,43 @@ public sealed partial class OutboxForwarder(
                     continue;
                 }
 
+                if (IsSuspect(entry.Id))
+                {
+                    // The link dropped twice with this record in flight: send it alone, to tell whether it is the cause.
+                    var held = 1;
+                    var sent = false;
+                    try
+                    {
+                        for (; held < window; held++)
+                        {
+                            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
+                        // On a live connection, so a drop is this record's doing, not the last one's.
+                        await transport.WaitForConnectionAsync(0, cancellationToken).ConfigureAwait(false);
+                        sent = true;
+                        await SendOneAsync(entry, payload, slots, solo: true, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        if (!sent)
+                        {
+                            outbox.Return(entry);
+                        }
+
+                        // SendOneAsync released one slot when it ran.
+                        var release = sent ? held - 1 : held;
+                        if (release > 0)
+                        {
+                            slots.Release(release);
+                        }
+                    }
+
+                    continue;
+                }
+
                 // Not cancelled on stop: a send already on the wire may finish, so its record is not sent twice.
-                _ = SendOneAsync(entry, payload, slots, CancellationToken.None);
+                _ = SendOneAsync(entry, payload, slots, solo: false, CancellationToken.None);
             }
         }
         finally
@@ -124,7 +182,7 @@ public sealed partial class OutboxForwarder(
         }
     }
 
-    private async Task SendOneAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private async Task SendOneAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, SemaphoreSlim slots, bool solo, CancellationToken cancellationToken)
     {
         try
         {
@@ -150,16 +208,46 @@ public sealed partial class OutboxForwarder(
                     outbox.Acknowledge(entry);
                     Interlocked.Increment(ref _sent);
                     Interlocked.Exchange(ref _refusals, 0);
+                    Interlocked.Increment(ref _confirmations);
+                    Forgive(entry.Id, confirmed: true);
+                    break;
+                case UplinkSendOutcome.Refused when IsPoison(entry.Id):
+                    await ParkAsync(entry, $"refused by the broker {refusalsBeforeDeadLetter} times: {result.Reason ?? "no reason given"}")
+                        .ConfigureAwait(false);
                     break;
                 case UplinkSendOutcome.Refused:
-                    outbox.Return(entry);
                     Volatile.Write(ref _lastError, result.Reason);
                     var attempt = Interlocked.Increment(ref _refusals);
                     var delay = Backoff.Delay(attempt, TimeSpan.FromSeconds(1), MaxRefusalBackoff, Random.Shared.NextDouble());
-                    Interlocked.Exchange(ref _retryAtMs, time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds());
+                    if (RefusesEverything())
+                    {
+                        // The broker refuses whatever it gets (an ACL, a quota): hold everything back.
+                        outbox.Return(entry);
+                        Interlocked.Exchange(ref _retryAtMs, time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds());
+                    }
+                    else
+                    {
+                        // Held aside, so the records behind it go on and show whether the broker takes others.
+                        _ = ReturnLaterAsync(entry, delay);
+                    }
+
                     Log.Refused(logger, entry.Class, entry.Id, result.Reason ?? "unknown", delay.TotalSeconds);
                     break;
+                case UplinkSendOutcome.LinkFailed when solo && result.Reason is not ("stopping" or "not connected") && Strike(entry.Id) >= DropsBeforeSolo + SoloDropsBeforeDeadLetter:
+                    RaiseFailedConnection(result.Connection);
+                    await ParkAsync(entry, $"the connection dropped {DropsBeforeSolo + SoloDropsBeforeDeadLetter} times right after sending it, {SoloDropsBeforeDeadLetter} of them with nothing else in flight: {result.Reason ?? "no reason given"}")
+                        .ConfigureAwait(false);
+                    break;
+                case UplinkSendOutcome.LinkFailed when solo:
+                    outbox.Return(entry);
+                    RaiseFailedConnection(result.Connection);
+                    break;
                 default:
+                    if (result.Reason is not ("stopping" or "not connected"))
+                    {
+                        _ = Strike(entry.Id);
+                    }
+
                     outbox.Return(entry);
                     RaiseFailedConnection(result.Connection);
                     break;
@@ -175,6 +263,152 @@ public sealed partial class OutboxForwarder(
             {
                 // The loop has already stopped; the record was returned or acknowledged above.
             }
+        }
+    }
+
+    /// <summary>
+    /// Counts a refusal; true when this record was refused often enough, the broker confirmed other
+    /// records since its first refusal, and its refusals single it out (at most two records refused
+    /// since the last confirmation). When the broker refuses everything (a wrong ACL, a quota)
+    /// nothing is dead-lettered: the loop backs off instead.
+    /// </summary>
+    private bool IsPoison(long id)
+    {
+        var confirmations = Interlocked.Read(ref _confirmations);
+        lock (_suspectsGate)
+        {
+            _refusedSinceConfirm.Add(id);
+            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0, confirmations);
+            suspect = suspect with { Refusals = suspect.Refusals + 1 };
+            _suspects[id] = suspect;
+            return suspect.Refusals >= refusalsBeforeDeadLetter
+                && confirmations > suspect.ConfirmationsAtFirstRefusal
+                && _refusedSinceConfirm.Count <= MaxSingledOut;
+        }
+    }
+
+    private bool RefusesEverything()
+    {
+        lock (_suspectsGate)
+        {
+            return _refusedSinceConfirm.Count > MaxSingledOut;
+        }
+    }
+
+    private async Task ReturnLaterAsync(OutboxEntry entry, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, time).ConfigureAwait(false);
+        }
+        finally
+        {
+            outbox.Return(entry);
+        }
+    }
+
+    /// <summary>Counts a link drop with this record in flight; returns the drops so far.</summary>
+    private int Strike(long id)
+    {
+        lock (_suspectsGate)
+        {
+            var suspect = _suspects.TryGetValue(id, out var known) ? known : new Suspect(0, 0, Interlocked.Read(ref _confirmations));
+            suspect = suspect with { Drops = suspect.Drops + 1 };
+            _suspects[id] = suspect;
+            return suspect.Drops;
+        }
+    }
+
+    private bool IsSuspect(long id)
+    {
+        lock (_suspectsGate)
+        {
+            return _suspects.TryGetValue(id, out var suspect) && suspect.Drops >= DropsBeforeSolo;
+        }
+    }
+
+    private void Forgive(long id, bool confirmed = false)
+    {
+        lock (_suspectsGate)
+        {
+            if (_suspects.Count > 0)
+            {
+                _suspects.Remove(id);
+            }
+
+            if (confirmed && _refusedSinceConfirm.Count > 0)
+            {
+                _refusedSinceConfirm.Clear();
+            }
+        }
+    }
+
+    private async Task ParkAsync(OutboxEntry entry, string reason)
+    {
+        Forgive(entry.Id);
+        try
+        {
+            outbox.DeadLetter(entry, reason);
+        }
+        catch (IOException ex)
+        {
+            // Could not park it (disk): keep it queued; it will be tried again.
+            Log.DeadLetterFailed(logger, entry.Id, ex.Message);
+            outbox.Return(entry);
+            return;
+        }
+
+        Interlocked.Increment(ref _deadLettered);
+        Volatile.Write(ref _lastError, reason);
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["class"] = ClassName(entry.Class),
+            ["record"] = entry.Id.ToString(CultureInfo.InvariantCulture),
+            ["reason"] = reason.Length > AlertLimits.MaxStringLength ? reason[..AlertLimits.MaxStringLength] : reason,
+        };
+        if (entry.AlertId is { } alertId)
+        {
+            attributes["alert_id"] = alertId.ToString("D");
+        }
+
+        try
+        {
+            await alerts.PublishAsync(new AlertDraft(AlertKinds.OutboxDeadLetter, AlertSeverity.Major, AlertState.Raised, attributes), CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            Log.DeadLetterFailed(logger, entry.Id, ex.Message);
+        }
+    }
+
+    /// <summary>Raises <c>storage_full</c> upstream when the disk fills, and clears it when it has room again.</summary>
+    private async Task ReportStorageAsync(CancellationToken cancellationToken)
+    {
+        var full = outbox.StorageFull;
+        if (full == _reportedFull)
+        {
+            return;
+        }
+
+        var stats = outbox.GetStats();
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["queued_bytes"] = stats.QueuedBytes.ToString(CultureInfo.InvariantCulture),
+            ["capacity_bytes"] = Math.Min(stats.CapacityBytes, stats.BudgetBytes).ToString(CultureInfo.InvariantCulture),
+            ["depth"] = stats.TotalDepth.ToString(CultureInfo.InvariantCulture),
+        };
+        try
+        {
+            await alerts.PublishAsync(
+                new AlertDraft(AlertKinds.StorageFull, AlertSeverity.Major, full ? AlertState.Raised : AlertState.Cleared, attributes), cancellationToken)
+                .ConfigureAwait(false);
+            _reportedFull = full;
+        }
+        catch (IOException ex)
+        {
+            // The disk is full enough that even this alert was refused; try again on the next round.
+            Log.DeadLetterFailed(logger, 0, ex.Message);
         }
     }
 
@@ -305,6 +539,8 @@ public sealed partial class OutboxForwarder(
         }
     }
 
+    private readonly record struct Suspect(int Refusals, int Drops, long ConfirmationsAtFirstRefusal);
+
     private static partial class Log
     {
         [LoggerMessage(EventId = CoreLogEvents.ForwarderRefused, Level = LogLevel.Warning, Message = "Broker refused {Class} record {Id}: {Reason}; kept, retrying in {Seconds:F1} s")]
@@ -312,6 +548,9 @@ public sealed partial class OutboxForwarder(
 
         [LoggerMessage(EventId = CoreLogEvents.ForwarderEvictionsReported, Level = LogLevel.Warning, Message = "Reported {Count} outbox evictions upstream as alert {AlertId}")]
         public static partial void EvictionsReported(ILogger logger, long count, Guid alertId);
+
+        [LoggerMessage(EventId = CoreLogEvents.ForwarderDeadLetterFailed, Level = LogLevel.Warning, Message = "Could not publish an outbox notice for record {Id}: {Error}; trying again later")]
+        public static partial void DeadLetterFailed(ILogger logger, long id, string error);
 
         [LoggerMessage(EventId = CoreLogEvents.ForwarderQuarantineReported, Level = LogLevel.Warning, Message = "Reported quarantined store file {File} upstream as alert {AlertId}")]
         public static partial void QuarantineReported(ILogger logger, string file, Guid alertId);

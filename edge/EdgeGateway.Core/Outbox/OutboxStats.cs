@@ -13,6 +13,15 @@ public sealed record OutboxStats(
     long Delivered,
     int Quarantined)
 {
+    /// <summary>The disk holds no more records: alarms evict lower classes, then are refused.</summary>
+    public bool StorageFull { get; init; }
+
+    /// <summary>Bytes of records the disk can hold now.</summary>
+    public long CapacityBytes { get; init; } = long.MaxValue;
+
+    /// <summary>Records parked as dead letters (refused by the far end).</summary>
+    public int DeadLetters { get; init; }
+
     public long TotalDepth => Depth.Values.Sum();
 
     public long TotalEvictions => Evictions.Values.Sum();

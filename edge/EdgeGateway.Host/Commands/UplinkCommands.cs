@@ -36,11 +36,12 @@ internal static class UplinkCommands
         outbox.Subcommands.Add(InjectCommand());
         outbox.Subcommands.Add(StatsCommand());
         outbox.Subcommands.Add(DrainCommand());
+        outbox.Subcommands.Add(DeadLetterCommands.Create());
         root.Subcommands.Add(outbox);
         bench.Subcommands.Add(BenchCommand());
     }
 
-    private static Option<string> ConfigOption() =>
+    internal static Option<string> ConfigOption() =>
         GatewayConfigLoader.ConfigOption("The gateway's JSON configuration (Device, Storage, Uplink, Outbox sections)");
 
     private static Command InjectCommand()
@@ -67,30 +68,62 @@ internal static class UplinkCommands
                 var alertKind = parse.GetValue(kind) ?? AlertKinds.Test;
                 var next = -1;
                 long firstSequence = long.MaxValue;
+                var injected = 0;
+                string? failure = null;
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var clock = Stopwatch.StartNew();
 
                 // Many producers at once, so the store's group commit shares each fsync among them.
                 var producers = Enumerable.Range(0, Math.Min(n, 256)).Select(async _ =>
                 {
                     int i;
-                    while ((i = Interlocked.Increment(ref next)) < n)
+                    while (!stop.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < n)
                     {
                         var attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["n"] = i.ToString(CultureInfo.InvariantCulture) };
-                        var alert = await sink.PublishAsync(new AlertDraft(alertKind, AlertSeverity.Info, AlertState.Raised, attributes), cancellationToken);
-                        InterlockedMin(ref firstSequence, alert.Sequence);
+                        try
+                        {
+                            var alert = await sink.PublishAsync(new AlertDraft(alertKind, AlertSeverity.Info, AlertState.Raised, attributes), CancellationToken.None);
+                            Interlocked.Increment(ref injected);
+                            InterlockedMin(ref firstSequence, alert.Sequence);
+                        }
+                        catch (IOException ex)
+                        {
+                            // A full disk: stop every producer and say so once; what did reach disk is counted.
+                            Interlocked.CompareExchange(ref failure, ex.Message, null);
+                            await stop.CancelAsync();
+                        }
                     }
                 });
                 await Task.WhenAll(producers);
-                await services.GetRequiredService<DurableOutbox>().FlushAsync(cancellationToken);
+                try
+                {
+                    await services.GetRequiredService<DurableOutbox>().FlushAsync(CancellationToken.None);
+                }
+                catch (IOException ex)
+                {
+                    failure ??= ex.Message;
+                }
+
                 var seconds = clock.Elapsed.TotalSeconds;
                 WriteJsonLine(json =>
                 {
-                    json.WriteNumber("injected", n);
+                    json.WriteNumber("injected", injected);
+                    json.WriteNumber("requested", n);
                     json.WriteString("kind", alertKind);
-                    json.WriteNumber("first_sequence", firstSequence);
+                    if (injected > 0)
+                    {
+                        json.WriteNumber("first_sequence", firstSequence);
+                    }
+
                     json.WriteNumber("elapsed_ms", Math.Round(seconds * 1000, 1));
-                    json.WriteNumber("per_s", Math.Round(n / seconds));
+                    json.WriteNumber("per_s", Math.Round(injected / seconds));
                 });
+                if (failure is not null)
+                {
+                    Console.Error.WriteLine($"outbox inject: stopped after {injected} of {n} alerts: {failure}");
+                    return 1;
+                }
+
                 return 0;
             });
         });
@@ -160,6 +193,10 @@ internal static class UplinkCommands
                 json.WriteNumber("queued_bytes", inspection.Pending.Sum(e => e.BudgetBytes));
                 json.WriteNumber("disk_bytes", inspection.DiskBytes);
                 json.WriteNumber("quarantined_files", inspection.QuarantinedFiles);
+                json.WriteNumber("dead_letters", inspection.DeadLetters.Count);
+                json.WriteNumber("free_bytes", inspection.AvailableBytes);
+                json.WriteNumber("reserve_bytes", inspection.ReserveBytes);
+                json.WriteBoolean("storage_full", inspection.StorageFull);
             });
             return 0;
         });
@@ -273,14 +310,16 @@ internal static class UplinkCommands
     }
 
     /// <summary>Builds the outbox services from the config file and runs <paramref name="work"/>; config problems print one line each.</summary>
-    private static async Task<int> WithOutboxAsync(ParseResult parse, Option<string> config, Func<IServiceProvider, Task<int>> work)
+    internal static async Task<int> WithOutboxAsync(ParseResult parse, Option<string> config, Func<IServiceProvider, Task<int>> work)
     {
         if (!TryLoad(parse, config, out var configuration))
         {
             return ConfigError;
         }
 
-        await using var provider = GatewayServiceCollectionExtensions.BuildGatewayServices(configuration, scope: GatewayScope.UplinkOnly);
+        // A refused alarm is reported by the verb itself, in one line.
+        await using var provider = GatewayServiceCollectionExtensions.BuildGatewayServices(configuration, scope: GatewayScope.UplinkOnly,
+            configureLogging: logging => logging.AddFilter(typeof(DurableOutbox).FullName, LogLevel.Critical));
         try
         {
             _ = provider.GetRequiredService<IOptions<DeviceOptions>>().Value;
@@ -300,8 +339,16 @@ internal static class UplinkCommands
         }
     }
 
+    /// <summary>The outbox folder the configuration names.</summary>
+    internal static string StoreDirectory(IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var outboxOptions = configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions();
+        return UplinkServiceCollectionExtensions.StoreOptions(storage, outboxOptions).Directory;
+    }
+
     /// <summary>The gateway's one loader; a missing or broken file is one line on stderr.</summary>
-    private static bool TryLoad(ParseResult parse, Option<string> config, out IConfiguration configuration)
+    internal static bool TryLoad(ParseResult parse, Option<string> config, out IConfiguration configuration)
     {
         var loaded = GatewayConfigLoader.Load(parse, config, ConfigFileUse.Required);
         configuration = loaded.Configuration;
@@ -329,7 +376,7 @@ internal static class UplinkCommands
         return failures.Count > 0;
     }
 
-    private static void WriteJsonLine(Action<Utf8JsonWriter> body)
+    internal static void WriteJsonLine(Action<Utf8JsonWriter> body)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))

@@ -35,6 +35,11 @@ public sealed record UplinkView(
     long Sent,
     string? LastError)
 {
+    /// <summary>Conditions the page shows as badges, e.g. <c>storage_full</c>.</summary>
+    public IReadOnlyList<string> Conditions { get; init; } = [];
+
+    public int DeadLetters { get; init; }
+
     public static UplinkView From(UplinkHealth health)
     {
         ArgumentNullException.ThrowIfNull(health);
@@ -45,7 +50,11 @@ public sealed record UplinkView(
             health.OldestAgeSeconds,
             health.Evictions,
             health.Sent,
-            health.LastError);
+            health.LastError)
+        {
+            Conditions = health.StorageFull ? [AlertKinds.StorageFull] : [],
+            DeadLetters = health.DeadLetters,
+        };
     }
 
     private static string WithoutUserInfo(string broker) =>

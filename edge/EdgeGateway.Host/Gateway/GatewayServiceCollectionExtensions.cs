@@ -52,7 +52,8 @@ internal static class GatewayServiceCollectionExtensions
     /// (outbox inject/stats/drain, doctor, start-up validation). Nothing is started; logs go to the console at
     /// <paramref name="minimumLevel"/>.
     /// </summary>
-    public static ServiceProvider BuildGatewayServices(IConfiguration configuration, LogLevel minimumLevel = LogLevel.Warning, bool console = true, GatewayScope scope = GatewayScope.Everything)
+    public static ServiceProvider BuildGatewayServices(IConfiguration configuration, LogLevel minimumLevel = LogLevel.Warning, bool console = true,
+        GatewayScope scope = GatewayScope.Everything, Action<ILoggingBuilder>? configureLogging = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(logging =>
@@ -62,6 +63,8 @@ internal static class GatewayServiceCollectionExtensions
             {
                 logging.AddSimpleConsole(o => o.SingleLine = true);
             }
+
+            configureLogging?.Invoke(logging);
         });
         services.AddGateway(configuration, scope);
         return services.BuildServiceProvider();

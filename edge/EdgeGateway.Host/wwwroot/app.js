@@ -151,13 +151,16 @@ function renderStatus(status) {
     uplinkState.className = `value ${uplink.connected ? 'pass' : 'fail'}`;
     $('uplink-broker').textContent = uplink.broker;
     const total = Object.values(uplink.depth).reduce((a, b) => a + b, 0);
-    $('outbox-total').textContent = `${total} waiting`;
+    const full = (uplink.conditions || []).includes('storage_full');
+    $('outbox-total').textContent = full ? `${total} waiting · storage_full: disk full, new alarms refused` : `${total} waiting`;
+    $('outbox-total').className = full ? 'fail' : '';
     for (const [name, depth] of Object.entries(uplink.depth)) {
       classes.append(el('tr', {}, el('td', {}, name), el('td', {}, depth)));
     }
     $('uplink-detail').textContent = [
       `sent ${uplink.sent}`,
       `evicted ${uplink.evictions}`,
+      uplink.deadLetters ? `dead letters ${uplink.deadLetters}` : null,
       uplink.oldestAgeSeconds === null ? null : `oldest waiting ${duration(uplink.oldestAgeSeconds)}`,
       uplink.lastError ? `last error: ${uplink.lastError}` : null,
     ].filter(Boolean).join(' · ');

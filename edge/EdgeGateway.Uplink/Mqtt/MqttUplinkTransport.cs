@@ -193,7 +193,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
             var result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
             return result.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers
                 ? UplinkSendResult.Confirmed(connection)
-                : UplinkSendResult.Refused(connection, $"{result.ReasonCode} {result.ReasonString}".Trim());
+                : UplinkSendResult.Refused(connection, DescribeRefusal(result.ReasonCode, result.ReasonString));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -221,6 +221,20 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
         }
 
         _clientCertificate?.Dispose();
+    }
+
+    /// <summary>A PUBACK refusal as people read it: the code's name (or number and meaning) and the broker's reason string.</summary>
+    private static string DescribeRefusal(MqttClientPublishReasonCode code, string? reasonString)
+    {
+        var name = Enum.IsDefined(code)
+            ? code.ToString()
+            : (int)code switch
+            {
+                0x95 => "PacketTooLarge (reason code 149)",
+                0x97 => "QuotaExceeded (reason code 151)",
+                var other => $"reason code {other}",
+            };
+        return $"{name} {reasonString}".Trim();
     }
 
     private async Task<Task> ConnectAsync(CancellationToken cancellationToken)

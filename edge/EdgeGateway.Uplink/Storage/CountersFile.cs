@@ -1,10 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Storage;
 
 namespace EdgeGateway.Uplink.Storage;
 
-/// <summary>The outbox counters as a small JSON file, replaced atomically (write, sync, rename).</summary>
+/// <summary>The outbox counters as a small JSON file, replaced with <see cref="DurableFile"/> (write, sync, rename, directory sync).</summary>
 internal static class CountersFile
 {
     public static OutboxCounters Read(string path, out string? error)
@@ -54,14 +55,7 @@ internal static class CountersFile
                 Reason = q.Reason,
             })],
         };
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, document, CountersJsonContext.Default.CountersDocument);
-            stream.Flush(flushToDisk: sync);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        DurableFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(document, CountersJsonContext.Default.CountersDocument), sync: sync);
     }
 
     private static long[] Fit(long[]? values)

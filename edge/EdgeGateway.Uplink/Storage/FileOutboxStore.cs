@@ -1,37 +1,37 @@
-using System.Buffers;
 using System.Globalization;
-using System.Threading.Channels;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Storage;
 using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 
 namespace EdgeGateway.Uplink.Storage;
 
 /// <summary>Where and how the file store keeps its segments.</summary>
 /// <param name="Directory">The store folder, normally <c>{Storage:DataDir}/outbox</c>.</param>
-/// <param name="SegmentBytes">A segment is sealed and a new one started past this size.</param>
+/// <param name="SegmentBytes">A segment is sealed and a new one started past this size (smaller on a small filesystem).</param>
 /// <param name="SyncInterval">How soon records that need no immediate fsync (acks, lower classes) are synced anyway.</param>
-public sealed record FileOutboxStoreOptions(string Directory, long SegmentBytes = 16L * 1024 * 1024, TimeSpan? SyncInterval = null)
+/// <param name="ReserveBytes">Disk kept free for removal records and compaction; null for a sixteenth of the filesystem (128 KiB to 64 MiB).</param>
+/// <param name="QuarantineBytes">The most the quarantine folder may hold; the oldest files go first. Null for four segments.</param>
+public sealed record FileOutboxStoreOptions(
+    string Directory,
+    long SegmentBytes = 16L * 1024 * 1024,
+    TimeSpan? SyncInterval = null,
+    long? ReserveBytes = null,
+    long? QuarantineBytes = null)
 {
     public TimeSpan EffectiveSyncInterval => SyncInterval ?? TimeSpan.FromMilliseconds(200);
 }
 
 /// <summary>
-/// The outbox on disk: append-only segment files of CRC-framed records (appends and removals),
-/// written by one writer task that groups every waiting request into one write and at most one
-/// fsync (group commit). On open it replays the segments; a damaged segment's intact records are
-/// copied forward and the file is moved to <c>quarantine/</c>, never deleted. Fully removed
-/// segments are deleted oldest first; a mostly empty oldest segment is compacted forward.
+/// The outbox on disk: append-only segment files of CRC-framed records (appends and removals).
+/// Its parts: <see cref="SegmentFile"/> (one file), <see cref="SegmentReplayer"/> (open and
+/// inspect), <see cref="GroupCommitWriter"/> (the one writer) and <see cref="SegmentCompactor"/>.
+/// On open a torn or zero-filled tail is cut back to the last intact record; a segment damaged in
+/// the middle has its intact records copied forward and is moved to <c>quarantine/</c> (capped in
+/// bytes, oldest first). It never plans to use more than the filesystem holds minus a reserve.
 /// </summary>
 public sealed partial class FileOutboxStore : IOutboxStore
 {
-    private const string SegmentPrefix = "seg-";
-    private const string SegmentSuffix = ".log";
-    private const int MaxBatchRequests = 8192;
-    private const int MaxBatchBytes = 4 * 1024 * 1024;
-    private const int MaxIdsPerRemoveFrame = 16384;
-
     /// <summary>How long the writer may go without finishing a batch or an idle wait before the watchdog calls it stalled.</summary>
     public static readonly TimeSpan WriterDeadline = TimeSpan.FromSeconds(30);
 
@@ -41,16 +41,14 @@ public sealed partial class FileOutboxStore : IOutboxStore
     private readonly TimeProvider _time;
     private readonly ILogger<FileOutboxStore> _logger;
     private readonly ProgressRegistry? _progress;
-    private readonly Channel<Request> _requests =
-        Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Lock _gate = new();
-    private readonly List<Segment> _segments = [];
-    private readonly Dictionary<long, Location> _locations = [];
-    private Action<OutboxEntry> _written = static _ => { };
-    private Segment? _active;
+    private readonly SegmentIndex _index = new();
+    private readonly StorageSpace _space;
+    private readonly SegmentCompactor _compactor;
+    private readonly DeadLetterBox _deadLetters;
+    private GroupCommitWriter? _writer;
+    private Task? _writerTask;
     private FileStream? _lockFile;
-    private Task? _writer;
-    private long _diskBytes;
+    private long _quarantineBytes;
     private int _disposed;
 
     /// <param name="progress">When given, the writer task beats a heartbeat (<c>outbox writer</c>) there while it runs.</param>
@@ -63,16 +61,53 @@ public sealed partial class FileOutboxStore : IOutboxStore
         _time = time;
         _logger = logger;
         _progress = progress;
+        _space = new StorageSpace(options.Directory, time, options.ReserveBytes);
+        _compactor = new SegmentCompactor(_index, _space, options.Directory, options.SegmentBytes);
+        _deadLetters = new DeadLetterBox(options.Directory);
     }
 
     public string Directory => _options.Directory;
 
     public string QuarantineDirectory => _quarantineDirectory;
 
-    public long DiskBytes => Interlocked.Read(ref _diskBytes);
+    public long DiskBytes
+    {
+        get
+        {
+            lock (_index.Gate)
+            {
+                return _index.SegmentBytes + Interlocked.Read(ref _quarantineBytes) + _deadLetters.Bytes;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Bytes of records the store can hold on this filesystem now: what its segments occupy plus
+    /// the free space above the reserve, less one segment of slack (the active segment's dead bytes
+    /// are reclaimed only once it is sealed).
+    /// </summary>
+    public long CapacityBytes
+    {
+        get
+        {
+            long segments;
+            lock (_index.Gate)
+            {
+                segments = _index.SegmentBytes;
+            }
+
+            return Math.Max(0, segments + _space.Headroom - _compactor.SegmentLimit);
+        }
+    }
+
+    public bool DiskFull => _writer?.DiskFull == true || _space.Headroom <= 0;
+
+    public int UnwrittenRemovals => _writer?.UnwrittenRemovals ?? 0;
+
+    public int DeadLetterCount => _deadLetters.Count;
 
     /// <summary>True while the store is open and its writer runs.</summary>
-    public bool IsWriting => _writer is { IsCompleted: false } && Volatile.Read(ref _disposed) == 0;
+    public bool IsWriting => _writerTask is { IsCompleted: false } && Volatile.Read(ref _disposed) == 0;
 
     public OutboxRecovery Open(Action<OutboxEntry> written)
     {
@@ -84,6 +119,7 @@ public sealed partial class FileOutboxStore : IOutboxStore
 
         System.IO.Directory.CreateDirectory(_options.Directory);
         AcquireLock();
+        _space.Refresh(force: true);
         var reports = new List<QuarantineReport>();
         var counters = CountersFile.Read(_countersPath, out var countersError);
         if (countersError is not null)
@@ -93,54 +129,79 @@ public sealed partial class FileOutboxStore : IOutboxStore
         }
 
         var maxId = 0L;
-        var damaged = new List<(Segment Segment, long DamagedBytes, string Reason)>();
-        foreach (var (number, path) in ListSegments())
+        var damaged = new List<(SegmentFile Segment, ReplayResult Result)>();
+        foreach (var (number, path) in SegmentFile.List(_options.Directory))
         {
             var bytes = File.ReadAllBytes(path);
-            var segment = new Segment(number, path, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            var segment = new SegmentFile(number, path, SegmentFile.OpenForReplay(path), bytes.Length);
+            _index.Segments.Add(segment);
+            var result = SegmentReplayer.Replay(segment, bytes, _index, ref maxId);
+            if (result.DamagedInTheMiddle)
             {
-                Length = bytes.Length,
-            };
-            _segments.Add(segment);
-            _diskBytes += bytes.Length;
-            var (damagedBytes, reason) = Replay(segment, bytes, ref maxId);
-            if (damagedBytes > 0)
+                damaged.Add((segment, result));
+            }
+            else if (result.TornTailBytes > 0)
             {
-                damaged.Add((segment, damagedBytes, reason!));
+                // A power cut's tail: cut back to the last intact record and keep using the segment.
+                segment.CutTo(result.GoodLength);
+                segment.Sync();
+                Log.TailCut(_logger, path, result.TornTailBytes, result.GoodLength, result.Reason ?? "torn tail");
             }
         }
 
-        StartSegment(_segments.Count == 0 ? 1 : _segments[^1].Number + 1);
-        foreach (var (segment, damagedBytes, reason) in damaged)
+        _compactor.StartSegment(_index.Segments.Count == 0 ? 1 : _index.Segments[^1].Number + 1);
+        if (damaged.Count > 0)
         {
-            var kept = CopyForward(segment);
-            RemoveSegment(segment);
-            var target = MoveToQuarantine(segment.Path);
-            reports.Add(new QuarantineReport(segment.Path, target, kept, damagedBytes, reason));
+            // A segment's removal records may refer to records in any older segment, so taking one out
+            // of the middle could bring removed records back. Copy every live record forward instead,
+            // then quarantine the damaged segments and delete the rest.
+            foreach (var segment in _index.Segments.Where(s => s != _index.Active).ToList())
+            {
+                var kept = _compactor.CopyForward(segment);
+                _compactor.Detach(segment);
+                if (damaged.FirstOrDefault(d => d.Segment == segment) is { Segment: not null } hit)
+                {
+                    var target = MoveToQuarantine(segment.Path);
+                    reports.Add(new QuarantineReport(segment.Path, target, kept, hit.Result.DamagedBytes + hit.Result.TornTailBytes, hit.Result.Reason!));
+                }
+                else
+                {
+                    File.Delete(segment.Path);
+                }
+            }
         }
 
-        DirectorySync.Sync(_options.Directory);
-        var pending = _locations.Values.Select(location => location.Entry).OrderBy(entry => entry.Id).ToList();
-        _written = written;
+        PruneQuarantine();
+        DurableFile.SyncDirectory(_options.Directory);
+        List<OutboxEntry> pending;
+        lock (_index.Gate)
+        {
+            pending = [.. _index.Locations.Values.Select(location => location.Entry).OrderBy(entry => entry.Id)];
+        }
+
+        maxId = Math.Max(maxId, _deadLetters.MaxId());
+        _writer = new GroupCommitWriter(
+            _index, _compactor, _space, _options.Directory, _countersPath, _options.EffectiveSyncInterval, _time, _logger, written);
         var heartbeat = _progress?.Register("outbox writer", WriterDeadline);
-        _writer = Task.Run(() => WriteLoopAsync(heartbeat));
+        _writerTask = Task.Run(() => _writer.RunAsync(heartbeat));
         return new OutboxRecovery(pending, maxId + 1, counters, reports);
     }
 
     /// <summary>
     /// Reads what a store folder holds without opening it for writing: no lock, no new segment, no
-    /// quarantine. Safe while another process runs the store (it may see a record or two mid-write as damaged).
+    /// quarantine, no cut tails. Safe while another process runs the store (it may see a record or
+    /// two mid-write as a torn tail).
     /// </summary>
     public static OutboxInspection Inspect(string directory)
     {
-        var store = new FileOutboxStore(new FileOutboxStoreOptions(directory), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<FileOutboxStore>.Instance);
-        var counters = CountersFile.Read(store._countersPath, out _);
+        var index = new SegmentIndex();
+        var counters = CountersFile.Read(Path.Combine(directory, "counters.json"), out _);
         var damaged = new List<string>();
         long diskBytes = 0;
         var maxId = 0L;
         if (System.IO.Directory.Exists(directory))
         {
-            foreach (var (number, path) in store.ListSegments())
+            foreach (var (number, path) in SegmentFile.List(directory))
             {
                 byte[] bytes;
                 try
@@ -153,21 +214,31 @@ public sealed partial class FileOutboxStore : IOutboxStore
                 }
 
                 using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                var segment = new Segment(number, path, handle) { Length = bytes.Length };
+                var segment = new SegmentFile(number, path, handle, bytes.Length);
                 diskBytes += bytes.Length;
-                var (damagedBytes, _) = store.Replay(segment, bytes, ref maxId);
-                if (damagedBytes > 0)
+                if (SegmentReplayer.Replay(segment, bytes, index, ref maxId).DamagedInTheMiddle)
                 {
                     damaged.Add(path);
                 }
             }
         }
 
-        var entries = store._locations.Values.Select(location => location.Entry).OrderBy(entry => entry.Id).ToList();
-        var quarantined = System.IO.Directory.Exists(store._quarantineDirectory)
-            ? System.IO.Directory.GetFiles(store._quarantineDirectory).Length
-            : 0;
-        return new OutboxInspection(entries, counters, diskBytes, damaged, quarantined);
+        var quarantine = Path.Combine(directory, "quarantine");
+        var quarantined = System.IO.Directory.Exists(quarantine) ? System.IO.Directory.GetFiles(quarantine) : [];
+        var deadLetters = new DeadLetterBox(directory);
+        var space = new StorageSpace(System.IO.Directory.Exists(directory) ? directory : Path.GetTempPath(), TimeProvider.System, null);
+        return new OutboxInspection(
+            [.. index.Locations.Values.Select(location => location.Entry).OrderBy(entry => entry.Id)],
+            counters,
+            diskBytes + quarantined.Sum(f => new FileInfo(f).Length) + deadLetters.Bytes,
+            damaged,
+            quarantined.Length,
+            deadLetters.List(),
+            space.Available,
+            space.Reserve)
+        {
+            SegmentSlackBytes = space.SegmentBytes(16L * 1024 * 1024),
+        };
     }
 
     public ValueTask AppendAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, bool durable, CancellationToken cancellationToken = default)
@@ -175,7 +246,7 @@ public sealed partial class FileOutboxStore : IOutboxStore
         ArgumentNullException.ThrowIfNull(entry);
         cancellationToken.ThrowIfCancellationRequested();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_requests.Writer.TryWrite(new Request(RequestKind.Append, entry, payload, durable, done, null, default, null)))
+        if (_writer is null || !_writer.TryQueue(new StoreRequest(StoreRequestKind.Append, entry, payload, durable, done, null, null)))
         {
             throw new ObjectDisposedException(nameof(FileOutboxStore), "the outbox store is closed");
         }
@@ -187,9 +258,9 @@ public sealed partial class FileOutboxStore : IOutboxStore
     public ReadOnlyMemory<byte>? ReadPayload(OutboxEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        lock (_gate)
+        lock (_index.Gate)
         {
-            if (!_locations.TryGetValue(entry.Id, out var location) || location.Segment.Handle.IsClosed)
+            if (!_index.Locations.TryGetValue(entry.Id, out var location) || location.Segment.IsClosed)
             {
                 return null;
             }
@@ -197,8 +268,7 @@ public sealed partial class FileOutboxStore : IOutboxStore
             var payload = new byte[location.Entry.Size];
             try
             {
-                var read = RandomAccess.Read(location.Segment.Handle, payload, location.PayloadOffset);
-                return read == payload.Length ? payload : null;
+                return location.Segment.Read(payload, location.PayloadOffset) == payload.Length ? payload : null;
             }
             catch (IOException ex)
             {
@@ -213,17 +283,24 @@ public sealed partial class FileOutboxStore : IOutboxStore
         ArgumentNullException.ThrowIfNull(ids);
         if (ids.Count > 0)
         {
-            _requests.Writer.TryWrite(new Request(RequestKind.Remove, null, default, false, null, ids, reason, null));
+            _writer?.TryQueue(new StoreRequest(StoreRequestKind.Remove, null, default, false, null, ids, null));
         }
     }
 
+    public void DeadLetter(OutboxEntry entry, ReadOnlyMemory<byte> payload, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        _deadLetters.Park(entry, payload.Span, reason, _time.GetUtcNow());
+        Remove([entry.Id], OutboxRemoval.DeadLettered);
+    }
+
     public void SaveCounters(OutboxCounters counters) =>
-        _requests.Writer.TryWrite(new Request(RequestKind.Counters, null, default, false, null, null, default, counters));
+        _writer?.TryQueue(new StoreRequest(StoreRequestKind.Counters, null, default, false, null, null, counters));
 
     public ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return _requests.Writer.TryWrite(new Request(RequestKind.Flush, null, default, true, done, null, default, null))
+        return _writer is not null && _writer.TryQueue(new StoreRequest(StoreRequestKind.Flush, null, default, true, done, null, null))
             ? new ValueTask(done.Task.WaitAsync(cancellationToken))
             : ValueTask.CompletedTask;
     }
@@ -235,394 +312,28 @@ public sealed partial class FileOutboxStore : IOutboxStore
             return;
         }
 
-        _requests.Writer.TryComplete();
+        _writer?.Complete();
         try
         {
-            _writer?.Wait(TimeSpan.FromSeconds(30));
+            _writerTask?.Wait(TimeSpan.FromSeconds(30));
         }
         catch (AggregateException ex)
         {
-            Log.WriteFailed(_logger, ex.InnerException?.Message ?? ex.Message);
+            Log.ReadFailed(_logger, _options.Directory, ex.InnerException?.Message ?? ex.Message);
         }
 
-        lock (_gate)
+        lock (_index.Gate)
         {
-            foreach (var segment in _segments)
+            foreach (var segment in _index.Segments)
             {
-                segment.Handle.Dispose();
+                segment.Dispose();
             }
 
-            _segments.Clear();
-            _locations.Clear();
+            _index.Segments.Clear();
+            _index.Locations.Clear();
         }
 
         _lockFile?.Dispose();
-    }
-
-    private async Task WriteLoopAsync(Heartbeat? heartbeat)
-    {
-        using var beat = heartbeat;
-        var reader = _requests.Reader;
-        var buffer = new ArrayBufferWriter<byte>(1 << 20);
-        var batch = new List<Request>(1024);
-        var appended = new List<(OutboxEntry Entry, int FrameStart, int PayloadOffset, int FrameLength)>(1024);
-        var removed = new List<long>();
-        var dirty = false;
-        var lastSync = _time.GetTimestamp();
-        while (true)
-        {
-            heartbeat?.Beat();
-            if (!reader.TryPeek(out _))
-            {
-                if (dirty)
-                {
-                    var more = reader.WaitToReadAsync().AsTask();
-                    var first = await Task.WhenAny(more, Task.Delay(_options.EffectiveSyncInterval, _time)).ConfigureAwait(false);
-                    if (first != more || !await more.ConfigureAwait(false))
-                    {
-                        SyncActive();
-                        dirty = false;
-                        lastSync = _time.GetTimestamp();
-                        if (first == more)
-                        {
-                            return;
-                        }
-
-                        continue;
-                    }
-                }
-                else
-                {
-                    // Idle: wake up now and then to show the watchdog the writer is alive.
-                    var more = reader.WaitToReadAsync().AsTask();
-                    if (heartbeat is not null && await Task.WhenAny(more, Task.Delay(heartbeat.IdleInterval, _time)).ConfigureAwait(false) != more)
-                    {
-                        continue;
-                    }
-
-                    if (!await more.ConfigureAwait(false))
-                    {
-                        return;
-                    }
-                }
-            }
-
-            batch.Clear();
-            appended.Clear();
-            removed.Clear();
-            buffer.ResetWrittenCount();
-            var sync = false;
-            OutboxCounters? counters = null;
-            while (batch.Count < MaxBatchRequests && buffer.WrittenCount < MaxBatchBytes && reader.TryRead(out var request))
-            {
-                batch.Add(request);
-                switch (request.Kind)
-                {
-                    case RequestKind.Append:
-                        var start = buffer.WrittenCount;
-                        var payloadOffset = RecordFrame.WriteAppend(buffer, request.Entry!, request.Payload.Span);
-                        appended.Add((request.Entry!, start, payloadOffset, buffer.WrittenCount - start));
-                        sync |= request.Durable;
-                        break;
-                    case RequestKind.Remove:
-                        var ids = request.Ids!;
-                        for (var at = 0; at < ids.Count; at += MaxIdsPerRemoveFrame)
-                        {
-                            var chunk = ids.Skip(at).Take(MaxIdsPerRemoveFrame).ToArray();
-                            RecordFrame.WriteRemove(buffer, chunk, request.Reason);
-                            removed.AddRange(chunk);
-                        }
-
-                        break;
-                    case RequestKind.Counters:
-                        counters = request.Counters;
-                        break;
-                    case RequestKind.Flush:
-                        sync = true;
-                        break;
-                }
-            }
-
-            var segment = _active!;
-            var baseOffset = segment.Length;
-            try
-            {
-                if (buffer.WrittenCount > 0)
-                {
-                    RandomAccess.Write(segment.Handle, buffer.WrittenSpan, baseOffset);
-                }
-
-                lock (_gate)
-                {
-                    segment.Length += buffer.WrittenCount;
-                    foreach (var (entry, frameStart, payloadOffset, frameLength) in appended)
-                    {
-                        Track(entry, segment, baseOffset + frameStart + payloadOffset, frameLength);
-                    }
-
-                    foreach (var id in removed)
-                    {
-                        Forget(id);
-                    }
-                }
-
-                Interlocked.Add(ref _diskBytes, buffer.WrittenCount);
-                foreach (var (entry, _, _, _) in appended)
-                {
-                    _written(entry);
-                }
-
-                if (counters is not null)
-                {
-                    CountersFile.Write(_countersPath, counters, sync);
-                }
-
-                if (sync || (dirty && _time.GetElapsedTime(lastSync) >= _options.EffectiveSyncInterval))
-                {
-                    RandomAccess.FlushToDisk(segment.Handle);
-                    dirty = false;
-                    lastSync = _time.GetTimestamp();
-                }
-                else if (buffer.WrittenCount > 0)
-                {
-                    dirty = true;
-                }
-
-                foreach (var request in batch)
-                {
-                    request.Done?.TrySetResult();
-                }
-
-                dirty = Maintain(dirty);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // The writer must outlive any one bad batch: fail those requests, keep serving the rest.
-                Log.WriteFailed(_logger, ex.Message);
-                TryTruncate(segment, baseOffset);
-                foreach (var request in batch)
-                {
-                    request.Done?.TrySetException(ex);
-                }
-            }
-        }
-    }
-
-    /// <summary>Seals a full segment, deletes fully removed segments oldest first, compacts a mostly empty oldest one.</summary>
-    private bool Maintain(bool dirty)
-    {
-        var active = _active!;
-        var changedNames = false;
-        if (active.Length >= _options.SegmentBytes)
-        {
-            if (dirty)
-            {
-                RandomAccess.FlushToDisk(active.Handle);
-                dirty = false;
-            }
-
-            StartSegment(active.Number + 1);
-            changedNames = true;
-        }
-
-        while (_segments.Count > 1)
-        {
-            var oldest = _segments[0];
-            if (oldest.Live == 0)
-            {
-                RemoveSegment(oldest);
-                File.Delete(oldest.Path);
-                changedNames = true;
-                continue;
-            }
-
-            if (oldest.LiveBytes * 8 < oldest.Length && oldest != _active)
-            {
-                // A few long-lived records should not pin a whole segment: copy them forward (synced) first.
-                CopyForward(oldest);
-                dirty = false;
-                RemoveSegment(oldest);
-                File.Delete(oldest.Path);
-                changedNames = true;
-                continue;
-            }
-
-            break;
-        }
-
-        if (changedNames)
-        {
-            DirectorySync.Sync(_options.Directory);
-        }
-
-        return dirty;
-    }
-
-    /// <summary>Replays one segment into the location map; returns how many bytes were damaged and why.</summary>
-    private (long DamagedBytes, string? Reason) Replay(Segment segment, byte[] bytes, ref long maxId)
-    {
-        long damagedBytes = 0;
-        string? reason = null;
-        var ids = new List<long>();
-        long position = 0;
-        while (position < bytes.Length)
-        {
-            var length = RecordFrame.TryMeasure(bytes, position);
-            if (length > 0)
-            {
-                var body = bytes.AsSpan((int)position + RecordFrame.HeaderSize, length - RecordFrame.HeaderSize);
-                if (RecordFrame.TryReadAppend(body, out var entry, out var payloadOffset))
-                {
-                    maxId = Math.Max(maxId, entry.Id);
-                    Forget(entry.Id);
-                    Track(entry, segment, position + payloadOffset, length);
-                    position += length;
-                    continue;
-                }
-
-                ids.Clear();
-                if (RecordFrame.TryReadRemove(body, ids))
-                {
-                    foreach (var id in ids)
-                    {
-                        Forget(id);
-                    }
-
-                    position += length;
-                    continue;
-                }
-            }
-
-            reason ??= bytes.Length - position < RecordFrame.HeaderSize || length == 0 && IsTruncatedTail(bytes, position)
-                ? string.Create(CultureInfo.InvariantCulture, $"truncated record at byte {position} of {bytes.Length}")
-                : string.Create(CultureInfo.InvariantCulture, $"corrupt record at byte {position} of {bytes.Length}");
-            var next = FindNextFrame(bytes, position + 1);
-            damagedBytes += (next ?? bytes.Length) - position;
-            position = next ?? bytes.Length;
-        }
-
-        return (damagedBytes, reason);
-    }
-
-    private static bool IsTruncatedTail(byte[] bytes, long position)
-    {
-        if (bytes.Length - position < RecordFrame.HeaderSize)
-        {
-            return true;
-        }
-
-        var length = BitConverter.ToUInt32(bytes, (int)position + 4);
-        return BitConverter.ToUInt32(bytes, (int)position) == RecordFrame.Magic
-            && length <= RecordFrame.MaxBodySize
-            && length > bytes.Length - position - RecordFrame.HeaderSize;
-    }
-
-    private static long? FindNextFrame(byte[] bytes, long from)
-    {
-        ReadOnlySpan<byte> magic = [0x45, 0x47, 0x4F, 0x42];
-        var position = from;
-        while (position < bytes.Length)
-        {
-            var found = bytes.AsSpan((int)position).IndexOf(magic);
-            if (found < 0)
-            {
-                return null;
-            }
-
-            position += found;
-            if (RecordFrame.TryMeasure(bytes, position) > 0)
-            {
-                return position;
-            }
-
-            position++;
-        }
-
-        return null;
-    }
-
-    /// <summary>Re-appends the live records of <paramref name="segment"/> to the active segment and syncs them.</summary>
-    private int CopyForward(Segment segment)
-    {
-        List<Location> live;
-        lock (_gate)
-        {
-            live = [.. _locations.Values.Where(location => location.Segment == segment).OrderBy(location => location.Entry.Id)];
-        }
-
-        if (live.Count == 0)
-        {
-            return 0;
-        }
-
-        var active = _active!;
-        var buffer = new ArrayBufferWriter<byte>();
-        var placed = new List<(OutboxEntry Entry, int FrameStart, int PayloadOffset, int FrameLength)>(live.Count);
-        foreach (var location in live)
-        {
-            var payload = new byte[location.Entry.Size];
-            RandomAccess.Read(segment.Handle, payload, location.PayloadOffset);
-            var start = buffer.WrittenCount;
-            var payloadOffset = RecordFrame.WriteAppend(buffer, location.Entry, payload);
-            placed.Add((location.Entry, start, payloadOffset, buffer.WrittenCount - start));
-        }
-
-        var baseOffset = active.Length;
-        RandomAccess.Write(active.Handle, buffer.WrittenSpan, baseOffset);
-        RandomAccess.FlushToDisk(active.Handle);
-        lock (_gate)
-        {
-            active.Length += buffer.WrittenCount;
-            foreach (var (entry, frameStart, payloadOffset, frameLength) in placed)
-            {
-                Forget(entry.Id);
-                Track(entry, active, baseOffset + frameStart + payloadOffset, frameLength);
-            }
-        }
-
-        Interlocked.Add(ref _diskBytes, buffer.WrittenCount);
-        return live.Count;
-    }
-
-    private void Track(OutboxEntry entry, Segment segment, long payloadOffset, int frameLength)
-    {
-        _locations[entry.Id] = new Location(entry, segment, payloadOffset, frameLength);
-        segment.Live++;
-        segment.LiveBytes += frameLength;
-    }
-
-    private void Forget(long id)
-    {
-        if (_locations.Remove(id, out var location))
-        {
-            location.Segment.Live--;
-            location.Segment.LiveBytes -= location.FrameLength;
-        }
-    }
-
-    private void StartSegment(int number)
-    {
-        var path = Path.Combine(_options.Directory, string.Create(CultureInfo.InvariantCulture, $"{SegmentPrefix}{number:D8}{SegmentSuffix}"));
-        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        var segment = new Segment(number, path, handle);
-        lock (_gate)
-        {
-            _segments.Add(segment);
-            _active = segment;
-        }
-
-        DirectorySync.Sync(_options.Directory);
-    }
-
-    private void RemoveSegment(Segment segment)
-    {
-        lock (_gate)
-        {
-            _segments.Remove(segment);
-            segment.Handle.Dispose();
-        }
-
-        Interlocked.Add(ref _diskBytes, -segment.Length);
     }
 
     private string MoveToQuarantine(string path)
@@ -631,25 +342,43 @@ public sealed partial class FileOutboxStore : IOutboxStore
         var stamp = _time.GetUtcNow().ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
         var target = Path.Combine(_quarantineDirectory, $"{Path.GetFileName(path)}.{stamp}.damaged");
         File.Move(path, target);
-        DirectorySync.Sync(_quarantineDirectory);
-        DirectorySync.Sync(_options.Directory);
+        DurableFile.SyncDirectory(_quarantineDirectory);
+        DurableFile.SyncDirectory(_options.Directory);
         return target;
     }
 
-    private IEnumerable<(int Number, string Path)> ListSegments()
+    /// <summary>Keeps the quarantine folder under its byte cap, deleting the oldest files first (the newest damage is the most useful).</summary>
+    private void PruneQuarantine()
     {
-        var segments = new List<(int, string)>();
-        foreach (var path in System.IO.Directory.EnumerateFiles(_options.Directory, SegmentPrefix + "*" + SegmentSuffix))
+        if (!System.IO.Directory.Exists(_quarantineDirectory))
         {
-            var name = Path.GetFileName(path);
-            var digits = name[SegmentPrefix.Length..^SegmentSuffix.Length];
-            if (int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-            {
-                segments.Add((number, path));
-            }
+            return;
         }
 
-        return segments.OrderBy(segment => segment.Item1);
+        var cap = _options.QuarantineBytes ?? (4 * _compactor.SegmentLimit);
+        var files = new DirectoryInfo(_quarantineDirectory).GetFiles().OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name).ToList();
+        var total = files.Sum(f => f.Length);
+        var pruned = false;
+        foreach (var file in files)
+        {
+            if (total <= cap)
+            {
+                break;
+            }
+
+            var length = file.Length;
+            total -= length;
+            file.Delete();
+            pruned = true;
+            Log.QuarantinePruned(_logger, file.FullName, length, cap);
+        }
+
+        if (pruned)
+        {
+            DurableFile.SyncDirectory(_quarantineDirectory);
+        }
+
+        Interlocked.Exchange(ref _quarantineBytes, total);
     }
 
     private void AcquireLock()
@@ -666,72 +395,16 @@ public sealed partial class FileOutboxStore : IOutboxStore
         }
     }
 
-    private void SyncActive()
-    {
-        try
-        {
-            RandomAccess.FlushToDisk(_active!.Handle);
-        }
-        catch (IOException ex)
-        {
-            Log.WriteFailed(_logger, ex.Message);
-        }
-    }
-
-    private void TryTruncate(Segment segment, long length)
-    {
-        try
-        {
-            RandomAccess.SetLength(segment.Handle, length);
-        }
-        catch (IOException ex)
-        {
-            Log.WriteFailed(_logger, ex.Message);
-        }
-    }
-
-    private enum RequestKind
-    {
-        Append,
-        Remove,
-        Counters,
-        Flush,
-    }
-
-    private readonly record struct Request(
-        RequestKind Kind,
-        OutboxEntry? Entry,
-        ReadOnlyMemory<byte> Payload,
-        bool Durable,
-        TaskCompletionSource? Done,
-        IReadOnlyList<long>? Ids,
-        OutboxRemoval Reason,
-        OutboxCounters? Counters);
-
-    private readonly record struct Location(OutboxEntry Entry, Segment Segment, long PayloadOffset, int FrameLength);
-
-    private sealed class Segment(int number, string path, SafeFileHandle handle)
-    {
-        public int Number { get; } = number;
-
-        public string Path { get; } = path;
-
-        public SafeFileHandle Handle { get; } = handle;
-
-        public long Length { get; set; }
-
-        public int Live { get; set; }
-
-        public long LiveBytes { get; set; }
-    }
-
     private static partial class Log
     {
-        [LoggerMessage(EventId = UplinkLogEvents.StoreWriteFailed, Level = LogLevel.Error, Message = "Outbox store write failed: {Error}; the affected enqueues failed and nothing was acknowledged")]
-        public static partial void WriteFailed(ILogger logger, string error);
-
         [LoggerMessage(EventId = UplinkLogEvents.StoreReadFailed, Level = LogLevel.Error, Message = "Outbox store could not read {File}: {Error}")]
         public static partial void ReadFailed(ILogger logger, string file, string error);
+
+        [LoggerMessage(EventId = UplinkLogEvents.StoreTailCut, Level = LogLevel.Warning, Message = "Outbox segment {File} had a torn tail of {Bytes} bytes ({Reason}); cut back to the last intact record at byte {Length}, the segment stays in use")]
+        public static partial void TailCut(ILogger logger, string file, long bytes, long length, string reason);
+
+        [LoggerMessage(EventId = UplinkLogEvents.StoreQuarantinePruned, Level = LogLevel.Warning, Message = "Outbox quarantine over its cap of {Cap} bytes: deleted the oldest file {File} ({Bytes} bytes)")]
+        public static partial void QuarantinePruned(ILogger logger, string file, long bytes, long cap);
     }
 }
 
@@ -741,4 +414,14 @@ public sealed record OutboxInspection(
     OutboxCounters Counters,
     long DiskBytes,
     IReadOnlyList<string> DamagedFiles,
-    int QuarantinedFiles);
+    int QuarantinedFiles,
+    IReadOnlyList<DeadLetter> DeadLetters,
+    long AvailableBytes,
+    long ReserveBytes)
+{
+    /// <summary>The disk under the store has no room above the reserve: new alarms may be refused.</summary>
+    public bool StorageFull => AvailableBytes <= ReserveBytes + SegmentSlackBytes;
+
+    /// <summary>One segment of the filesystem (the store keeps it as slack).</summary>
+    public long SegmentSlackBytes { get; init; }
+}

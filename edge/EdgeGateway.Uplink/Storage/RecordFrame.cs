@@ -148,6 +148,15 @@ internal static class RecordFrame
         return true;
     }
 
+    /// <summary>Writes a frame around an arbitrary body (used for dead-letter notes).</summary>
+    public static void WriteRaw(IBufferWriter<byte> output, ReadOnlySpan<byte> body)
+    {
+        var span = output.GetSpan(HeaderSize + body.Length);
+        body.CopyTo(span[HeaderSize..]);
+        WriteHeader(span, span.Slice(HeaderSize, body.Length));
+        output.Advance(HeaderSize + body.Length);
+    }
+
     private static void WriteHeader(Span<byte> frame, ReadOnlySpan<byte> body)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(frame, Magic);

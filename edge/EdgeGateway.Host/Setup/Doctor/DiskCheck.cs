@@ -26,7 +26,23 @@ internal sealed class DiskCheck : IDoctorCheck
             : free < WarnBelowBytes
                 ? DoctorResult.Warn(Name, detail, "under 1 GiB free: a long outage will evict snapshots early")
                 : DoctorResult.Pass(Name, detail);
-        return Task.FromResult<IReadOnlyList<DoctorResult>>([result]);
+        var results = new List<DoctorResult> { result };
+        var store = Path.Combine(Path.GetFullPath(directory), "outbox");
+        if (Directory.Exists(store))
+        {
+            var inspection = Uplink.Storage.FileOutboxStore.Inspect(store);
+            results.Add(inspection.StorageFull
+                ? DoctorResult.Fail("storage_full", $"{inspection.AvailableBytes / 1024} KiB free at {store}, {inspection.ReserveBytes / 1024} KiB kept in reserve; {inspection.Pending.Count} records queued",
+                    "new alarms are refused until the uplink drains the backlog or space is freed; check the broker link and what else fills the disk")
+                : DoctorResult.Pass("storage_full", $"{inspection.AvailableBytes / 1024} KiB free for the outbox"));
+            if (inspection.DeadLetters.Count > 0)
+            {
+                results.Add(DoctorResult.Warn("outbox dead letters", $"{inspection.DeadLetters.Count} records the broker refused, e.g. {inspection.DeadLetters[0].Reason}",
+                    "see 'edgegw outbox dead-letters list'; fix the cause, then 'retry' or 'drop'"));
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<DoctorResult>>(results);
     }
 
     private static long Mib(long bytes) => bytes / (1024 * 1024);

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EdgeGateway.Storage;
 
 namespace EdgeGateway.Host.Setup.Provision;
 
 /// <summary>
 /// Writes the installer's settings into the gateway config file. Keys it does not own (timings,
-/// model store, …) are kept from an existing file. The file is replaced atomically, the old one is
+/// model store, …) are kept from an existing file. The file is replaced with <see cref="DurableFile"/> (rename, then directory fsync), the old one is
 /// kept as a timestamped backup, and the new one is mode 600 when it holds secrets.
 /// </summary>
 internal static class ConfigFileWriter
@@ -69,29 +70,11 @@ internal static class ConfigFileWriter
             File.Copy(path, backup, overwrite: true);
         }
 
-        var mode = holdsSecrets
-            ? UnixFileMode.UserRead | UnixFileMode.UserWrite
-            : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = mode;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        {
-            JsonSerializer.Serialize(stream, root, Indented);
-            stream.WriteByte((byte)'\n');
-            stream.Flush(flushToDisk: true);
-        }
-
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, mode); // The umask may have narrowed or the file existed.
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        var mode = holdsSecrets ? DurableFile.Private : DurableFile.Shared;
+        using var contents = new MemoryStream();
+        JsonSerializer.Serialize(contents, root, Indented);
+        contents.WriteByte((byte)'\n');
+        DurableFile.Write(path, contents.GetBuffer().AsSpan(0, (int)contents.Length), mode);
         return backup;
     }
 
