@@ -30,6 +30,7 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
             throw new ArgumentException(problem, nameof(clientId));
         }
 
+        await EnsureClientIdsFreeAsync(site, device, clientId, cancellationToken);
         var token = SecretTokens.NewToken();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await store.AddDeviceAsync(site, device, null, Normalize(certificateThumbprint), now, cancellationToken);
@@ -47,6 +48,7 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
     public async Task<string> CreateClaimCodeAsync(string site, string device, TimeSpan? lifetime = null, CancellationToken cancellationToken = default)
     {
         Validate(site, device);
+        await EnsureClientIdsFreeAsync(site, device, null, cancellationToken);
         var now = time.GetUtcNow();
         await store.AddDeviceAsync(site, device, null, null, now.ToUnixTimeMilliseconds(), cancellationToken);
         var code = SecretTokens.NewClaimCode();
@@ -128,6 +130,30 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
 
     private static string? Normalize(string? thumbprint) =>
         string.IsNullOrWhiteSpace(thumbprint) ? null : thumbprint.Replace(":", "", StringComparison.Ordinal).Trim().ToLowerInvariant();
+
+    /// <summary>
+    /// Names may hold '-', so <c>s-1/x</c> and <c>s/1-x</c> would both default to <c>edgegw-s-1-x</c> and each could
+    /// take over the other's session. A device whose client ids are another device's is refused, in one line.
+    /// </summary>
+    private async Task EnsureClientIdsFreeAsync(string site, string device, string? clientId, CancellationToken cancellationToken)
+    {
+        string[] mine = clientId is null ? [ClientIds.DefaultFor(site, device)] : [ClientIds.DefaultFor(site, device), clientId];
+        foreach (var other in await store.ListDevicesAsync(cancellationToken))
+        {
+            if (other.Site == site && other.Device == device)
+            {
+                continue;
+            }
+
+            string[] theirs = other.ClientId is null ? [ClientIds.DefaultFor(other.Site, other.Device)] : [ClientIds.DefaultFor(other.Site, other.Device), other.ClientId];
+            if (mine.Intersect(theirs, StringComparer.Ordinal).FirstOrDefault() is { } shared)
+            {
+                throw new ArgumentException(
+                    $"device {site}/{device}: client id '{shared}' already belongs to device {other.Site}/{other.Device}; expected a site and device whose edgegw-{{site}}-{{device}} is unique",
+                    nameof(device));
+            }
+        }
+    }
 
     private static void Validate(string site, string device)
     {
