@@ -60,7 +60,7 @@ public static class RelayBench
             await client.ConnectAsync(new MqttClientOptionsBuilder()
                 .WithTcpServer("127.0.0.1", ready.MqttPort)
                 .WithProtocolVersion(MqttProtocolVersion.V500)
-                .WithClientId($"edgegw-{site}-{device}")
+                .WithClientId(DeviceClientIds.DefaultFor(site, device))
                 .WithCredentials(credentials.Username, credentials.Password)
                 .WithTimeout(TimeSpan.FromSeconds(60))
                 .Build(), cancellationToken);

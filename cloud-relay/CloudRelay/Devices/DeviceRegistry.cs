@@ -137,7 +137,7 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
     /// </summary>
     private async Task EnsureClientIdsFreeAsync(string site, string device, string? clientId, CancellationToken cancellationToken)
     {
-        string[] mine = clientId is null ? [ClientIds.DefaultFor(site, device)] : [ClientIds.DefaultFor(site, device), clientId];
+        var mine = Ids(site, device, clientId);
         foreach (var other in await store.ListDevicesAsync(cancellationToken))
         {
             if (other.Site == site && other.Device == device)
@@ -145,8 +145,7 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
                 continue;
             }
 
-            string[] theirs = other.ClientId is null ? [ClientIds.DefaultFor(other.Site, other.Device)] : [ClientIds.DefaultFor(other.Site, other.Device), other.ClientId];
-            if (mine.Intersect(theirs, StringComparer.Ordinal).FirstOrDefault() is { } shared)
+            if (mine.Intersect(Ids(other.Site, other.Device, other.ClientId), StringComparer.Ordinal).FirstOrDefault() is { } shared)
             {
                 throw new ArgumentException(
                     $"device {site}/{device}: client id '{shared}' already belongs to device {other.Site}/{other.Device}; expected a site and device whose edgegw-{{site}}-{{device}} is unique",
@@ -154,6 +153,9 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
             }
         }
     }
+
+    private static string[] Ids(string site, string device, string? clientId) =>
+        clientId is null ? [ClientIds.DefaultFor(site, device)] : [ClientIds.DefaultFor(site, device), clientId];
 
     private static void Validate(string site, string device)
     {
