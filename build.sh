@@ -117,15 +117,26 @@ case "${1:-help}" in
     # One test project at a time, each in its own run: the integration tests decode video and run
     # models in real time, and on a 2-core machine projects side by side would starve each other.
     # A hung test fails its project after 15 minutes instead of holding CI until its time limit.
+    # Each project's output is also kept in artifacts/test-results/<project>.log, and the failures are
+    # repeated at the end, where a CI log's tail shows them.
     failed=()
+    mkdir -p artifacts/test-results
     for project in tests/*.Tests/*.Tests.csproj; do
-      log "Testing $(basename "$project" .csproj)"
-      dotnet test "$project" -c Release --no-build -nologo --blame-hang-timeout 15m \
+      name="$(basename "$project" .csproj)"
+      log "Testing $name"
+      # pipefail: the pipeline fails when dotnet test does.
+      if ! dotnet test "$project" -c Release --no-build -nologo --blame-hang-timeout 15m \
         --filter "Category=Unit|Category=Integration" \
         --logger "console;verbosity=normal" --results-directory artifacts/test-results \
-        || failed+=("$(basename "$project" .csproj)")
+        2>&1 | tee "artifacts/test-results/$name.log"; then
+        failed+=("$name")
+      fi
     done
     if ((${#failed[@]} > 0)); then
+      for name in "${failed[@]}"; do
+        log "Failures in $name"
+        grep -E -A 12 '^  Failed [A-Za-z]' "artifacts/test-results/$name.log" | cut -c1-400 || echo "(no failed test named; see artifacts/test-results/$name.log)"
+      done
       log "Failed: ${failed[*]}"
       exit 1
     fi

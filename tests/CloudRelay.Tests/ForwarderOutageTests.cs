@@ -4,6 +4,7 @@ using CloudRelay.Forwarding;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
+using EdgeGateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

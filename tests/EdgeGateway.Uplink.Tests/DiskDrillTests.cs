@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Testing;
@@ -73,12 +74,16 @@ public sealed class DiskDrillTests(ITestOutputHelper output)
         {
             await restarted.StartAsync();
             Assert.Equal(0, restarted.Services.GetRequiredService<DurableOutbox>().GetStats().TotalDepth);
-            await Task.Delay(1000);
+            // Once connected, a new alarm goes through: the link was up long enough to resend anything it held.
+            await WaitUntilAsync(() => restarted.Services.GetRequiredService<IUplinkMonitor>().GetHealth().Connected, TimeSpan.FromSeconds(30));
+            var marker = await restarted.Services.GetRequiredService<IAlertSink>()
+                .PublishAsync(new AlertDraft(AlertKinds.AlarmButton, AlertSeverity.Critical, AlertState.Cleared));
+            await collector.WaitForAsync(c => c.AlertIds.Contains(marker.Id.ToString("D")), TimeSpan.FromSeconds(20));
             await restarted.StopAsync();
         }
 
         await collector.WaitForQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
-        Assert.Equal(delivered, collector.UniqueAlerts);
+        Assert.Equal(delivered + 1, collector.UniqueAlerts);
         Assert.DoesNotContain(collector.Messages.Skip((int)beforeRestart), m => m.Topic.EndsWith("/alert", StringComparison.Ordinal)
             && AlertCbor.Decode(m.Payload).Alert?.Kind == AlertKinds.Test);
     }

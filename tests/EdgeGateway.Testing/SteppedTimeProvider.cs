@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Time.Testing;
 
-namespace CloudRelay.Tests;
+namespace EdgeGateway.Testing;
 
 /// <summary>
 /// Fake time that moves only when the code under test is waiting on it: it advances straight to the
 /// next pending timer, and only once one exists. A test then never outruns a slow machine, and never
 /// skips past a wait the code had not reached yet.
 /// </summary>
-internal sealed class SteppedTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+public sealed class SteppedTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
 {
     private static readonly TimeSpan RealTimeLimit = TimeSpan.FromSeconds(30);
     private readonly Lock _gate = new();
