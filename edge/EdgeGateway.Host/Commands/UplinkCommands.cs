@@ -293,6 +293,8 @@ internal static class UplinkCommands
                     json.WriteNumber("enqueue_p50_ms", Math.Round(result.EnqueueP50Ms, 3));
                     json.WriteNumber("enqueue_p99_ms", Math.Round(result.EnqueueP99Ms, 3));
                     json.WriteNumber("drain_per_s", Math.Round(result.DrainPerSecond));
+                    WriteNumberOrNull(json, "mosquitto_pub_per_s", result.MosquittoPubPerSecond is { } pub ? Math.Round(pub) : null);
+                    WriteNumberOrNull(json, "drain_ratio", result.DrainRatio is { } ratio ? Math.Round(ratio, 2) : null);
                     json.WriteNumber("bytes_per_alert", result.BytesPerAlert);
                     json.WriteNumber("payload_bytes", result.PayloadBytes);
                     json.WriteNumber("concurrency", result.Concurrency);
@@ -387,6 +389,19 @@ internal static class UplinkCommands
         }
 
         Console.Out.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    /// <summary>A measurement that could not be taken is null, never a made-up zero.</summary>
+    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
     }
 
     private static void InterlockedMin(ref long target, long value)

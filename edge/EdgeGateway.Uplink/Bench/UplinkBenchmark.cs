@@ -19,12 +19,18 @@ public sealed record UplinkBenchResult(
     double EnqueueP99Ms,
     double DrainPerSecond,
     double BytesPerAlert,
-    double PayloadBytes);
+    double PayloadBytes,
+    double? MosquittoPubPerSecond)
+{
+    /// <summary>The drain's rate against <c>mosquitto_pub</c>'s on the same broker in the same run.</summary>
+    public double? DrainRatio => MosquittoPubPerSecond is > 0 ? DrainPerSecond / MosquittoPubPerSecond : null;
+}
 
 /// <summary>
 /// Measures the two halves of the uplink on this machine: durable alarm enqueues into a real
 /// on-disk outbox (concurrent producers, so group commit can share fsyncs), then the drain of that
-/// backlog to a real broker with QoS 1 (a record counts when its PUBACK arrived).
+/// backlog to a real broker with QoS 1 (a record counts when its PUBACK arrived), and then the same
+/// count through <c>mosquitto_pub</c> as the baseline.
 /// </summary>
 public static class UplinkBenchmark
 {
@@ -33,6 +39,11 @@ public static class UplinkBenchmark
     {
         ArgumentNullException.ThrowIfNull(loggers);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (!BrokerAddress.TryParse(brokerUrl, out var address, out var error))
+        {
+            throw new ArgumentException($"broker '{brokerUrl}': {error}", nameof(brokerUrl));
+        }
+
         var directory = Directory.CreateTempSubdirectory("edgegw-bench-").FullName;
         try
         {
@@ -101,6 +112,7 @@ public static class UplinkBenchmark
 
             Array.Sort(latencies);
             var payload = (int)Interlocked.Read(ref payloadTotal);
+            var baseline = await MosquittoPubBaseline.MeasureAsync(address, transport.Topics.Alert + "-baseline", count, payload, cancellationToken).ConfigureAwait(false);
             var wire = MqttWire.PublishBytes(
                 transport.Topics.Alert,
                 payload,
@@ -115,7 +127,8 @@ public static class UplinkBenchmark
                 Percentile(latencies, 0.99),
                 count / drainSeconds,
                 wire,
-                payload);
+                payload,
+                baseline);
         }
         finally
         {
