@@ -2,6 +2,7 @@
 # One entry point for people and CI.
 #   ./build.sh demo [seconds]   install what is missing, fetch the models, build, run `edgegw demo`
 #   ./build.sh test             install what is missing, fetch the models, build, run every test
+#   ./build.sh repin            rewrite the pinned elevator state diagram after a deliberate change (then review git diff)
 #   ./build.sh deps             only install the Debian packages the gateway and its tests need
 #   ./build.sh publish-arm64    self-contained linux-arm64 edgegw (with its native OpenCV wrapper) and its .deb in artifacts/
 #   ./build.sh check-arm64      run that build under qemu-user-static: version, detect, replay, run, .deb contents
@@ -142,6 +143,14 @@ case "${1:-help}" in
     fi
     log "All test projects passed"
     ;;
+  repin)
+    build
+    # The pin test rewrites the pin and fails when EDGEGW_REPIN=1, so a repinning run never passes.
+    EDGEGW_REPIN=1 dotnet test tests/EdgeGateway.Elevator.Tests -c Release --no-build -nologo \
+      --filter "FullyQualifiedName~MachineDiagramTests.Mermaid_diagram_matches_the_pinned_text" >/dev/null 2>&1 || true
+    git --no-pager diff --stat -- tests/EdgeGateway.Elevator.Tests/Pinned
+    log "Pin rewritten: review the diff above, then run ./build.sh test"
+    ;;
   deps-arm64)
     deps_arm64
     ;;
@@ -156,7 +165,7 @@ case "${1:-help}" in
     seeds/packaging/check-arm64.sh
     ;;
   *)
-    sed -n '2,9p' "$0"
+    sed -n '2,10p' "$0"
     exit 2
     ;;
 esac
