@@ -47,11 +47,13 @@ public static class UplinkServiceCollectionExtensions
             sp.GetRequiredService<ILogger<FileOutboxStore>>(),
             sp.GetService<ProgressRegistry>()));
         services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<FileOutboxStore>());
-        services.TryAddSingleton(sp => new DurableOutbox(
+        // Service factories are synchronous: the store is replayed here, once, when the outbox is
+        // first resolved, before any hosted service starts and on no synchronization context.
+        services.TryAddSingleton(sp => DurableOutbox.OpenAsync(
             sp.GetRequiredService<IOutboxStore>(),
             Policy(sp.GetRequiredService<IOptions<OutboxOptions>>().Value),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<DurableOutbox>>()));
+            sp.GetRequiredService<ILogger<DurableOutbox>>()).GetAwaiter().GetResult());
         services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<DurableOutbox>());
         services.TryAddSingleton<IAlertSequence>(sp =>
             new FileAlertSequence(Path.GetFullPath(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDir)));

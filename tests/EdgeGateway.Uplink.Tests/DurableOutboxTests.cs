@@ -10,8 +10,8 @@ public sealed class DurableOutboxTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-28T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly MemoryOutboxStore _store = new();
 
-    private DurableOutbox Create(OutboxPolicy? policy = null) =>
-        new(_store, policy ?? new OutboxPolicy(), _time, NullLogger<DurableOutbox>.Instance);
+    private Task<DurableOutbox> CreateAsync(OutboxPolicy? policy = null) =>
+        DurableOutbox.OpenAsync(_store, policy ?? new OutboxPolicy(), _time, NullLogger<DurableOutbox>.Instance);
 
     private static OutboxMessage Message(OutboxClass messageClass, byte tag, int size = 36) =>
         new(messageClass, Enumerable.Repeat(tag, size).ToArray());
@@ -19,7 +19,7 @@ public sealed class DurableOutboxTests
     [Fact]
     public async Task Takes_the_highest_class_first_and_the_oldest_first_within_a_class()
     {
-        using var outbox = Create();
+        using var outbox = await CreateAsync();
         await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 1));
         await outbox.EnqueueAsync(Message(OutboxClass.Snapshot, 2));
         await outbox.EnqueueAsync(Message(OutboxClass.Status, 3));
@@ -39,13 +39,13 @@ public sealed class DurableOutboxTests
     [Fact]
     public async Task A_returned_record_goes_back_in_its_place_and_an_acknowledged_one_leaves()
     {
-        using var outbox = Create();
+        using var outbox = await CreateAsync();
         await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 1));
         await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 2));
         var first = await outbox.TakeAsync(CancellationToken.None);
         var second = await outbox.TakeAsync(CancellationToken.None);
-        outbox.Return(second);
-        outbox.Return(first);
+        outbox.Requeue(second);
+        outbox.Requeue(first);
 
         Assert.Same(first, await outbox.TakeAsync(CancellationToken.None));
         outbox.Acknowledge(first);
@@ -58,7 +58,7 @@ public sealed class DurableOutboxTests
     public async Task A_full_budget_evicts_the_oldest_of_the_lowest_class_and_alarms_only_when_nothing_else_is_left()
     {
         // Room for exactly 8 records of 36 + 64 bytes.
-        using var outbox = Create(new OutboxPolicy { BudgetBytes = 8 * 100 });
+        using var outbox = await CreateAsync(new OutboxPolicy { BudgetBytes = 8 * 100 });
         for (byte i = 0; i < 2; i++)
         {
             await outbox.EnqueueAsync(Message(OutboxClass.Alarm, (byte)(10 + i)));
@@ -94,7 +94,7 @@ public sealed class DurableOutboxTests
     [Fact]
     public async Task A_lower_class_never_evicts_a_higher_one_it_is_dropped_and_counted_instead()
     {
-        using var outbox = Create(new OutboxPolicy { BudgetBytes = 2 * 100 });
+        using var outbox = await CreateAsync(new OutboxPolicy { BudgetBytes = 2 * 100 });
         await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 1));
         await outbox.EnqueueAsync(Message(OutboxClass.Status, 2));
         await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 3));
@@ -110,7 +110,7 @@ public sealed class DurableOutboxTests
     [Fact]
     public async Task Reported_evictions_are_no_longer_unreported_but_still_counted()
     {
-        using var outbox = Create(new OutboxPolicy { BudgetBytes = 100 });
+        using var outbox = await CreateAsync(new OutboxPolicy { BudgetBytes = 100 });
         await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 1));
         await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 2));
         var counts = outbox.PeekUnreportedEvictions()!;
@@ -127,7 +127,7 @@ public sealed class DurableOutboxTests
     [Fact]
     public async Task Records_past_their_class_time_to_live_are_dropped_not_sent()
     {
-        using var outbox = Create(new OutboxPolicy { TelemetryTtl = TimeSpan.FromMinutes(5), AlarmTtl = TimeSpan.FromDays(1) });
+        using var outbox = await CreateAsync(new OutboxPolicy { TelemetryTtl = TimeSpan.FromMinutes(5), AlarmTtl = TimeSpan.FromDays(1) });
         await outbox.EnqueueAsync(Message(OutboxClass.Telemetry, 1));
         await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 2));
         _time.Advance(TimeSpan.FromMinutes(6));
@@ -145,7 +145,7 @@ public sealed class DurableOutboxTests
     [Fact]
     public async Task Take_waits_for_the_next_enqueue()
     {
-        using var outbox = Create();
+        using var outbox = await CreateAsync();
         var take = outbox.TakeAsync(CancellationToken.None).AsTask();
         Assert.False(take.IsCompleted, "a take on an empty outbox returned at once");
 
@@ -166,7 +166,7 @@ public sealed class DurableOutboxTests
     [Fact]
     public async Task An_oversized_message_is_refused_with_the_limit_named()
     {
-        using var outbox = Create(new OutboxPolicy { MaxMessageBytes = 10 });
+        using var outbox = await CreateAsync(new OutboxPolicy { MaxMessageBytes = 10 });
         var error = await Assert.ThrowsAsync<ArgumentException>(async () => await outbox.EnqueueAsync(Message(OutboxClass.Alarm, 1, 11)));
         Assert.Contains("Outbox:MaxMessageBytes", error.Message);
     }
@@ -175,7 +175,7 @@ public sealed class DurableOutboxTests
     public async Task On_a_full_disk_an_alarm_evicts_lower_classes_then_is_refused_with_one_clear_line_and_never_evicts_alarms()
     {
         var store = new MemoryOutboxStore { CapacityBytes = 10 * (64 + 100) };
-        using var outbox = new DurableOutbox(store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        using var outbox = await DurableOutbox.OpenAsync(store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
         for (var i = 0; i < 4; i++)
         {
             await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Telemetry, new byte[100]));
@@ -211,7 +211,7 @@ public sealed class DurableOutboxTests
     public async Task The_budget_follows_the_disk_as_it_changes()
     {
         var store = new MemoryOutboxStore { CapacityBytes = 3 * (64 + 100) };
-        using var outbox = new DurableOutbox(store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        using var outbox = await DurableOutbox.OpenAsync(store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
         for (var i = 0; i < 3; i++)
         {
             await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[100]));

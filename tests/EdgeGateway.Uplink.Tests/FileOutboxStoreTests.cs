@@ -14,8 +14,8 @@ public sealed class FileOutboxStoreTests : IDisposable
 
     public void Dispose() => _data.Dispose();
 
-    private DurableOutbox Open(long segmentBytes = 16L * 1024 * 1024) =>
-        new(
+    private Task<DurableOutbox> OpenAsync(long segmentBytes = 16L * 1024 * 1024) =>
+        DurableOutbox.OpenAsync(
             new FileOutboxStore(new FileOutboxStoreOptions(StoreDirectory, segmentBytes), TimeProvider.System, NullLogger<FileOutboxStore>.Instance),
             new OutboxPolicy(),
             TimeProvider.System,
@@ -44,7 +44,7 @@ public sealed class FileOutboxStoreTests : IDisposable
     public async Task Enqueued_records_survive_a_restart_and_acknowledged_ones_do_not_come_back()
     {
         var acknowledged = new List<int>();
-        using (var outbox = Open())
+        using (var outbox = await OpenAsync())
         {
             await Task.WhenAll(Enumerable.Range(0, 100).Select(i => outbox.EnqueueAsync(Numbered(i)).AsTask()));
             for (var i = 0; i < 40; i++)
@@ -57,7 +57,7 @@ public sealed class FileOutboxStoreTests : IDisposable
             await outbox.FlushAsync();
         }
 
-        using (var reopened = Open())
+        using (var reopened = await OpenAsync())
         {
             Assert.Equal(60, reopened.GetStats().Depth[OutboxClass.Alarm]);
             await reopened.EnqueueAsync(Numbered(1000));
@@ -75,7 +75,7 @@ public sealed class FileOutboxStoreTests : IDisposable
     [Fact]
     public async Task A_tail_cut_mid_record_is_cut_back_to_the_last_intact_record_and_the_segment_stays_in_use()
     {
-        using (var outbox = Open())
+        using (var outbox = await OpenAsync())
         {
             for (var i = 0; i < 50; i++)
             {
@@ -90,7 +90,7 @@ public sealed class FileOutboxStoreTests : IDisposable
             stream.SetLength(segment.Length - 30);
         }
 
-        using var reopened = Open();
+        using var reopened = await OpenAsync();
         Assert.Empty(reopened.PeekUnreportedQuarantines());
         Assert.False(Directory.Exists(Path.Combine(StoreDirectory, "quarantine")));
         Assert.True(File.Exists(segment.FullName));
@@ -101,7 +101,7 @@ public sealed class FileOutboxStoreTests : IDisposable
     [Fact]
     public async Task A_zero_filled_tail_after_a_power_cut_is_cut_back_and_every_record_before_it_kept()
     {
-        using (var outbox = Open())
+        using (var outbox = await OpenAsync())
         {
             for (var i = 0; i < 30; i++)
             {
@@ -117,7 +117,7 @@ public sealed class FileOutboxStoreTests : IDisposable
             stream.Write(new byte[8192]);
         }
 
-        using (var reopened = Open())
+        using (var reopened = await OpenAsync())
         {
             Assert.Empty(reopened.PeekUnreportedQuarantines());
             Assert.Equal(intact, new FileInfo(segment.FullName).Length);
@@ -125,14 +125,14 @@ public sealed class FileOutboxStoreTests : IDisposable
             await reopened.FlushAsync();
         }
 
-        using var third = Open();
+        using var third = await OpenAsync();
         Assert.Equal(Enumerable.Range(0, 31), await DrainAsync(third));
     }
 
     [Fact]
     public async Task A_corrupt_record_in_the_middle_loses_only_that_record()
     {
-        using (var outbox = Open())
+        using (var outbox = await OpenAsync())
         {
             for (var i = 0; i < 20; i++)
             {
@@ -145,7 +145,7 @@ public sealed class FileOutboxStoreTests : IDisposable
         bytes[(bytes.Length / 2) + 3] ^= 0xFF;
         await File.WriteAllBytesAsync(segment, bytes);
 
-        using var reopened = Open();
+        using var reopened = await OpenAsync();
         var numbers = await DrainAsync(reopened);
         Assert.Equal(19, numbers.Count);
         Assert.Contains("corrupt record", Assert.Single(reopened.PeekUnreportedQuarantines()).Reason);
@@ -155,7 +155,7 @@ public sealed class FileOutboxStoreTests : IDisposable
     [Fact]
     public async Task The_quarantine_report_survives_a_restart_until_it_is_reported()
     {
-        using (var outbox = Open())
+        using (var outbox = await OpenAsync())
         {
             for (var i = 0; i < 3; i++)
             {
@@ -164,20 +164,20 @@ public sealed class FileOutboxStoreTests : IDisposable
         }
 
         FlipAByteInTheMiddle();
-        using (var first = Open())
+        using (var first = await OpenAsync())
         {
             Assert.Single(first.PeekUnreportedQuarantines());
             await first.FlushAsync();
         }
 
-        using (var second = Open())
+        using (var second = await OpenAsync())
         {
             var report = Assert.Single(second.PeekUnreportedQuarantines());
             second.MarkQuarantineReported(report);
             await second.FlushAsync();
         }
 
-        using var third = Open();
+        using var third = await OpenAsync();
         Assert.Empty(third.PeekUnreportedQuarantines());
         Assert.Equal(2, third.GetStats().TotalDepth);
     }
@@ -185,7 +185,7 @@ public sealed class FileOutboxStoreTests : IDisposable
     [Fact]
     public async Task Records_after_damage_in_the_middle_are_offered_again_and_removed_ones_stay_removed()
     {
-        using (var outbox = Open(segmentBytes: 2048))
+        using (var outbox = await OpenAsync(segmentBytes: 2048))
         {
             for (var i = 0; i < 60; i++)
             {
@@ -208,13 +208,13 @@ public sealed class FileOutboxStoreTests : IDisposable
         bytes[(bytes.Length / 2) + 3] ^= 0xFF;
         await File.WriteAllBytesAsync(victim, bytes);
 
-        using (var reopened = Open(segmentBytes: 2048))
+        using (var reopened = await OpenAsync(segmentBytes: 2048))
         {
             Assert.Single(reopened.PeekUnreportedQuarantines());
         }
 
         // A second open must not bring the delivered ones back.
-        using var again = Open(segmentBytes: 2048);
+        using var again = await OpenAsync(segmentBytes: 2048);
         var numbers = await DrainAsync(again);
         Assert.DoesNotContain(numbers, n => n < 10);
         Assert.InRange(numbers.Count, 48, 50);
@@ -225,7 +225,7 @@ public sealed class FileOutboxStoreTests : IDisposable
     {
         for (var round = 0; round < 4; round++)
         {
-            using (var outbox = OpenWith(new FileOutboxStoreOptions(StoreDirectory, QuarantineBytes: 5000)))
+            using (var outbox = await OpenWithAsync(new FileOutboxStoreOptions(StoreDirectory, QuarantineBytes: 5000)))
             {
                 await DrainAsync(outbox);
                 for (var i = 0; i < 20; i++)
@@ -239,7 +239,7 @@ public sealed class FileOutboxStoreTests : IDisposable
             FlipAByteInTheMiddle();
         }
 
-        using var last = OpenWith(new FileOutboxStoreOptions(StoreDirectory, QuarantineBytes: 5000));
+        using var last = await OpenWithAsync(new FileOutboxStoreOptions(StoreDirectory, QuarantineBytes: 5000));
         var quarantine = new DirectoryInfo(Path.Combine(StoreDirectory, "quarantine")).GetFiles();
         Assert.InRange(quarantine.Sum(f => f.Length), 1, 5000);
         Assert.True(quarantine.Length < 4, $"{quarantine.Length} files kept");
@@ -254,25 +254,25 @@ public sealed class FileOutboxStoreTests : IDisposable
         File.WriteAllBytes(segment, bytes);
     }
 
-    private static DurableOutbox OpenWith(FileOutboxStoreOptions options) =>
-        new(
+    private static Task<DurableOutbox> OpenWithAsync(FileOutboxStoreOptions options) =>
+        DurableOutbox.OpenAsync(
             new FileOutboxStore(options, TimeProvider.System, NullLogger<FileOutboxStore>.Instance),
             new OutboxPolicy(),
             TimeProvider.System,
             NullLogger<DurableOutbox>.Instance);
 
     [Fact]
-    public void A_second_process_on_the_same_store_gets_a_clear_error()
+    public async Task A_second_process_on_the_same_store_gets_a_clear_error()
     {
-        using var outbox = Open();
-        var error = Assert.Throws<InvalidOperationException>(() => Open());
+        using var outbox = await OpenAsync();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => OpenAsync());
         Assert.Contains("in use by another edgegw process", error.Message);
     }
 
     [Fact]
     public async Task Fully_delivered_segments_are_deleted_and_a_long_lived_record_is_compacted_forward()
     {
-        using (var outbox = Open(segmentBytes: 4096))
+        using (var outbox = await OpenAsync(segmentBytes: 4096))
         {
             await outbox.EnqueueAsync(Numbered(-1, OutboxClass.Status));
             for (var i = 0; i < 400; i++)
@@ -294,14 +294,14 @@ public sealed class FileOutboxStoreTests : IDisposable
         }
 
         Assert.True(Directory.GetFiles(StoreDirectory, "seg-*.log").Length <= 3);
-        using var reopened = Open(segmentBytes: 4096);
+        using var reopened = await OpenAsync(segmentBytes: 4096);
         Assert.Equal([9999, -1], await DrainAsync(reopened));
     }
 
     [Fact]
     public async Task Inspect_reads_depth_and_counters_without_taking_the_store()
     {
-        using var outbox = Open();
+        using var outbox = await OpenAsync();
         await outbox.EnqueueAsync(Numbered(1, OutboxClass.Telemetry));
         await outbox.EnqueueAsync(Numbered(2, OutboxClass.Alarm));
         await outbox.FlushAsync();

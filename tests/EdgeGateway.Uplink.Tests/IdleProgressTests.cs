@@ -48,7 +48,7 @@ public sealed class IdleProgressTests : IDisposable
     [Fact]
     public async Task An_idle_send_loop_turns_every_idle_interval_and_still_sends_what_comes()
     {
-        using var outbox = new DurableOutbox(new MemoryOutboxStore(), new OutboxPolicy(), _time, NullLogger<DurableOutbox>.Instance);
+        using var outbox = await DurableOutbox.OpenAsync(new MemoryOutboxStore(), new OutboxPolicy(), _time, NullLogger<DurableOutbox>.Instance);
         var transport = new ConfirmingTransport();
         var forwarder = new OutboxForwarder(outbox, transport, new NoAlerts(), _time, NullLogger<OutboxForwarder>.Instance);
         var turns = 0;

@@ -15,7 +15,7 @@ public sealed class OutboxForwarderTests
     [Fact]
     public async Task Records_the_link_lost_are_sent_again_in_order_on_the_next_connection_and_leave_only_when_confirmed()
     {
-        using var outbox = new DurableOutbox(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
         for (byte i = 0; i < 6; i++)
         {
             await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new[] { i }));
@@ -44,7 +44,7 @@ public sealed class OutboxForwarderTests
     [Fact]
     public async Task Evictions_are_reported_upstream_as_an_alert_once_the_link_is_up()
     {
-        using var outbox = new DurableOutbox(_store, new OutboxPolicy { BudgetBytes = 3 * (64 + 100) }, TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy { BudgetBytes = 3 * (64 + 100) }, TimeProvider.System, NullLogger<DurableOutbox>.Instance);
         for (var i = 0; i < 5; i++)
         {
             await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Telemetry, new byte[100]));
@@ -70,7 +70,7 @@ public sealed class OutboxForwarderTests
     [Fact]
     public async Task A_record_the_broker_keeps_refusing_is_dead_lettered_and_the_ones_behind_it_are_delivered()
     {
-        using var outbox = new DurableOutbox(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
         var poison = Guid.CreateVersion7();
         await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 99 }, poison));
         for (byte i = 0; i < 5; i++)
@@ -104,7 +104,7 @@ public sealed class OutboxForwarderTests
     [Fact]
     public async Task A_record_after_which_the_link_drops_every_time_is_sent_alone_then_dead_lettered()
     {
-        using var outbox = new DurableOutbox(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
         await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 77 }));
         for (byte i = 0; i < 3; i++)
         {

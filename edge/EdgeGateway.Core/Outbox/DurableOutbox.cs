@@ -9,7 +9,7 @@ namespace EdgeGateway.Core.Outbox;
 /// leaves only when the transport confirmed it, it expired, or the budget forced it out.
 /// Storage is behind <see cref="IOutboxStore"/>.
 /// </summary>
-public sealed partial class DurableOutbox : IOutbox, IDisposable
+public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
 {
     private const int ClassCount = OutboxCounters.Classes;
 
@@ -28,8 +28,8 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     private readonly long[] _evictions = new long[ClassCount];
     private readonly long[] _unreportedEvictions = new long[ClassCount];
     private readonly long[] _expired = new long[ClassCount];
-    private readonly List<QuarantineReport> _unreportedQuarantines;
-    private readonly int _quarantinedThisRun;
+    private readonly List<QuarantineReport> _unreportedQuarantines = [];
+    private int _quarantinedThisRun;
     private TaskCompletionSource _wake = NewSignal();
     private bool _takerWaiting;
     private long _queuedBytes;
@@ -38,10 +38,8 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     private long _deadLettered;
     private bool _capacityFull;
 
-    public DurableOutbox(IOutboxStore store, OutboxPolicy policy, TimeProvider time, ILogger<DurableOutbox> logger)
+    private DurableOutbox(IOutboxStore store, OutboxPolicy policy, TimeProvider time, ILogger<DurableOutbox> logger)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(policy);
         _store = store;
         _policy = policy;
         _time = time;
@@ -50,13 +48,30 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
         {
             _pending[i] = new SortedSet<OutboxEntry>(ById.Instance);
         }
+    }
 
-        var recovery = store.Open(OnWritten);
+    /// <summary>
+    /// Opens the store (replaying what it holds, which can be megabytes on a slow card) and returns
+    /// the outbox with every record that was not yet delivered back in its queue.
+    /// </summary>
+    public static async Task<DurableOutbox> OpenAsync(
+        IOutboxStore store, OutboxPolicy policy, TimeProvider time, ILogger<DurableOutbox> logger, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(policy);
+        var outbox = new DurableOutbox(store, policy, time, logger);
+        var recovery = await Task.Run(() => store.Open(outbox.OnWritten), cancellationToken).ConfigureAwait(false);
+        outbox.Recover(recovery);
+        return outbox;
+    }
+
+    private void Recover(OutboxRecovery recovery)
+    {
         _nextId = recovery.NextId;
         Copy(recovery.Counters.Evictions, _evictions);
         Copy(recovery.Counters.UnreportedEvictions, _unreportedEvictions);
         Copy(recovery.Counters.Expired, _expired);
-        _unreportedQuarantines = [.. recovery.Counters.UnreportedQuarantines, .. recovery.Quarantined];
+        _unreportedQuarantines.AddRange([.. recovery.Counters.UnreportedQuarantines, .. recovery.Quarantined]);
         _quarantinedThisRun = recovery.Quarantined.Count;
         foreach (var entry in recovery.Pending)
         {
@@ -294,7 +309,7 @@ public sealed partial class DurableOutbox : IOutbox, IDisposable
     }
 
     /// <summary>The record was not confirmed: it goes back in its place, to be sent again.</summary>
-    public void Return(OutboxEntry entry)
+    public void Requeue(OutboxEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         TaskCompletionSource? wake;

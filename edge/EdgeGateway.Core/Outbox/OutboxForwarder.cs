@@ -16,7 +16,7 @@ namespace EdgeGateway.Core.Outbox;
 /// records behind it. A full disk is raised and cleared upstream as <c>storage_full</c>.
 /// </summary>
 public sealed partial class OutboxForwarder(
-    DurableOutbox outbox,
+    IOutboxReader outbox,
     IUplinkTransport transport,
     IAlertSink alerts,
     TimeProvider time,
@@ -151,7 +151,7 @@ public sealed partial class OutboxForwarder(
                     {
                         if (!sent)
                         {
-                            outbox.Return(entry);
+                            outbox.Requeue(entry);
                         }
 
                         // SendOneAsync released one slot when it ran.
@@ -222,7 +222,7 @@ public sealed partial class OutboxForwarder(
                     if (RefusesEverything())
                     {
                         // The broker refuses whatever it gets (an ACL, a quota): hold everything back.
-                        outbox.Return(entry);
+                        outbox.Requeue(entry);
                         Interlocked.Exchange(ref _retryAtMs, time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds());
                     }
                     else
@@ -239,7 +239,7 @@ public sealed partial class OutboxForwarder(
                         .ConfigureAwait(false);
                     break;
                 case UplinkSendOutcome.LinkFailed when solo:
-                    outbox.Return(entry);
+                    outbox.Requeue(entry);
                     RaiseFailedConnection(result.Connection);
                     break;
                 default:
@@ -248,7 +248,7 @@ public sealed partial class OutboxForwarder(
                         _ = Strike(entry.Id);
                     }
 
-                    outbox.Return(entry);
+                    outbox.Requeue(entry);
                     RaiseFailedConnection(result.Connection);
                     break;
             }
@@ -303,7 +303,7 @@ public sealed partial class OutboxForwarder(
         }
         finally
         {
-            outbox.Return(entry);
+            outbox.Requeue(entry);
         }
     }
 
@@ -354,7 +354,7 @@ public sealed partial class OutboxForwarder(
         {
             // Could not park it (disk): keep it queued; it will be tried again.
             Log.DeadLetterFailed(logger, entry.Id, ex.Message);
-            outbox.Return(entry);
+            outbox.Requeue(entry);
             return;
         }
 

@@ -49,11 +49,12 @@ public static class UplinkBenchmark
         {
             var time = TimeProvider.System;
             var device = new DeviceOptions { Id = "bench-0001", Site = "site-bench" };
-            using var outbox = new DurableOutbox(
+            using var outbox = await DurableOutbox.OpenAsync(
                 new FileOutboxStore(new FileOutboxStoreOptions(Path.Combine(directory, "outbox")), time, loggers.CreateLogger<FileOutboxStore>()),
                 new OutboxPolicy { BudgetBytes = long.MaxValue / 2 },
                 time,
-                loggers.CreateLogger<DurableOutbox>());
+                loggers.CreateLogger<DurableOutbox>(),
+                cancellationToken).ConfigureAwait(false);
             var publisher = new AlertPublisher(new DeviceIdentity(device.Id, device.Site), new FileAlertSequence(directory), outbox, time);
 
             var latencies = new double[count];
