@@ -87,6 +87,12 @@ public static class RelayLogEvents
     /// <summary>WebhookForwarder.SecretPerInstance.</summary>
     public const int WebhookSecretPerInstance = 405;
 
+    /// <summary>WebhookForwarder.DeadLettered.</summary>
+    public const int WebhookDeadLettered = 406;
+
+    /// <summary>WebhookForwarder.DeadLetterFailed.</summary>
+    public const int WebhookDeadLetterFailed = 407;
+
     /// <summary>SharedSubscriber.Connected.</summary>
     public const int SubscriberConnected = 500;
 

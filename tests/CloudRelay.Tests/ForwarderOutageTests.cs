@@ -32,7 +32,7 @@ public sealed class ForwarderOutageTests : IDisposable
         var platform = new FakePlatform(time);
         var counters = new RelayCounters();
         using var feed = new RelayAlertFeed();
-        using var forwarder = new WebhookForwarder(store, feed, new RelaySecrets(options), counters, platform, time, options,
+        using var forwarder = new WebhookForwarder(store, feed, new RelaySecrets(options), counters, new WebhookDeadLetters(_directory), platform, time, options,
             NullLogger<WebhookForwarder>.Instance);
 
         await forwarder.StartAsync(CancellationToken.None);
@@ -53,6 +53,78 @@ public sealed class ForwarderOutageTests : IDisposable
         Assert.All(platform.Delivered.Where(d => d.Accepted), d => Assert.True(d.SignatureOk));
     }
 
+    [Fact]
+    public async Task An_alert_the_platform_refuses_for_good_is_set_aside_after_three_tries_and_the_ones_behind_it_are_delivered()
+    {
+        var (store, alerts, time, platform, counters, forwarder) = await StartForwarderAsync(5);
+        await using var _ = store;
+        platform.Up = true;
+        platform.Refuse(alerts[1].Id, HttpStatusCode.UnprocessableEntity, "unknown kind\nsecond line");
+
+        await forwarder.StartAsync(CancellationToken.None);
+        await time.AdvanceWhileWaitingAsync(TimeSpan.FromMinutes(2));
+        await forwarder.StopAsync(CancellationToken.None);
+        forwarder.Dispose();
+
+        Assert.Equal(alerts.Where((_, i) => i != 1).Select(a => a.Id), platform.Delivered.Where(d => d.Accepted).Select(d => d.Id));
+        Assert.Equal(WebhookDeadLetters.RefusalsBeforeDeadLetter, platform.Delivered.Count(d => d.Id == alerts[1].Id));
+        Assert.Equal(0, await store.ForwardBacklogAsync(CancellationToken.None));
+        Assert.Equal(1, counters.ForwardDeadLetters);
+        Assert.Equal(4, counters.Forwarded);
+        // Set aside, not lost: the line names the alert and the refusal, and the alert stays stored.
+        var line = Assert.Single(File.ReadAllLines(Path.Combine(_directory, WebhookDeadLetters.FileName)));
+        using var json = JsonDocument.Parse(line);
+        Assert.Equal(422, json.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("422 UnprocessableEntity: unknown kind", json.RootElement.GetProperty("reason").GetString());
+        Assert.Equal(alerts[1].Id.ToString("D"), json.RootElement.GetProperty("alert").GetProperty("id").GetString());
+        Assert.NotNull(await store.FindAlertAsync(alerts[1].Id, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.Unauthorized)]
+    [InlineData(HttpStatusCode.NotFound)]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    public async Task Refusals_about_credentials_the_url_or_the_load_are_retried_and_never_set_anything_aside(HttpStatusCode status)
+    {
+        var (store, alerts, time, platform, counters, forwarder) = await StartForwarderAsync(3);
+        await using var _ = store;
+        platform.Up = true;
+        platform.RefuseAll(status);
+
+        await forwarder.StartAsync(CancellationToken.None);
+        await time.AdvanceWhileWaitingAsync(TimeSpan.FromMinutes(10));
+        Assert.Equal(3, await store.ForwardBacklogAsync(CancellationToken.None));
+        platform.RefuseAll(null);
+        await time.AdvanceWhileWaitingAsync(TimeSpan.FromMinutes(2));
+        await forwarder.StopAsync(CancellationToken.None);
+        forwarder.Dispose();
+
+        Assert.Equal(alerts.Select(a => a.Id), platform.Delivered.Where(d => d.Accepted).Select(d => d.Id));
+        Assert.Equal(0, counters.ForwardDeadLetters);
+        Assert.False(File.Exists(Path.Combine(_directory, WebhookDeadLetters.FileName)));
+    }
+
+    private async Task<(SqliteRelayStore Store, List<Alert> Alerts, SteppedTimeProvider Time, FakePlatform Platform, RelayCounters Counters, WebhookForwarder Forwarder)>
+        StartForwarderAsync(int count)
+    {
+        var options = Options.Create(new RelayOptions
+        {
+            DataDir = _directory,
+            Webhook = new RelayWebhookOptions { Url = "http://platform.invalid/alerts", Secret = "s3cret", MaxBackoff = TimeSpan.FromSeconds(60) },
+        });
+        var store = new SqliteRelayStore(Path.Combine(_directory, "relay.db"));
+        await store.MigrateAsync(CancellationToken.None);
+        var alerts = Enumerable.Range(0, count).Select(i => TestAlerts.Make("site-1", $"box-{i % 3}")).ToList();
+        await store.InsertAlertsAsync(alerts, 1, enqueueForward: true, CancellationToken.None);
+        var time = new SteppedTimeProvider(DateTimeOffset.UtcNow);
+        var platform = new FakePlatform(time);
+        var counters = new RelayCounters();
+        var feed = new RelayAlertFeed();
+        var forwarder = new WebhookForwarder(store, feed, new RelaySecrets(options), counters, new WebhookDeadLetters(_directory), platform, time, options,
+            NullLogger<WebhookForwarder>.Instance);
+        return (store, alerts, time, platform, counters, forwarder);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -66,6 +138,27 @@ public sealed class ForwarderOutageTests : IDisposable
         private readonly List<(Guid Id, bool Accepted, bool SignatureOk)> _delivered = [];
 
         public volatile bool Up;
+
+        private readonly Dictionary<Guid, (HttpStatusCode Status, string Body)> _refused = [];
+        private HttpStatusCode? _refuseAll;
+
+        /// <summary>Answers every request for this alert with the status and body.</summary>
+        public void Refuse(Guid id, HttpStatusCode status, string body)
+        {
+            lock (_gate)
+            {
+                _refused[id] = (status, body);
+            }
+        }
+
+        /// <summary>Answers every request with the status, or stops doing so (null).</summary>
+        public void RefuseAll(HttpStatusCode? status)
+        {
+            lock (_gate)
+            {
+                _refuseAll = status;
+            }
+        }
 
         public int Attempts { get; private set; }
 
@@ -92,7 +185,13 @@ public sealed class ForwarderOutageTests : IDisposable
             lock (_gate)
             {
                 Attempts++;
-                _delivered.Add((id, Up, WebhookSigner.Verify("s3cret", timestamp, body, signature, clock.GetUtcNow())));
+                var refusal = _refuseAll is { } all ? (all, "") : _refused.TryGetValue(id, out var one) ? one : ((HttpStatusCode Status, string Body)?)null;
+                var accepted = Up && refusal is null;
+                _delivered.Add((id, accepted, WebhookSigner.Verify("s3cret", timestamp, body, signature, clock.GetUtcNow())));
+                if (refusal is { } answer && Up)
+                {
+                    return new HttpResponseMessage(answer.Status) { Content = new StringContent(answer.Body) };
+                }
             }
 
             return new HttpResponseMessage(Up ? HttpStatusCode.OK : HttpStatusCode.BadGateway);

@@ -99,7 +99,8 @@ public sealed record ForwardStatsView(
     [property: JsonPropertyName("enabled")] bool Enabled,
     [property: JsonPropertyName("backlog")] long Backlog,
     [property: JsonPropertyName("forwarded")] long Forwarded,
-    [property: JsonPropertyName("failures")] long Failures);
+    [property: JsonPropertyName("failures")] long Failures,
+    [property: JsonPropertyName("dead_letters")] long DeadLetters);
 
 public sealed record DeviceStatsView(
     [property: JsonPropertyName("total")] int Total,

@@ -194,7 +194,7 @@ public static class RelayApi
                 counters.StoreFailures, counters.AuthFailures, counters.Limits),
             new StorageStatsView(store.Kind, await store.CountAlertsAsync(cancellationToken)),
             new ForwardStatsView(!string.IsNullOrWhiteSpace(options.Value.Webhook.Url), await store.ForwardBacklogAsync(cancellationToken),
-                counters.Forwarded, counters.ForwardFailures),
+                counters.Forwarded, counters.ForwardFailures, counters.ForwardDeadLetters),
             new DeviceStatsView(all.Count, all.Count(d => d.Online))));
     }
 

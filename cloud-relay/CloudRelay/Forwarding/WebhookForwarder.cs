@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
@@ -15,12 +16,15 @@ namespace CloudRelay.Forwarding;
 /// An alert leaves the queue only after a 2xx; on failure the same alert is retried with capped exponential
 /// backoff, so an outage of any length loses nothing and order within each device (indeed overall) holds.
 /// Relay instances sharing a database all queue alerts; only the one holding the forwarder lease sends them.
+/// An alert the platform refuses for what it is (<see cref="WebhookDeadLetters.RefusesTheAlert"/>) three
+/// times is set aside in the dead letters, so it never stops the alerts behind it.
 /// </summary>
 public sealed partial class WebhookForwarder(
     IRelayStore store,
     RelayAlertFeed feed,
     RelaySecrets secrets,
     RelayCounters counters,
+    WebhookDeadLetters deadLetters,
     IHttpClientFactory httpClients,
     TimeProvider time,
     IOptions<RelayOptions> options,
@@ -115,8 +119,15 @@ public sealed partial class WebhookForwarder(
 
             foreach (var item in batch)
             {
-                while (!await TryPostAsync(client, url, item, stoppingToken))
+                var refusals = 0;
+                PostResult result;
+                while (!(result = await TryPostAsync(client, url, item, stoppingToken)).Delivered)
                 {
+                    if (result.RefusesTheAlert && ++refusals >= WebhookDeadLetters.RefusalsBeforeDeadLetter && TrySetAside(item, result))
+                    {
+                        break;
+                    }
+
                     heartbeat?.Beat();
                     counters.CountForwardFailure();
                     if (!failing)
@@ -148,7 +159,10 @@ public sealed partial class WebhookForwarder(
                     break;
                 }
 
-                counters.CountForwarded();
+                if (result.Delivered)
+                {
+                    counters.CountForwarded();
+                }
             }
         }
     }
@@ -181,7 +195,25 @@ public sealed partial class WebhookForwarder(
         }
     }
 
-    private async Task<bool> TryPostAsync(HttpClient client, Uri url, ForwardItem item, CancellationToken stoppingToken)
+    /// <summary>Writes a refused alert to the dead letters; false (it stays queued and is retried) when that fails.</summary>
+    private bool TrySetAside(ForwardItem item, PostResult result)
+    {
+        try
+        {
+            deadLetters.Add(item.Alert, result.Status, result.Reason, time.GetUtcNow());
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.DeadLetterFailed(logger, item.Alert.Id, deadLetters.Path, ex.Message);
+            return false;
+        }
+
+        counters.CountForwardDeadLetter();
+        Log.DeadLettered(logger, item.Alert.Id, item.Alert.Kind, item.Alert.SiteId, item.Alert.DeviceId, result.Reason, deadLetters.Path);
+        return true;
+    }
+
+    private async Task<PostResult> TryPostAsync(HttpClient client, Uri url, ForwardItem item, CancellationToken stoppingToken)
     {
         var body = AlertJson.Encode(item.Alert);
         using var content = new ByteArrayContent(body);
@@ -194,12 +226,25 @@ public sealed partial class WebhookForwarder(
         try
         {
             using var response = await client.SendAsync(request, stoppingToken);
-            return response.IsSuccessStatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return PostResult.Success;
+            }
+
+            var refuses = WebhookDeadLetters.RefusesTheAlert(response.StatusCode);
+            var reason = refuses ? WebhookDeadLetters.Reason(response.StatusCode, await response.Content.ReadAsStringAsync(stoppingToken)) : "";
+            return new PostResult(false, refuses, response.StatusCode, reason);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
         {
-            return false;
+            return PostResult.NoAnswer;
         }
+    }
+
+    private readonly record struct PostResult(bool Delivered, bool RefusesTheAlert, HttpStatusCode Status, string Reason)
+    {
+        public static readonly PostResult Success = new(true, false, HttpStatusCode.OK, "");
+        public static readonly PostResult NoAnswer = new(false, false, 0, "");
     }
 
     private static partial class Log
@@ -218,6 +263,12 @@ public sealed partial class WebhookForwarder(
 
         [LoggerMessage(EventId = RelayLogEvents.WebhookTookOver, Level = LogLevel.Information, Message = "This relay instance now forwards to the platform")]
         public static partial void TookOver(ILogger logger);
+
+        [LoggerMessage(EventId = RelayLogEvents.WebhookDeadLettered, Level = LogLevel.Warning, Message = "Platform refused alert {AlertId} ({Kind} from {Site}/{Device}) for good: {Reason}; set aside in {File}, forwarding goes on")]
+        public static partial void DeadLettered(ILogger logger, Guid alertId, string kind, string site, string device, string reason, string file);
+
+        [LoggerMessage(EventId = RelayLogEvents.WebhookDeadLetterFailed, Level = LogLevel.Error, Message = "Could not set refused alert {AlertId} aside in {File}: {Error}; it stays queued and is retried")]
+        public static partial void DeadLetterFailed(ILogger logger, Guid alertId, string file, string error);
 
         [LoggerMessage(EventId = RelayLogEvents.WebhookSecretPerInstance, Level = LogLevel.Warning, Message = "Relay:Webhook:Secret is not set, so each instance signs with its own generated secret; set the same secret on every instance sharing this database")]
         public static partial void SecretPerInstance(ILogger logger);

@@ -57,6 +57,7 @@ public static class RelayServiceCollectionExtensions
         }
 
         services.AddHttpClient(WebhookForwarder.HttpClientName);
+        services.AddSingleton(provider => new WebhookDeadLetters(provider.GetRequiredService<IOptions<RelayOptions>>().Value.DataDir));
         if (!string.IsNullOrWhiteSpace(configuration.GetSection(RelayOptions.Section).GetSection("Webhook")["Url"]))
         {
             services.AddHostedService<WebhookForwarder>();

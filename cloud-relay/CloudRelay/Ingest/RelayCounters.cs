@@ -39,6 +39,7 @@ public sealed class RelayCounters
     private long _authFailures;
     private long _forwarded;
     private long _forwardFailures;
+    private long _forwardDeadLetters;
     private long _commits;
     private long _committedAlerts;
 
@@ -55,6 +56,9 @@ public sealed class RelayCounters
     public long Forwarded => Interlocked.Read(ref _forwarded);
 
     public long ForwardFailures => Interlocked.Read(ref _forwardFailures);
+
+    /// <summary>Alerts the platform refused for good, set aside in the webhook dead letters.</summary>
+    public long ForwardDeadLetters => Interlocked.Read(ref _forwardDeadLetters);
 
     /// <summary>Group commits so far; <see cref="CommittedAlerts"/> / <see cref="Commits"/> is the mean batch.</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -78,6 +82,8 @@ public sealed class RelayCounters
     internal void CountForwarded() => Interlocked.Increment(ref _forwarded);
 
     internal void CountForwardFailure() => Interlocked.Increment(ref _forwardFailures);
+
+    internal void CountForwardDeadLetter() => Interlocked.Increment(ref _forwardDeadLetters);
 
     public double CommitSeconds => Interlocked.Read(ref _commitTicks) / (double)System.Diagnostics.Stopwatch.Frequency;
 
