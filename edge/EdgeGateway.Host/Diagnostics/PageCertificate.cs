@@ -3,6 +3,8 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using EdgeGateway.Storage;
 
 namespace EdgeGateway.Host.Diagnostics;
 
@@ -66,8 +68,8 @@ internal static class PageCertificate
 
         request.CertificateExtensions.Add(names.Build());
         using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10));
-        WritePrivate(keyPath, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(files.Certificate, certificate.ExportCertificatePem());
+        DurableFile.Write(keyPath, Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem()), DurableFile.Private);
+        DurableFile.Write(files.Certificate, Encoding.ASCII.GetBytes(certificate.ExportCertificatePem()));
         return true;
     }
 
@@ -109,22 +111,5 @@ internal static class PageCertificate
         {
             yield return address;
         }
-    }
-
-    private static void WritePrivate(string path, string pem)
-    {
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var writer = new StreamWriter(temporary, System.Text.Encoding.ASCII, options))
-        {
-            writer.Write(pem);
-        }
-
-        File.Move(temporary, path, overwrite: true);
     }
 }

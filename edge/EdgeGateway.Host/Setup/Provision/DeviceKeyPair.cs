@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using EdgeGateway.Storage;
 
 namespace EdgeGateway.Host.Setup.Provision;
 
@@ -24,7 +26,7 @@ internal static class DeviceKeyPair
         using var key = File.Exists(files.KeyPath) && !replace ? LoadKey(files.KeyPath) : ECDsa.Create(ECCurve.NamedCurves.nistP256);
         if (!File.Exists(files.KeyPath) || replace)
         {
-            WritePrivate(files.KeyPath, key.ExportPkcs8PrivateKeyPem());
+            DurableFile.Write(files.KeyPath, Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem()), DurableFile.Private);
         }
 
         var subject = new X500DistinguishedNameBuilder();
@@ -34,7 +36,7 @@ internal static class DeviceKeyPair
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2", "Client Authentication")], critical: false));
         var csr = request.CreateSigningRequestPem();
-        File.WriteAllText(files.CsrPath, csr);
+        DurableFile.Write(files.CsrPath, Encoding.ASCII.GetBytes(csr));
         return csr;
     }
 
@@ -43,17 +45,5 @@ internal static class DeviceKeyPair
         var key = ECDsa.Create();
         key.ImportFromPem(File.ReadAllText(path));
         return key;
-    }
-
-    private static void WritePrivate(string path, string pem)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var writer = new StreamWriter(path, System.Text.Encoding.ASCII, options);
-        writer.Write(pem);
     }
 }

@@ -1,5 +1,6 @@
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Diagnostics;
+using EdgeGateway.Storage;
 using Spectre.Console;
 
 namespace EdgeGateway.Host.Setup.Provision;
@@ -12,6 +13,9 @@ namespace EdgeGateway.Host.Setup.Provision;
 internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimeProvider time, InstallCatalog catalog, IModelFetcher models)
 {
     public const string DefaultDataDir = Core.GatewayPaths.DefaultDataDir;
+
+    /// <summary>The system user the package creates and the systemd unit runs the service as.</summary>
+    public const string ServiceUser = "edgegw";
     public const string DefaultDiagnosticsUrl = DiagnosticsOptions.DefaultUrl;
     private const string PendingClaim = "pending-claim";
 
@@ -153,21 +157,54 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         var backup = ConfigFileWriter.Write(path, root, settings.HoldsSecrets, time);
         Summarise(path, backup, settings);
 
-        // After the write, so a failed download never loses credentials a claim code paid for.
-        if (!input.SkipModels)
+        try
         {
-            try
+            // After the write, so a failed download never loses credentials a claim code paid for.
+            if (!input.SkipModels)
             {
-                await FetchModelsAsync(settings, cancellationToken);
+                try
+                {
+                    await FetchModelsAsync(settings, cancellationToken);
+                }
+                catch (Vision.Models.ModelException ex)
+                {
+                    Error($"{ex.Message}; the config is written, fetch the model later with `edgegw models fetch`");
+                    return ExitCodes.Failed;
+                }
             }
-            catch (Vision.Models.ModelException ex)
+
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            GiveToServiceUser(path, backup, settings);
+        }
+    }
+
+    /// <summary>
+    /// Run as root (sudo, as the README says), provision has written the config, the keys and the
+    /// models as root; the service runs as its own user, so they become that user's.
+    /// </summary>
+    private void GiveToServiceUser(string path, string? backup, GatewaySettings settings)
+    {
+        var keys = DeviceKeyPair.PathsBeside(path);
+        string?[] paths =
+        [
+            path, backup, keys.KeyPath, keys.CsrPath, keys.CertificatePath,
+            settings.DiagnosticsCertificate, settings.DiagnosticsCertificateKey, settings.DataDir, settings.ModelsDir,
+        ];
+        try
+        {
+            var changed = FileOwnership.GiveToServiceUser(ServiceUser, paths.OfType<string>().Select(Path.GetFullPath));
+            if (changed.Count > 0)
             {
-                Error($"{ex.Message}; the config is written, fetch the model later with `edgegw models fetch`");
-                return ExitCodes.Failed;
+                console.MarkupLineInterpolated($"Config, keys and data now belong to the [bold]{ServiceUser}[/] user the service runs as ({changed.Count} files).");
             }
         }
-
-        return ExitCodes.Ok;
+        catch (IOException ex)
+        {
+            Error($"{ex.Message}; run `sudo chown -R {ServiceUser}:{ServiceUser} {Path.GetDirectoryName(Path.GetFullPath(path))} {settings.DataDir}` so the service can read its config");
+        }
     }
 
     /// <summary>
