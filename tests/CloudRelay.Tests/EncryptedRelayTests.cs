@@ -137,6 +137,27 @@ public sealed class EncryptedRelayTests : IDisposable
     }
 
     [Fact]
+    public async Task Certs_init_takes_the_data_folder_from_the_config_file_and_a_given_flag_as_run_does()
+    {
+        var fromFile = Path.Combine(_dataDir, "from-file");
+        var config = Path.Combine(_dataDir, "relay.json");
+        File.WriteAllText(config, $$"""{ "Relay": { "DataDir": "{{fromFile}}" } }""");
+        var dll = Path.Combine(AppContext.BaseDirectory, "cloud-relay.dll");
+
+        var (exit, output, error) = await RunAsync(TimeSpan.FromSeconds(60), "dotnet", null, dll, "certs", "init", "--config", config);
+
+        Assert.True(exit == 0, error);
+        Assert.True(File.Exists(Path.Combine(fromFile, "tls", "relay.crt")), output);
+        Assert.Contains($"Relay:DataDir {fromFile}", output, StringComparison.Ordinal);
+
+        // A given flag still wins over the file.
+        var fromFlag = Path.Combine(_dataDir, "from-flag");
+        var (flagExit, _, flagError) = await RunAsync(TimeSpan.FromSeconds(60), "dotnet", null, dll, "certs", "init", "--config", config, "--data-dir", fromFlag);
+        Assert.True(flagExit == 0, flagError);
+        Assert.True(File.Exists(Path.Combine(fromFlag, "tls", "relay.crt")));
+    }
+
+    [Fact]
     public async Task The_tls_port_serves_the_certs_init_certificate_to_mosquitto_with_the_CA_and_refuses_clients_without_it()
     {
         var (initExit, _, initError) = await CertsInitAsync();

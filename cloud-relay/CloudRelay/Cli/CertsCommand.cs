@@ -1,5 +1,7 @@
 using System.CommandLine;
+using CloudRelay.Hosting;
 using CloudRelay.Tls;
+using Microsoft.Extensions.Configuration;
 
 namespace CloudRelay.Cli;
 
@@ -8,7 +10,10 @@ internal static class CertsCommand
 {
     public static Command Create()
     {
-        var dataDir = new Option<string>("--data-dir") { Description = "The relay's data folder; the files go to {data-dir}/tls unless --dir", DefaultValueFactory = _ => "relay-data" };
+        // The data folder comes through the relay's one loader, so the files land where `run` looks for them.
+        var dataDir = RelayCommands.DataDir();
+        var config = RelayCommands.Config();
+        var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir");
         var dir = new Option<string?>("--dir") { Description = "Folder for ca.crt, ca.key, relay.crt and relay.key" };
         var hosts = new Option<string[]>("--host")
         {
@@ -19,13 +24,14 @@ internal static class CertsCommand
         var force = new Option<bool>("--force") { Description = "Replace existing files (a new CA: every box needs the new ca.crt)" };
         var init = new Command("init", "Make a CA and the relay's server certificate, and print the CA's SHA-256 fingerprint for the boxes' Uplink:CaFile")
         {
-            dataDir, dir, hosts, force,
+            dataDir, config, dir, hosts, force,
         };
         init.SetAction(parse =>
         {
-            var folder = parse.GetValue(dir) is { Length: > 0 } explicitFolder ? explicitFolder : RelayTls.DefaultFolder(parse.GetValue(dataDir)!);
             try
             {
+                var relay = RelayCommands.Load(parse, config, flags).GetSection(RelayOptions.Section).Get<RelayOptions>() ?? new RelayOptions();
+                var folder = parse.GetValue(dir) is { Length: > 0 } explicitFolder ? explicitFolder : RelayTls.DefaultFolder(relay.DataDir);
                 var files = RelayCertificateAuthority.Init(folder, parse.GetValue(hosts) ?? [], parse.GetValue(force), TimeProvider.System);
                 Console.WriteLine(files.AuthorityCreated
                     ? $"created {files.AuthorityCertificate} (the CA: copy it to each box as Uplink:CaFile) and {files.AuthorityKey} (mode 600; keep it off the network)"
@@ -35,11 +41,11 @@ internal static class CertsCommand
                     : $"kept {files.Certificate} for {string.Join(", ", files.Names)} (pass --force to replace it)");
                 Console.WriteLine(parse.GetValue(dir) is { Length: > 0 }
                     ? $"relay: set Relay:Mqtt:TlsCertificate={files.Certificate} and Relay:Mqtt:TlsKey={files.Key}"
-                    : "relay: `cloud-relay run` with the same --data-dir serves this certificate on Relay:Mqtt:TlsPort (8883)");
+                    : $"relay: `cloud-relay run` with Relay:DataDir {relay.DataDir} serves this certificate on Relay:Mqtt:TlsPort (8883)");
                 Console.WriteLine($"CA SHA-256 fingerprint: {files.AuthorityFingerprint}");
                 return 0;
             }
-            catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
             {
                 Console.Error.WriteLine($"cloud-relay: {ex.Message}");
                 return 2;

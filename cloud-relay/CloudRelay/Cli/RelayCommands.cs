@@ -29,14 +29,14 @@ public static class RelayCommands
 
     // Flags that set a Relay:* key have no default of their own: the file, then RELAY_* variables, then the
     // relay's defaults decide what a flag that is not given means.
-    private static Option<string?> DataDir() => new("--data-dir") { Description = "Folder for the SQLite file, secrets and snapshots (Relay:DataDir, default relay-data)" };
+    internal static Option<string?> DataDir() => new("--data-dir") { Description = "Folder for the SQLite file, secrets and snapshots (Relay:DataDir, default relay-data)" };
 
     private static Option<string?> Db() => new("--db") { Description = "sqlite (default) or postgres://user:password@host:port/database (Relay:Db)" };
 
-    private static Option<string?> Config() => new("--config") { Description = "JSON file with a Relay section (secrets here: keep it mode 600); RELAY_* variables and given flags override it" };
+    internal static Option<string?> Config() => new("--config") { Description = "JSON file with a Relay section (secrets here: keep it mode 600); RELAY_* variables and given flags override it" };
 
     /// <summary>The relay's one loader for a verb: file, RELAY_* variables, then the flags given.</summary>
-    private static IConfigurationRoot Load(ParseResult parse, Option<string?> config, RelayConfigFlags flags) =>
+    internal static IConfigurationRoot Load(ParseResult parse, Option<string?> config, RelayConfigFlags flags) =>
         RelayConfigLoader.Load(parse.GetValue(config), flags.Given(parse));
 
     private static Command Run()
