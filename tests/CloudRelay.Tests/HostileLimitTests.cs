@@ -202,7 +202,7 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
     }
 
     [Fact]
-    public async Task Retained_messages_snapshot_bytes_and_foreign_status_payloads_are_capped_per_device()
+    public async Task Retained_messages_snapshot_bytes_and_foreign_status_telemetry_and_state_payloads_are_capped_per_device()
     {
         await using var relay = await RelayTestHost.StartAsync(settings: new Dictionary<string, string?>
         {
@@ -227,6 +227,10 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
         var onVictimsAlert = await device.PublishAsync($"edge/s1/box-1/snapshot/{victimAlert.Id}", new byte[100]);
         var foreignStatus = await device.PublishAsync("edge/s1/box-1/status", Encoding.UTF8.GetBytes("""{"site":"s1","device":"victim","state":"ok"}"""));
         var ownStatus = await device.PublishAsync("edge/s1/box-1/status", Encoding.UTF8.GetBytes("""{"site":"s1","device":"box-1","state":"ok"}"""));
+        // Every channel holds the payload to the sender's identity: telemetry and state too.
+        var foreignTelemetry = await device.PublishAsync("edge/s1/box-1/telemetry", Encoding.UTF8.GetBytes("""{"site":"s1","device":"victim","runs":3}"""));
+        var foreignState = await device.PublishAsync("edge/s1/box-1/state", Encoding.UTF8.GetBytes("""{"site":"s1","device":"victim","state":"offline"}"""));
+        var ownState = await device.PublishAsync("edge/s1/box-1/state", Encoding.UTF8.GetBytes("online"));
 
         Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, retained[2].ReasonCode);
         Assert.NotEqual(MqttClientPublishReasonCode.QuotaExceeded, retained[0].ReasonCode);
@@ -236,6 +240,10 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, onVictimsAlert.ReasonCode);
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, foreignStatus.ReasonCode);
         Assert.Equal(MqttClientPublishReasonCode.Success, ownStatus.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, foreignTelemetry.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, foreignState.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.Success, ownState.ReasonCode);
+        Assert.True(victim.IsConnected);
         Assert.False(File.Exists(AlertIngestor.SnapshotPath(relay.DataDir, "s1", "box-1", victimAlert.Id)));
         Assert.True(device.IsConnected);
         var stats = await relay.Http.GetJsonAsync<StatsView>("/api/stats");

@@ -106,9 +106,17 @@ public sealed partial class AlertIngestor(
         }
     }
 
-    /// <summary>Retained birth (<c>online</c>) or Last Will (<c>offline</c>) on <c>edge/{site}/{device}/state</c>.</summary>
-    public async Task HandleStateAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    /// <summary>
+    /// Retained birth (<c>online</c>) or Last Will (<c>offline</c>) on <c>edge/{site}/{device}/state</c>. A JSON
+    /// state that names a site or device must name the device that sent it, as on every other channel.
+    /// </summary>
+    public async Task<IngestResult> HandleStateAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
+        if (ForeignDevice(topic, payload) is { } mismatch)
+        {
+            return mismatch;
+        }
+
         var text = payload.Length is > 0 and < 256 ? Encoding.UTF8.GetString(payload).Trim().Trim('"') : string.Empty;
         bool? online = text.ToLowerInvariant() switch
         {
@@ -126,6 +134,7 @@ public sealed partial class AlertIngestor(
         }
 
         await MarkSafelyAsync(topic.Site, topic.Device, online, cancellationToken);
+        return new IngestResult(IngestOutcome.Stored);
     }
 
     /// <summary>
@@ -134,15 +143,21 @@ public sealed partial class AlertIngestor(
     /// </summary>
     public async Task<IngestResult> HandleActivityAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
-        if (NamedDevice(payload) is { } named && (named.Site is { } site && site != topic.Site || named.Device is { } device && device != topic.Device))
+        if (ForeignDevice(topic, payload) is { } mismatch)
         {
-            return Reject(topic, RejectReasons.IdentityMismatch,
-                $"{topic.Channel.ToString().ToLowerInvariant()} says device '{named.Site}/{named.Device}' but was published under '{topic.Site}/{topic.Device}'");
+            return mismatch;
         }
 
         await MarkSafelyAsync(topic.Site, topic.Device, null, cancellationToken);
         return new IngestResult(IngestOutcome.Stored);
     }
+
+    /// <summary>The rejection when a JSON payload names a site or device other than the sender; null when it does not.</summary>
+    private IngestResult? ForeignDevice(EdgeTopic topic, ReadOnlySequence<byte> payload) =>
+        NamedDevice(payload) is { } named && (named.Site is { } site && site != topic.Site || named.Device is { } device && device != topic.Device)
+            ? Reject(topic, RejectReasons.IdentityMismatch,
+                $"{topic.Channel.ToString().ToLowerInvariant()} says device '{named.Site}/{named.Device}' but was published under '{topic.Site}/{topic.Device}'")
+            : null;
 
     /// <summary>
     /// Keeps a snapshot JPEG under the data folder as <c>snapshots/{site}/{device}/{alertId}.jpg</c>. The alert it

@@ -352,8 +352,8 @@ public sealed partial class EmbeddedBroker(
                 case EdgeChannel.State:
                     // Recorded in the registry; nobody subscribes here, and a plain Success PUBACK keeps any
                     // client from reading "no matching subscribers" as a failure.
-                    await ingestor.HandleStateAsync(topic, message.Payload, e.CancellationToken);
                     e.ProcessPublish = false;
+                    Answer(e, await ingestor.HandleStateAsync(topic, message.Payload, e.CancellationToken));
                     break;
                 case EdgeChannel.Status or EdgeChannel.Telemetry:
                     e.ProcessPublish = false;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using EdgeGateway.Contracts;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Setup.Provision;
 using EdgeGateway.Vision.Configuration;
@@ -31,8 +32,8 @@ internal static partial class GatewaySettingsValidator
             }
         }
 
-        Check(ConfigKeys.DeviceId, settings.DeviceId, Name(settings.DeviceId));
-        Check(ConfigKeys.DeviceSite, settings.SiteId, Name(settings.SiteId));
+        Check(ConfigKeys.DeviceId, settings.DeviceId, DeviceName(settings.DeviceId));
+        Check(ConfigKeys.DeviceSite, settings.SiteId, DeviceName(settings.SiteId));
         Check(ConfigKeys.DataDir, settings.DataDir, AbsolutePath(settings.DataDir, required: false));
         Check(ConfigKeys.ModelsDir, settings.ModelsDir, AbsolutePath(settings.ModelsDir, required: false));
 
@@ -86,7 +87,11 @@ internal static partial class GatewaySettingsValidator
         return problems;
     }
 
-    /// <summary>Ids, sites and zone names: they end up in MQTT topics and file names.</summary>
+    /// <summary>Device and site ids: the wire contract's grammar (<see cref="DeviceNames"/>), the one the relay checks.</summary>
+    public static string? DeviceName(string? value) =>
+        DeviceNames.IsValid(value) ? null : $"expected 1 to {DeviceNames.MaxLength} letters, digits, '-', '_' or '.' (no spaces, '/', '+' or '#')";
+
+    /// <summary>Zone names: they end up in alert attributes and file names.</summary>
     public static string? Name(string? value) =>
         string.IsNullOrEmpty(value) ? "expected a name: 2 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit"
         : NamePattern().IsMatch(value) ? null

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using EdgeGateway.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Uplink.Configuration;
@@ -91,13 +92,10 @@ internal sealed class UplinkOptionsValidation :
 
     private static void CheckIdentifier(List<string> problems, string key, string value)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        // The wire contract's grammar: the relay refuses any other name.
+        if (!DeviceNames.IsValid(value))
         {
-            problems.Add($"{key} is empty; expected an identifier such as sh-0001");
-        }
-        else if (value.IndexOfAny(['+', '#', '/', ' ']) >= 0 || value.Length > 64)
-        {
-            problems.Add($"{key} = '{value}': expected at most 64 characters without '/', '+', '#' or spaces (it is a topic level)");
+            problems.Add(DeviceNames.Describe(key, value));
         }
     }
 

@@ -90,7 +90,7 @@ public sealed class ProvisionTests : IDisposable
         Assert.Equal(2, exit);
         Assert.False(File.Exists(Config));
         var lines = output.Split('\n').Select(l => l.Trim()).ToList();
-        Assert.Contains("Device:Id = 'Kitchen 42': expected 2 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit (no spaces, '/', '+' or '#')", lines);
+        Assert.Contains("Device:Id = 'Kitchen 42': expected 1 to 64 letters, digits, '-', '_' or '.' (no spaces, '/', '+' or '#')", lines);
         Assert.Contains(lines, l => l.StartsWith("Cameras:0:Url = 'ftp://cam/1': expected rtsp://", StringComparison.Ordinal));
         Assert.Contains("Cameras:0:Role = 'pantry': expected one of: kitchen, car", lines);
         Assert.Contains(lines, l => l.StartsWith("Cameras:0:Zones:0:Points = '0.1:0.2;1.5:0.2;0.9:0.95': expected every point x:y between 0 and 1", StringComparison.Ordinal));

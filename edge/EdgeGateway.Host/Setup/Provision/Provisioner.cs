@@ -292,12 +292,12 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         var claiming = !string.IsNullOrEmpty(claimCode);
         if (!claiming || settings.DeviceId is not null)
         {
-            settings = settings with { DeviceId = AskText("Device id", settings.DeviceId, GatewaySettingsValidator.Name) };
+            settings = settings with { DeviceId = AskText("Device id", settings.DeviceId, GatewaySettingsValidator.DeviceName) };
         }
 
         if (!claiming || settings.SiteId is not null)
         {
-            settings = settings with { SiteId = AskText("Site id", settings.SiteId, GatewaySettingsValidator.Name) };
+            settings = settings with { SiteId = AskText("Site id", settings.SiteId, GatewaySettingsValidator.DeviceName) };
         }
 
         if (settings.Cameras.Count == 0)
