@@ -183,6 +183,14 @@ PY
 # run: the service for 30 s on the street clip (car camera, e-bike rule) and the simulated elevator
 # board, delivering to a real Mosquitto on a random loopback port. The rule fires on one bicycle
 # seen and the clip loops, since the emulated detector analyses well under a frame per second.
+# stop_tree PID: SIGKILL to PID's children and then PID (a background function's subshell and what it started).
+stop_tree() {
+  [[ -n ${1:-} ]] || return 0
+  pkill -KILL -P "$1" 2>/dev/null
+  kill -KILL "$1" 2>/dev/null
+  return 0
+}
+
 run_service() {
   local port broker_pid sub_pid gw_pid
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -190,7 +198,8 @@ run_service() {
   printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\nlog_type all\n' \
     "$port" >"$WORK/run/mosquitto.conf"
   mosquitto -c "$WORK/run/mosquitto.conf" >"$WORK/run/mosquitto.log" 2>&1 & broker_pid=$!
-  trap 'kill $gw_pid $sub_pid $broker_pid 2>/dev/null; wait 2>/dev/null' RETURN
+  # The emulated gateway is a child of the background subshell ($gw_pid): stop both, never leave qemu running.
+  trap 'stop_tree $gw_pid; kill $sub_pid $broker_pid 2>/dev/null; wait 2>/dev/null' RETURN
   for _ in $(seq 50); do mosquitto_sub -p "$port" -t probe -C 1 -W 1 >/dev/null 2>&1 && break; (( $? == 27 )) && break; sleep 0.2; done
   mosquitto_sub -h 127.0.0.1 -p "$port" -t 'edge/ci-site/gw-arm64-check/alert' -v -C 1 -W 120 >"$WORK/run/received.txt" 2>&1 & sub_pid=$!
   (umask 077 && cat >"$WORK/run/gateway.json" <<JSON
@@ -218,9 +227,10 @@ JSON
   done
   # Give the first alert up to another minute to arrive if emulation made the model slow.
   while kill -0 "$sub_pid" 2>/dev/null && ((SECONDS - started < 90)); do sleep 1; done
-  kill -TERM "$gw_pid" 2>/dev/null
+  pkill -TERM -P "$gw_pid" 2>/dev/null
   local stopped=$SECONDS
   while kill -0 "$gw_pid" 2>/dev/null && ((SECONDS - stopped < 30)); do sleep 1; done
+  stop_tree "$gw_pid"
   mkdir -p "$REPO/artifacts/check-arm64" && cp "$WORK/run/gateway.log" "$WORK/run/mosquitto.log" "$REPO/artifacts/check-arm64/"
   grep -E 'Camera|alert|fail|error' -i "$WORK/run/gateway.log" | head -15
   echo "received: $(head -c 400 "$WORK/run/received.txt")"

@@ -12,7 +12,8 @@ namespace EdgeGateway.Supervision.Tests;
 public sealed class WatchdogServiceTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly FakeTimeProvider _time = new();
+    // The watchdog arms its timer after the first round: time moves only once it waits.
+    private readonly SteppedTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly NotifyListener _listener = new();
     private readonly ProgressRegistry _registry;
     private readonly CapturingLogger _log = new();
@@ -27,6 +28,9 @@ public sealed class WatchdogServiceTests : IDisposable
         using var sampler = _registry.Register("elevator sampler", TimeSpan.FromSeconds(10));
         using var watchdog = Start(new NotifySettings(_listener.SocketPath, TimeSpan.FromSeconds(30)));
         await _listener.WaitUntilAsync(m => m.Count(x => x.Has("WATCHDOG=1")) == 1, Wait, "first ping");
+        // READY=1 goes with the first ping, never after it, and only once.
+        Assert.Equal(["READY=1", "WATCHDOG=1"], _listener.Messages[0].Assignments.Take(2));
+        await _time.WhenWaitingAsync();
         for (var i = 2; i <= 4; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(14));
@@ -37,6 +41,7 @@ public sealed class WatchdogServiceTests : IDisposable
         }
 
         Assert.All(_listener.Messages, m => Assert.Equal("cameras 1/1 up, backlog 0, uplink connected", m.Value("STATUS")));
+        Assert.Single(_listener.With("READY=1"));
     }
 
     [Fact]
@@ -46,6 +51,7 @@ public sealed class WatchdogServiceTests : IDisposable
         using var writer = _registry.Register("outbox writer", TimeSpan.FromSeconds(30));
         using var watchdog = Start(new NotifySettings(_listener.SocketPath, TimeSpan.FromSeconds(10)));
         await _listener.WaitUntilAsync(m => m.Count(x => x.Has("WATCHDOG=1")) == 1, Wait, "first ping");
+        await _time.WhenWaitingAsync();
 
         // The writer keeps beating; the sampler stops.
         for (var i = 0; i < 6; i++)
@@ -76,9 +82,11 @@ public sealed class WatchdogServiceTests : IDisposable
     {
         using var watchdog = Start(new NotifySettings(_listener.SocketPath, null));
         await _listener.WaitUntilAsync(m => m.Count == 1, Wait, "status");
+        await _time.WhenWaitingAsync();
         _time.Advance(WatchdogService.StatusInterval);
         await _listener.WaitUntilAsync(m => m.Count == 2, Wait, "second status");
-        Assert.All(_listener.Messages, m => Assert.Equal(["STATUS=cameras 1/1 up, backlog 0, uplink connected"], m.Assignments));
+        Assert.Equal(["READY=1", "STATUS=cameras 1/1 up, backlog 0, uplink connected"], _listener.Messages[0].Assignments);
+        Assert.Equal(["STATUS=cameras 1/1 up, backlog 0, uplink connected"], _listener.Messages[1].Assignments);
     }
 
     [Fact]

@@ -34,6 +34,9 @@ public sealed class SteppedTimeProvider(DateTimeOffset start) : FakeTimeProvider
         await NextPendingTimerAsync();
     }
 
+    /// <summary>Returns once the code under test waits on this clock: a timer of its is pending.</summary>
+    public Task WhenWaitingAsync() => NextPendingTimerAsync();
+
     private void Track(TrackedTimer timer, TimeSpan dueTime)
     {
         lock (_gate)

@@ -49,8 +49,10 @@ public sealed partial class WatchdogService(
         using var socket = new NotifySocket(path);
         var interval = settings.PingInterval ?? StatusInterval;
         Log.Started(logger, path, settings.PingInterval?.TotalSeconds);
-        // The first round comes at once; the interval counts from when it was sent.
-        Notify(socket);
+        // The first round comes at once; the interval counts from when it was sent. It carries READY=1
+        // itself: the host's systemd lifetime says READY=1 from its own ApplicationStarted callback,
+        // which may run after this one, and systemd must never see a ping before it (a repeat is harmless).
+        Notify(socket, ready: true);
         using var timer = new PeriodicTimer(interval, time);
         try
         {
@@ -64,8 +66,8 @@ public sealed partial class WatchdogService(
         }
     }
 
-    /// <summary>One round: the ping (when healthy) and the status line, in one datagram.</summary>
-    internal void Notify(NotifySocket socket)
+    /// <summary>One round: the ping (when healthy) and the status line, in one datagram, after READY=1 when <paramref name="ready"/>.</summary>
+    internal void Notify(NotifySocket socket, bool ready = false)
     {
         var stall = progress.FindStall();
         string message;
@@ -91,6 +93,11 @@ public sealed partial class WatchdogService(
             }
 
             message = string.Create(CultureInfo.InvariantCulture, $"STATUS=stalled: {stall.Part}, no progress for {seconds:0} s");
+        }
+
+        if (ready)
+        {
+            message = "READY=1\n" + message;
         }
 
         try
