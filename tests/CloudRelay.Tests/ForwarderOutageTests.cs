@@ -32,7 +32,8 @@ public sealed class ForwarderOutageTests : IDisposable
         var platform = new FakePlatform(time);
         var counters = new RelayCounters();
         using var feed = new RelayAlertFeed();
-        using var forwarder = new WebhookForwarder(store, feed, new RelaySecrets(options), counters, platform, time, options,
+        await using var lease = new RelayLease(store);
+        using var forwarder = new WebhookForwarder(store, lease, feed, new RelaySecrets(options), counters, platform, time, options,
             NullLogger<WebhookForwarder>.Instance);
 
         await forwarder.StartAsync(CancellationToken.None);

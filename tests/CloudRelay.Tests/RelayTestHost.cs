@@ -127,7 +127,8 @@ public static class TestAlerts
 {
     private static long _sequence;
 
-    public static Alert Make(string site, string device, string kind = AlertKinds.NoMask, AlertState state = AlertState.Raised, long? sequence = null) => new()
+    /// <remarks>The default kind opens no case; tests of cases name a kind with a deadline.</remarks>
+    public static Alert Make(string site, string device, string kind = AlertKinds.Test, AlertState state = AlertState.Raised, long? sequence = null) => new()
     {
         Id = Guid.CreateVersion7(),
         SiteId = site,

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using CloudRelay.Api;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
@@ -18,6 +19,7 @@ namespace CloudRelay.Forwarding;
 /// </summary>
 public sealed partial class WebhookForwarder(
     IRelayStore store,
+    RelayLease relayLease,
     RelayAlertFeed feed,
     RelaySecrets secrets,
     RelayCounters counters,
@@ -49,7 +51,7 @@ public sealed partial class WebhookForwarder(
             IForwarderLease? lease;
             try
             {
-                lease = await store.TryTakeForwarderLeaseAsync(stoppingToken);
+                lease = await relayLease.TryTakeAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -183,14 +185,36 @@ public sealed partial class WebhookForwarder(
 
     private async Task<bool> TryPostAsync(HttpClient client, Uri url, ForwardItem item, CancellationToken stoppingToken)
     {
-        var body = AlertJson.Encode(item.Alert);
+        byte[] body;
+        (string Name, string Value)[] identity;
+        if (item.Alert is { } alert)
+        {
+            body = AlertJson.Encode(alert);
+            identity = [(WebhookSigner.AlertIdHeader, alert.Id.ToString("D"))];
+        }
+        else if (item.CaseEvent is { } caseEvent)
+        {
+            var view = CaseEventView.From(caseEvent);
+            body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(view);
+            identity = [(WebhookSigner.EventHeader, view.Event), (WebhookSigner.EventIdHeader, view.Id.ToString("D"))];
+        }
+        else
+        {
+            // Nothing left to send for this queue entry.
+            return true;
+        }
+
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         request.Headers.Add(WebhookSigner.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Add(WebhookSigner.SignatureHeader, WebhookSigner.Sign(secrets.WebhookSecret, timestamp, body));
-        request.Headers.Add(WebhookSigner.AlertIdHeader, item.Alert.Id.ToString("D"));
+        foreach (var (name, value) in identity)
+        {
+            request.Headers.Add(name, value);
+        }
+
         try
         {
             using var response = await client.SendAsync(request, stoppingToken);
