@@ -19,8 +19,11 @@ public sealed class RelayTestHost : IAsyncDisposable
 {
     private readonly List<IMqttClient> _clients = [];
 
-    private RelayTestHost(WebApplication app, string dataDir, int mqttPort, string httpUrl)
+    private readonly bool _keepDataDir;
+
+    private RelayTestHost(WebApplication app, string dataDir, int mqttPort, string httpUrl, bool keepDataDir)
     {
+        _keepDataDir = keepDataDir;
         App = app;
         DataDir = dataDir;
         MqttPort = mqttPort;
@@ -45,7 +48,7 @@ public sealed class RelayTestHost : IAsyncDisposable
     public RelayCounters Counters => App.Counters();
 
     public static async Task<RelayTestHost> StartAsync(string? db = null, string? webhookUrl = null,
-        IReadOnlyDictionary<string, string?>? settings = null, string? dataDir = null)
+        IReadOnlyDictionary<string, string?>? settings = null, string? dataDir = null, bool keepDataDir = false)
     {
         dataDir ??= Directory.CreateTempSubdirectory("relay-test-").FullName;
         var mqttPort = FreePort.Next();
@@ -63,7 +66,7 @@ public sealed class RelayTestHost : IAsyncDisposable
             LogLevel = LogLevel.Warning,
         });
         await app.StartAsync();
-        return new RelayTestHost(app, dataDir, mqttPort, httpUrl);
+        return new RelayTestHost(app, dataDir, mqttPort, httpUrl, keepDataDir);
     }
 
     /// <summary>Connects an MQTT 5 client the way an edge box does (username site/device, token password).</summary>
@@ -112,6 +115,11 @@ public sealed class RelayTestHost : IAsyncDisposable
         Http.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
+        if (_keepDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);
