@@ -43,6 +43,14 @@ public sealed class RelayTestHost : IAsyncDisposable
     /// <summary>An HTTP client that sends the API key.</summary>
     public HttpClient Http { get; }
 
+    /// <summary>An HTTP client that sends <paramref name="key"/> as its API key.</summary>
+    public HttpClient ClientWithKey(string key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(HttpUrl) };
+        client.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, key);
+        return client;
+    }
+
     public IRelayStore Store => App.Services.GetRequiredService<IRelayStore>();
 
     public RelayCounters Counters => App.Counters();
