@@ -58,6 +58,19 @@ public sealed class CaseRuleTests
     }
 
     [Fact]
+    public void The_sample_config_states_the_defaults()
+    {
+        var sample = new ConfigurationBuilder().AddJsonFile(RepoPaths.Seeds("config", "relay-cases.json")).Build()
+            .GetSection("Relay:Cases").Get<RelayCasesOptions>()!;
+        var bare = new RelayCasesOptions { Deadlines = new Dictionary<string, string?>(StringComparer.Ordinal) };
+        new ConfigurationBuilder().AddJsonFile(RepoPaths.Seeds("config", "relay-cases.json")).Build().GetSection("Relay:Cases").Bind(bare);
+
+        Assert.Equal(CaseDeadlines.Resolve(new RelayCasesOptions()).OrderBy(d => d.Key), CaseDeadlines.Resolve(bare).OrderBy(d => d.Key));
+        Assert.Equal(new RelayCasesOptions().RequireOperatorClose, sample.RequireOperatorClose);
+        Assert.Equal(new RelayCasesOptions().CheckInterval, sample.CheckInterval);
+    }
+
+    [Fact]
     public void Bad_case_settings_give_one_line_naming_the_key_the_value_and_what_was_expected()
     {
         var options = new RelayOptions();

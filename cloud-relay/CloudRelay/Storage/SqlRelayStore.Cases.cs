@@ -37,48 +37,76 @@ public abstract partial class SqlRelayStore
             }
         }
 
+        // A burst from one camera joins one case: read each subject's case once per batch, link and clear in bulk.
+        var known = new Dictionary<(string, string, string, string), CaseRecord?>();
+        var links = new List<(long Case, long Alert)>();
         foreach (var alert in inbox)
         {
             // A kind whose deadline was removed since the alert arrived opens nothing.
-            if (rules.Deadlines.TryGetValue(alert.Kind, out var deadline))
+            if (!rules.Deadlines.TryGetValue(alert.Kind, out var deadline))
+            {
+                continue;
+            }
+
+            var key = (alert.Site, alert.Device, alert.Kind, alert.Subject);
+            if (!known.TryGetValue(key, out var open))
             {
                 var unclosed = await ReadCasesAsync(connection, transaction,
                     $"WHERE site = @site AND device = @device AND kind = @kind AND subject = @subject AND state <> '{CaseStates.Rectified}'",
                     cancellationToken, ("site", alert.Site), ("device", alert.Device), ("kind", alert.Kind), ("subject", alert.Subject));
-                var open = unclosed.Count == 0 ? null : unclosed[0];
-                if (open is null && alert.State == AlertState.Raised)
-                {
-                    var deadlineMs = nowMs + (long)deadline.TotalMilliseconds;
-                    var casePosition = Convert.ToInt64(await ScalarAsync(connection, transaction, """
-                        INSERT INTO cases (id, site, device, kind, subject, state, opened_ms, deadline_ms, updated_ms)
-                        VALUES (@id, @site, @device, @kind, @subject, @state, @now, @deadline, @now) RETURNING pos
-                        """, cancellationToken, ("id", Guid.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(nowMs))), ("site", alert.Site),
-                        ("device", alert.Device), ("kind", alert.Kind), ("subject", alert.Subject), ("state", CaseStates.Open),
-                        ("now", nowMs), ("deadline", deadlineMs)), CultureInfo.InvariantCulture);
-                    await LinkAlertAsync(connection, transaction, casePosition, alert.Position, cancellationToken);
-                    await AddEventAsync(connection, transaction, rules, casePosition, CaseEventTypes.Opened, CaseStates.Open, deadlineMs, nowMs, null, null, cancellationToken);
-                }
-                else if (open is not null)
-                {
-                    await LinkAlertAsync(connection, transaction, open.Position, alert.Position, cancellationToken);
-                    var (action, type) = alert.State == AlertState.Raised
-                        ? (CaseAction.RaisedAgain, CaseEventTypes.RaisedAgain)
-                        : (CaseAction.ClearedAtSource, CaseEventTypes.ResolvedAtSource);
-                    if (CaseLifecycle.Next(open.State, action, rules.RequireOperatorClose) is { } next && next != open.State)
-                    {
-                        var resolvedMs = action == CaseAction.ClearedAtSource ? nowMs : open.ResolvedMs;
-                        if (!await MoveAsync(connection, transaction, open, next, "resolved_ms = @value", resolvedMs, nowMs, cancellationToken))
-                        {
-                            // An operator changed the case meanwhile: undo the whole batch; the next turn sees the new state.
-                            throw new DBConcurrencyException($"case {open.Id:D} changed while its alerts were applied");
-                        }
+                open = unclosed.Count == 0 ? null : unclosed[0];
+            }
 
-                        await AddEventAsync(connection, transaction, rules, open.Position, type, next, open.DeadlineMs, nowMs, null, null, cancellationToken);
+            if (open is null && alert.State == AlertState.Raised)
+            {
+                var id = Guid.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(nowMs));
+                var deadlineMs = nowMs + (long)deadline.TotalMilliseconds;
+                var casePosition = Convert.ToInt64(await ScalarAsync(connection, transaction, """
+                    INSERT INTO cases (id, site, device, kind, subject, state, opened_ms, deadline_ms, updated_ms)
+                    VALUES (@id, @site, @device, @kind, @subject, @state, @now, @deadline, @now) RETURNING pos
+                    """, cancellationToken, ("id", id), ("site", alert.Site), ("device", alert.Device), ("kind", alert.Kind),
+                    ("subject", alert.Subject), ("state", CaseStates.Open), ("now", nowMs), ("deadline", deadlineMs)), CultureInfo.InvariantCulture);
+                open = new CaseRecord(casePosition, id, alert.Site, alert.Device, alert.Kind, alert.Subject, CaseStates.Open, nowMs, deadlineMs,
+                    null, null, null, null, null, null, nowMs);
+                links.Add((casePosition, alert.Position));
+                await AddEventAsync(connection, transaction, rules, casePosition, CaseEventTypes.Opened, CaseStates.Open, deadlineMs, nowMs, null, null, cancellationToken);
+            }
+            else if (open is not null)
+            {
+                links.Add((open.Position, alert.Position));
+                var (action, type) = alert.State == AlertState.Raised
+                    ? (CaseAction.RaisedAgain, CaseEventTypes.RaisedAgain)
+                    : (CaseAction.ClearedAtSource, CaseEventTypes.ResolvedAtSource);
+                if (CaseLifecycle.Next(open.State, action, rules.RequireOperatorClose) is { } next && next != open.State)
+                {
+                    var resolvedMs = action == CaseAction.ClearedAtSource ? nowMs : open.ResolvedMs;
+                    if (!await MoveAsync(connection, transaction, open, next, "resolved_ms = @value", resolvedMs, nowMs, cancellationToken))
+                    {
+                        // An operator changed the case meanwhile: undo the whole batch; the next turn sees the new state.
+                        throw new DBConcurrencyException($"case {open.Id:D} changed while its alerts were applied");
                     }
+
+                    await AddEventAsync(connection, transaction, rules, open.Position, type, next, open.DeadlineMs, nowMs, null, null, cancellationToken);
+                    open = open with { State = next, ResolvedMs = resolvedMs, UpdatedMs = nowMs };
                 }
             }
 
-            await ExecuteAsync(connection, transaction, "DELETE FROM case_inbox WHERE alert_pos = @pos", cancellationToken, ("pos", alert.Position));
+            known[key] = open;
+        }
+
+        foreach (var chunk in links.Chunk(200))
+        {
+            await ExecuteAsync(connection, transaction,
+                "INSERT INTO case_alerts (case_pos, alert_pos) VALUES " + string.Join(", ", chunk.Select((_, i) => $"(@c{i}, @a{i})")) + " ON CONFLICT DO NOTHING",
+                cancellationToken, [.. chunk.SelectMany((link, i) => new (string, object?)[] { ($"c{i}", link.Case), ($"a{i}", link.Alert) })]);
+        }
+
+        // By position, never by range: on PostgreSQL a lower position can still be committing and must stay in the inbox.
+        foreach (var chunk in inbox.Chunk(200))
+        {
+            await ExecuteAsync(connection, transaction,
+                "DELETE FROM case_inbox WHERE alert_pos IN (" + string.Join(", ", chunk.Select((_, i) => $"@p{i}")) + ")",
+                cancellationToken, [.. chunk.Select((alert, i) => ($"p{i}", (object?)alert.Position))]);
         }
 
         await transaction.CommitAsync(cancellationToken);
