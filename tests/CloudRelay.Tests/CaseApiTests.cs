@@ -30,11 +30,14 @@ public sealed class CaseApiTests
         var id = open.Items[0].Id;
         var detail = await reader.GetJsonAsync<CaseDetailView>($"/api/cases/{id:D}");
         var snapshot = await reader.GetAsync(detail.Evidence.Single().Snapshot);
+        var snapshotForOperator = await operatorKey.GetAsync(detail.Evidence.Single().Snapshot);
 
         Assert.Equal((AlertKinds.NoMask, "cam1", "box-a"), (detail.Case.Kind, detail.Case.Subject, detail.Case.Device));
         Assert.Equal(alert.Id, Assert.Single(detail.Alerts).Id);
         Assert.Equal(HttpStatusCode.OK, snapshot.StatusCode);
         Assert.Equal("image/jpeg", snapshot.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, snapshotForOperator.StatusCode);
+        Assert.Equal(1, detail.AlertCount);
         Assert.Equal(CaseEventTypes.Opened, Assert.Single(detail.Timeline).Type);
 
         // Scopes: reading is not acting, and installer keys see no cases.

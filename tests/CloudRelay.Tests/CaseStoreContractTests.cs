@@ -49,6 +49,7 @@ public abstract class CaseStoreContractTests
         Assert.Equal((CaseStates.Open, AlertKinds.NoMask, Start + Hour), (cam1.State, cam1.Kind, cam1.DeadlineMs));
         var detail = await store.FindCaseAsync(cam1.Id, CancellationToken.None);
         Assert.Equal([first.Id, again.Id], detail!.Alerts.Select(a => a.Alert.Id));
+        Assert.Equal(2, detail.AlertCount);
         Assert.Equal([CaseEventTypes.Opened], detail.Timeline.Select(e => e.Type));
         Assert.Equal(0, await store.ApplyInboxAsync(Rules(), Start, 100, CancellationToken.None));
     }

@@ -28,9 +28,14 @@ public sealed class RecordingPlatform : IAsyncDisposable
 
     public ConcurrentQueue<Delivery> Received { get; } = new();
 
-    public IReadOnlyList<Delivery> Alerts(string kind) => Received.Where(d => d.AlertKind == kind).ToList();
+    /// <summary>Alerts of a kind, a repeated id counted once, as a platform drops repeats (delivery is at least once).</summary>
+    public IReadOnlyList<Delivery> Alerts(string kind) => Unique(Received.Where(d => d.AlertKind == kind));
 
-    public IReadOnlyList<Delivery> Events(string name) => Received.Where(d => d.Event == name).ToList();
+    /// <summary>Case events of a name, a repeated event id counted once.</summary>
+    public IReadOnlyList<Delivery> Events(string name) => Unique(Received.Where(d => d.Event == name));
+
+    private static List<Delivery> Unique(IEnumerable<Delivery> deliveries) =>
+        deliveries.DistinctBy(d => d.Body.GetProperty("id").GetString()).ToList();
 
     public static async Task<RecordingPlatform> StartAsync(string secret)
     {

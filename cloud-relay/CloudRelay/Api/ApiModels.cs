@@ -158,10 +158,11 @@ public sealed record EvidenceView(
     [property: JsonPropertyName("alert")] Guid AlertId,
     [property: JsonPropertyName("snapshot")] string Snapshot);
 
-/// <summary><c>GET /api/cases/{id}</c>: the case, its alerts oldest first, evidence references and the timeline.</summary>
+/// <summary><c>GET /api/cases/{id}</c>: the case, its latest alerts oldest first (<c>alert_count</c> in all), evidence references and the timeline.</summary>
 public sealed record CaseDetailView(
     [property: JsonPropertyName("case")] CaseView Case,
     [property: JsonPropertyName("alerts")] IReadOnlyList<AlertView> Alerts,
+    [property: JsonPropertyName("alert_count")] long AlertCount,
     [property: JsonPropertyName("evidence")] IReadOnlyList<EvidenceView> Evidence,
     [property: JsonPropertyName("timeline")] IReadOnlyList<CaseTimelineView> Timeline)
 {
@@ -171,6 +172,7 @@ public sealed record CaseDetailView(
         return new CaseDetailView(
             CaseView.From(detail.Case),
             detail.Alerts.Select(AlertView.From).ToList(),
+            detail.AlertCount,
             detail.Alerts.Where(a => a.Alert.SnapshotRef is not null)
                 .Select(a => new EvidenceView(a.Alert.Id, $"/api/alerts/{a.Alert.Id:D}/snapshot")).ToList(),
             detail.Timeline.Select(CaseTimelineView.From).ToList());

@@ -35,13 +35,14 @@ public static class RelayApi
 
         var read = endpoints.MapGroup("/api").AddEndpointFilter(RequireScope(ApiScopes.Read));
         read.MapGet("/alerts", QueryAlertsAsync);
-        read.MapGet("/alerts/{id:guid}/snapshot", GetSnapshotAsync);
         read.MapGet("/stats", StatsAsync);
         var devices = endpoints.MapGroup("/api").AddEndpointFilter(RequireScope(ApiScopes.Devices));
         devices.MapPost("/devices", AddDeviceAsync);
         devices.MapPost("/devices/{site}/{device}/claim-code", CreateClaimCodeAsync);
         // Listing devices is reading, and installer tooling needs it too.
         endpoints.MapGet("/api/devices", ListDevicesAsync).AddEndpointFilter(RequireScope(ApiScopes.Read, ApiScopes.Devices));
+        // A case's evidence: whoever handles cases sees the snapshots they reference.
+        endpoints.MapGet("/api/alerts/{id:guid}/snapshot", GetSnapshotAsync).AddEndpointFilter(RequireScope(ApiScopes.Read, ApiScopes.Cases));
         endpoints.MapCaseApi();
         return endpoints;
     }

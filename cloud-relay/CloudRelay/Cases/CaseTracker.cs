@@ -55,15 +55,15 @@ public sealed partial class CaseTracker(
                 while (!stoppingToken.IsCancellationRequested && await lease.IsHeldAsync(stoppingToken))
                 {
                     heartbeat?.Beat();
-                    await TurnAsync(stoppingToken);
+                    await TurnAsync(heartbeat, stoppingToken);
                     await Task.Delay(interval, time, stoppingToken);
                 }
             }
         }
     }
 
-    /// <summary>One pass: the whole inbox, then the deadlines that have passed. Public for tests that step time.</summary>
-    public async Task TurnAsync(CancellationToken cancellationToken)
+    /// <summary>One pass: the whole inbox, then the deadlines that have passed; a long inbox beats the heartbeat per batch.</summary>
+    private async Task TurnAsync(Heartbeat? heartbeat, CancellationToken cancellationToken)
     {
         try
         {
@@ -73,6 +73,7 @@ public sealed partial class CaseTracker(
             {
                 taken = await cases.ApplyInboxAsync(rules, time.GetUtcNow().ToUnixTimeMilliseconds(), InboxBatch, cancellationToken);
                 applied += taken;
+                heartbeat?.Beat();
             }
             while (taken == InboxBatch);
 

@@ -27,7 +27,7 @@ public interface ICaseStore
 
     Task<CasePage> QueryCasesAsync(CaseQuery query, CancellationToken cancellationToken);
 
-    /// <summary>The case with its alerts (oldest first) and timeline, or null.</summary>
+    /// <summary>The case with its latest alerts (oldest first) and timeline, or null.</summary>
     Task<CaseDetail?> FindCaseAsync(Guid caseId, CancellationToken cancellationToken);
 }
 
@@ -81,4 +81,9 @@ public sealed record CaseQuery(
 
 public sealed record CasePage(IReadOnlyList<CaseRecord> Items, long? Next);
 
-public sealed record CaseDetail(CaseRecord Case, IReadOnlyList<StoredAlert> Alerts, IReadOnlyList<CaseEvent> Timeline);
+/// <summary>A case with its latest <see cref="MaxAlerts"/> alerts (oldest first), how many it has in all, and its timeline.</summary>
+public sealed record CaseDetail(CaseRecord Case, IReadOnlyList<StoredAlert> Alerts, long AlertCount, IReadOnlyList<CaseEvent> Timeline)
+{
+    /// <summary>A camera that keeps flagging joins one case with thousands of alerts; the detail shows the latest ones.</summary>
+    public const int MaxAlerts = 200;
+}

@@ -257,8 +257,8 @@ public abstract partial class SqlRelayStore
         var record = found[0];
         var alerts = new List<StoredAlert>();
         await using (var command = Command(connection, null, $"""
-            SELECT {Prefixed("a.")} FROM case_alerts c JOIN alerts a ON a.pos = c.alert_pos WHERE c.case_pos = @pos ORDER BY a.pos
-            """, ("pos", record.Position)))
+            SELECT {Prefixed("a.")} FROM case_alerts c JOIN alerts a ON a.pos = c.alert_pos WHERE c.case_pos = @pos ORDER BY a.pos DESC LIMIT @max
+            """, ("pos", record.Position), ("max", CaseDetail.MaxAlerts)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -277,7 +277,10 @@ public abstract partial class SqlRelayStore
             }
         }
 
-        return new CaseDetail(record, alerts, timeline);
+        alerts.Reverse();
+        var alertCount = Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COUNT(*) FROM case_alerts WHERE case_pos = @pos", cancellationToken,
+            ("pos", record.Position)), CultureInfo.InvariantCulture);
+        return new CaseDetail(record, alerts, alertCount, timeline);
     }
 
     /// <summary>The WHERE clause, ORDER and LIMIT of a page by position; the query asks one row more to know if there is a next page.</summary>
