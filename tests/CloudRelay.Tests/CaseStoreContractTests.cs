@@ -6,12 +6,12 @@ namespace CloudRelay.Tests;
 /// <summary>Cases behave the same on both databases: opening, joining, clearing, deadlines, operators' actions, the forward queue.</summary>
 public abstract class CaseStoreContractTests
 {
-    private const long Start = 1_800_000_000_000;
+    protected const long Start = 1_800_000_000_000;
     private static readonly long Hour = (long)TimeSpan.FromHours(1).TotalMilliseconds;
 
     protected abstract Task<SqlRelayStore> CreateStoreAsync(IReadOnlySet<string> caseKinds);
 
-    private static CaseRules Rules(bool requireOperatorClose = false, bool forward = true) =>
+    protected static CaseRules Rules(bool requireOperatorClose = false, bool forward = true) =>
         new(CaseDeadlines.Resolve(new RelayCasesOptions()), requireOperatorClose, forward);
 
     private async Task<SqlRelayStore> MigratedAsync()
@@ -189,6 +189,34 @@ public sealed class SqliteCaseStoreTests : CaseStoreContractTests, IDisposable
 
     protected override Task<SqlRelayStore> CreateStoreAsync(IReadOnlySet<string> caseKinds) =>
         Task.FromResult<SqlRelayStore>(new SqliteRelayStore(Path.Combine(_directory, $"{Guid.NewGuid():N}.db"), caseKinds));
+
+    [Fact]
+    public async Task Upgrading_a_relay_with_alerts_waiting_for_the_platform_keeps_them_queued_in_order()
+    {
+        var path = Path.Combine(_directory, "upgrade.db");
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL);"
+                + string.Concat(SchemaMigrations.Sqlite.Where(m => m.Version <= 5)
+                    .Select(m => $"{m.Sql};\nINSERT INTO schema_migrations VALUES ({m.Version}, 'before cases', 1);\n"));
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var store = new SqliteRelayStore(path, new HashSet<string>(StringComparer.Ordinal) { AlertKinds.NoMask });
+        var waiting = Enumerable.Range(0, 3).Select(_ => TestAlerts.Make("site-1", "box-1")).ToList();
+        await store.InsertAlertsAsync(waiting, Start, enqueueForward: true, CancellationToken.None);
+
+        var version = await store.MigrateAsync(CancellationToken.None);
+        var later = TestAlerts.Make("site-1", "box-1", AlertKinds.NoMask);
+        await store.InsertAlertsAsync([later], Start + 1, enqueueForward: true, CancellationToken.None);
+        var queue = await store.PeekForwardAsync(100, CancellationToken.None);
+
+        Assert.Equal(SchemaMigrations.Sqlite.Count, version);
+        Assert.Equal([.. waiting.Select(a => a.Id), later.Id], queue.Select(q => q.Alert!.Id));
+        Assert.Equal(1, await store.ApplyInboxAsync(Rules(), Start + 1, 100, CancellationToken.None));
+    }
 
     public void Dispose()
     {
