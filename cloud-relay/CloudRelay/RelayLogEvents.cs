@@ -104,4 +104,10 @@ public static class RelayLogEvents
 
     /// <summary>SharedSubscriber.NotStored.</summary>
     public const int SubscriberNotStored = 503;
+
+    /// <summary>CaseTracker.Overdue.</summary>
+    public const int CaseOverdue = 600;
+
+    /// <summary>CaseTracker.TurnFailed.</summary>
+    public const int CaseTurnFailed = 601;
 }

@@ -28,7 +28,7 @@ public sealed class ApiKeyTests
         Assert.Equal(2, taken);
         Assert.Contains("--name 'platform' is taken", takenError, StringComparison.Ordinal);
         Assert.Equal(2, badScope);
-        Assert.Contains("--scope 'root' is invalid; expected read, devices, admin", scopeError, StringComparison.Ordinal);
+        Assert.Contains("--scope 'root' is invalid; expected read, devices, cases, admin", scopeError, StringComparison.Ordinal);
 
         // Only a hash is on disk.
         Assert.DoesNotContain(readKey, await ReadAllBytesAsTextAsync(Path.Combine(relay.DataDir, "relay.db")), StringComparison.Ordinal);
@@ -36,8 +36,8 @@ public sealed class ApiKeyTests
         Assert.Equal(2, list.Trim().Split('\n').Length);
         Assert.DoesNotContain(readKey, list, StringComparison.Ordinal);
 
-        using var reader = Client(relay, readKey);
-        using var installer = Client(relay, devicesKey);
+        using var reader = relay.ClientWithKey(readKey);
+        using var installer = relay.ClientWithKey(devicesKey);
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/api/alerts")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/api/stats")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/api/devices")).StatusCode);
@@ -58,13 +58,6 @@ public sealed class ApiKeyTests
         await TestAlerts.WaitUntilAsync(async () => (await reader.GetAsync("/api/alerts")).StatusCode == HttpStatusCode.Unauthorized,
             TimeSpan.FromSeconds(10), "the running relay to refuse the revoked key");
         Assert.Equal(HttpStatusCode.OK, (await installer.GetAsync("/api/devices")).StatusCode);
-    }
-
-    private static HttpClient Client(RelayTestHost relay, string key)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(relay.HttpUrl) };
-        client.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, key);
-        return client;
     }
 
     private static async Task<string> ReadAllBytesAsTextAsync(string path)

@@ -32,7 +32,8 @@ public sealed class ForwarderOutageTests : IDisposable
         var platform = new FakePlatform(time);
         var counters = new RelayCounters();
         using var feed = new RelayAlertFeed();
-        using var forwarder = new WebhookForwarder(store, feed, new RelaySecrets(options), counters, new WebhookDeadLetters(_directory), platform, time, options,
+        await using var lease = new RelayLease(store);
+        using var forwarder = new WebhookForwarder(store, lease, feed, new RelaySecrets(options), counters, new WebhookDeadLetters(_directory), platform, time, options,
             NullLogger<WebhookForwarder>.Instance);
 
         await forwarder.StartAsync(CancellationToken.None);
@@ -120,7 +121,7 @@ public sealed class ForwarderOutageTests : IDisposable
         var platform = new FakePlatform(time);
         var counters = new RelayCounters();
         var feed = new RelayAlertFeed();
-        var forwarder = new WebhookForwarder(store, feed, new RelaySecrets(options), counters, new WebhookDeadLetters(_directory), platform, time, options,
+        var forwarder = new WebhookForwarder(store, new RelayLease(store), feed, new RelaySecrets(options), counters, new WebhookDeadLetters(_directory), platform, time, options,
             NullLogger<WebhookForwarder>.Instance);
         return (store, alerts, time, platform, counters, forwarder);
     }

@@ -19,8 +19,11 @@ public sealed class RelayTestHost : IAsyncDisposable
 {
     private readonly List<IMqttClient> _clients = [];
 
-    private RelayTestHost(WebApplication app, string dataDir, int mqttPort, string httpUrl)
+    private readonly bool _keepDataDir;
+
+    private RelayTestHost(WebApplication app, string dataDir, int mqttPort, string httpUrl, bool keepDataDir)
     {
+        _keepDataDir = keepDataDir;
         App = app;
         DataDir = dataDir;
         MqttPort = mqttPort;
@@ -40,12 +43,20 @@ public sealed class RelayTestHost : IAsyncDisposable
     /// <summary>An HTTP client that sends the API key.</summary>
     public HttpClient Http { get; }
 
+    /// <summary>An HTTP client that sends <paramref name="key"/> as its API key.</summary>
+    public HttpClient ClientWithKey(string key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(HttpUrl) };
+        client.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, key);
+        return client;
+    }
+
     public IRelayStore Store => App.Services.GetRequiredService<IRelayStore>();
 
     public RelayCounters Counters => App.Counters();
 
     public static async Task<RelayTestHost> StartAsync(string? db = null, string? webhookUrl = null,
-        IReadOnlyDictionary<string, string?>? settings = null, string? dataDir = null)
+        IReadOnlyDictionary<string, string?>? settings = null, string? dataDir = null, bool keepDataDir = false)
     {
         dataDir ??= Directory.CreateTempSubdirectory("relay-test-").FullName;
         var mqttPort = FreePort.Next();
@@ -63,7 +74,7 @@ public sealed class RelayTestHost : IAsyncDisposable
             LogLevel = LogLevel.Warning,
         });
         await app.StartAsync();
-        return new RelayTestHost(app, dataDir, mqttPort, httpUrl);
+        return new RelayTestHost(app, dataDir, mqttPort, httpUrl, keepDataDir);
     }
 
     /// <summary>Connects an MQTT 5 client the way an edge box does (username site/device, token password).</summary>
@@ -112,6 +123,11 @@ public sealed class RelayTestHost : IAsyncDisposable
         Http.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
+        if (_keepDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);
@@ -127,7 +143,8 @@ public static class TestAlerts
 {
     private static long _sequence;
 
-    public static Alert Make(string site, string device, string kind = AlertKinds.NoMask, AlertState state = AlertState.Raised, long? sequence = null) => new()
+    /// <remarks>The default kind opens no case; tests of cases name a kind with a deadline.</remarks>
+    public static Alert Make(string site, string device, string kind = AlertKinds.Test, AlertState state = AlertState.Raised, long? sequence = null) => new()
     {
         Id = Guid.CreateVersion7(),
         SiteId = site,

@@ -79,7 +79,7 @@ public abstract class StoreContractTests
         var queued = await store.PeekForwardAsync(100, CancellationToken.None);
         await store.RemoveForwardAsync(queued[0].Position, CancellationToken.None);
 
-        Assert.Equal(alerts.Select(a => a.Id), queued.Select(q => q.Alert.Id));
+        Assert.Equal(alerts.Select(a => a.Id), queued.Select(q => q.Alert!.Id));
         Assert.Equal(4, await store.ForwardBacklogAsync(CancellationToken.None));
     }
 

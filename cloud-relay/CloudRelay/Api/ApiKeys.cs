@@ -15,12 +15,18 @@ public static class ApiScopes
     /// <summary>Register devices and make claim codes (installer tooling), and list devices.</summary>
     public const string Devices = "devices";
 
+    /// <summary>Read cases and act on them (acknowledge, rectify, reopen).</summary>
+    public const string Cases = "cases";
+
     public const string Admin = "admin";
 
-    public static readonly IReadOnlyList<string> All = [Read, Devices, Admin];
+    public static readonly IReadOnlyList<string> All = [Read, Devices, Cases, Admin];
 
     public static bool Allows(string granted, string needed) => granted == Admin || granted == needed;
 }
+
+/// <summary>Who called: the key's name (the relay's original key is <see cref="ApiKeys.OriginalKeyName"/>) and its scope.</summary>
+public sealed record ApiCaller(string Name, string Scope);
 
 /// <summary>A key just made: the only time its secret exists outside the caller.</summary>
 public sealed record CreatedApiKey(string Name, string Scope, string Key);
@@ -33,6 +39,9 @@ public sealed record CreatedApiKey(string Name, string Scope, string Key);
 public sealed class ApiKeys(IRelayStore store, RelaySecrets secrets, TimeProvider time) : IDisposable
 {
     public const string Prefix = "rk_";
+
+    /// <summary>How the relay's original single key appears in case timelines.</summary>
+    public const string OriginalKeyName = "relay";
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private IReadOnlyList<ApiKeyRecord> _live = [];
@@ -73,32 +82,32 @@ public sealed class ApiKeys(IRelayStore store, RelaySecrets secrets, TimeProvide
         return revoked;
     }
 
-    /// <summary>The scope a presented key grants, or null for an unknown or revoked key. Keys revoked elsewhere stop within 2 s.</summary>
-    public async Task<string?> AuthenticateAsync(string? presented, CancellationToken cancellationToken = default)
+    /// <summary>The key's name and scope, or null for an unknown or revoked key. Keys revoked elsewhere stop within 2 s.</summary>
+    public async Task<ApiCaller?> AuthenticateAsync(string? presented, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(presented))
         {
             return null;
         }
 
-        string? scope = null;
+        ApiCaller? caller = null;
         var hash = Encoding.ASCII.GetBytes(SecretTokens.Hash(presented));
         foreach (var key in await LiveAsync(cancellationToken))
         {
             // Every key is compared, matched or not, so the time taken says nothing about which one was close.
             if (CryptographicOperations.FixedTimeEquals(hash, Encoding.ASCII.GetBytes(key.KeyHash)))
             {
-                scope = key.Scope;
+                caller = new ApiCaller(key.Name, key.Scope);
             }
         }
 
         var legacy = Encoding.ASCII.GetBytes(SecretTokens.Hash(secrets.ApiKey));
         if (CryptographicOperations.FixedTimeEquals(hash, legacy))
         {
-            scope = ApiScopes.Admin;
+            caller = new ApiCaller(OriginalKeyName, ApiScopes.Admin);
         }
 
-        return scope;
+        return caller;
     }
 
     public void Dispose() => _refresh.Dispose();

@@ -22,6 +22,9 @@ public static class RelayApi
 {
     public const string ApiKeyHeader = "X-Api-Key";
 
+    /// <summary>Where <see cref="RequireScope"/> leaves the authenticated <see cref="ApiCaller"/> for the endpoint.</summary>
+    internal const string CallerItem = "cloud-relay.api-caller";
+
     public static IEndpointRouteBuilder MapRelayApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -32,13 +35,15 @@ public static class RelayApi
 
         var read = endpoints.MapGroup("/api").AddEndpointFilter(RequireScope(ApiScopes.Read));
         read.MapGet("/alerts", QueryAlertsAsync);
-        read.MapGet("/alerts/{id:guid}/snapshot", GetSnapshotAsync);
         read.MapGet("/stats", StatsAsync);
         var devices = endpoints.MapGroup("/api").AddEndpointFilter(RequireScope(ApiScopes.Devices));
         devices.MapPost("/devices", AddDeviceAsync);
         devices.MapPost("/devices/{site}/{device}/claim-code", CreateClaimCodeAsync);
         // Listing devices is reading, and installer tooling needs it too.
         endpoints.MapGet("/api/devices", ListDevicesAsync).AddEndpointFilter(RequireScope(ApiScopes.Read, ApiScopes.Devices));
+        // A case's evidence: whoever handles cases sees the snapshots they reference.
+        endpoints.MapGet("/api/alerts/{id:guid}/snapshot", GetSnapshotAsync).AddEndpointFilter(RequireScope(ApiScopes.Read, ApiScopes.Cases));
+        endpoints.MapCaseApi();
         return endpoints;
     }
 
@@ -46,7 +51,7 @@ public static class RelayApi
         TypedResults.Json(report, statusCode: report.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>401 without a known key; 403 when the key's scope is not one of <paramref name="scopes"/> (admin always is).</summary>
-    private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireScope(params string[] scopes) =>
+    internal static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireScope(params string[] scopes) =>
         async (context, next) =>
         {
             var http = context.HttpContext;
@@ -57,19 +62,20 @@ public static class RelayApi
                 given = authorization["Bearer ".Length..].Trim();
             }
 
-            var scope = await http.RequestServices.GetRequiredService<ApiKeys>().AuthenticateAsync(given, http.RequestAborted);
-            if (scope is null)
+            var caller = await http.RequestServices.GetRequiredService<ApiKeys>().AuthenticateAsync(given, http.RequestAborted);
+            if (caller is null)
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized,
                     title: "API key missing or wrong", detail: $"send the platform's key in the {ApiKeyHeader} header");
             }
 
-            if (!scopes.Any(needed => ApiScopes.Allows(scope, needed)))
+            if (!scopes.Any(needed => ApiScopes.Allows(caller.Scope, needed)))
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
-                    title: "API key not allowed here", detail: $"this key's scope is '{scope}'; this endpoint needs {string.Join(" or ", scopes)} (or admin)");
+                    title: "API key not allowed here", detail: $"this key's scope is '{caller.Scope}'; this endpoint needs {string.Join(" or ", scopes)} (or admin)");
             }
 
+            http.Items[CallerItem] = caller;
             return await next(context);
         };
 
@@ -106,20 +112,9 @@ public static class RelayApi
             }
         }
 
-        long? afterPosition = null;
-        if (!string.IsNullOrEmpty(after))
+        if (PageProblem(after, limit, out var afterPosition) is { } pageProblem)
         {
-            if (!long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var position))
-            {
-                return BadRequest($"after '{after}' is invalid; expected the 'next' value of the previous page");
-            }
-
-            afterPosition = position;
-        }
-
-        if (limit is < 1 or > 1000)
-        {
-            return BadRequest($"limit '{limit}' is invalid; expected 1-1000");
+            return BadRequest(pageProblem);
         }
 
         var page = await store.QueryAlertsAsync(
@@ -198,8 +193,25 @@ public static class RelayApi
             new DeviceStatsView(all.Count, all.Count(d => d.Online))));
     }
 
-    private static ProblemHttpResult BadRequest(string detail) =>
+    /// <summary>The paging parameters every list shares: <c>after</c> (the previous page's <c>next</c>) and <c>limit</c> 1-1000.</summary>
+    internal static string? PageProblem(string? after, int? limit, out long? afterPosition)
+    {
+        afterPosition = null;
+        if (!string.IsNullOrEmpty(after))
+        {
+            if (!long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var position))
+            {
+                return $"after '{after}' is invalid; expected the 'next' value of the previous page";
+            }
+
+            afterPosition = position;
+        }
+
+        return limit is < 1 or > 1000 ? $"limit '{limit}' is invalid; expected 1-1000" : null;
+    }
+
+    internal static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "bad request", detail: detail);
 
-    private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    internal static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

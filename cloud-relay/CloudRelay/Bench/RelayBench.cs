@@ -18,6 +18,7 @@ namespace CloudRelay.Bench;
 /// <summary>The bench's one JSON line.</summary>
 public sealed record BenchResult(
     string Db,
+    string Kind,
     int Devices,
     int Count,
     long Stored,
@@ -41,7 +42,8 @@ public sealed record BenchResult(
 /// </summary>
 public static class RelayBench
 {
-    public static async Task<BenchResult> RunAsync(int devices, int count, int window, string db, CancellationToken cancellationToken)
+    /// <param name="kind">The alerts' kind: <c>test</c> opens no case; a kind with a deadline (e.g. <c>no_mask</c>) also fills the case inbox.</param>
+    public static async Task<BenchResult> RunAsync(int devices, int count, int window, string db, CancellationToken cancellationToken, string kind = AlertKinds.Test)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(devices, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, devices);
@@ -79,7 +81,7 @@ public static class RelayBench
                     DeviceId = device,
                     SiteId = site,
                     Sequence = i + 1,
-                    Kind = AlertKinds.Test,
+                    Kind = kind,
                     Severity = AlertSeverity.Warning,
                     State = AlertState.Raised,
                     TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
@@ -136,7 +138,7 @@ public static class RelayBench
         var sorted = latencies.SelectMany(l => l).Order().ToArray();
         var p99 = sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))];
         var commits = after.Commits - before.Commits;
-        return new BenchResult(ready.Db, devices, count, stored, Math.Round(count / seconds, 1), after.Duplicates - before.Duplicates, duplicatesSent,
+        return new BenchResult(ready.Db, kind, devices, count, stored, Math.Round(count / seconds, 1), after.Duplicates - before.Duplicates, duplicatesSent,
             lost, outcomes.Unacknowledged, Math.Round(seconds, 3), Math.Round(p99, 2),
             commits, Math.Round((after.CommittedAlerts - before.CommittedAlerts) / (double)Math.Max(1, commits), 1),
             Math.Round((after.CommitSeconds - before.CommitSeconds) * 1000 / Math.Max(1, commits), 2));

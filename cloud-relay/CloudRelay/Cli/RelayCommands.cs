@@ -3,6 +3,7 @@ using System.Text.Json;
 using CloudRelay.Bench;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
+using EdgeGateway.Contracts;
 using EdgeGateway.Supervision.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -197,13 +198,18 @@ public static class RelayCommands
             DefaultValueFactory = _ => ["sqlite"],
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("bench", "Drive real MQTT clients into a relay in its own process; prints one JSON line per database") { devices, count, window, db };
+        var kind = new Option<string>("--kind")
+        {
+            Description = "The alerts' kind: test (default) opens no case; a kind with a deadline such as no_mask opens and joins cases too",
+            DefaultValueFactory = _ => AlertKinds.Test,
+        };
+        var command = new Command("bench", "Drive real MQTT clients into a relay in its own process; prints one JSON line per database") { devices, count, window, db, kind };
         command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
         {
             var clean = true;
             foreach (var database in parse.GetValue(db)!)
             {
-                var result = await RelayBench.RunAsync(parse.GetValue(devices), parse.GetValue(count), parse.GetValue(window), database, cancellationToken);
+                var result = await RelayBench.RunAsync(parse.GetValue(devices), parse.GetValue(count), parse.GetValue(window), database, cancellationToken, parse.GetValue(kind)!);
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
                 clean &= result.Lost == 0 && result.Unacknowledged == 0;
             }

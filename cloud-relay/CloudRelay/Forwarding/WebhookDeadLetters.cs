@@ -1,12 +1,11 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using EdgeGateway.Contracts;
 
 namespace CloudRelay.Forwarding;
 
 /// <summary>
-/// Alerts the platform keeps refusing for what they are (a 4xx that is about the request, not the
+/// Alerts and case events the platform keeps refusing for what they are (a 4xx that is about the request, not the
 /// link or the credentials). Each one is written as a JSON line to
 /// <c>{Relay:DataDir}/webhook-dead-letters.jsonl</c> before it leaves the forward queue, so a refusal
 /// never blocks the alerts behind it and never loses one silently: the alert itself stays stored
@@ -32,10 +31,12 @@ public sealed class WebhookDeadLetters(string dataDir)
         && status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound
             or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
 
-    /// <summary>Appends the alert and the refusal, and syncs the file; throws when that fails (the alert then stays queued).</summary>
-    public void Add(Alert alert, HttpStatusCode status, string reason, DateTimeOffset at)
+    /// <summary>
+    /// Appends what was refused (<paramref name="name"/> is <c>alert</c> or <c>event</c>, <paramref name="body"/> the
+    /// JSON that was posted) with the refusal, and syncs the file; throws when that fails (it then stays queued).
+    /// </summary>
+    public void Add(string name, ReadOnlySpan<byte> body, HttpStatusCode status, string reason, DateTimeOffset at)
     {
-        ArgumentNullException.ThrowIfNull(alert);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -43,8 +44,8 @@ public sealed class WebhookDeadLetters(string dataDir)
             json.WriteString("at", at);
             json.WriteNumber("status", (int)status);
             json.WriteString("reason", reason);
-            json.WritePropertyName("alert");
-            json.WriteRawValue(AlertJson.Encode(alert));
+            json.WritePropertyName(name);
+            json.WriteRawValue(body);
             json.WriteEndObject();
         }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using CloudRelay.Api;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
@@ -21,6 +22,7 @@ namespace CloudRelay.Forwarding;
 /// </summary>
 public sealed partial class WebhookForwarder(
     IRelayStore store,
+    RelayLease relayLease,
     RelayAlertFeed feed,
     RelaySecrets secrets,
     RelayCounters counters,
@@ -53,7 +55,7 @@ public sealed partial class WebhookForwarder(
             IForwarderLease? lease;
             try
             {
-                lease = await store.TryTakeForwarderLeaseAsync(stoppingToken);
+                lease = await relayLease.TryTakeAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -195,34 +197,68 @@ public sealed partial class WebhookForwarder(
         }
     }
 
-    /// <summary>Writes a refused alert to the dead letters; false (it stays queued and is retried) when that fails.</summary>
+    /// <summary>Writes a refused alert or case event to the dead letters; false (it stays queued and is retried) when that fails.</summary>
     private bool TrySetAside(ForwardItem item, PostResult result)
     {
+        if (Render(item) is not { } post)
+        {
+            return true;
+        }
+
         try
         {
-            deadLetters.Add(item.Alert, result.Status, result.Reason, time.GetUtcNow());
+            deadLetters.Add(post.Name, post.Body, result.Status, result.Reason, time.GetUtcNow());
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Log.DeadLetterFailed(logger, item.Alert.Id, deadLetters.Path, ex.Message);
+            Log.DeadLetterFailed(logger, post.Name, post.Id, deadLetters.Path, ex.Message);
             return false;
         }
 
         counters.CountForwardDeadLetter();
-        Log.DeadLettered(logger, item.Alert.Id, item.Alert.Kind, item.Alert.SiteId, item.Alert.DeviceId, result.Reason, deadLetters.Path);
+        Log.DeadLettered(logger, post.Name, post.Id, post.Description, result.Reason, deadLetters.Path);
         return true;
+    }
+
+    /// <summary>The JSON body and identifying headers of a queue entry; null when it holds nothing to send.</summary>
+    private static ForwardPost? Render(ForwardItem item)
+    {
+        if (item.Alert is { } alert)
+        {
+            return new ForwardPost("alert", AlertJson.Encode(alert), alert.Id, $"{alert.Kind} from {alert.SiteId}/{alert.DeviceId}",
+                [(WebhookSigner.AlertIdHeader, alert.Id.ToString("D"))]);
+        }
+
+        if (item.CaseEvent is { } caseEvent)
+        {
+            var view = CaseEventView.From(caseEvent);
+            return new ForwardPost("event", System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(view), view.Id, view.Event,
+                [(WebhookSigner.EventHeader, view.Event), (WebhookSigner.EventIdHeader, view.Id.ToString("D"))]);
+        }
+
+        return null;
     }
 
     private async Task<PostResult> TryPostAsync(HttpClient client, Uri url, ForwardItem item, CancellationToken stoppingToken)
     {
-        var body = AlertJson.Encode(item.Alert);
+        if (Render(item) is not { } post)
+        {
+            // Nothing left to send for this queue entry.
+            return PostResult.Success;
+        }
+
+        var body = post.Body;
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         request.Headers.Add(WebhookSigner.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Add(WebhookSigner.SignatureHeader, WebhookSigner.Sign(secrets.WebhookSecret, timestamp, body));
-        request.Headers.Add(WebhookSigner.AlertIdHeader, item.Alert.Id.ToString("D"));
+        foreach (var (name, value) in post.Identity)
+        {
+            request.Headers.Add(name, value);
+        }
+
         try
         {
             using var response = await client.SendAsync(request, stoppingToken);
@@ -240,6 +276,8 @@ public sealed partial class WebhookForwarder(
             return PostResult.NoAnswer;
         }
     }
+
+    private sealed record ForwardPost(string Name, byte[] Body, Guid Id, string Description, (string Name, string Value)[] Identity);
 
     private readonly record struct PostResult(bool Delivered, bool RefusesTheAlert, HttpStatusCode Status, string Reason)
     {
@@ -264,11 +302,11 @@ public sealed partial class WebhookForwarder(
         [LoggerMessage(EventId = RelayLogEvents.WebhookTookOver, Level = LogLevel.Information, Message = "This relay instance now forwards to the platform")]
         public static partial void TookOver(ILogger logger);
 
-        [LoggerMessage(EventId = RelayLogEvents.WebhookDeadLettered, Level = LogLevel.Warning, Message = "Platform refused alert {AlertId} ({Kind} from {Site}/{Device}) for good: {Reason}; set aside in {File}, forwarding goes on")]
-        public static partial void DeadLettered(ILogger logger, Guid alertId, string kind, string site, string device, string reason, string file);
+        [LoggerMessage(EventId = RelayLogEvents.WebhookDeadLettered, Level = LogLevel.Warning, Message = "Platform refused {What} {Id} ({Description}) for good: {Reason}; set aside in {File}, forwarding goes on")]
+        public static partial void DeadLettered(ILogger logger, string what, Guid id, string description, string reason, string file);
 
-        [LoggerMessage(EventId = RelayLogEvents.WebhookDeadLetterFailed, Level = LogLevel.Error, Message = "Could not set refused alert {AlertId} aside in {File}: {Error}; it stays queued and is retried")]
-        public static partial void DeadLetterFailed(ILogger logger, Guid alertId, string file, string error);
+        [LoggerMessage(EventId = RelayLogEvents.WebhookDeadLetterFailed, Level = LogLevel.Error, Message = "Could not set refused {What} {Id} aside in {File}: {Error}; it stays queued and is retried")]
+        public static partial void DeadLetterFailed(ILogger logger, string what, Guid id, string file, string error);
 
         [LoggerMessage(EventId = RelayLogEvents.WebhookSecretPerInstance, Level = LogLevel.Warning, Message = "Relay:Webhook:Secret is not set, so each instance signs with its own generated secret; set the same secret on every instance sharing this database")]
         public static partial void SecretPerInstance(ILogger logger);

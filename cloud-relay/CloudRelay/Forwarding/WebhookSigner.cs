@@ -16,6 +16,12 @@ public static class WebhookSigner
     public const string TimestampHeader = "X-Relay-Timestamp";
     public const string AlertIdHeader = "X-Relay-Alert-Id";
 
+    /// <summary>On a case event instead of an alert: <c>case.opened</c>, <c>case.overdue</c>, <c>case.rectified</c> or <c>case.reopened</c>.</summary>
+    public const string EventHeader = "X-Relay-Event";
+
+    /// <summary>A case event's own id; a platform drops a repeated one, as it does alert ids.</summary>
+    public const string EventIdHeader = "X-Relay-Event-Id";
+
     /// <summary>How far from the platform's clock a timestamp may be before <see cref="Verify"/> refuses it.</summary>
     public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMinutes(5);
 

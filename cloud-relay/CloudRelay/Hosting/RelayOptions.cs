@@ -29,6 +29,9 @@ public sealed class RelayOptions
 
     public RelayLimitsOptions Limits { get; set; } = new();
 
+    /// <summary>Cases and rectification deadlines (<c>Relay:Cases</c>).</summary>
+    public Cases.RelayCasesOptions Cases { get; set; } = new();
+
     public bool UsesPostgres => PostgresUrl.IsPostgres(Db);
 
     /// <summary>The SQLite file when not on PostgreSQL.</summary>
@@ -205,6 +208,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         }
 
         problems.AddRange(options.Limits.Problems());
+        problems.AddRange(options.Cases.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -1,3 +1,4 @@
+using CloudRelay.Cases;
 using CloudRelay.Devices;
 using CloudRelay.Forwarding;
 using CloudRelay.Ingest;
@@ -32,8 +33,16 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<IRelayStore>(provider =>
         {
             var options = provider.GetRequiredService<IOptions<RelayOptions>>().Value;
-            return options.UsesPostgres ? new PostgresRelayStore(options.Db) : new SqliteRelayStore(options.SqlitePath);
+            var caseKinds = provider.GetRequiredService<CaseRules>().Deadlines.Keys.ToHashSet(StringComparer.Ordinal);
+            return options.UsesPostgres ? new PostgresRelayStore(options.Db, caseKinds) : new SqliteRelayStore(options.SqlitePath, caseKinds);
         });
+        services.AddSingleton(provider => (ICaseStore)provider.GetRequiredService<IRelayStore>());
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<RelayOptions>>().Value;
+            return new CaseRules(CaseDeadlines.Resolve(options.Cases), options.Cases.RequireOperatorClose, !string.IsNullOrWhiteSpace(options.Webhook.Url));
+        });
+        services.AddSingleton<RelayLease>();
         services.AddSingleton<StoreReady>();
         services.AddSingleton<DeviceRegistry>();
         services.AddSingleton<CloudRelay.Api.ApiKeys>();
@@ -55,6 +64,9 @@ public static class RelayServiceCollectionExtensions
             services.AddSingleton<SharedSubscriber>();
             services.AddHostedService(provider => provider.GetRequiredService<SharedSubscriber>());
         }
+
+        // After the writer, so its inbox exists; under the same lease as the forwarder.
+        services.AddHostedService<CaseTracker>();
 
         services.AddHttpClient(WebhookForwarder.HttpClientName);
         services.AddSingleton(provider => new WebhookDeadLetters(provider.GetRequiredService<IOptions<RelayOptions>>().Value.DataDir));

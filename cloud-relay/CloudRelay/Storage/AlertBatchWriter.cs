@@ -14,12 +14,16 @@ internal sealed class AlertBatchWriter : IDisposable
     private readonly SqliteCommand _insert;
     private readonly SqliteParameter _id, _site, _device, _sequence, _kind, _severity, _state, _timestamp, _attributes, _snapshot, _received;
     private readonly SqliteCommand _enqueueForward;
+    private readonly SqliteCommand _enqueueCase;
+    private readonly IReadOnlySet<string> _caseKinds;
     private readonly SqliteCommand _touch;
     private readonly SqliteParameter _touchSeen, _touchSite, _touchDevice;
 
-    public AlertBatchWriter(SqliteConnection connection)
+    /// <param name="caseKinds">A new alert of one of these kinds also enters the case inbox.</param>
+    public AlertBatchWriter(SqliteConnection connection, IReadOnlySet<string> caseKinds)
     {
         _connection = connection;
+        _caseKinds = caseKinds;
         _insert = connection.CreateCommand();
         _insert.CommandText = """
             INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms)
@@ -42,6 +46,10 @@ internal sealed class AlertBatchWriter : IDisposable
         _enqueueForward = connection.CreateCommand();
         _enqueueForward.CommandText = "INSERT INTO forward_queue (alert_pos) VALUES (last_insert_rowid())";
 
+        // case_inbox's key is the alert's position and so its rowid: last_insert_rowid() stays the alert's for the forward queue.
+        _enqueueCase = connection.CreateCommand();
+        _enqueueCase.CommandText = "INSERT INTO case_inbox (alert_pos) VALUES (last_insert_rowid())";
+
         _touch = connection.CreateCommand();
         _touch.CommandText = "UPDATE devices SET last_seen_ms = $seen WHERE site = $site AND device = $device";
         _touchSeen = Parameter(_touch, "$seen");
@@ -55,6 +63,7 @@ internal sealed class AlertBatchWriter : IDisposable
         using var transaction = _connection.BeginTransaction();
         _insert.Transaction = transaction;
         _enqueueForward.Transaction = transaction;
+        _enqueueCase.Transaction = transaction;
         _touch.Transaction = transaction;
 
         var inserted = new bool[alerts.Count];
@@ -73,6 +82,11 @@ internal sealed class AlertBatchWriter : IDisposable
             _attributes.Value = (object?)SqlRelayStore.AttributesJson(alert) ?? DBNull.Value;
             _snapshot.Value = (object?)alert.SnapshotRef ?? DBNull.Value;
             inserted[i] = _insert.ExecuteNonQuery() == 1;
+            if (inserted[i] && _caseKinds.Contains(alert.Kind))
+            {
+                _enqueueCase.ExecuteNonQuery();
+            }
+
             if (inserted[i] && enqueueForward)
             {
                 _enqueueForward.ExecuteNonQuery();
@@ -95,6 +109,7 @@ internal sealed class AlertBatchWriter : IDisposable
     {
         _insert.Dispose();
         _enqueueForward.Dispose();
+        _enqueueCase.Dispose();
         _touch.Dispose();
         _connection.Dispose();
     }

@@ -24,15 +24,19 @@ public sealed class PostgresRelayStore : SqlRelayStore
             INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms)
             SELECT id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, @received FROM input ORDER BY ord
             ON CONFLICT (id) DO NOTHING
-            RETURNING pos, id),
+            RETURNING pos, id, kind),
         queued AS (
-            INSERT INTO forward_queue (alert_pos) SELECT pos FROM inserted WHERE @forward ORDER BY pos)
+            INSERT INTO forward_queue (alert_pos) SELECT pos FROM inserted WHERE @forward ORDER BY pos),
+        cased AS (
+            INSERT INTO case_inbox (alert_pos) SELECT pos FROM inserted WHERE kind = ANY(@caseKinds))
         SELECT id FROM inserted
         """;
 
     private readonly NpgsqlDataSource _dataSource;
 
-    public PostgresRelayStore(string url)
+    /// <param name="caseKinds">Alert kinds that open a case (<see cref="Cases.CaseDeadlines"/>); none when null.</param>
+    public PostgresRelayStore(string url, IReadOnlySet<string>? caseKinds = null)
+        : base(caseKinds)
     {
         _dataSource = NpgsqlDataSource.Create(PostgresUrl.ToConnectionString(url));
     }
@@ -85,6 +89,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
             insert.Parameters.Add(Array("snapshots", NpgsqlDbType.Text, alerts.Select(a => a.SnapshotRef)));
             insert.Parameters.AddWithValue("received", receivedMs);
             insert.Parameters.AddWithValue("forward", enqueueForward);
+            insert.Parameters.Add(Array("caseKinds", NpgsqlDbType.Text, CaseKinds));
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -63,6 +63,50 @@ public static class SchemaMigrations
                 created_ms INTEGER NOT NULL,
                 revoked_ms INTEGER NULL);
             """),
+        new(6, "cases", """
+            CREATE TABLE cases (
+                pos INTEGER PRIMARY KEY AUTOINCREMENT,
+                id BLOB NOT NULL UNIQUE,
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                state TEXT NOT NULL,
+                opened_ms INTEGER NOT NULL,
+                deadline_ms INTEGER NOT NULL,
+                acknowledged_ms INTEGER NULL,
+                resolved_ms INTEGER NULL,
+                overdue_ms INTEGER NULL,
+                rectified_ms INTEGER NULL,
+                note TEXT NULL,
+                overdue_alert_id BLOB NULL,
+                updated_ms INTEGER NOT NULL);
+            CREATE UNIQUE INDEX cases_unclosed ON cases (site, device, kind, subject) WHERE state <> 'rectified';
+            CREATE INDEX cases_by_deadline ON cases (deadline_ms) WHERE state IN ('open', 'acknowledged', 'resolved_at_source');
+            CREATE TABLE case_alerts (
+                case_pos INTEGER NOT NULL,
+                alert_pos INTEGER NOT NULL,
+                PRIMARY KEY (case_pos, alert_pos));
+            CREATE TABLE case_events (
+                pos INTEGER PRIMARY KEY AUTOINCREMENT,
+                id BLOB NOT NULL UNIQUE,
+                case_pos INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                state TEXT NOT NULL,
+                deadline_ms INTEGER NOT NULL,
+                at_ms INTEGER NOT NULL,
+                actor TEXT NULL,
+                note TEXT NULL);
+            CREATE INDEX case_events_by_case ON case_events (case_pos, pos);
+            CREATE TABLE case_inbox (alert_pos INTEGER PRIMARY KEY);
+            CREATE TABLE forward_queue_v6 (
+                pos INTEGER PRIMARY KEY AUTOINCREMENT,
+                alert_pos INTEGER NULL,
+                case_event_pos INTEGER NULL);
+            INSERT INTO forward_queue_v6 (pos, alert_pos) SELECT pos, alert_pos FROM forward_queue;
+            DROP TABLE forward_queue;
+            ALTER TABLE forward_queue_v6 RENAME TO forward_queue;
+            """),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -118,6 +162,45 @@ public static class SchemaMigrations
                 scope TEXT NOT NULL,
                 created_ms BIGINT NOT NULL,
                 revoked_ms BIGINT NULL);
+            """),
+        new(6, "cases", """
+            CREATE TABLE cases (
+                pos BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id UUID NOT NULL UNIQUE,
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                state TEXT NOT NULL,
+                opened_ms BIGINT NOT NULL,
+                deadline_ms BIGINT NOT NULL,
+                acknowledged_ms BIGINT NULL,
+                resolved_ms BIGINT NULL,
+                overdue_ms BIGINT NULL,
+                rectified_ms BIGINT NULL,
+                note TEXT NULL,
+                overdue_alert_id UUID NULL,
+                updated_ms BIGINT NOT NULL);
+            CREATE UNIQUE INDEX cases_unclosed ON cases (site, device, kind, subject) WHERE state <> 'rectified';
+            CREATE INDEX cases_by_deadline ON cases (deadline_ms) WHERE state IN ('open', 'acknowledged', 'resolved_at_source');
+            CREATE TABLE case_alerts (
+                case_pos BIGINT NOT NULL,
+                alert_pos BIGINT NOT NULL,
+                PRIMARY KEY (case_pos, alert_pos));
+            CREATE TABLE case_events (
+                pos BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id UUID NOT NULL UNIQUE,
+                case_pos BIGINT NOT NULL,
+                type TEXT NOT NULL,
+                state TEXT NOT NULL,
+                deadline_ms BIGINT NOT NULL,
+                at_ms BIGINT NOT NULL,
+                actor TEXT NULL,
+                note TEXT NULL);
+            CREATE INDEX case_events_by_case ON case_events (case_pos, pos);
+            CREATE TABLE case_inbox (alert_pos BIGINT PRIMARY KEY);
+            ALTER TABLE forward_queue ALTER COLUMN alert_pos DROP NOT NULL;
+            ALTER TABLE forward_queue ADD COLUMN case_event_pos BIGINT NULL;
             """),
     ];
 }

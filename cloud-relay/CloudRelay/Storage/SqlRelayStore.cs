@@ -10,7 +10,7 @@ namespace CloudRelay.Storage;
 /// The SQL both databases share (SQLite 3.35+ and PostgreSQL both speak <c>ON CONFLICT DO NOTHING</c> and
 /// <c>RETURNING</c>). Subclasses open connections, apply their migrations and may batch inserts their own way.
 /// </summary>
-public abstract class SqlRelayStore : IRelayStore
+public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
 {
     private const string AlertColumns = "pos, id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms";
     private const string DeviceColumns = "site, device, token_hash, cert_thumbprint, online, last_seen_ms, created_ms, client_id";
@@ -19,6 +19,15 @@ public abstract class SqlRelayStore : IRelayStore
     protected static readonly TimeSpan LastSeenResolution = TimeSpan.FromSeconds(5);
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Site, string Device), long> _lastSeenWritten = new();
+
+    /// <param name="caseKinds">Alert kinds that open a case: a new alert of one enters the case inbox in its own transaction.</param>
+    protected SqlRelayStore(IReadOnlySet<string>? caseKinds)
+    {
+        CaseKinds = caseKinds ?? new HashSet<string>(StringComparer.Ordinal);
+    }
+
+    /// <summary>Alert kinds whose new alerts enter the case inbox.</summary>
+    protected IReadOnlySet<string> CaseKinds { get; }
 
     public abstract string Kind { get; }
 
@@ -76,29 +85,13 @@ public abstract class SqlRelayStore : IRelayStore
     public async Task<AlertPage> QueryAlertsAsync(AlertQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var sql = new StringBuilder($"SELECT {AlertColumns} FROM alerts WHERE 1 = 1");
-        var parameters = new List<(string, object?)>();
-        void Filter(string clause, string name, object? value)
-        {
-            if (value is not null)
-            {
-                sql.Append(" AND ").Append(clause);
-                parameters.Add((name, value));
-            }
-        }
-
-        Filter("site = @site", "site", query.Site);
-        Filter("device = @device", "device", query.Device);
-        Filter("kind = @kind", "kind", query.Kind);
-        Filter("state = @state", "state", query.State is { } state ? (int)state : null);
-        Filter("ts_ms >= @since", "since", query.SinceMs);
-        Filter("pos > @after", "after", query.After);
-        var limit = Math.Clamp(query.Limit, 1, 1000);
-        sql.Append(" ORDER BY pos LIMIT @limit");
-        parameters.Add(("limit", limit + 1));
+        var (where, parameters, limit) = PageFilter(
+            [("site = @site", "site", query.Site), ("device = @device", "device", query.Device), ("kind = @kind", "kind", query.Kind),
+             ("state = @state", "state", query.State is { } state ? (int)state : null), ("ts_ms >= @since", "since", query.SinceMs)],
+            query.After, query.Limit);
 
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, sql.ToString(), [.. parameters]);
+        await using var command = Command(connection, null, $"SELECT {AlertColumns} FROM alerts {where}", parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<StoredAlert>(limit);
         var more = false;
@@ -275,17 +268,34 @@ public abstract class SqlRelayStore : IRelayStore
     public async Task<IReadOnlyList<ForwardItem>> PeekForwardAsync(int max, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, $"""
-            SELECT f.pos, {Prefixed("a.")} FROM forward_queue f JOIN alerts a ON a.pos = f.alert_pos
-            ORDER BY f.pos LIMIT @max
-            """, ("max", max));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<ForwardItem>();
-        while (await reader.ReadAsync(cancellationToken))
+        var events = new List<(int Index, long EventPosition)>();
+        await using (var command = Command(connection, null, $"""
+            SELECT f.pos, f.case_event_pos, {Prefixed("a.")} FROM forward_queue f LEFT JOIN alerts a ON a.pos = f.alert_pos
+            ORDER BY f.pos LIMIT @max
+            """, ("max", max)))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            items.Add(new ForwardItem(reader.GetInt64(0), ReadAlert(reader, 1).Alert));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (!reader.IsDBNull(1))
+                {
+                    events.Add((items.Count, reader.GetInt64(1)));
+                    items.Add(new ForwardItem(reader.GetInt64(0), null));
+                }
+                else if (!reader.IsDBNull(2))
+                {
+                    items.Add(new ForwardItem(reader.GetInt64(0), ReadAlert(reader, 2).Alert));
+                }
+            }
         }
 
+        foreach (var (index, eventPosition) in events)
+        {
+            items[index] = items[index] with { CaseEvent = await ReadCaseEventItemAsync(connection, eventPosition, cancellationToken) };
+        }
+
+        // A queued event whose case is gone cannot be sent; it is skipped (removed) like any delivered item.
         return items;
     }
 

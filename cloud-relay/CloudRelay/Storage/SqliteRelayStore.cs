@@ -14,8 +14,11 @@ public sealed class SqliteRelayStore : SqlRelayStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerGate = new(1, 1);
     private AlertBatchWriter? _writer;
+    private int _disposed;
 
-    public SqliteRelayStore(string path)
+    /// <param name="caseKinds">Alert kinds that open a case (<see cref="Cases.CaseDeadlines"/>); none when null.</param>
+    public SqliteRelayStore(string path, IReadOnlySet<string>? caseKinds = null)
+        : base(caseKinds)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -66,7 +69,7 @@ public sealed class SqliteRelayStore : SqlRelayStore
         await _writerGate.WaitAsync(cancellationToken);
         try
         {
-            _writer ??= new AlertBatchWriter((SqliteConnection)await OpenAsync(cancellationToken));
+            _writer ??= new AlertBatchWriter((SqliteConnection)await OpenAsync(cancellationToken), CaseKinds);
             var touched = DevicesToTouch(alerts, receivedMs);
             var inserted = _writer.Write(alerts, receivedMs, enqueueForward, touched);
             Touched(touched, receivedMs);
@@ -100,6 +103,12 @@ public sealed class SqliteRelayStore : SqlRelayStore
 
     public override async ValueTask DisposeAsync()
     {
+        // The container disposes the store once per service it is registered as (IRelayStore, ICaseStore).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _writerGate.WaitAsync();
         try
         {

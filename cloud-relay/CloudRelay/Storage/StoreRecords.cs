@@ -35,8 +35,8 @@ public sealed record DeviceRecord(
 /// <summary>A platform API key: only its hash is kept. <see cref="Scope"/> is read, devices or admin.</summary>
 public sealed record ApiKeyRecord(string Name, string KeyHash, string Scope, long CreatedMs, long? RevokedMs);
 
-/// <summary>An alert waiting to be forwarded to the platform.</summary>
-public sealed record ForwardItem(long Position, Alert Alert);
+/// <summary>An alert, or a case event, waiting to be forwarded to the platform (neither: its row is gone, skip it).</summary>
+public sealed record ForwardItem(long Position, Alert? Alert, CaseEventItem? CaseEvent = null);
 
 /// <summary>The way the relay names a device in usernames and logs: <c>site/device</c>.</summary>
 public static class DeviceKey

@@ -10,6 +10,7 @@ public static class AlertKinds
     public const string Rat = "rat";
     public const string BinUncovered = "bin_uncovered";
     public const string PersonAfterHours = "person_after_hours";
+    public const string Smoking = "smoking";
 
     // Elevator
     public const string Trapped = "trapped";
@@ -26,6 +27,11 @@ public static class AlertKinds
     public const string EbikeInCar = "ebike_in_car";
     public const string MaintenanceOverdue = "maintenance_overdue";
     public const string InspectionOverdue = "inspection_overdue";
+
+    // Supervision (made by the relay, not the box)
+
+    /// <summary>A case's rectification deadline passed; attributes <c>case</c>, <c>violation</c> and <c>deadline</c>.</summary>
+    public const string RectificationOverdue = "rectification_overdue";
 
     // Gateway itself
     public const string OutboxEvicted = "outbox_evicted";
