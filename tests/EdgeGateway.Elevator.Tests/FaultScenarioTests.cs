@@ -88,7 +88,7 @@ public sealed class FaultScenarioTests
 
         Assert.Equal(3, raised.Floor);
         Assert.Equal("true", raised.Change.Draft.Attributes!["between_floors"]);
-        Assert.Equal("""{"t":101.0,"kind":"trapped","state":"raised","floor":3,"severity":"critical","between_floors":"true"}""", raised.ToJsonLine());
+        Assert.Equal("""{"t":101.0,"kind":"trapped","state":"raised","floor":3,"severity":"critical","code":"E07","between_floors":"true"}""", raised.ToJsonLine());
     }
 
     [Fact]
