@@ -47,6 +47,7 @@ public static class ElevatorServiceCollectionExtensions
             var start = remembered is { } floor && floor >= options.BottomFloor && floor <= options.TopFloor ? floor : options.BottomFloor;
             return new SensorFusion(options, start);
         });
+        services.TryAddSingleton(sp => new VibrationMeter(sp.GetRequiredService<IOptions<ElevatorOptions>>().Value.VibrationWindow));
         services.TryAddSingleton<HardwareSampler>();
         services.TryAddSingleton<ElevatorEventChannel>();
         services.TryAddSingleton<ElevatorMonitor>();
