@@ -4,7 +4,7 @@ namespace EdgeGateway.Elevator.Machine;
 /// The held value of every signal. At start: idle, level at the bottom floor, doors closed, healthy, empty,
 /// in normal service.
 /// </summary>
-internal sealed class CarSignals(double movingThresholdMps)
+internal sealed class CarSignals(double movingThresholdMps, double overspeedMps = double.MaxValue, double lowSpeedMps = 0, double vibrationLimitMps2 = double.MaxValue)
 {
     private readonly long _moving = (long)(movingThresholdMps * 1e6);
 
@@ -45,6 +45,22 @@ internal sealed class CarSignals(double movingThresholdMps)
 
     /// <summary>The door contact reads open. The lock circuit is a signal (and a fault) of its own.</summary>
     public bool DoorOpen => !DoorClosed;
+
+    /// <summary>
+    /// Every fact a rule's condition reads, packed: the contacts, moving and its direction, the speed bands
+    /// of overspeed and speed_anomaly, vibration above its limit, and the floor. Equal signatures mean no
+    /// rule's condition changed.
+    /// </summary>
+    public long Signature()
+    {
+        var bits = (DoorClosed ? 1 : 0) | (DoorZone ? 2 : 0) | (SafetyCircuitOk ? 4 : 0) | (DoorLockOk ? 8 : 0) | (AlarmButton ? 16 : 0)
+            | (Presence ? 32 : 0) | (MainsPower ? 64 : 0) | (EbikeSeen ? 128 : 0) | (InspectionMode ? 256 : 0) | (FireMode ? 512 : 0)
+            | (CallButton ? 1024 : 0) | (DoorOpenCmd ? 2048 : 0) | (DoorCloseCmd ? 4096 : 0) | (Moving ? 8192 : 0)
+            | (SpeedMps > movingThresholdMps ? 16384 : 0) | (SpeedMps < -movingThresholdMps ? 32768 : 0)
+            | (Math.Abs(SpeedMps) > overspeedMps ? 65536 : 0) | (Math.Abs(SpeedMps) < lowSpeedMps ? 131072 : 0)
+            | (VibrationMps2 > vibrationLimitMps2 ? 262144 : 0);
+        return ((long)Floor << 32) | (uint)bits;
+    }
 
     public void Apply(in SignalUpdate update)
     {

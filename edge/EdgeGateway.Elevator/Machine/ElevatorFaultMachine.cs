@@ -64,6 +64,7 @@ public sealed class ElevatorFaultMachine : IFaultSink
     private readonly IReadOnlyDictionary<string, string> _codes;
     private State _state = State.Parked;
     private long _nextDue = long.MinValue;
+    private long _evaluatedSignature = long.MinValue;
     private long _lastStatusTicks = long.MinValue;
     private bool _statusDirty = true;
     private bool _suppressing;
@@ -75,7 +76,8 @@ public sealed class ElevatorFaultMachine : IFaultSink
         _options = options;
         _time = time;
         var start = Now();
-        _signals = new CarSignals(options.MovingThresholdMps) { Floor = options.BottomFloor };
+        _signals = new CarSignals(options.MovingThresholdMps, options.RatedSpeedMps * options.OverspeedFactor,
+            options.RatedSpeedMps * options.SpeedAnomalyLowFactor, options.VibrationLimitMps2) { Floor = options.BottomFloor };
         _codes = ElevatorCodes.For(options);
         _rules = [.. FaultRules.Create(_signals, options, start, lastMaintenance)];
         _modes = [.. _rules.Where(r => r.Kind is AlertKinds.InspectionMode or AlertKinds.FireMode)];
@@ -150,7 +152,13 @@ public sealed class ElevatorFaultMachine : IFaultSink
             Fire(s.DoorZone ? Trigger.LevelReached : Trigger.LevelLost);
         }
 
-        Evaluate(now);
+        // A reading that changes no fact a rule reads (most readings of a run change only the speed within
+        // its band) changes no verdict and no due time. Moving with the door open, the distance travelled
+        // needs every reading.
+        if (s.Signature() != _evaluatedSignature || (s.Moving && s.DoorOpen))
+        {
+            Evaluate(now);
+        }
     }
 
     /// <summary>Lets time pass without a new reading; fires every rule due by now.</summary>
@@ -342,6 +350,8 @@ public sealed class ElevatorFaultMachine : IFaultSink
                 due = Math.Min(due, rules[i].DueTicks);
             }
         }
+
+        _evaluatedSignature = _signals.Signature();
 
         // A rule never falls due in the past of the moment just evaluated.
         _nextDue = due <= at ? at + TimeSpan.TicksPerMillisecond : due;
