@@ -40,6 +40,7 @@ public static class ElevatorServiceCollectionExtensions
         services.TryAddSingleton<IElevatorOutputs, GpioElevatorOutputs>();
         services.TryAddSingleton(sp => new MotionSensors(sp.GetRequiredService<ElevatorI2cDevices>()));
         services.TryAddSingleton(_ => new FloorMemory(DataDirectory(configuration)));
+        services.TryAddSingleton(_ => new StatisticsStore(DataDirectory(configuration)));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ElevatorOptions>>().Value;

@@ -17,4 +17,7 @@ public sealed record ElevatorSnapshot(
 
     /// <summary>The platform code of each alert kind the monitor raises.</summary>
     public IReadOnlyDictionary<string, string> Codes { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The run statistics, when the monitor keeps them.</summary>
+    public Elevator.ElevatorStatistics? Statistics { get; init; }
 }

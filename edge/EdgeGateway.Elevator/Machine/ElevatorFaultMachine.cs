@@ -62,6 +62,7 @@ public sealed class ElevatorFaultMachine : IFaultSink
     private readonly IFaultRule[] _modes;
     private readonly MaintenanceRule _maintenance;
     private readonly IReadOnlyDictionary<string, string> _codes;
+    private readonly RunStatistics _statistics;
     private State _state = State.Parked;
     private long _nextDue = long.MinValue;
     private long _evaluatedSignature = long.MinValue;
@@ -69,7 +70,7 @@ public sealed class ElevatorFaultMachine : IFaultSink
     private bool _statusDirty = true;
     private bool _suppressing;
 
-    public ElevatorFaultMachine(ElevatorOptions options, TimeProvider time, DateTimeOffset? lastMaintenance = null)
+    public ElevatorFaultMachine(ElevatorOptions options, TimeProvider time, DateTimeOffset? lastMaintenance = null, ElevatorStatistics? statistics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -79,6 +80,7 @@ public sealed class ElevatorFaultMachine : IFaultSink
         _signals = new CarSignals(options.MovingThresholdMps, options.RatedSpeedMps * options.OverspeedFactor,
             options.RatedSpeedMps * options.SpeedAnomalyLowFactor, options.VibrationLimitMps2) { Floor = options.BottomFloor };
         _codes = ElevatorCodes.For(options);
+        _statistics = new RunStatistics(statistics);
         _rules = [.. FaultRules.Create(_signals, options, start, lastMaintenance)];
         _modes = [.. _rules.Where(r => r.Kind is AlertKinds.InspectionMode or AlertKinds.FireMode)];
         _maintenance = _rules.OfType<MaintenanceRule>().Single();
@@ -124,7 +126,9 @@ public sealed class ElevatorFaultMachine : IFaultSink
 
         var s = _signals;
         var (mains, safety, moving, doorOpen, zone) = (s.MainsPower, s.SafetyCircuitOk, s.Moving, s.DoorOpen, s.DoorZone);
+        _statistics.Advance(now, moving, s.SpeedMps);
         s.Apply(update);
+        _statistics.Reading(s.SpeedMps);
         if (s.MainsPower != mains)
         {
             Fire(s.MainsPower ? Trigger.MainsRestored : Trigger.MainsLost);
@@ -139,12 +143,24 @@ public sealed class ElevatorFaultMachine : IFaultSink
         {
             _statusDirty = true;
             Fire(s.Moving ? Trigger.Started : Trigger.Stopped);
+            if (s.Moving)
+            {
+                _statistics.RunStarted();
+            }
+            else if (s.DoorZone)
+            {
+                _statistics.StoppedAt(s.Floor);
+            }
         }
 
         if (s.DoorOpen != doorOpen)
         {
             _statusDirty = true;
             Fire(s.DoorOpen ? Trigger.DoorOpened : Trigger.DoorClosed);
+            if (s.DoorOpen)
+            {
+                _statistics.DoorOpened();
+            }
         }
 
         if (s.DoorZone != zone)
@@ -206,7 +222,11 @@ public sealed class ElevatorFaultMachine : IFaultSink
     {
         Mode = Mode,
         Codes = _codes,
+        Statistics = Statistics(),
     };
+
+    /// <summary>The run statistics up to now.</summary>
+    public ElevatorStatistics Statistics() => _statistics.Snapshot(_time.GetUtcNow());
 
     /// <summary>True when the Stateless state is the one the held signals describe (for tests of the edge wiring).</summary>
     internal bool StateFollowsSignals => _state == Desired();
