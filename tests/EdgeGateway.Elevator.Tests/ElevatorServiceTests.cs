@@ -222,6 +222,7 @@ public sealed class ElevatorServiceTests : IDisposable
             var forwarded = Assert.Single(sink.Alerts);
             Assert.Equal(published, forwarded);
             Assert.Equal("motorcycle", forwarded.Attributes["label"]);
+            Assert.Equal("E19", forwarded.Attributes["code"]);
 
             await alerts.PublishAsync(draft with { State = AlertState.Cleared });
             Assert.Equal(PinValue.Low, rig.Gpio.OutputLevel(profile.Outputs[BoardProfile.DoorHoldRelay].Pin));
