@@ -23,4 +23,7 @@ public static class ElevatorLogEvents
 
     /// <summary>Log.EbikeResponse.</summary>
     public const int ElevatorEbikeResponse = 4006;
+
+    /// <summary>Log.StatisticsNotSaved.</summary>
+    public const int ElevatorStatisticsNotSaved = 4007;
 }

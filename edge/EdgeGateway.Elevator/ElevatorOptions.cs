@@ -65,6 +65,56 @@ public sealed class ElevatorOptions
 
     public TimeSpan EbikeClearAfter { get; set; } = TimeSpan.FromSeconds(7);
 
+    /// <summary>door_lock_open: the lock circuit open while the door contact reads closed, for this long.</summary>
+    public TimeSpan DoorLockOpenConfirm { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>door_open_failure: the open command held with the door still closed, for this long.</summary>
+    public TimeSpan DoorOpenFailureAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>door_close_failure: the close command held with the door still open, for this long.</summary>
+    public TimeSpan DoorCloseFailureAfter { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>button_stuck: a call contact held continuously for this long.</summary>
+    public TimeSpan ButtonStuckAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>unintended_movement: travel with the door open, after a stop at a landing, beyond this many metres.</summary>
+    public double UnintendedMovementM { get; set; } = 0.3;
+
+    /// <summary>abnormal_vibration: horizontal RMS acceleration limit while moving.</summary>
+    public double VibrationLimitMps2 { get; set; } = 0.6;
+
+    public TimeSpan VibrationAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan VibrationClearAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The window over which the live horizontal RMS (<c>vibration_mps2</c>) is computed from the MPU-6050.</summary>
+    public TimeSpan VibrationWindow { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>speed_anomaly: moving below rated × this factor...</summary>
+    public double SpeedAnomalyLowFactor { get; set; } = 0.5;
+
+    /// <summary>...continuously for this long.</summary>
+    public TimeSpan SpeedAnomalyAfter { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>inspection_mode / fire_mode: the switch on (or off) for this long before the mode begins (or ends).</summary>
+    public TimeSpan ModeConfirm { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Faults not raised while inspection or fire service is active (active ones are cleared with
+    /// <c>suppressed_by</c>). Null (unset) means every elevator fault except power_loss, alarm_button,
+    /// ebike_in_car, maintenance_overdue and inspection_overdue.
+    /// </summary>
+    public IList<string>? SuppressedInModes { get; set; }
+
+    /// <summary>
+    /// The platform's code for each alert kind (attribute <c>code</c>). Entries here override the default
+    /// table, <c>seeds/config/elevator-codes.json</c>, which is built into the program.
+    /// </summary>
+    public IDictionary<string, string> Codes { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>How often the run statistics go upstream in the telemetry class.</summary>
+    public TimeSpan StatisticsInterval { get; set; } = TimeSpan.FromHours(1);
+
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromDays(15);
 
     /// <summary>Annual inspection date; overdue from the start of the following day (UTC).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeGateway.Elevator.Machine;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Elevator;
@@ -65,6 +66,34 @@ public sealed class ElevatorOptionsValidator : IValidateOptions<ElevatorOptions>
         Positive(nameof(options.EbikeSeenFor), options.EbikeSeenFor);
         Positive(nameof(options.EbikeWindow), options.EbikeWindow);
         Positive(nameof(options.EbikeClearAfter), options.EbikeClearAfter);
+        Positive(nameof(options.DoorLockOpenConfirm), options.DoorLockOpenConfirm);
+        Positive(nameof(options.DoorOpenFailureAfter), options.DoorOpenFailureAfter);
+        Positive(nameof(options.DoorCloseFailureAfter), options.DoorCloseFailureAfter);
+        Positive(nameof(options.ButtonStuckAfter), options.ButtonStuckAfter);
+        Positive(nameof(options.VibrationAfter), options.VibrationAfter);
+        Positive(nameof(options.VibrationClearAfter), options.VibrationClearAfter);
+        Positive(nameof(options.VibrationWindow), options.VibrationWindow);
+        Positive(nameof(options.SpeedAnomalyAfter), options.SpeedAnomalyAfter);
+        Positive(nameof(options.ModeConfirm), options.ModeConfirm);
+        Positive(nameof(options.StatisticsInterval), options.StatisticsInterval);
+        Check(options.UnintendedMovementM is > 0 and <= 5, nameof(options.UnintendedMovementM), options.UnintendedMovementM, "a distance in metres above 0 and at most 5");
+        Check(options.VibrationLimitMps2 is > 0 and <= 20, nameof(options.VibrationLimitMps2), options.VibrationLimitMps2, "an RMS acceleration in m/s² above 0 and at most 20");
+        Check(options.SpeedAnomalyLowFactor is > 0 and < 1 && options.RatedSpeedMps * options.SpeedAnomalyLowFactor > options.MovingThresholdMps,
+            nameof(options.SpeedAnomalyLowFactor), options.SpeedAnomalyLowFactor, "a factor below 1 whose share of the rated speed is above Elevator:MovingThresholdMps");
+        var kinds = ElevatorCodes.Kinds;
+        for (var i = 0; i < (options.SuppressedInModes?.Count ?? 0); i++)
+        {
+            var kind = options.SuppressedInModes![i];
+            Check(kinds.Contains(kind) && kind is not (AlertKinds.InspectionMode or AlertKinds.FireMode), $"SuppressedInModes:{i}", kind,
+                "an elevator fault kind (e.g. trapped, door_fault); not a mode");
+        }
+
+        foreach (var (kind, code) in options.Codes)
+        {
+            Check(kinds.Contains(kind), $"Codes:{kind}", code, $"a key that is an elevator alert kind ({string.Join(", ", kinds)})");
+            Check(ElevatorCodes.IsValidCode(code), $"Codes:{kind}", code, "a platform code of 1 to 32 letters, digits, '-', '_' or '.'");
+        }
+
         Positive(nameof(options.MaintenanceInterval), options.MaintenanceInterval);
         Positive(nameof(options.StatusIntervalMoving), options.StatusIntervalMoving);
         Positive(nameof(options.StatusIntervalIdle), options.StatusIntervalIdle);

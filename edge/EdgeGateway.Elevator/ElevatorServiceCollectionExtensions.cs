@@ -40,6 +40,7 @@ public static class ElevatorServiceCollectionExtensions
         services.TryAddSingleton<IElevatorOutputs, GpioElevatorOutputs>();
         services.TryAddSingleton(sp => new MotionSensors(sp.GetRequiredService<ElevatorI2cDevices>()));
         services.TryAddSingleton(_ => new FloorMemory(DataDirectory(configuration)));
+        services.TryAddSingleton(_ => new StatisticsStore(DataDirectory(configuration)));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ElevatorOptions>>().Value;
@@ -47,6 +48,7 @@ public static class ElevatorServiceCollectionExtensions
             var start = remembered is { } floor && floor >= options.BottomFloor && floor <= options.TopFloor ? floor : options.BottomFloor;
             return new SensorFusion(options, start);
         });
+        services.TryAddSingleton(sp => new VibrationMeter(sp.GetRequiredService<IOptions<ElevatorOptions>>().Value.VibrationWindow));
         services.TryAddSingleton<HardwareSampler>();
         services.TryAddSingleton<ElevatorEventChannel>();
         services.TryAddSingleton<ElevatorMonitor>();

@@ -22,6 +22,11 @@ public sealed class SimulatedElevatorRig
     public const string AlarmButton = "alarm_button";
     public const string Presence = "presence";
     public const string MainsPower = "mains_power";
+    public const string InspectionMode = "inspection_mode";
+    public const string FireMode = "fire_mode";
+    public const string CallButton = "call_button";
+    public const string DoorOpenCmd = "door_open_cmd";
+    public const string DoorCloseCmd = "door_close_cmd";
     public const string DoorHoldRelay = "door_hold_relay";
     public const string VoiceTrigger = "voice_trigger";
 
@@ -49,16 +54,21 @@ public sealed class SimulatedElevatorRig
             [DoorClosed] = () => Car.DoorClosed,
             [DoorZone] = () => Car.InDoorZone,
             [SafetyCircuit] = () => Car.SafetyCircuitClosed && Car.MainsPower,
-            [DoorLock] = () => Car.DoorPosition < 0.02,
+            [DoorLock] = () => Car.DoorPosition < 0.02 && !Car.LockCircuitFault,
             [AlarmButton] = () => Car.AlarmPressed,
             [Presence] = () => Car.Passengers > 0,
             [MainsPower] = () => Car.MainsPower,
+            [InspectionMode] = () => Car.InspectionSwitch,
+            [FireMode] = () => Car.FireService,
+            [CallButton] = () => Car.CallButtonPressed,
+            [DoorOpenCmd] = () => Car.DoorOpenCommand,
+            [DoorCloseCmd] = () => Car.DoorCloseCommand,
         };
         foreach (var (name, pin) in pins)
         {
             if (logical.TryGetValue(name, out var source))
             {
-                var contact = new Contact(this, pin, source, bounces: name is not (Presence or MainsPower), dropsOut: name == Presence);
+                var contact = new Contact(this, pin, source, bounces: name is not (Presence or MainsPower or DoorOpenCmd or DoorCloseCmd), dropsOut: name == Presence);
                 _contacts[name] = contact;
                 Gpio.Drive(pin.Pin, contact.Level);
             }
@@ -128,9 +138,12 @@ public sealed class SimulatedElevatorRig
     {
         var spike = _random.NextDouble() < _noise.AccelerationSpikeProbability ? (_random.NextDouble() - 0.5) * 2 * _noise.AccelerationSpikeMps2 : 0;
         var vertical = StandardGravity + Car.AccelerationMps2 + Gaussian() * _noise.AccelerationSigmaMps2 + spike;
+
+        // Guide-shoe shake while the car moves: a horizontal RMS of VibrationMps2, split over both axes.
+        var shake = Car.VelocityMps != 0 ? Car.VibrationMps2 / Math.Sqrt(2) : 0;
         Accelerometer.SetAcceleration(new Vector3(
-            (float)(Gaussian() * _noise.AccelerationSigmaMps2),
-            (float)(Gaussian() * _noise.AccelerationSigmaMps2),
+            (float)(Gaussian() * Math.Sqrt((_noise.AccelerationSigmaMps2 * _noise.AccelerationSigmaMps2) + (shake * shake))),
+            (float)(Gaussian() * Math.Sqrt((_noise.AccelerationSigmaMps2 * _noise.AccelerationSigmaMps2) + (shake * shake))),
             (float)vertical));
 
         var altitude = Car.Building.SiteElevationM + Car.PositionM;

@@ -31,6 +31,17 @@ public sealed class AlertPublisherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_draft_that_knows_when_its_rule_fired_keeps_that_moment()
+    {
+        var publisher = new AlertPublisher(new DeviceIdentity("gw-1", "site-9"), new FileAlertSequence(_directory), _outbox, _clock);
+        var fired = _clock.GetUtcNow().AddMilliseconds(-350);
+
+        var alert = await publisher.PublishAsync(new AlertDraft(AlertKinds.Trapped, AlertSeverity.Critical, AlertState.Raised) { At = fired });
+
+        Assert.Equal(fired.ToUnixTimeMilliseconds(), alert.TimestampMs);
+    }
+
+    [Fact]
     public async Task Snapshot_is_queued_first_at_its_own_priority_and_referenced()
     {
         var publisher = new AlertPublisher(new DeviceIdentity("gw-1", "site-9"), new FileAlertSequence(_directory), _outbox, _clock);

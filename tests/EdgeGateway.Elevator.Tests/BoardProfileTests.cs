@@ -17,7 +17,8 @@ public sealed class BoardProfileTests
         var profile = BoardProfileLoader.Load(ProfilePath(file));
 
         Assert.Equal(board, profile.Board);
-        Assert.Equal(BoardProfile.RequiredInputs.Order(), profile.Inputs.Keys.Order());
+        Assert.Equal(BoardProfile.RequiredInputs.Concat(BoardProfile.OptionalInputs).Order(), profile.Inputs.Keys.Order());
+        Assert.True(profile.HasDoorCommands);
         Assert.Equal(BoardProfile.RequiredOutputs.Order(), profile.Outputs.Keys.Order());
         Assert.Equal(0x68, profile.Accelerometer.Address);
         Assert.Equal(0x76, profile.Barometer.Address);
@@ -79,6 +80,23 @@ public sealed class BoardProfileTests
         var ex = Assert.Throws<BoardProfileException>(() => BoardProfileLoader.Parse(json, "rpi4.json"));
 
         Assert.Contains(ex.Problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_board_without_door_commands_loads_and_says_so_but_a_missing_mode_switch_is_an_error()
+    {
+        var original = File.ReadAllText(ProfilePath("rpi4.json"));
+        var withoutCommands = string.Join('\n', original.Split('\n').Where(l => !l.Contains("_cmd\"", StringComparison.Ordinal)))
+            .Replace("\"debounce_ms\": 50 },\n  }", "\"debounce_ms\": 50 }\n  }", StringComparison.Ordinal);
+
+        var profile = BoardProfileLoader.Parse(withoutCommands, "rpi4.json");
+        Assert.False(profile.HasDoorCommands);
+        Assert.Equal(BoardProfile.RequiredInputs.Order(), profile.Inputs.Keys.Order());
+
+        var withoutFire = string.Join('\n', original.Split('\n').Where(l => !l.Contains("\"fire_mode\"", StringComparison.Ordinal)));
+        var ex = Assert.Throws<BoardProfileException>(() => BoardProfileLoader.Parse(withoutFire, "rpi4.json"));
+        Assert.Equal("board profile rpi4.json: inputs.fire_mode = (missing): expected an object { \"pin\": <BCM number>, \"active_low\": true|false, \"debounce_ms\": <ms> }",
+            Assert.Single(ex.Problems));
     }
 
     [Fact]

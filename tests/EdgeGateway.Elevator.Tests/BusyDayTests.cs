@@ -40,6 +40,14 @@ public sealed class BusyDayTests
         Assert.Equal(12, floorsSeen.Count);
         Assert.InRange(box.MaxSpeedSeen, 1.3, 1.7);
         Assert.True(box.Fusion.Rezeroes > 400);
+
+        // The same day through the new inputs too: a call pressed and the door commands at every trip, the
+        // MPU-6050's horizontal noise as vibration. The statistics saw every run and every door cycle.
+        var statistics = box.Machine.Statistics();
+        Assert.InRange(statistics.Runs, box.Rig.Car.TripsCompleted, box.Rig.Car.TripsCompleted + 1);
+        // Queued trips reopen the doors within a few ms of closing them, below the contact's debounce: one cycle each.
+        Assert.InRange(statistics.DoorCycles, box.Rig.Car.TripsCompleted, 2 * box.Rig.Car.TripsCompleted + 1);
+        Assert.Equal(statistics.Runs, statistics.StopsPerFloor.Values.Sum());
         Assert.True(stopwatch.Elapsed < TimeSpan.FromMinutes(2), stopwatch.Elapsed.ToString());
     }
 }

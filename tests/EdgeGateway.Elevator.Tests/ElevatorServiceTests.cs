@@ -25,7 +25,8 @@ public sealed class ElevatorServiceTests : IDisposable
     public void Dispose() => Directory.Delete(_dataDir, recursive: true);
 
     private (IHost Host, SimulatedElevatorRig Rig, CollectingAlertSink Sink) Start(
-        Dictionary<string, string?>? extra = null, bool ebikeResponder = false, IElevatorStatusSink? statusSink = null)
+        Dictionary<string, string?>? extra = null, bool ebikeResponder = false, IElevatorStatusSink? statusSink = null,
+        IElevatorStatisticsSink? statisticsSink = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -46,6 +47,11 @@ public sealed class ElevatorServiceTests : IDisposable
         if (statusSink is not null)
         {
             builder.Services.AddSingleton(statusSink);
+        }
+
+        if (statisticsSink is not null)
+        {
+            builder.Services.AddSingleton(statisticsSink);
         }
         builder.Services.AddEdgeElevator(builder.Configuration);
         if (ebikeResponder)
@@ -124,6 +130,45 @@ public sealed class ElevatorServiceTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Run_statistics_go_upstream_every_interval_and_survive_a_restart()
+    {
+        var statistics = new CollectingStatisticsSink();
+        var settings = new Dictionary<string, string?> { ["Elevator:StatisticsInterval"] = "00:00:00.5" };
+        var (host, rig, _) = Start(settings, statisticsSink: statistics);
+        using (host)
+        {
+            // The doors open for a call: one door cycle.
+            rig.Car.Enqueue(new Trip(3, 1, TimeSpan.FromSeconds(30)));
+            rig.Advance(TimeSpan.FromSeconds(2.5));
+            var counted = await Eventually(() => statistics.Items.FirstOrDefault(s => s.DoorCycles == 1), "statistics with one door cycle");
+            Assert.Equal(0, counted.Runs);
+            await host.StopAsync();
+        }
+
+        Assert.Equal(1, new Service.StatisticsStore(_dataDir).Load()!.DoorCycles);
+        var (again, _, _) = Start(settings);
+        using (again)
+        {
+            var monitor = again.Services.GetRequiredService<IElevatorMonitor>();
+            var snapshot = await Eventually(() => monitor.GetSnapshot() is { Statistics.DoorCycles: 1 } s ? s : null, "restored statistics");
+            Assert.Equal("normal", snapshot.Mode);
+            Assert.Equal("E07", snapshot.Codes[AlertKinds.Trapped]);
+            await again.StopAsync();
+        }
+    }
+
+    private sealed class CollectingStatisticsSink : IElevatorStatisticsSink
+    {
+        public ConcurrentQueue<ElevatorStatistics> Items { get; } = new();
+
+        public ValueTask PublishStatisticsAsync(ElevatorStatistics statistics, CancellationToken cancellationToken = default)
+        {
+            Items.Enqueue(statistics);
+            return ValueTask.CompletedTask;
+        }
+    }
+
     private sealed class CollectingStatusSink : IElevatorStatusSink
     {
         public ConcurrentQueue<ElevatorStatus> Items { get; } = new();
@@ -177,6 +222,7 @@ public sealed class ElevatorServiceTests : IDisposable
             var forwarded = Assert.Single(sink.Alerts);
             Assert.Equal(published, forwarded);
             Assert.Equal("motorcycle", forwarded.Attributes["label"]);
+            Assert.Equal("E19", forwarded.Attributes["code"]);
 
             await alerts.PublishAsync(draft with { State = AlertState.Cleared });
             Assert.Equal(PinValue.Low, rig.Gpio.OutputLevel(profile.Outputs[BoardProfile.DoorHoldRelay].Pin));

@@ -34,6 +34,43 @@ public sealed class FaultMachineTests
     }
 
     [Fact]
+    public void Run_statistics_count_runs_door_cycles_stops_travel_and_top_speed()
+    {
+        var options = new ElevatorOptions { Floors = 6 };
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 6, 0, 0, TimeSpan.Zero));
+        var start = time.GetUtcNow();
+        var machine = new ElevatorFaultMachine(options, time, statistics: new Core.Elevator.ElevatorStatistics(start, 10, 12, 60, 30, 1.0, new Dictionary<int, long> { [1] = 4 }));
+        var trips = ElevatorBench.NormalTrips(options, 50, seed: 3);
+        var floor = options.BottomFloor;
+        var travel = 0.0;
+        var stops = new Dictionary<int, long> { [1] = 4 };
+        foreach (var (at, signals) in trips)
+        {
+            time.SetUtcNow(start + at);
+            machine.Apply(signals);
+            if (signals.Floor is { } f && signals.SpeedMps == 0 && signals.DoorZone == true)
+            {
+                travel += Math.Abs(options.HeightOf(f) - options.HeightOf(floor));
+                stops[f] = stops.GetValueOrDefault(f) + 1;
+                floor = f;
+            }
+        }
+
+        var statistics = machine.Statistics();
+        Assert.Equal(10 + 50, statistics.Runs);
+        Assert.Equal(12 + 50, statistics.DoorCycles);
+        Assert.Equal(stops, statistics.StopsPerFloor);
+        Assert.InRange(statistics.TravelM - 30, travel * 0.98, travel * 1.02);
+        Assert.Equal(options.RatedSpeedMps, statistics.MaxSpeedMps, 3);
+        Assert.True(statistics.RunningSeconds > 60 + (travel / options.RatedSpeedMps));
+
+        var decoded = Core.Elevator.ElevatorStatistics.TryDecode(statistics.Encode());
+        Assert.Equal((statistics.Runs, statistics.DoorCycles, 1.5), (decoded!.Runs, decoded.DoorCycles, decoded.MaxSpeedMps));
+        Assert.Equal(stops, decoded.StopsPerFloor);
+        Assert.Null(Core.Elevator.ElevatorStatistics.TryDecode("{\"runs\":1"u8));
+    }
+
+    [Fact]
     public void Random_signals_never_raise_a_fault_twice_and_the_machine_follows_the_car()
     {
         var random = new Random(3);
@@ -44,8 +81,13 @@ public sealed class FaultMachineTests
         {
             time.Advance(TimeSpan.FromMilliseconds(random.Next(1, 5_000)));
             var update = new SignalUpdate();
-            switch (random.Next(9))
+            switch (random.Next(14))
             {
+                case 9: update.DoorLockOk = random.Next(3) != 0; break;
+                case 10: update.CallButton = random.Next(3) == 0; break;
+                case 11: update.DoorOpenCmd = random.Next(3) == 0; break;
+                case 12: update.DoorCloseCmd = random.Next(3) == 0; break;
+                case 13: update.VibrationMps2 = random.NextDouble(); break;
                 case 0: update.DoorClosed = random.Next(2) == 0; break;
                 case 1: update.DoorZone = random.Next(2) == 0; break;
                 case 2: update.SafetyCircuitOk = random.Next(4) != 0; break;
@@ -68,9 +110,12 @@ public sealed class FaultMachineTests
 
             var snapshot = machine.Snapshot();
             Assert.Equal(!snapshot.Inputs["mains_power"], snapshot.State == "NoPower");
+
+            // Triggers fired from the signal edges alone keep the Stateless machine where the signals say the car is.
+            Assert.True(machine.StateFollowsSignals, $"{snapshot.State} after {i} updates");
         }
 
-        Assert.True(lastState.Count >= 8, string.Join(",", lastState.Keys));
+        Assert.True(lastState.Count >= 12, string.Join(",", lastState.Keys));
     }
 
     [Fact]

@@ -28,6 +28,15 @@ public sealed class FaultScenarioTests
         { "ebike_in_car.jsonl", AlertKinds.EbikeInCar, 10 + 2, 20 + 7 },
         { "maintenance_overdue.jsonl", AlertKinds.MaintenanceOverdue, 15 * 86400, 1_300_000 },
         { "inspection_overdue.jsonl", AlertKinds.InspectionOverdue, 86400, null },
+        { "door_lock_open.jsonl", AlertKinds.DoorLockOpen, 10 + 1, 20 },
+        { "door_open_failure.jsonl", AlertKinds.DoorOpenFailure, 5 + 10, 18 },
+        { "door_close_failure.jsonl", AlertKinds.DoorCloseFailure, 5 + 15, 24 },
+        { "button_stuck.jsonl", AlertKinds.ButtonStuck, 10 + 60, 100 },
+        { "unintended_movement.jsonl", AlertKinds.UnintendedMovement, 5 + (0.3 / 0.2), 10 },
+        { "abnormal_vibration.jsonl", AlertKinds.AbnormalVibration, 3 + 5, 12 + 10 },
+        { "speed_anomaly.jsonl", AlertKinds.SpeedAnomaly, 1 + 15, 20 },
+        { "inspection_mode.jsonl", AlertKinds.InspectionMode, 10 + 1, 200 + 1 },
+        { "fire_mode.jsonl", AlertKinds.FireMode, 5 + 1, 400 + 1 },
     };
 
     [Theory]
@@ -68,7 +77,13 @@ public sealed class FaultScenarioTests
         var others = ScenarioRun.File(file).Where(a => a.Kind != kind).Select(a => a.Kind).Distinct().ToList();
 
         // Between floors a trapped passenger is also a stop outside the door zone; nothing else fires.
-        var allowed = file == "trapped_between_floors.jsonl" ? new[] { AlertKinds.StopOutsideZone } : [];
+        // A car sinking with the door open leaves the door zone: that is also door_open_moving.
+        var allowed = file switch
+        {
+            "trapped_between_floors.jsonl" => new[] { AlertKinds.StopOutsideZone },
+            "unintended_movement.jsonl" => [AlertKinds.DoorOpenMoving],
+            _ => [],
+        };
         Assert.Empty(others.Except(allowed));
     }
 
@@ -88,7 +103,7 @@ public sealed class FaultScenarioTests
 
         Assert.Equal(3, raised.Floor);
         Assert.Equal("true", raised.Change.Draft.Attributes!["between_floors"]);
-        Assert.Equal("""{"t":101.0,"kind":"trapped","state":"raised","floor":3,"severity":"critical","between_floors":"true"}""", raised.ToJsonLine());
+        Assert.Equal("""{"t":101.0,"kind":"trapped","state":"raised","floor":3,"severity":"critical","code":"E07","between_floors":"true"}""", raised.ToJsonLine());
     }
 
     [Fact]

@@ -172,4 +172,64 @@ public sealed class SimulatedFaultTests
         Assert.Equal(5, box.Machine.Floor);
         Assert.Empty(box.Changes);
     }
+
+    [Fact]
+    public void A_jammed_door_operator_is_door_open_failure_from_the_controllers_command()
+    {
+        using var box = new SimulatedBox(seed: 31);
+        box.Rig.Car.DoorJammed = true;
+        box.Rig.Car.Enqueue(new Trip(4, 1, Dwell));
+        box.Run(TimeSpan.FromSeconds(12));
+        box.Rig.Car.DoorJammed = false;
+        box.Run(TimeSpan.FromSeconds(3));
+
+        var raised = Assert.Single(box.Changes, c => c.Kind == AlertKinds.DoorOpenFailure && c.State == AlertState.Raised);
+        Assert.InRange((raised.At - box.Time.Start).TotalSeconds, 10.0, 10.5);
+        Assert.Single(box.Changes, c => c.Kind == AlertKinds.DoorOpenFailure && c.State == AlertState.Cleared);
+        Assert.Equal([AlertKinds.DoorOpenFailure], box.Raised().Distinct());
+    }
+
+    [Fact]
+    public void A_stuck_call_button_and_a_failed_lock_contact_are_raised_once_each_through_the_real_inputs()
+    {
+        using var box = new SimulatedBox(seed: 32);
+        box.Rig.Car.CallButtonStuck = true;
+        box.Rig.Car.LockCircuitFault = true;
+        box.Run(TimeSpan.FromSeconds(65));
+        box.Rig.Car.CallButtonStuck = false;
+        box.Rig.Car.LockCircuitFault = false;
+        box.Run(TimeSpan.FromSeconds(2));
+
+        Assert.Equal([AlertState.Raised, AlertState.Cleared], box.Changes.Where(c => c.Kind == AlertKinds.ButtonStuck).Select(c => c.State));
+        Assert.Equal([AlertState.Raised, AlertState.Cleared], box.Changes.Where(c => c.Kind == AlertKinds.DoorLockOpen).Select(c => c.State));
+        Assert.Equal([AlertKinds.DoorLockOpen, AlertKinds.ButtonStuck], box.Raised());
+    }
+
+    [Fact]
+    public void A_shaking_car_is_abnormal_vibration_from_the_mpu6050_and_a_smooth_one_is_not()
+    {
+        using var box = new SimulatedBox(new BuildingModel { Floors = 20 }, seed: 33);
+        box.Rig.Car.VibrationMps2 = 1.2;
+        box.Rig.Car.Enqueue(new Trip(20, 1, Dwell));
+        box.RunUntilIdle(TimeSpan.FromMinutes(2));
+        box.Run(TimeSpan.FromSeconds(12));
+
+        Assert.Equal([AlertState.Raised, AlertState.Cleared], box.Changes.Where(c => c.Kind == AlertKinds.AbnormalVibration).Select(c => c.State));
+        Assert.Equal([AlertKinds.AbnormalVibration], box.Raised().Distinct());
+    }
+
+    [Fact]
+    public void Inspection_switch_on_the_board_is_inspection_mode_and_hides_a_stop_between_floors()
+    {
+        using var box = new SimulatedBox(seed: 34);
+        box.Rig.Car.InspectionSwitch = true;
+        box.Run(TimeSpan.FromSeconds(2));
+        box.Rig.Car.StopBetweenFloorsNextRun = true;
+        box.Rig.Car.Enqueue(new Trip(5, 1, Dwell));
+        box.Run(TimeSpan.FromSeconds(150));
+        Assert.True(box.Rig.Car.Stuck);
+        Assert.Equal("inspection", box.Machine.Mode);
+
+        Assert.Equal([AlertKinds.InspectionMode], box.Raised());
+    }
 }

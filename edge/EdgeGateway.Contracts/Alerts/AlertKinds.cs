@@ -27,6 +27,17 @@ public static class AlertKinds
     public const string EbikeInCar = "ebike_in_car";
     public const string MaintenanceOverdue = "maintenance_overdue";
     public const string InspectionOverdue = "inspection_overdue";
+    public const string DoorLockOpen = "door_lock_open";
+    public const string DoorOpenFailure = "door_open_failure";
+    public const string DoorCloseFailure = "door_close_failure";
+    public const string ButtonStuck = "button_stuck";
+    public const string UnintendedMovement = "unintended_movement";
+    public const string AbnormalVibration = "abnormal_vibration";
+    public const string SpeedAnomaly = "speed_anomaly";
+
+    // Elevator operating modes: raised while the switch is on, cleared when it is off again.
+    public const string InspectionMode = "inspection_mode";
+    public const string FireMode = "fire_mode";
 
     // Supervision (made by the relay, not the box)
 

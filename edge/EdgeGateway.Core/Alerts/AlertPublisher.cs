@@ -4,7 +4,7 @@ using EdgeGateway.Core.Ports;
 namespace EdgeGateway.Core.Alerts;
 
 /// <summary>
-/// Turns a draft into a stamped alert (id, device, site, sequence, time) and puts it in the
+/// Turns a draft into a stamped alert (id, device, site, sequence, time: the draft's own moment, else now) and puts it in the
 /// outbox. The snapshot, if any, goes in first at its lower priority, so the alert that
 /// references it never arrives before the snapshot has been queued.
 /// </summary>
@@ -32,7 +32,7 @@ public sealed class AlertPublisher(
             Kind = draft.Kind,
             Severity = draft.Severity,
             State = draft.State,
-            TimestampMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            TimestampMs = (draft.At ?? time.GetUtcNow()).ToUnixTimeMilliseconds(),
             Attributes = draft.Attributes ?? Alert.EmptyAttributes,
             SnapshotRef = hasSnapshot ? SnapshotReference(id) : null,
         };

@@ -10,4 +10,14 @@ public sealed record ElevatorSnapshot(
     double SpeedMps,
     IReadOnlyDictionary<string, bool> Inputs,
     IReadOnlyList<string> ActiveFaults,
-    DateTimeOffset? LastMaintenance);
+    DateTimeOffset? LastMaintenance)
+{
+    /// <summary>The operating mode: <c>normal</c>, <c>inspection</c> or <c>fire</c>.</summary>
+    public string Mode { get; init; } = "normal";
+
+    /// <summary>The platform code of each alert kind the monitor raises.</summary>
+    public IReadOnlyDictionary<string, string> Codes { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The run statistics, when the monitor keeps them.</summary>
+    public Elevator.ElevatorStatistics? Statistics { get; init; }
+}

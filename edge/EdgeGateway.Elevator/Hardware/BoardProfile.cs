@@ -35,11 +35,22 @@ public sealed record BoardProfile(
     public const string AlarmButton = "alarm_button";
     public const string Presence = "presence";
     public const string MainsPower = "mains_power";
+    public const string InspectionMode = "inspection_mode";
+    public const string FireMode = "fire_mode";
+    public const string CallButton = "call_button";
+    public const string DoorOpenCmd = "door_open_cmd";
+    public const string DoorCloseCmd = "door_close_cmd";
     public const string DoorHoldRelay = "door_hold_relay";
     public const string VoiceTrigger = "voice_trigger";
 
     public static IReadOnlyList<string> RequiredInputs { get; } =
-        [DoorClosed, DoorZone, SafetyCircuit, DoorLock, AlarmButton, Presence, MainsPower];
+        [DoorClosed, DoorZone, SafetyCircuit, DoorLock, AlarmButton, Presence, MainsPower, InspectionMode, FireMode, CallButton];
+
+    /// <summary>Inputs only some controllers expose; without them door_open_failure and door_close_failure cannot fire.</summary>
+    public static IReadOnlyList<string> OptionalInputs { get; } = [DoorOpenCmd, DoorCloseCmd];
+
+    /// <summary>True when the board wires both door commands.</summary>
+    public bool HasDoorCommands => Inputs.ContainsKey(DoorOpenCmd) && Inputs.ContainsKey(DoorCloseCmd);
 
     public static IReadOnlyList<string> RequiredOutputs { get; } = [DoorHoldRelay, VoiceTrigger];
 }

@@ -76,11 +76,17 @@ public static class BoardProfileLoader
         var inputs = new Dictionary<string, InputPin>(StringComparer.Ordinal);
         var outputs = new Dictionary<string, OutputPin>(StringComparer.Ordinal);
         var inputsElement = Section(root, "inputs", source, problems);
-        foreach (var name in BoardProfile.RequiredInputs)
+        foreach (var name in BoardProfile.RequiredInputs.Concat(BoardProfile.OptionalInputs))
         {
             if (inputsElement is not { } section)
             {
                 break;
+            }
+
+            var optional = BoardProfile.OptionalInputs.Contains(name);
+            if (optional && !section.TryGetProperty(name, out _))
+            {
+                continue;
             }
 
             if (!section.TryGetProperty(name, out var entry) || entry.ValueKind != JsonValueKind.Object)
@@ -99,7 +105,7 @@ public static class BoardProfileLoader
             }
         }
 
-        Unknown(inputsElement, BoardProfile.RequiredInputs, "inputs", source, problems);
+        Unknown(inputsElement, [.. BoardProfile.RequiredInputs, .. BoardProfile.OptionalInputs], "inputs", source, problems);
 
         var outputsElement = Section(root, "outputs", source, problems);
         foreach (var name in BoardProfile.RequiredOutputs)

@@ -4,11 +4,13 @@ namespace EdgeGateway.Elevator.Hardware;
 
 /// <summary>
 /// One sample of the whole box: debounced inputs plus fused motion, as a <see cref="SignalUpdate"/>
-/// for the fault machine. Called from one loop at <see cref="ElevatorOptions.SampleInterval"/>.
+/// for the fault machine, with the horizontal vibration RMS. Called from one loop at <see cref="ElevatorOptions.SampleInterval"/>.
 /// </summary>
-public sealed class HardwareSampler(ElevatorInputs inputs, MotionSensors sensors, SensorFusion fusion, TimeProvider time, FloorMemory? floorMemory = null)
+public sealed class HardwareSampler(
+    ElevatorInputs inputs, MotionSensors sensors, SensorFusion fusion, TimeProvider time, FloorMemory? floorMemory = null, VibrationMeter? vibration = null)
 {
     private readonly DateTimeOffset _start = time.GetUtcNow();
+    private readonly VibrationMeter _vibration = vibration ?? new VibrationMeter(TimeSpan.FromSeconds(1));
     private int _rezeroes;
 
     public CarMotion LastMotion { get; private set; }
@@ -18,7 +20,10 @@ public sealed class HardwareSampler(ElevatorInputs inputs, MotionSensors sensors
     public SignalUpdate Sample()
     {
         var input = inputs.Read();
-        var motion = fusion.Update((time.GetUtcNow() - _start).TotalSeconds, sensors.Read(), input.DoorZone);
+        var t = (time.GetUtcNow() - _start).TotalSeconds;
+        var reading = sensors.Read();
+        var motion = fusion.Update(t, reading, input.DoorZone);
+        var vibration = _vibration.Add(t, reading.XMps2, reading.YMps2);
         LastInputs = input;
         LastMotion = motion;
         if (fusion.Rezeroes != _rezeroes)
@@ -36,6 +41,12 @@ public sealed class HardwareSampler(ElevatorInputs inputs, MotionSensors sensors
             AlarmButton = input.AlarmButton,
             Presence = input.Presence,
             MainsPower = input.MainsPower,
+            InspectionMode = input.InspectionMode,
+            FireMode = input.FireMode,
+            CallButton = input.CallButton,
+            DoorOpenCmd = input.DoorOpenCmd,
+            DoorCloseCmd = input.DoorCloseCmd,
+            VibrationMps2 = vibration,
             SpeedMps = motion.SpeedMps,
             Floor = motion.Floor,
         };

@@ -11,7 +11,14 @@ public sealed record ElevatorI2cDevices(I2cDevice Accelerometer, I2cDevice Barom
 /// <summary>One reading of the motion sensors.</summary>
 /// <param name="VerticalMps2">Specific force along the car's vertical axis (about +9.81 at rest).</param>
 /// <param name="PressurePa">Barometric pressure.</param>
-public readonly record struct MotionReading(double VerticalMps2, double PressurePa);
+public readonly record struct MotionReading(double VerticalMps2, double PressurePa)
+{
+    /// <summary>Acceleration along the car's horizontal X axis (vibration).</summary>
+    public double XMps2 { get; init; }
+
+    /// <summary>Acceleration along the car's horizontal Y axis (vibration).</summary>
+    public double YMps2 { get; init; }
+}
 
 /// <summary>
 /// The accelerometer (MPU-6050) and barometer (BMP280) through the real Iot.Device.Bindings
@@ -34,7 +41,7 @@ public sealed class MotionSensors : IDisposable
     {
         var acceleration = _accelerometer.GetAccelerometer();
         var pressure = _barometer.TryReadPressure(out var p) ? p.Pascals : double.NaN;
-        return new MotionReading(acceleration.Z, pressure);
+        return new MotionReading(acceleration.Z, pressure) { XMps2 = acceleration.X, YMps2 = acceleration.Y };
     }
 
     public void Dispose()

@@ -1,8 +1,13 @@
 namespace EdgeGateway.Elevator.Machine;
 
-/// <summary>The held value of every signal. At start: idle, level at the bottom floor, doors closed, healthy, empty.</summary>
-internal sealed class CarSignals
+/// <summary>
+/// The held value of every signal. At start: idle, level at the bottom floor, doors closed, healthy, empty,
+/// in normal service.
+/// </summary>
+internal sealed class CarSignals(double movingThresholdMps, double overspeedMps = double.MaxValue, double lowSpeedMps = 0, double vibrationLimitMps2 = double.MaxValue)
 {
+    private readonly long _moving = (long)(movingThresholdMps * 1e6);
+
     public bool DoorClosed { get; set; } = true;
 
     public bool DoorZone { get; set; } = true;
@@ -19,11 +24,43 @@ internal sealed class CarSignals
 
     public bool EbikeSeen { get; set; }
 
-    public double SpeedMps { get; set; }
+    public bool InspectionMode { get; set; }
+
+    public bool FireMode { get; set; }
+
+    public bool CallButton { get; set; }
+
+    public bool DoorOpenCmd { get; set; }
+
+    public bool DoorCloseCmd { get; set; }
+
+    public double VibrationMps2 { get; set; }
+
+    public double SpeedMps { get; private set; }
 
     public int Floor { get; set; }
 
-    public bool DoorOpen => !DoorClosed || !DoorLockOk;
+    /// <summary>|speed| above <c>Elevator:MovingThresholdMps</c>, compared in µm/s so a reading exactly at the threshold is not moving.</summary>
+    public bool Moving { get; private set; }
+
+    /// <summary>The door contact reads open. The lock circuit is a signal (and a fault) of its own.</summary>
+    public bool DoorOpen => !DoorClosed;
+
+    /// <summary>
+    /// Every fact a rule's condition reads, packed: the contacts, moving and its direction, the speed bands
+    /// of overspeed and speed_anomaly, vibration above its limit, and the floor. Equal signatures mean no
+    /// rule's condition changed.
+    /// </summary>
+    public long Signature()
+    {
+        var bits = (DoorClosed ? 1 : 0) | (DoorZone ? 2 : 0) | (SafetyCircuitOk ? 4 : 0) | (DoorLockOk ? 8 : 0) | (AlarmButton ? 16 : 0)
+            | (Presence ? 32 : 0) | (MainsPower ? 64 : 0) | (EbikeSeen ? 128 : 0) | (InspectionMode ? 256 : 0) | (FireMode ? 512 : 0)
+            | (CallButton ? 1024 : 0) | (DoorOpenCmd ? 2048 : 0) | (DoorCloseCmd ? 4096 : 0) | (Moving ? 8192 : 0)
+            | (SpeedMps > movingThresholdMps ? 16384 : 0) | (SpeedMps < -movingThresholdMps ? 32768 : 0)
+            | (Math.Abs(SpeedMps) > overspeedMps ? 65536 : 0) | (Math.Abs(SpeedMps) < lowSpeedMps ? 131072 : 0)
+            | (VibrationMps2 > vibrationLimitMps2 ? 262144 : 0);
+        return ((long)Floor << 32) | (uint)bits;
+    }
 
     public void Apply(in SignalUpdate update)
     {
@@ -35,7 +72,18 @@ internal sealed class CarSignals
         Presence = update.Presence ?? Presence;
         MainsPower = update.MainsPower ?? MainsPower;
         EbikeSeen = update.EbikeSeen ?? EbikeSeen;
-        SpeedMps = update.SpeedMps ?? SpeedMps;
+        InspectionMode = update.InspectionMode ?? InspectionMode;
+        FireMode = update.FireMode ?? FireMode;
+        CallButton = update.CallButton ?? CallButton;
+        DoorOpenCmd = update.DoorOpenCmd ?? DoorOpenCmd;
+        DoorCloseCmd = update.DoorCloseCmd ?? DoorCloseCmd;
+        VibrationMps2 = update.VibrationMps2 ?? VibrationMps2;
+        if (update.SpeedMps is { } speed)
+        {
+            SpeedMps = speed;
+            Moving = (long)(Math.Abs(speed) * 1e6) > _moving;
+        }
+
         Floor = update.Floor ?? Floor;
     }
 
@@ -49,5 +97,10 @@ internal sealed class CarSignals
         ["presence"] = Presence,
         ["mains_power"] = MainsPower,
         ["ebike_seen"] = EbikeSeen,
+        ["inspection_mode"] = InspectionMode,
+        ["fire_mode"] = FireMode,
+        ["call_button"] = CallButton,
+        ["door_open_cmd"] = DoorOpenCmd,
+        ["door_close_cmd"] = DoorCloseCmd,
     };
 }

@@ -15,6 +15,13 @@ internal sealed class EbikeWindow(long seenForTicks, long windowTicks, long clea
 
     public long LastSeenEnd { get; private set; } = long.MinValue;
 
+    public void Reset()
+    {
+        _intervals.Clear();
+        Active = false;
+        LastSeenEnd = long.MinValue;
+    }
+
     public void Set(bool seen, long now)
     {
         if (seen == Seen)

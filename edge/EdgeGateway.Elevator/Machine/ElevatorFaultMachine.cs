@@ -9,13 +9,15 @@ namespace EdgeGateway.Elevator.Machine;
 
 /// <summary>
 /// One elevator's fault machine. A Stateless machine follows the car (parked, doors open,
-/// running, halted between floors, safety circuit open, no power); timed rules on top of it
-/// raise each DOMAIN.md fault once and clear it once. Not thread-safe: one consumer calls
-/// <see cref="Apply"/>, <see cref="Tick"/> and <see cref="CheckIn"/>. All time comes from the
-/// injected <see cref="TimeProvider"/>; timers that fell due between two calls are evaluated at
-/// their own due time, so a raised fault carries the moment its rule fired.
+/// running, halted between floors, safety circuit open, no power), driven by signal edges; the
+/// rules of <see cref="FaultRules"/> raise each fault once and clear it once. Not thread-safe: one
+/// consumer calls <see cref="Apply"/>, <see cref="Tick"/> and <see cref="CheckIn"/>. All time comes
+/// from the injected <see cref="TimeProvider"/>; rules that fell due between two calls are
+/// evaluated at their own due time, so a raised fault carries the moment its rule fired.
+/// While inspection or fire service is active, the rules of <c>Elevator:SuppressedInModes</c> are
+/// cleared (attribute <c>suppressed_by</c>) and not evaluated; when the mode ends they start afresh.
 /// </summary>
-public sealed class ElevatorFaultMachine
+public sealed class ElevatorFaultMachine : IFaultSink
 {
     private enum State
     {
@@ -44,78 +46,51 @@ public sealed class ElevatorFaultMachine
         MainsRestored,
     }
 
+    private static readonly HashSet<string> Blocking = new(StringComparer.Ordinal)
+    {
+        AlertKinds.Trapped, AlertKinds.StopOutsideZone, AlertKinds.DoorOpenMoving, AlertKinds.Overspeed,
+        AlertKinds.OvertravelTop, AlertKinds.OvertravelBottom, AlertKinds.UnintendedMovement,
+    };
+
     private readonly StateMachine<State, Trigger> _machine;
     private readonly ElevatorOptions _options;
     private readonly TimeProvider _time;
-    private readonly CarSignals _signals = new();
+    private readonly CarSignals _signals;
     private readonly Queue<FaultChange> _changes = new();
-    private readonly TimedRule[] _timedRules;
-    private readonly TimedRule _trapped;
-    private readonly Queue<long> _overspeedSamples = new();
-    private readonly Queue<long> _doorOpenings = new();
-    private readonly EbikeWindow _ebike;
-    private readonly long _startTicks;
-    private readonly long _sampleTicks;
-    private readonly long _moving;
+    private readonly IFaultRule[] _rules;
+    private readonly bool[] _suppressible;
+    private readonly IFaultRule[] _modes;
+    private readonly MaintenanceRule _maintenance;
+    private readonly IReadOnlyDictionary<string, string> _codes;
+    private readonly RunStatistics _statistics;
     private State _state = State.Parked;
-    private long _nextSampleTicks;
-    private bool _overspeedActive;
-    private bool _doorFaultActive;
-    private bool _maintenanceActive;
-    private bool _inspectionActive;
-    private bool _levelAtTop;
-    private bool _levelAtBottom;
-    private long _maintenanceBaseTicks;
+    private long _nextDue = long.MinValue;
+    private long _evaluatedSignature = long.MinValue;
     private long _lastStatusTicks = long.MinValue;
-    private long _lastEvaluatedTicks;
     private bool _statusDirty = true;
+    private bool _suppressing;
 
-    public ElevatorFaultMachine(ElevatorOptions options, TimeProvider time, DateTimeOffset? lastMaintenance = null)
+    public ElevatorFaultMachine(ElevatorOptions options, TimeProvider time, DateTimeOffset? lastMaintenance = null, ElevatorStatistics? statistics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         _options = options;
         _time = time;
-        _startTicks = Now();
-        _sampleTicks = options.OverspeedSampleInterval.Ticks;
-        _nextSampleTicks = _startTicks;
-        _moving = (long)(options.MovingThresholdMps * 1e6);
-        _maintenanceBaseTicks = lastMaintenance?.UtcTicks ?? _startTicks;
-        LastMaintenance = lastMaintenance;
-        _signals.Floor = options.BottomFloor;
-        _levelAtBottom = true;
-        _ebike = new EbikeWindow(options.EbikeSeenFor.Ticks, options.EbikeWindow.Ticks, options.EbikeClearAfter.Ticks);
-
-        var s = _signals;
-        _trapped = new TimedRule(AlertKinds.Trapped, AlertSeverity.Critical,
-            () => !IsMoving && !s.DoorOpen, () => IsMoving || s.DoorOpen, options.TrappedAfter.Ticks)
-        { Gate = () => s.Presence };
-        _timedRules =
-        [
-            _trapped,
-            new TimedRule(AlertKinds.StopOutsideZone, AlertSeverity.Major,
-                () => !IsMoving && !s.DoorZone, () => s.DoorZone, options.StopOutsideZoneAfter.Ticks),
-            new TimedRule(AlertKinds.DoorOpenMoving, AlertSeverity.Critical,
-                () => IsMoving && s.DoorOpen && !s.DoorZone, () => !IsMoving || !s.DoorOpen, options.DoorOpenMovingAfter.Ticks),
-            new TimedRule(AlertKinds.OvertravelTop, AlertSeverity.Critical,
-                () => s.Floor > options.TopFloor || (s.Floor == options.TopFloor && s.SpeedMps > options.MovingThresholdMps && !s.DoorZone && _levelAtTop),
-                () => s.Floor <= options.TopFloor && !IsMoving && s.DoorZone, options.OvertravelConfirm.Ticks),
-            new TimedRule(AlertKinds.OvertravelBottom, AlertSeverity.Critical,
-                () => s.Floor < options.BottomFloor || (s.Floor == options.BottomFloor && s.SpeedMps < -options.MovingThresholdMps && !s.DoorZone && _levelAtBottom),
-                () => s.Floor >= options.BottomFloor && !IsMoving && s.DoorZone, options.OvertravelConfirm.Ticks),
-            new TimedRule(AlertKinds.DoorOpenTooLong, AlertSeverity.Warning,
-                () => !IsMoving && s.DoorOpen && s.DoorZone, () => !s.DoorOpen || IsMoving, options.DoorOpenTooLongAfter.Ticks),
-            new TimedRule(AlertKinds.SafetyCircuitOpen, AlertSeverity.Major,
-                () => s.MainsPower && !s.SafetyCircuitOk, () => s.SafetyCircuitOk, options.SafetyCircuitConfirm.Ticks),
-            new TimedRule(AlertKinds.PowerLoss, AlertSeverity.Major,
-                () => !s.MainsPower, () => s.MainsPower, options.PowerLossConfirm.Ticks),
-            new TimedRule(AlertKinds.AlarmButton, AlertSeverity.Critical,
-                () => s.AlarmButton, () => !s.AlarmButton, options.AlarmButtonHold.Ticks),
-        ];
+        var start = Now();
+        _signals = new CarSignals(options.MovingThresholdMps, options.RatedSpeedMps * options.OverspeedFactor,
+            options.RatedSpeedMps * options.SpeedAnomalyLowFactor, options.VibrationLimitMps2) { Floor = options.BottomFloor };
+        _codes = ElevatorCodes.For(options);
+        _statistics = new RunStatistics(statistics);
+        _rules = [.. FaultRules.Create(_signals, options, start, lastMaintenance)];
+        _modes = [.. _rules.Where(r => r.Kind is AlertKinds.InspectionMode or AlertKinds.FireMode)];
+        _maintenance = _rules.OfType<MaintenanceRule>().Single();
+        var suppressed = new HashSet<string>((IEnumerable<string>?)options.SuppressedInModes ?? FaultRules.DefaultSuppressedInModes, StringComparer.Ordinal);
+        _suppressible = [.. _rules.Select(r => suppressed.Contains(r.Kind) && !_modes.Contains(r))];
 
         _machine = new StateMachine<State, Trigger>(() => _state, value => _state = value, FiringMode.Immediate);
         Configure();
-        Evaluate(_startTicks);
+        _machine.OnTransitioned(_ => _statusDirty = true);
+        Evaluate(start);
     }
 
     /// <summary>The machine as a Mermaid state diagram, for the diagnostics page.</summary>
@@ -127,21 +102,21 @@ public sealed class ElevatorFaultMachine
 
     public double SpeedMps => _signals.SpeedMps;
 
-    public DateTimeOffset? LastMaintenance { get; private set; }
+    public DateTimeOffset? LastMaintenance => _maintenance.LastCheckIn;
 
-    /// <summary>False while power or the safety circuit is off or a blocking fault is active.</summary>
-    public bool InService =>
-        _machine.IsInState(State.InService)
-        && !_trapped.Active && !_overspeedActive
-        && !_timedRules.Any(r => r.Active && r.Kind is AlertKinds.StopOutsideZone or AlertKinds.DoorOpenMoving
-            or AlertKinds.OvertravelTop or AlertKinds.OvertravelBottom);
+    /// <summary><c>normal</c>, <c>inspection</c> or <c>fire</c> (fire service wins when both switches are on).</summary>
+    public string Mode => _modes[1].Active ? "fire" : _modes[0].Active ? "inspection" : "normal";
+
+    /// <summary>False while power or the safety circuit is off, an operating mode is active, or a blocking fault is active.</summary>
+    public bool InService => _machine.IsInState(State.InService) && !_suppressing && !_rules.Any(r => r.Active && Blocking.Contains(r.Kind));
 
     public string Direction => _signals.SpeedMps > _options.MovingThresholdMps ? "up"
         : _signals.SpeedMps < -_options.MovingThresholdMps ? "down" : "stopped";
 
     public bool HasChanges => _changes.Count > 0;
 
-    private bool IsMoving => (long)(Math.Abs(_signals.SpeedMps) * 1e6) > _moving;
+    /// <summary>The platform code of each kind this machine raises.</summary>
+    public IReadOnlyDictionary<string, string> Codes => _codes;
 
     /// <summary>Takes in a sensor reading taken now.</summary>
     public void Apply(in SignalUpdate update)
@@ -149,39 +124,60 @@ public sealed class ElevatorFaultMachine
         var now = Now();
         AdvanceTo(now);
 
-        var wasMoving = IsMoving;
-        var wasDoorOpen = _signals.DoorOpen;
-        _signals.Apply(update);
-        if (update.EbikeSeen is { } seen)
+        var s = _signals;
+        var (mains, safety, moving, doorOpen, zone) = (s.MainsPower, s.SafetyCircuitOk, s.Moving, s.DoorOpen, s.DoorZone);
+        _statistics.Advance(now, moving, s.SpeedMps);
+        s.Apply(update);
+        _statistics.Reading(s.SpeedMps);
+        if (s.MainsPower != mains)
         {
-            _ebike.Set(seen, now);
+            Fire(s.MainsPower ? Trigger.MainsRestored : Trigger.MainsLost);
         }
 
-        if (IsMoving != wasMoving || _signals.DoorOpen != wasDoorOpen)
+        if (s.SafetyCircuitOk != safety)
+        {
+            Fire(s.SafetyCircuitOk ? Trigger.SafetyClosed : Trigger.SafetyOpened);
+        }
+
+        if (s.Moving != moving)
         {
             _statusDirty = true;
-        }
-
-        if (IsMoving && !wasMoving)
-        {
-            _doorOpenings.Clear();
-            if (_doorFaultActive)
+            Fire(s.Moving ? Trigger.Started : Trigger.Stopped);
+            if (s.Moving)
             {
-                _doorFaultActive = false;
-                Emit(AlertKinds.DoorFault, AlertSeverity.Major, AlertState.Cleared, now);
+                _statistics.RunStarted();
+            }
+            else if (s.DoorZone)
+            {
+                _statistics.StoppedAt(s.Floor);
             }
         }
-        else if (!IsMoving && _signals.DoorOpen && !wasDoorOpen)
+
+        if (s.DoorOpen != doorOpen)
         {
-            CountDoorOpening(now);
+            _statusDirty = true;
+            Fire(s.DoorOpen ? Trigger.DoorOpened : Trigger.DoorClosed);
+            if (s.DoorOpen)
+            {
+                _statistics.DoorOpened();
+            }
         }
 
-        TrackTerminals();
-        Sync();
-        Evaluate(now);
+        if (s.DoorZone != zone)
+        {
+            Fire(s.DoorZone ? Trigger.LevelReached : Trigger.LevelLost);
+        }
+
+        // A reading that changes no fact a rule reads (most readings of a run change only the speed within
+        // its band) changes no verdict and no due time. Moving with the door open, the distance travelled
+        // needs every reading.
+        if (s.Signature() != _evaluatedSignature || (s.Moving && s.DoorOpen))
+        {
+            Evaluate(now);
+        }
     }
 
-    /// <summary>Lets time pass without a new reading; fires every timer due by now.</summary>
+    /// <summary>Lets time pass without a new reading; fires every rule due by now.</summary>
     public void Tick()
     {
         var now = Now();
@@ -194,50 +190,20 @@ public sealed class ElevatorFaultMachine
     {
         var now = Now();
         AdvanceTo(now);
-        LastMaintenance = at;
-        _maintenanceBaseTicks = at.UtcTicks;
+        _maintenance.CheckIn(at);
         Evaluate(now);
     }
 
     public bool TryTakeChange(out FaultChange change) => _changes.TryDequeue(out change!);
 
-    /// <summary>Faults raised and not yet cleared.</summary>
-    public IReadOnlyList<string> ActiveFaults()
-    {
-        var active = _timedRules.Where(r => r.Active).Select(r => r.Kind).ToList();
-        if (_overspeedActive)
-        {
-            active.Add(AlertKinds.Overspeed);
-        }
-
-        if (_doorFaultActive)
-        {
-            active.Add(AlertKinds.DoorFault);
-        }
-
-        if (_ebike.Active)
-        {
-            active.Add(AlertKinds.EbikeInCar);
-        }
-
-        if (_maintenanceActive)
-        {
-            active.Add(AlertKinds.MaintenanceOverdue);
-        }
-
-        if (_inspectionActive)
-        {
-            active.Add(AlertKinds.InspectionOverdue);
-        }
-
-        return active;
-    }
+    /// <summary>Faults (and modes) raised and not yet cleared.</summary>
+    public IReadOnlyList<string> ActiveFaults() => [.. _rules.Where(r => r.Active).Select(r => r.Kind)];
 
     /// <summary>Status when one is due: on a change of motion or door, else every few seconds while moving and a slower heartbeat idle.</summary>
     public bool TryTakeStatus(out ElevatorStatus status)
     {
         var now = Now();
-        var interval = IsMoving ? _options.StatusIntervalMoving.Ticks : _options.StatusIntervalIdle.Ticks;
+        var interval = _signals.Moving ? _options.StatusIntervalMoving.Ticks : _options.StatusIntervalIdle.Ticks;
         if (!_statusDirty && _lastStatusTicks != long.MinValue && now - _lastStatusTicks < interval)
         {
             status = null!;
@@ -252,9 +218,66 @@ public sealed class ElevatorFaultMachine
     }
 
     public ElevatorSnapshot Snapshot() => new(StateName, Floor, Direction, !_signals.DoorOpen, InService, _signals.SpeedMps,
-        _signals.ToDictionary(), ActiveFaults(), LastMaintenance);
+        _signals.ToDictionary(), ActiveFaults(), LastMaintenance)
+    {
+        Mode = Mode,
+        Codes = _codes,
+        Statistics = Statistics(),
+    };
+
+    /// <summary>The run statistics up to now.</summary>
+    public ElevatorStatistics Statistics() => _statistics.Snapshot(_time.GetUtcNow());
+
+    /// <summary>True when the Stateless state is the one the held signals describe (for tests of the edge wiring).</summary>
+    internal bool StateFollowsSignals => _state == Desired();
+
+    void IFaultSink.Changed(IFaultRule rule, AlertState state, long at, (string Key, string Value)[]? attributes)
+    {
+        Emit(rule.Kind, rule.Severity, state, at, attributes);
+        if (Array.IndexOf(_modes, rule) < 0)
+        {
+            return;
+        }
+
+        var suppressing = _modes[0].Active || _modes[1].Active;
+        if (suppressing == _suppressing)
+        {
+            return;
+        }
+
+        _suppressing = suppressing;
+        for (var i = 0; i < _rules.Length; i++)
+        {
+            var suppressed = _rules[i];
+            if (!_suppressible[i])
+            {
+                continue;
+            }
+
+            if (suppressing && suppressed.Active)
+            {
+                Emit(suppressed.Kind, suppressed.Severity, AlertState.Cleared, at, [("suppressed_by", rule.Kind)]);
+            }
+
+            // Into a mode: forget. Out of it: start afresh, timers and counters from now.
+            suppressed.Restart();
+        }
+    }
 
     private long Now() => _time.GetUtcNow().UtcTicks;
+
+    /// <summary>
+    /// Fires the trigger of one signal edge. A state that has no transition for it already reflects the
+    /// edge (a guard or a dynamic target read the new signals first, or the car is out of power or
+    /// safety), so the edge changes nothing there.
+    /// </summary>
+    private void Fire(Trigger trigger)
+    {
+        if (_machine.CanFire(trigger))
+        {
+            _machine.Fire(trigger);
+        }
+    }
 
     private void Configure()
     {
@@ -303,7 +326,7 @@ public sealed class ElevatorFaultMachine
     /// <summary>What the car is doing, in service.</summary>
     private State CarState()
     {
-        if (IsMoving)
+        if (_signals.Moving)
         {
             return _signals.DoorOpen ? State.RunningDoorOpen : State.Running;
         }
@@ -318,266 +341,61 @@ public sealed class ElevatorFaultMachine
 
     private State Desired() => !_signals.MainsPower ? State.NoPower : !_signals.SafetyCircuitOk ? State.SafetyOpen : CarState();
 
-    /// <summary>Fires the triggers that take the machine to the state the signals describe.</summary>
-    private void Sync()
-    {
-        for (var step = 0; step < 4; step++)
-        {
-            var desired = Desired();
-            if (_state == desired)
-            {
-                return;
-            }
-
-            _statusDirty = true;
-            _machine.Fire(NextTrigger(_state, desired));
-        }
-    }
-
-    private static Trigger NextTrigger(State current, State desired)
-    {
-        static bool Moving(State s) => s is State.Running or State.RunningDoorOpen;
-        static bool Open(State s) => s is State.DoorOpen or State.RunningDoorOpen;
-        if (desired == State.NoPower)
-        {
-            return Trigger.MainsLost;
-        }
-
-        if (current == State.NoPower)
-        {
-            return Trigger.MainsRestored;
-        }
-
-        if (desired == State.SafetyOpen)
-        {
-            return Trigger.SafetyOpened;
-        }
-
-        if (current == State.SafetyOpen)
-        {
-            return Trigger.SafetyClosed;
-        }
-
-        if (Moving(current) != Moving(desired))
-        {
-            return Moving(desired) ? Trigger.Started : Trigger.Stopped;
-        }
-
-        if (current == State.Halted)
-        {
-            return Trigger.LevelReached;
-        }
-
-        if (desired == State.Halted)
-        {
-            return Trigger.LevelLost;
-        }
-
-        return Open(desired) ? Trigger.DoorOpened : Trigger.DoorClosed;
-    }
-
-    private void TrackTerminals()
-    {
-        var floor = _signals.Floor;
-        _levelAtTop = floor == _options.TopFloor && (_levelAtTop || _signals.DoorZone);
-        _levelAtBottom = floor == _options.BottomFloor && (_levelAtBottom || _signals.DoorZone);
-    }
-
-    private void CountDoorOpening(long now)
-    {
-        _doorOpenings.Enqueue(now);
-        PruneDoorOpenings(now);
-        if (!_doorFaultActive && _doorOpenings.Count >= _options.DoorFaultCycles)
-        {
-            _doorFaultActive = true;
-            Emit(AlertKinds.DoorFault, AlertSeverity.Major, AlertState.Raised, now, ("cycles", _doorOpenings.Count.ToString(CultureInfo.InvariantCulture)));
-        }
-    }
-
-    private void PruneDoorOpenings(long now)
-    {
-        while (_doorOpenings.Count > 0 && _doorOpenings.Peek() <= now - _options.DoorFaultWindow.Ticks)
-        {
-            _doorOpenings.Dequeue();
-        }
-    }
-
-    /// <summary>Evaluates every timer that fell due up to <paramref name="now"/>, each at its own due time, with the signals held since.</summary>
+    /// <summary>Evaluates every rule that fell due up to <paramref name="now"/>, each at its own due time, with the signals held since.</summary>
     private void AdvanceTo(long now)
     {
-        while (true)
+        while (_nextDue <= now)
         {
-            var due = NextDue();
-            if (due > now)
-            {
-                break;
-            }
-
-            Evaluate(due);
-        }
-
-        if (!OverspeedArmed && _nextSampleTicks <= now)
-        {
-            // Nothing to count: skip the idle samples instead of walking through them.
-            var behind = (now - _nextSampleTicks) / _sampleTicks + 1;
-            _nextSampleTicks += behind * _sampleTicks;
+            Evaluate(_nextDue);
         }
     }
 
-    private bool OverspeedArmed => _overspeedActive || _overspeedSamples.Count > 0 || OverLimit;
-
-    private bool OverLimit => Math.Abs(_signals.SpeedMps) > _options.RatedSpeedMps * _options.OverspeedFactor;
-
-    private long NextDue()
-    {
-        var due = long.MaxValue;
-        foreach (var rule in _timedRules)
-        {
-            due = Math.Min(due, rule.DueTicks);
-        }
-
-        if (OverspeedArmed)
-        {
-            due = Math.Min(due, _nextSampleTicks);
-        }
-
-        if (_doorFaultActive && _doorOpenings.Count > 0)
-        {
-            due = Math.Min(due, _doorOpenings.Max() + _options.DoorFaultWindow.Ticks);
-        }
-
-        due = Math.Min(due, _ebike.DueTicks(_lastEvaluatedTicks));
-        if (!_maintenanceActive)
-        {
-            due = Math.Min(due, _maintenanceBaseTicks + _options.MaintenanceInterval.Ticks);
-        }
-
-        if (!_inspectionActive && InspectionOverdueFromTicks is { } inspection)
-        {
-            due = Math.Min(due, inspection);
-        }
-
-        return due;
-    }
-
-    private long? InspectionOverdueFromTicks =>
-        _options.InspectionDue is { } due ? new DateTimeOffset(due.UtcDateTime.Date, TimeSpan.Zero).AddDays(1).UtcTicks : null;
-
-    /// <summary>Checks every rule at time <paramref name="at"/> against the held signals.</summary>
+    /// <summary>Checks every rule at time <paramref name="at"/> against the held signals, then notes when the next one falls due.</summary>
     private void Evaluate(long at)
     {
-        _lastEvaluatedTicks = at;
-        foreach (var rule in _timedRules)
+        var rules = _rules;
+        for (var i = 0; i < rules.Length; i++)
         {
-            if (rule.ShouldClear())
+            if (!(_suppressing && _suppressible[i]))
             {
-                rule.Active = false;
-                Emit(rule.Kind, rule.Severity, AlertState.Cleared, at);
-            }
-
-            rule.Rearm(at);
-            if (rule.ShouldRaise(at))
-            {
-                rule.Active = true;
-                if (rule == _trapped)
-                {
-                    Emit(rule.Kind, rule.Severity, AlertState.Raised, at, ("between_floors", _signals.DoorZone ? "false" : "true"));
-                }
-                else
-                {
-                    Emit(rule.Kind, rule.Severity, AlertState.Raised, at);
-                }
+                rules[i].Evaluate(at, this);
             }
         }
 
-        EvaluateOverspeed(at);
-        if (_doorFaultActive)
+        var due = long.MaxValue;
+        for (var i = 0; i < rules.Length; i++)
         {
-            PruneDoorOpenings(at);
-            if (_doorOpenings.Count == 0)
+            if (!(_suppressing && _suppressible[i]))
             {
-                _doorFaultActive = false;
-                Emit(AlertKinds.DoorFault, AlertSeverity.Major, AlertState.Cleared, at);
+                due = Math.Min(due, rules[i].DueTicks);
             }
         }
 
-        if (_ebike.ShouldRaise(at))
-        {
-            _ebike.Active = true;
-            Emit(AlertKinds.EbikeInCar, AlertSeverity.Warning, AlertState.Raised, at, ("source", "car_camera"));
-        }
-        else if (_ebike.ShouldClear(at))
-        {
-            _ebike.Active = false;
-            Emit(AlertKinds.EbikeInCar, AlertSeverity.Warning, AlertState.Cleared, at);
-        }
+        _evaluatedSignature = _signals.Signature();
 
-        EvaluateCalendar(at);
+        // A rule never falls due in the past of the moment just evaluated.
+        _nextDue = due <= at ? at + TimeSpan.TicksPerMillisecond : due;
     }
 
-    private void EvaluateOverspeed(long at)
-    {
-        while (_nextSampleTicks <= at && OverspeedArmed)
-        {
-            var sampleAt = _nextSampleTicks;
-            _nextSampleTicks += _sampleTicks;
-            if (OverLimit)
-            {
-                _overspeedSamples.Enqueue(sampleAt);
-            }
-
-            while (_overspeedSamples.Count > 0 && _overspeedSamples.Peek() <= sampleAt - _options.OverspeedWindow.Ticks)
-            {
-                _overspeedSamples.Dequeue();
-            }
-
-            if (!_overspeedActive && _overspeedSamples.Count >= _options.OverspeedSamples)
-            {
-                _overspeedActive = true;
-                Emit(AlertKinds.Overspeed, AlertSeverity.Critical, AlertState.Raised, sampleAt,
-                    ("speed_mps", _signals.SpeedMps.ToString("0.00", CultureInfo.InvariantCulture)));
-            }
-            else if (_overspeedActive && _overspeedSamples.Count == 0)
-            {
-                _overspeedActive = false;
-                Emit(AlertKinds.Overspeed, AlertSeverity.Critical, AlertState.Cleared, sampleAt);
-            }
-        }
-    }
-
-    private void EvaluateCalendar(long at)
-    {
-        var maintenanceOverdue = at >= _maintenanceBaseTicks + _options.MaintenanceInterval.Ticks;
-        if (maintenanceOverdue != _maintenanceActive)
-        {
-            _maintenanceActive = maintenanceOverdue;
-            var last = LastMaintenance?.ToString("O", CultureInfo.InvariantCulture) ?? "never";
-            Emit(AlertKinds.MaintenanceOverdue, AlertSeverity.Warning, maintenanceOverdue ? AlertState.Raised : AlertState.Cleared, at,
-                ("last_checkin", last));
-        }
-
-        var inspectionOverdue = InspectionOverdueFromTicks is { } from && at >= from;
-        if (inspectionOverdue != _inspectionActive)
-        {
-            _inspectionActive = inspectionOverdue;
-            Emit(AlertKinds.InspectionOverdue, AlertSeverity.Warning, inspectionOverdue ? AlertState.Raised : AlertState.Cleared, at,
-                ("due", _options.InspectionDue!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
-        }
-    }
-
-    private void Emit(string kind, AlertSeverity severity, AlertState state, long at, params (string Key, string Value)[] extra)
+    private void Emit(string kind, AlertSeverity severity, AlertState state, long at, (string Key, string Value)[]? extra)
     {
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["floor"] = _signals.Floor.ToString(CultureInfo.InvariantCulture),
             ["car"] = _options.CarId,
         };
-        foreach (var (key, value) in extra)
+        if (_codes.TryGetValue(kind, out var code))
+        {
+            attributes["code"] = code;
+        }
+
+        foreach (var (key, value) in extra ?? [])
         {
             attributes[key] = value;
         }
 
         _statusDirty = true;
-        _changes.Enqueue(new FaultChange(new DateTimeOffset(at, TimeSpan.Zero), new AlertDraft(kind, severity, state, attributes)));
+        var moment = new DateTimeOffset(at, TimeSpan.Zero);
+        _changes.Enqueue(new FaultChange(new AlertDraft(kind, severity, state, attributes) { At = moment }));
     }
 }

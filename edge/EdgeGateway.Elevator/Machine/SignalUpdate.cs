@@ -22,6 +22,24 @@ public struct SignalUpdate
 
     public bool? EbikeSeen { get; set; }
 
+    /// <summary>The inspection (检修) switch.</summary>
+    public bool? InspectionMode { get; set; }
+
+    /// <summary>Fire service.</summary>
+    public bool? FireMode { get; set; }
+
+    /// <summary>Any car or landing call contact.</summary>
+    public bool? CallButton { get; set; }
+
+    /// <summary>The controller commands the door to open (boards that expose it).</summary>
+    public bool? DoorOpenCmd { get; set; }
+
+    /// <summary>The controller commands the door to close (boards that expose it).</summary>
+    public bool? DoorCloseCmd { get; set; }
+
+    /// <summary>Horizontal RMS acceleration over a window, m/s².</summary>
+    public double? VibrationMps2 { get; set; }
+
     /// <summary>Signed speed, positive is up.</summary>
     public double? SpeedMps { get; set; }
 

@@ -26,6 +26,11 @@ public static class ScenarioParser
         ["presence"] = (ref SignalUpdate u, bool v) => u.Presence = v,
         ["mains_power"] = (ref SignalUpdate u, bool v) => u.MainsPower = v,
         ["ebike_seen"] = (ref SignalUpdate u, bool v) => u.EbikeSeen = v,
+        ["inspection_mode"] = (ref SignalUpdate u, bool v) => u.InspectionMode = v,
+        ["fire_mode"] = (ref SignalUpdate u, bool v) => u.FireMode = v,
+        ["call_button"] = (ref SignalUpdate u, bool v) => u.CallButton = v,
+        ["door_open_cmd"] = (ref SignalUpdate u, bool v) => u.DoorOpenCmd = v,
+        ["door_close_cmd"] = (ref SignalUpdate u, bool v) => u.DoorCloseCmd = v,
     };
 
     private delegate void BoolSetter(ref SignalUpdate update, bool value);
@@ -87,6 +92,11 @@ public static class ScenarioParser
                         ? speed
                         : throw new ScenarioException(lineNumber, $"\"speed_mps\" must be a signed number of m/s, got {value.GetRawText()}");
                     break;
+                case "vibration_mps2":
+                    update.VibrationMps2 = value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var vibration) && double.IsFinite(vibration) && vibration is >= 0 and < 100
+                        ? vibration
+                        : throw new ScenarioException(lineNumber, $"\"vibration_mps2\" must be an RMS acceleration in m/s² from 0 to 100, got {value.GetRawText()}");
+                    break;
                 case "floor":
                     update.Floor = value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var floor)
                         ? floor
@@ -104,7 +114,8 @@ public static class ScenarioParser
                     break;
                 default:
                     throw new ScenarioException(lineNumber, $"unknown signal \"{property.Name}\"; expected t, door_closed, door_zone, safety_circuit_ok, " +
-                        "door_lock_ok, alarm_button, presence, mains_power, ebike_seen, speed_mps, floor, maintenance_checkin");
+                        "door_lock_ok, alarm_button, presence, mains_power, ebike_seen, inspection_mode, fire_mode, call_button, door_open_cmd, door_close_cmd, " +
+                        "vibration_mps2, speed_mps, floor, maintenance_checkin");
             }
         }
 
@@ -208,6 +219,11 @@ public static class ScenarioParser
                 return value.GetBoolean();
             }
 
+            if (type == typeof(IList<string>) && value.ValueKind == JsonValueKind.Array)
+            {
+                return value.EnumerateArray().Select(e => e.GetString() ?? throw new FormatException()).ToList();
+            }
+
             if (type == typeof(string))
             {
                 return value.GetString() ?? throw new FormatException();
@@ -225,6 +241,7 @@ public static class ScenarioParser
         : type == typeof(int) ? "an integer"
         : type == typeof(double) ? "a number"
         : type == typeof(bool) ? "true or false"
+        : type == typeof(IList<string>) ? "an array of strings"
         : "a string";
 
     private static bool Bool(JsonElement value, string key, int lineNumber) => value.ValueKind switch

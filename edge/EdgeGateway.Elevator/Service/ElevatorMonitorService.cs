@@ -12,7 +12,8 @@ namespace EdgeGateway.Elevator.Service;
 /// The single consumer: owns the fault machine, takes samples, ticks and check-ins from the
 /// channel, publishes every raise and clear through <see cref="IAlertSink"/> (awaited: an alarm
 /// is never dropped), publishes status through <see cref="IElevatorStatusSink"/> when one is
-/// registered, and refreshes the monitor's snapshot.
+/// registered, and refreshes the monitor's snapshot. Every <c>Elevator:StatisticsInterval</c> it stores the
+/// run statistics and hands them to <see cref="IElevatorStatisticsSink"/> when one is registered.
 /// </summary>
 public sealed class ElevatorMonitorService(
     ElevatorEventChannel channel,
@@ -22,13 +23,16 @@ public sealed class ElevatorMonitorService(
     TimeProvider time,
     IOptions<ElevatorOptions> options,
     ILogger<ElevatorMonitorService> logger,
-    IElevatorStatusSink? status = null) : BackgroundService
+    IElevatorStatusSink? status = null,
+    StatisticsStore? statisticsStore = null,
+    IElevatorStatisticsSink? statisticsSink = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
         var last = maintenance.Last();
-        var machine = new ElevatorFaultMachine(settings, time, last?.At);
+        var machine = new ElevatorFaultMachine(settings, time, last?.At, statisticsStore?.Load());
+        var nextStatistics = time.GetUtcNow() + settings.StatisticsInterval;
         Log.Started(logger, settings.CarId, last?.At);
         using var ticker = new CancellationTokenSource();
         var tickLoop = TickAsync(settings.TickInterval, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, ticker.Token).Token);
@@ -63,6 +67,17 @@ public sealed class ElevatorMonitorService(
                 {
                     await status.PublishStatusAsync(current, stoppingToken);
                 }
+
+                if (time.GetUtcNow() >= nextStatistics)
+                {
+                    nextStatistics += settings.StatisticsInterval;
+                    var statistics = machine.Statistics();
+                    SaveStatistics(statistics);
+                    if (statisticsSink is not null)
+                    {
+                        await statisticsSink.PublishStatisticsAsync(statistics, stoppingToken);
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -72,6 +87,20 @@ public sealed class ElevatorMonitorService(
         {
             await ticker.CancelAsync();
             await tickLoop;
+            SaveStatistics(machine.Statistics());
+        }
+    }
+
+    private void SaveStatistics(ElevatorStatistics statistics)
+    {
+        try
+        {
+            statisticsStore?.Save(statistics);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Losing an hour of counts is better than stopping the monitor.
+            Log.StatisticsNotSaved(logger, ex, statisticsStore!.Path);
         }
     }
 

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = ElevatorLogEvents.ElevatorEbikeResponse, Level = LogLevel.Information, Message = "E-bike in car {State}: door hold {DoorHold}, voice prompt {Voice}")]
     public static partial void EbikeResponse(ILogger logger, AlertState state, bool doorHold, bool voice);
+
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorStatisticsNotSaved, Level = LogLevel.Warning, Message = "Elevator run statistics not saved to {Path}")]
+    public static partial void StatisticsNotSaved(ILogger logger, Exception exception, string path);
 }

@@ -35,6 +35,7 @@ internal static class GatewayServiceCollectionExtensions
         if (configuration.GetSection(ElevatorOptions.SectionName).Exists())
         {
             services.AddSingleton<IElevatorStatusSink, OutboxElevatorStatusSink>();
+            services.AddSingleton<IElevatorStatisticsSink, OutboxElevatorStatisticsSink>();
             services.AddElevatorBoard(configuration);
             services.AddEdgeElevator(configuration);
 

@@ -239,7 +239,13 @@ function renderElevator(snapshot) {
   $('elevator-door').textContent = snapshot.doorClosed ? 'closed' : 'open';
   $('elevator-service').textContent = snapshot.inService ? 'in service' : 'out of service';
   $('elevator-speed').textContent = fixed(snapshot.speedMps, 2);
-  $('elevator-faults').textContent = snapshot.activeFaults.length ? snapshot.activeFaults.join(', ') : 'none';
+  const codes = snapshot.codes ?? {};
+  $('elevator-faults').textContent = snapshot.activeFaults.length
+    ? snapshot.activeFaults.map((kind) => codes[kind] ? `${kind} (${codes[kind]})` : kind).join(', ')
+    : 'none';
+  $('elevator-mode').textContent = snapshot.mode ?? 'normal';
+  $('elevator-mode').dataset.mode = snapshot.mode ?? 'normal';
+  renderStatistics(snapshot.statistics);
   $('elevator-maintenance').textContent = snapshot.lastMaintenance ? new Date(snapshot.lastMaintenance).toLocaleString() : 'never';
   const lamps = $('elevator-inputs');
   lamps.replaceChildren(...Object.entries(snapshot.inputs).map(([name, on]) =>
@@ -248,6 +254,19 @@ function renderElevator(snapshot) {
     state.elevatorState = snapshot.state;
     drawDiagram(state.diagram, snapshot.state);
   }
+}
+
+function renderStatistics(statistics) {
+  if (!statistics) return;
+  $('stat-runs').textContent = statistics.runs;
+  $('stat-door-cycles').textContent = statistics.doorCycles;
+  $('stat-running').textContent = `${fixed(statistics.runningSeconds / 3600, 2)} h`;
+  $('stat-travel').textContent = `${fixed(statistics.travelM / 1000, 2)} km`;
+  $('stat-max-speed').textContent = `${fixed(statistics.maxSpeedMps, 2)} m/s`;
+  const stops = Object.entries(statistics.stopsPerFloor ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]));
+  $('stat-stops').replaceChildren(...(stops.length
+    ? stops.map(([floor, count]) => el('span', { class: 'lamp', 'data-floor': floor }, `${floor}: ${count}`))
+    : ['none yet']));
 }
 
 async function loadElevator() {

@@ -16,6 +16,7 @@ public sealed class ElevatorPhysics(BuildingModel building)
 {
     private const double EmergencyDecelerationMps2 = 1.2;
     private const double CreepSpeedMps = 0.3;
+    private static readonly TimeSpan CallPress = TimeSpan.FromMilliseconds(300);
     private readonly Queue<Trip> _trips = new();
     private Phase _phase = Phase.Idle;
     private TimeSpan _phaseTime;
@@ -63,6 +64,33 @@ public sealed class ElevatorPhysics(BuildingModel building)
     public bool DoorHold { get; set; }
 
     public int TripsCompleted { get; private set; }
+
+    /// <summary>The inspection switch (a technician drives the car by hand; the simulation leaves driving to the test).</summary>
+    public bool InspectionSwitch { get; set; }
+
+    /// <summary>Fire service key switch.</summary>
+    public bool FireService { get; set; }
+
+    /// <summary>A call contact stuck closed (a jammed landing button).</summary>
+    public bool CallButtonStuck { get; set; }
+
+    /// <summary>Any call contact made: someone pressing a button as a trip is called, or a stuck one.</summary>
+    public bool CallButtonPressed => CallButtonStuck || (_phase == Phase.Opening && _phaseTime < CallPress);
+
+    /// <summary>The controller commands the doors open.</summary>
+    public bool DoorOpenCommand => _phase is Phase.Opening or Phase.Arriving;
+
+    /// <summary>The controller commands the doors closed.</summary>
+    public bool DoorCloseCommand => _phase is Phase.Closing or Phase.ClosingAfter;
+
+    /// <summary>The door operator is jammed: commanded doors do not move.</summary>
+    public bool DoorJammed { get; set; }
+
+    /// <summary>A landing-door lock contact fails open although the doors are shut.</summary>
+    public bool LockCircuitFault { get; set; }
+
+    /// <summary>Horizontal vibration RMS while the car moves (worn guide shoes), m/s².</summary>
+    public double VibrationMps2 { get; set; }
 
     public bool Busy => _phase != Phase.Idle || _trips.Count > 0;
 
@@ -237,6 +265,11 @@ public sealed class ElevatorPhysics(BuildingModel building)
 
     private bool MoveDoor(int direction, double seconds)
     {
+        if (DoorJammed)
+        {
+            return false;
+        }
+
         DoorPosition = Math.Clamp(DoorPosition + direction * seconds / Building.DoorTravel.TotalSeconds, 0, 1);
         return direction > 0 ? DoorPosition >= 1 : DoorPosition <= 0;
     }

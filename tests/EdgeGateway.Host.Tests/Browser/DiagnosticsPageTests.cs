@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Simulation;
 using Microsoft.Extensions.DependencyInjection;
@@ -131,6 +132,12 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         Assert.NotEqual("SafetyOpen", before);
         await Expect(page.Locator("#elevator-diagram svg g.state.current[data-state=SafetyOpen]")).ToHaveCountAsync(0);
         await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety_circuit_ok: on");
+        await Expect(page.Locator("#elevator-mode")).ToHaveTextAsync("normal");
+
+        // The run statistics are shown as numbers from the start.
+        await Expect(page.Locator("#elevator-stats")).ToBeVisibleAsync();
+        await Expect(page.Locator("#stat-runs")).ToHaveTextAsync(new Regex(@"^\d+$"));
+        await Expect(page.Locator("#stat-max-speed")).ToHaveTextAsync(new Regex(@"^\d+\.\d\d m/s$"));
 
         // Inject a fault into the simulated installation: the safety circuit opens.
         var rig = gateway.Services.GetRequiredService<SimulatedElevatorRig>();
@@ -153,6 +160,13 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         await Expect(page.Locator("#notice")).ToHaveTextAsync("Maintenance check-in recorded for Wang Wei 0417.");
         await Expect(page.Locator("#elevator-maintenance")).Not.ToHaveTextAsync("never");
         await Expect(page.Locator("#log-lines")).ToContainTextAsync("Maintenance check-in by Wang Wei 0417");
+
+        // A technician turns the inspection switch: the page shows the mode, and the mode's alert with its platform code.
+        rig.Car.InspectionSwitch = true;
+        await Expect(page.Locator("#elevator-mode")).ToHaveTextAsync("inspection", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#elevator-faults")).ToContainTextAsync("inspection_mode (M01)");
+        rig.Car.InspectionSwitch = false;
+        await Expect(page.Locator("#elevator-mode")).ToHaveTextAsync("normal", new() { Timeout = 30_000 });
 
         await page.EvaluateAsync("document.getElementById('elevator').scrollIntoView()");
         var screenshot = await Chromium.ScreenshotAsync(page, "diagnostics-elevator");
@@ -190,7 +204,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
     private static async Task SeeFaultAsync(IPage page)
     {
         await Expect(page.Locator("#elevator-state")).ToHaveTextAsync("SafetyOpen", new() { Timeout = 30_000 });
-        await Expect(page.Locator("#elevator-faults")).ToContainTextAsync("safety_circuit_open");
+        await Expect(page.Locator("#elevator-faults")).ToContainTextAsync("safety_circuit_open (E09)");
         await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety_circuit_ok: off");
         await Expect(page.Locator("#elevator-diagram svg g.state.current[data-state=SafetyOpen]")).ToBeVisibleAsync();
         await Expect(page.Locator("#alert-table tbody tr", new() { HasText = "safety_circuit_open" }).First).ToBeVisibleAsync();

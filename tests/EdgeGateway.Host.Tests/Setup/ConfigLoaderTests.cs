@@ -104,6 +104,26 @@ public sealed class ConfigLoaderTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Replay_prints_each_alerts_platform_code_from_the_config_and_refuses_a_bad_one_in_one_line()
+    {
+        var scenario = RepoPaths.Seeds("scenarios", "door_lock_open.jsonl");
+        var config = WriteConfig(new { Elevator = new { Codes = new Dictionary<string, string> { ["door_lock_open"] = "DL-1" } } });
+
+        var (exit, output) = await EdgegwAsync(["replay", "--scenario", scenario, "--config", config]);
+
+        Assert.Equal(0, exit);
+        Assert.Equal(
+            ["""{"t":11.0,"kind":"door_lock_open","state":"raised","floor":1,"severity":"major","code":"DL-1"}""",
+             """{"t":20.0,"kind":"door_lock_open","state":"cleared","floor":1,"severity":"major","code":"DL-1"}"""],
+            output.Trim().Split('\n'));
+
+        var bad = WriteConfig(new { Elevator = new { Codes = new Dictionary<string, string> { ["door_lock_open"] = "D L" } } });
+        (exit, output) = await EdgegwAsync(["replay", "--scenario", scenario, "--config", bad]);
+        Assert.Equal(2, exit);
+        Assert.Equal("error: Elevator:Codes:door_lock_open = 'D L': expected a platform code of 1 to 32 letters, digits, '-', '_' or '.'", output.Trim());
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private string WriteConfig(object content)

@@ -279,3 +279,21 @@ public sealed class BoardSensorProbeTests
         Assert.Contains("check its wiring, power and address", result.Hint, StringComparison.Ordinal);
     }
 }
+
+[Trait("Category", "Unit")]
+public sealed class BoardDoorCommandTests
+{
+    [Fact]
+    public void Doctor_notes_that_door_failures_are_off_on_a_board_without_door_commands()
+    {
+        var json = File.ReadAllText(Path.Combine(EdgeGateway.Testing.RepoPaths.Root, "hardware", "profiles", "rpi4.json"));
+        var wired = BoardCheck.DoorCommands(BoardProfileLoader.Parse(json, "rpi4.json"), "rpi4");
+        var bare = string.Join('\n', json.Split('\n').Where(l => !l.Contains("_cmd\"", StringComparison.Ordinal)))
+            .Replace("\"debounce_ms\": 50 },\n  }", "\"debounce_ms\": 50 }\n  }", StringComparison.Ordinal);
+        var missing = BoardCheck.DoorCommands(BoardProfileLoader.Parse(bare, "rpi4.json"), "rpi4");
+
+        Assert.Equal(DoctorStatus.Pass, wired.Status);
+        Assert.Equal(DoctorStatus.Warn, missing.Status);
+        Assert.Contains("door_open_failure and door_close_failure are disabled", missing.Detail, StringComparison.Ordinal);
+    }
+}

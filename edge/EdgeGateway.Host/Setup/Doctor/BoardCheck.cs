@@ -50,7 +50,7 @@ internal sealed class BoardCheck : IDoctorCheck
             return [DoctorResult.Fail(Name, ex.Message, "set Elevator:Board to rpi4, rpi5 or simulated, or Elevator:BoardProfile to a profile file")];
         }
 
-        var results = new List<DoctorResult>();
+        var results = new List<DoctorResult> { DoorCommands(profile, board) };
         var chip = $"/dev/gpiochip{profile.GpioChip}";
         results.Add(File.Exists(chip)
             ? DoctorResult.Pass($"{Name} gpio", $"{chip} present for board '{board}'")
@@ -69,6 +69,17 @@ internal sealed class BoardCheck : IDoctorCheck
         results.Add(ProbeSensor(profile.I2cBus, profile.Accelerometer, "accelerometer", Mpu6050WhoAmI, Mpu6050Id, Open));
         results.Add(ProbeSensor(profile.I2cBus, profile.Barometer, "barometer", Bmp280IdRegister, Bmp280Id, Open));
         return results;
+    }
+
+    /// <summary>Whether the board wires the controller's door commands; without them two door faults are off.</summary>
+    internal static DoctorResult DoorCommands(BoardProfile profile, string board)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return profile.HasDoorCommands
+            ? DoctorResult.Pass("board door commands", $"board '{board}' wires door_open_cmd and door_close_cmd: door_open_failure and door_close_failure are on")
+            : DoctorResult.Warn("board door commands",
+                $"board '{board}' has no door_open_cmd/door_close_cmd input: door_open_failure and door_close_failure are disabled",
+                "wire the controller's door-open and door-close commands and add them to the board profile (hardware/README.md)");
     }
 
     /// <summary>Reads one identity register; a silent bus, a wrong chip or no access is a failure line with a hint.</summary>
