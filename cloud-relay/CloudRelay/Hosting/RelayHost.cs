@@ -29,6 +29,8 @@ public static partial class RelayHost
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // Only what the one loader read, as every other verb sees it (no appsettings.json, no unprefixed variables).
+        builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
         var httpUrl = builder.Configuration[$"{RelayOptions.Section}:{nameof(RelayOptions.HttpUrl)}"] is { Length: > 0 } url ? url : RelayOptions.DefaultHttpUrl;
         builder.WebHost.UseUrls(httpUrl);

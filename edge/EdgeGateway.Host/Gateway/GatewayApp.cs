@@ -16,6 +16,9 @@ internal static class GatewayApp
         {
             ContentRootPath = AppContext.BaseDirectory,
         });
+        // Only what the one loader read: the slim builder's own sources (appsettings.json beside the
+        // binary, unprefixed environment variables) would give `run` settings that other verbs never see.
+        builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(settings);
         builder.Services.AddSystemd();
         if (builder.Configuration.GetSection("Cameras").GetChildren().Any())
