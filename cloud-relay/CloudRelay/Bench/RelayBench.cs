@@ -71,7 +71,7 @@ public static class RelayBench
             var d = clients.Count - 1;
             var perDevice = count / devices + (d < count % devices ? 1 : 0);
             var list = new List<BenchMessage>(perDevice + perDevice / 100);
-            var topic = $"edge/{site}/{device}/alert";
+            var topic = EdgeTopic.Format(EdgeTopic.DefaultPrefix, site, device, EdgeChannel.Alert);
             for (var i = 0; i < perDevice; i++)
             {
                 var id = Guid.CreateVersion7();

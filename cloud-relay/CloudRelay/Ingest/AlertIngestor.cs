@@ -38,9 +38,13 @@ public sealed partial class AlertIngestor(
     IRelayStore store,
     RelayCounters counters,
     IOptions<RelayOptions> options,
+    TimeProvider time,
     ILogger<AlertIngestor> logger)
 {
     private const int MaxSnapshotBytes = 4 * 1024 * 1024;
+
+    // A device that sends garbage on purpose is counted every time but logged once a minute per reason.
+    private readonly LogThrottle _logThrottle = new(time);
     private readonly SnapshotBudget _snapshotBudget = new(options.Value.DataDir, options.Value.Limits.MaxSnapshotBytesPerDevice);
 
     /// <summary>Decodes, checks and stores one alert; returns once it is durable (or rejected, or failed).</summary>
@@ -281,7 +285,11 @@ public sealed partial class AlertIngestor(
     internal IngestResult Reject(EdgeTopic topic, string reason, string error)
     {
         counters.CountReject(reason);
-        Log.Rejected(logger, topic.Site, topic.Device, reason, error);
+        if (_logThrottle.ShouldLog($"reject:{topic.Site}/{topic.Device}:{reason}"))
+        {
+            Log.Rejected(logger, topic.Site, topic.Device, reason, error);
+        }
+
         return new IngestResult(IngestOutcome.Rejected, reason, error);
     }
 
