@@ -121,11 +121,13 @@ public sealed partial class WebhookForwarder(
 
             foreach (var item in batch)
             {
+                // Rendered once: every retry posts the same body, and a refusal sets that body aside.
+                var post = Render(item);
                 var refusals = 0;
                 PostResult result;
-                while (!(result = await TryPostAsync(client, url, item, stoppingToken)).Delivered)
+                while (!(result = post is null ? PostResult.Success : await TryPostAsync(client, url, post, stoppingToken)).Delivered)
                 {
-                    if (result.RefusesTheAlert && ++refusals >= WebhookDeadLetters.RefusalsBeforeDeadLetter && TrySetAside(item, result))
+                    if (result.RefusesTheAlert && ++refusals >= WebhookDeadLetters.RefusalsBeforeDeadLetter && TrySetAside(post!, result))
                     {
                         break;
                     }
@@ -198,13 +200,8 @@ public sealed partial class WebhookForwarder(
     }
 
     /// <summary>Writes a refused alert or case event to the dead letters; false (it stays queued and is retried) when that fails.</summary>
-    private bool TrySetAside(ForwardItem item, PostResult result)
+    private bool TrySetAside(ForwardPost post, PostResult result)
     {
-        if (Render(item) is not { } post)
-        {
-            return true;
-        }
-
         try
         {
             deadLetters.Add(post.Name, post.Body, result.Status, result.Reason, time.GetUtcNow());
@@ -220,7 +217,7 @@ public sealed partial class WebhookForwarder(
         return true;
     }
 
-    /// <summary>The JSON body and identifying headers of a queue entry; null when it holds nothing to send.</summary>
+    /// <summary>The JSON body and identifying headers of a queue entry; null when it holds nothing left to send.</summary>
     private static ForwardPost? Render(ForwardItem item)
     {
         if (item.Alert is { } alert)
@@ -239,14 +236,8 @@ public sealed partial class WebhookForwarder(
         return null;
     }
 
-    private async Task<PostResult> TryPostAsync(HttpClient client, Uri url, ForwardItem item, CancellationToken stoppingToken)
+    private async Task<PostResult> TryPostAsync(HttpClient client, Uri url, ForwardPost post, CancellationToken stoppingToken)
     {
-        if (Render(item) is not { } post)
-        {
-            // Nothing left to send for this queue entry.
-            return PostResult.Success;
-        }
-
         var body = post.Body;
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
