@@ -12,6 +12,15 @@ public static class RelayLogEvents
     /// <summary>RelayHost.ConfigReadableByOthers.</summary>
     public const int HostConfigReadableByOthers = 2;
 
+    /// <summary>StoreMigrator.LegacyKeyMoved.</summary>
+    public const int LegacyKeyMoved = 3;
+
+    /// <summary>StoreMigrator.LegacyKeyConfigured.</summary>
+    public const int LegacyKeyConfigured = 4;
+
+    /// <summary>StoreMigrator.LegacyKeyNotAccepted.</summary>
+    public const int LegacyKeyNotAccepted = 5;
+
     /// <summary>AlertWriter.CommitFailed.</summary>
     public const int WriterCommitFailed = 100;
 

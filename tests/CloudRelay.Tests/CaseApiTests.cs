@@ -67,7 +67,7 @@ public sealed class CaseApiTests
         Assert.Equal(HttpStatusCode.BadRequest, badState.StatusCode);
         var timeline = (await reader.GetJsonAsync<CaseDetailView>($"/api/cases/{id:D}")).Timeline;
         Assert.Equal(
-            [(CaseEventTypes.Opened, (string?)null), (CaseEventTypes.Acknowledged, "district-7"), (CaseEventTypes.Rectified, "district-7"), (CaseEventTypes.Reopened, ApiKeys.OriginalKeyName)],
+            [(CaseEventTypes.Opened, (string?)null), (CaseEventTypes.Acknowledged, "district-7"), (CaseEventTypes.Rectified, "district-7"), (CaseEventTypes.Reopened, relay.ApiKeyName)],
             timeline.Select(e => (e.Type, e.Actor)));
     }
 

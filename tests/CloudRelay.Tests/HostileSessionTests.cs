@@ -14,7 +14,7 @@ namespace CloudRelay.Tests;
 /// renewed. Nothing forged may be stored, and the victim must stay connected and served.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class HostileSessionTests
+public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Theory]
     [InlineData(true)]
@@ -130,19 +130,50 @@ public sealed class HostileSessionTests
         renewedAgain.Dispose();
     }
 
-    [Fact]
-    public async Task A_device_revoked_from_the_command_line_is_disconnected_by_the_running_relay()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Removal_and_token_renewal_from_the_command_line_reach_the_running_relay_at_once(string db)
     {
-        await using var relay = await RelayTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Limits:CredentialCheckInterval"] = "00:00:01" });
-        var revoked = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "revoked"));
+        var database = db == "postgres" ? await postgres.NewDatabaseAsync() : null;
+        // The periodic check is pushed out of the way: only the change signal can close these sessions in time.
+        await using var relay = await RelayTestHost.StartAsync(database,
+            settings: new Dictionary<string, string?> { ["Limits:CredentialCheckInterval"] = "01:00:00" });
+        var revokedCredentials = await relay.AddDeviceAsync("s1", "revoked");
+        var revoked = await relay.ConnectAsync(revokedCredentials);
+        var renewedCredentials = await relay.AddDeviceAsync("s1", "renewed");
+        var renewed = await relay.ConnectAsync(renewedCredentials);
         var bystander = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "bystander"));
+        string[] where = database is null ? ["--data-dir", relay.DataDir] : ["--data-dir", relay.DataDir, "--db", database];
+        var probe = new MemoryProbe();
 
-        var (exit, stdout, stderr) = await CommandLineTests.RunAsync("devices", "remove", "--site", "s1", "--device", "revoked", "--data-dir", relay.DataDir);
+        var (removeExit, removeOut, removeError) = await CommandLineTests.RunAsync(["devices", "remove", "--site", "s1", "--device", "revoked", .. where]);
+        var removedAt = System.Diagnostics.Stopwatch.StartNew();
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(!revoked.IsConnected), TimeSpan.FromSeconds(3), "the removed device to be disconnected");
+        var removalTook = removedAt.Elapsed;
+        var (renewExit, _, renewError) = await CommandLineTests.RunAsync(["devices", "add", "--site", "s1", "--device", "renewed", .. where]);
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(!renewed.IsConnected), TimeSpan.FromSeconds(3), "the device with a renewed token to be disconnected");
 
-        Assert.True(exit == 0, stderr);
-        Assert.Contains("removed", stdout, StringComparison.Ordinal);
-        await TestAlerts.WaitUntilAsync(() => Task.FromResult(!revoked.IsConnected), TimeSpan.FromSeconds(10), "the revoked device to be disconnected");
+        Assert.True(removeExit == 0, removeError);
+        Assert.Contains("removed", removeOut, StringComparison.Ordinal);
+        Assert.True(renewExit == 0, renewError);
+        Assert.True(removalTook < TimeSpan.FromSeconds(3), $"disconnected {removalTook.TotalMilliseconds:F0} ms after the command ended");
+
+        // Nothing the old credentials send afterwards is stored: a reconnect is refused, and so is mosquitto_pub.
+        var forged = TestAlerts.Make("s1", "revoked", AlertKinds.Rat);
+        var (_, again) = await HostileClients.ConnectAsync(relay.MqttPort, revokedCredentials, "edgegw-s1-revoked");
+        var (_, oldToken) = await HostileClients.ConnectAsync(relay.MqttPort, renewedCredentials, "edgegw-s1-renewed");
+        var (mosquittoExit, _) = await HostileClients.MosquittoAsync("mosquitto_pub",
+            "-h", "127.0.0.1", "-p", relay.MqttPort.ToString(CultureInfo.InvariantCulture), "-V", "5", "-q", "1",
+            "-i", "edgegw-s1-revoked", "-u", revokedCredentials.Username, "-P", revokedCredentials.Password,
+            "-t", "edge/s1/revoked/alert", "-m", System.Text.Encoding.UTF8.GetString(AlertJson.Encode(forged)));
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, again);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, oldToken);
+        Assert.NotEqual(0, mosquittoExit);
+        Assert.Null(await relay.Store.FindAlertAsync(forged.Id, CancellationToken.None));
         Assert.True(bystander.IsConnected);
         Assert.True((await bystander.PublishAlertAsync(TestAlerts.Make("s1", "bystander"))).IsSuccess);
+        Assert.Equal(2, relay.Counters.Limit(LimitNames.SessionRevoked));
+        probe.AssertBounded();
     }
 }

@@ -57,9 +57,9 @@ public sealed class RelayConfigTests : IDisposable
         var config = WriteConfig(new { Relay = new { DataDir = Path.Combine(_dir, "from-file") } });
         var environment = ("RELAY_Relay__DataDir", Path.Combine(_dir, "from-env"));
 
-        var fromFile = await RunAsync(["api-key", "--config", config]);
-        var fromEnvironment = await RunAsync(["api-key", "--config", config], environment);
-        var fromFlag = await RunAsync(["api-key", "--config", config, "--data-dir", Path.Combine(_dir, "from-flag")], environment);
+        var fromFile = await RunAsync(["api-key", "list", "--config", config]);
+        var fromEnvironment = await RunAsync(["api-key", "list", "--config", config], environment);
+        var fromFlag = await RunAsync(["api-key", "list", "--config", config, "--data-dir", Path.Combine(_dir, "from-flag")], environment);
 
         Assert.True(fromFile.Exit == 0, fromFile.Output);
         Assert.True(fromEnvironment.Exit == 0, fromEnvironment.Output);
@@ -68,8 +68,6 @@ public sealed class RelayConfigTests : IDisposable
         {
             Assert.True(File.Exists(Path.Combine(_dir, folder, "relay-secrets.json")), $"{folder}: {fromFile.Output}{fromEnvironment.Output}{fromFlag.Output}");
         }
-
-        Assert.NotEqual(fromFile.Output.Trim(), fromEnvironment.Output.Trim());
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class RelayTestHost : IAsyncDisposable
 
     private readonly bool _keepDataDir;
 
-    private RelayTestHost(WebApplication app, string dataDir, int mqttPort, string httpUrl, bool keepDataDir)
+    private RelayTestHost(WebApplication app, string dataDir, int mqttPort, string httpUrl, bool keepDataDir, string apiKeyName, string apiKey)
     {
         _keepDataDir = keepDataDir;
         App = app;
@@ -29,8 +29,15 @@ public sealed class RelayTestHost : IAsyncDisposable
         MqttPort = mqttPort;
         HttpUrl = httpUrl;
         Http = new HttpClient { BaseAddress = new Uri(httpUrl) };
-        Http.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, app.ApiKey());
+        ApiKeyName = apiKeyName;
+        ApiKey = apiKey;
+        Http.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, apiKey);
     }
+
+    /// <summary>An admin API key made for the test, and its name.</summary>
+    public string ApiKey { get; }
+
+    public string ApiKeyName { get; }
 
     public WebApplication App { get; }
 
@@ -74,7 +81,10 @@ public sealed class RelayTestHost : IAsyncDisposable
             LogLevel = LogLevel.Warning,
         });
         await app.StartAsync();
-        return new RelayTestHost(app, dataDir, mqttPort, httpUrl, keepDataDir);
+        // Instances sharing a database each make their own key: names are unique per database.
+        var apiKeyName = $"test-admin-{Guid.NewGuid():N}"[..20];
+        var apiKey = await app.CreateApiKeyAsync(apiKeyName, ApiScopes.Admin);
+        return new RelayTestHost(app, dataDir, mqttPort, httpUrl, keepDataDir, apiKeyName, apiKey);
     }
 
     /// <summary>Connects an MQTT 5 client the way an edge box does (username site/device, token password).</summary>

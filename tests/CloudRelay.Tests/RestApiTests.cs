@@ -17,7 +17,7 @@ public sealed class RestApiTests
         using var wrong = new HttpClient { BaseAddress = new Uri(relay.HttpUrl) };
         wrong.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, "guess");
         using var bearer = new HttpClient { BaseAddress = new Uri(relay.HttpUrl) };
-        bearer.DefaultRequestHeaders.Authorization = new("Bearer", relay.App.ApiKey());
+        bearer.DefaultRequestHeaders.Authorization = new("Bearer", relay.ApiKey);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/alerts")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/api/stats")).StatusCode);
@@ -123,7 +123,7 @@ public sealed class RestApiTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(secrets));
         }
 
-        Assert.Contains(relay.App.ApiKey(), await File.ReadAllTextAsync(secrets), StringComparison.Ordinal);
+        Assert.DoesNotContain(relay.ApiKey, await File.ReadAllTextAsync(secrets), StringComparison.Ordinal);
         var record = await relay.Store.FindDeviceAsync("site-1", "box-1", CancellationToken.None);
         Assert.NotEqual(credentials.Password, record!.TokenHash);
         Assert.DoesNotContain(credentials.Password, credentials.ToString(), StringComparison.Ordinal);

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using CloudRelay.Devices;
-using CloudRelay.Hosting;
 using CloudRelay.Storage;
 
 namespace CloudRelay.Api;
@@ -25,7 +24,7 @@ public static class ApiScopes
     public static bool Allows(string granted, string needed) => granted == Admin || granted == needed;
 }
 
-/// <summary>Who called: the key's name (the relay's original key is <see cref="ApiKeys.OriginalKeyName"/>) and its scope.</summary>
+/// <summary>Who called: the key's name and its scope.</summary>
 public sealed record ApiCaller(string Name, string Scope);
 
 /// <summary>A key just made: the only time its secret exists outside the caller.</summary>
@@ -34,14 +33,11 @@ public sealed record CreatedApiKey(string Name, string Scope, string Key);
 /// <summary>
 /// Named, scoped, revocable platform API keys. Only a SHA-256 of each key is stored (a key carries 256 random bits,
 /// so a plain hash is enough); a presented key is hashed and compared in constant time with every live key's hash.
-/// The relay's single key from <c>Relay:ApiKey</c> or <c>relay-secrets.json</c> keeps working as an admin key.
+/// The unnamed key of older relays is one of them, named <see cref="LegacyApiKey.Name"/>.
 /// </summary>
-public sealed class ApiKeys(IRelayStore store, RelaySecrets secrets, TimeProvider time) : IDisposable
+public sealed class ApiKeys(IRelayStore store, TimeProvider time) : IDisposable
 {
     public const string Prefix = "rk_";
-
-    /// <summary>How the relay's original single key appears in case timelines.</summary>
-    public const string OriginalKeyName = "relay";
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private IReadOnlyList<ApiKeyRecord> _live = [];
@@ -99,12 +95,6 @@ public sealed class ApiKeys(IRelayStore store, RelaySecrets secrets, TimeProvide
             {
                 caller = new ApiCaller(key.Name, key.Scope);
             }
-        }
-
-        var legacy = Encoding.ASCII.GetBytes(SecretTokens.Hash(secrets.ApiKey));
-        if (CryptographicOperations.FixedTimeEquals(hash, legacy))
-        {
-            caller = new ApiCaller(OriginalKeyName, ApiScopes.Admin);
         }
 
         return caller;

@@ -70,7 +70,7 @@ public static class CaseApi
     private static async Task<Results<Ok<CaseView>, NotFound, ProblemHttpResult>> ActAsync(
         Guid id, CaseAction action, string? note, HttpContext http, ICaseStore cases, CaseRules rules, TimeProvider time, CancellationToken cancellationToken)
     {
-        var actor = http.Items[RelayApi.CallerItem] is ApiCaller caller ? caller.Name : ApiKeys.OriginalKeyName;
+        var actor = http.Items[RelayApi.CallerItem] is ApiCaller caller ? caller.Name : "api";
         var outcome = await cases.ApplyActionAsync(id, action, actor, note, rules, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         var detail = outcome == CaseActionOutcome.NotFound ? null : await cases.FindCaseAsync(id, cancellationToken);
         return (outcome, detail) switch

@@ -131,16 +131,7 @@ public static class RelayCommands
 
     private static Command ApiKey()
     {
-        var dataDir = DataDir();
-        var config = Config();
-        var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir");
-        var command = new Command("api-key", "Platform API keys: create, list, revoke. Alone, prints the relay's original admin key (relay-secrets.json, mode 600)") { dataDir, config };
-        command.SetAction(parse => Guard(async () =>
-        {
-            await using var services = BuildServices(Load(parse, config, flags));
-            Console.WriteLine(services.GetRequiredService<RelaySecrets>().ApiKey);
-            return 0;
-        }).GetAwaiter().GetResult());
+        var command = new Command("api-key", "Platform API keys: create, list, revoke (each named, scoped and stored hashed)");
 
         var name = new Option<string>("--name") { Description = "The key's name, e.g. platform", Required = true };
         var scope = new Option<string>("--scope") { Description = "read, devices or admin", Required = true };

@@ -15,8 +15,8 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
 
     /// <summary>
     /// Raised after a device's credentials changed in this process (added, token renewed, claimed, removed), so the
-    /// broker can close sessions that the old credentials opened. Changes made by another process are found by the
-    /// broker's periodic check.
+    /// broker can close sessions that the old credentials opened. Other processes hear of it through the store's
+    /// signal (<see cref="IRelayStore.SignalCredentialsChangedAsync"/>).
     /// </summary>
     public event Action? CredentialsChanged;
 
@@ -40,7 +40,7 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
             await store.SetClientIdAsync(site, device, clientId, cancellationToken);
         }
 
-        CredentialsChanged?.Invoke();
+        await ChangedAsync(cancellationToken);
         return Credentials(site, device, token);
     }
 
@@ -74,7 +74,7 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
             return null;
         }
 
-        CredentialsChanged?.Invoke();
+        await ChangedAsync(cancellationToken);
         return Credentials(device.Site, device.Device, token);
     }
 
@@ -103,8 +103,25 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
     public async Task<bool> RemoveAsync(string site, string device, CancellationToken cancellationToken = default)
     {
         var removed = await store.RemoveDeviceAsync(site, device, cancellationToken);
-        CredentialsChanged?.Invoke();
+        await ChangedAsync(cancellationToken);
         return removed;
+    }
+
+    /// <summary>Calls <paramref name="changed"/> whenever any process changed a device's credentials, until cancelled.</summary>
+    public Task WatchChangesAsync(Action changed, CancellationToken cancellationToken) =>
+        store.WatchCredentialChangesAsync(changed, cancellationToken);
+
+    private async Task ChangedAsync(CancellationToken cancellationToken)
+    {
+        CredentialsChanged?.Invoke();
+        try
+        {
+            await store.SignalCredentialsChangedAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
+        {
+            // The change itself is committed; a relay that missed the signal finds it at its next periodic check.
+        }
     }
 
     /// <summary>Records a birth (<c>online</c>), a Last Will (<c>offline</c>) or just activity (null).</summary>

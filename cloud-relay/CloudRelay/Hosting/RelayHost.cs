@@ -110,10 +110,11 @@ public static class RelayApplicationExtensions
         return app.Services.GetRequiredService<RelayCounters>();
     }
 
-    /// <summary>The key the platform sends as <c>X-Api-Key</c>.</summary>
-    public static string ApiKey(this WebApplication app)
+    /// <summary>Makes a named, scoped API key, the key a platform sends as <c>X-Api-Key</c>; only its hash is kept.</summary>
+    public static async Task<string> CreateApiKeyAsync(this WebApplication app, string name, string scope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(app);
-        return app.Services.GetRequiredService<RelaySecrets>().ApiKey;
+        await app.Services.GetRequiredService<StoreReady>().EnsureAsync(cancellationToken);
+        return (await app.Services.GetRequiredService<CloudRelay.Api.ApiKeys>().CreateAsync(name, scope, cancellationToken)).Key;
     }
 }

@@ -122,7 +122,7 @@ public sealed class RelayLimitsOptions
     /// <summary>Bytes of snapshot JPEGs kept per device under the data folder.</summary>
     public long MaxSnapshotBytesPerDevice { get; set; } = 256L * 1024 * 1024;
 
-    /// <summary>How often live sessions are checked against the device registry for removals and new tokens made by another process.</summary>
+    /// <summary>How often live sessions are also checked against the device registry, in case a change signal from another process was missed.</summary>
     public TimeSpan CredentialCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     internal IEnumerable<string> Problems()

@@ -55,6 +55,7 @@ public sealed partial class EmbeddedBroker(
     private readonly FailedConnectLimiter _failedConnects = new(options.Value.Limits.FailedConnectsPerAddress, options.Value.Limits.FailedConnectWindow, time);
     private readonly ConcurrentDictionary<string, PublishBucket> _publishBuckets = new(StringComparer.Ordinal);
     private Task _credentialCheck = Task.CompletedTask;
+    private Task _credentialWatch = Task.CompletedTask;
     private MqttServer? _server;
     private X509Certificate2? _certificate;
 
@@ -107,6 +108,7 @@ public sealed partial class EmbeddedBroker(
         await _server.StartAsync();
         devices.CredentialsChanged += OnCredentialsChanged;
         _credentialCheck = CheckCredentialsAsync(_stopping.Token);
+        _credentialWatch = devices.WatchChangesAsync(OnCredentialsChanged, _stopping.Token);
         if (_certificate is not null)
         {
             var fingerprint = _certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
@@ -132,6 +134,7 @@ public sealed partial class EmbeddedBroker(
         }
 
         await _credentialCheck.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _credentialWatch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_server is { IsStarted: true } server)
         {
             await server.StopAsync(new MqttServerStopOptions());
@@ -270,8 +273,9 @@ public sealed partial class EmbeddedBroker(
     }
 
     /// <summary>
-    /// Closes live sessions whose device is gone or whose credentials changed: at once after a change in this
-    /// process, and every check interval for changes made elsewhere (the CLI, another relay instance).
+    /// Closes live sessions whose device is gone or whose credentials changed: at once after a change in this or
+    /// another process (the CLI, another relay instance; see <see cref="DeviceRegistry.WatchChangesAsync"/>), and
+    /// every check interval in case a signal was missed.
     /// </summary>
     private async Task CheckCredentialsAsync(CancellationToken cancellationToken)
     {

@@ -71,6 +71,15 @@ public interface IRelayStore : IAsyncDisposable
     /// holding the lease sends them, and another takes over when it stops.
     /// </summary>
     Task<IForwarderLease?> TryTakeForwarderLeaseAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tells every relay process on this database that a device was removed or its credentials changed, so each
+    /// closes the sessions that no longer hold at once, whichever process (the CLI, another instance) made the change.
+    /// </summary>
+    Task SignalCredentialsChangedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Calls <paramref name="changed"/> on every <see cref="SignalCredentialsChangedAsync"/>, from any process, until cancelled.</summary>
+    Task WatchCredentialChangesAsync(Action changed, CancellationToken cancellationToken);
 }
 
 /// <summary>Held while forwarding; disposing it lets another instance take over.</summary>

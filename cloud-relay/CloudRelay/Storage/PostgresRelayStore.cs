@@ -15,6 +15,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
     private const long MigrationLockKey = 0x636c6f7564;
     private const int MaxInsertAttempts = 5;
     private const long ForwarderLockKey = MigrationLockKey + 1;
+    private const string CredentialsChannel = "relay_credentials";
 
     private const string InsertSql = """
         WITH input AS (
@@ -180,6 +181,40 @@ public sealed class PostgresRelayStore : SqlRelayStore
             }
 
             await connection.DisposeAsync();
+        }
+    }
+
+    public override async Task SignalCredentialsChangedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await ExecuteAsync(connection, null, $"NOTIFY {CredentialsChannel}", cancellationToken);
+    }
+
+    /// <summary>LISTENs on its own connection; after a lost connection it listens again and reports a change, since one may have been missed.</summary>
+    public override async Task WatchCredentialChangesAsync(Action changed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                connection.Notification += (_, _) => changed();
+                await ExecuteAsync(connection, null, $"LISTEN {CredentialsChannel}", cancellationToken);
+                changed();
+                while (true)
+                {
+                    await connection.WaitAsync(cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 

@@ -42,6 +42,10 @@ public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
 
     public abstract Task<IForwarderLease?> TryTakeForwarderLeaseAsync(CancellationToken cancellationToken);
 
+    public abstract Task SignalCredentialsChangedAsync(CancellationToken cancellationToken);
+
+    public abstract Task WatchCredentialChangesAsync(Action changed, CancellationToken cancellationToken);
+
     public abstract ValueTask DisposeAsync();
 
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)

@@ -101,6 +101,26 @@ public sealed class SqliteRelayStore : SqlRelayStore
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
+    /// <summary>A file beside the database: processes sharing a SQLite file share its folder, and inotify wakes the watchers.</summary>
+    public string CredentialSignalPath => FilePath + ".credentials-changed";
+
+    public override Task SignalCredentialsChangedAsync(CancellationToken cancellationToken) =>
+        File.WriteAllTextAsync(CredentialSignalPath, DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+
+    public override async Task WatchCredentialChangesAsync(Action changed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        var full = Path.GetFullPath(CredentialSignalPath);
+        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
+        {
+            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
+        };
+        watcher.Changed += (_, _) => changed();
+        watcher.Created += (_, _) => changed();
+        watcher.EnableRaisingEvents = true;
+        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
     public override async ValueTask DisposeAsync()
     {
         // The container disposes the store once per service it is registered as (IRelayStore, ICaseStore).
