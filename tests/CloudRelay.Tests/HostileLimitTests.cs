@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using CloudRelay.Api;
 using CloudRelay.Ingest;
+using EdgeGateway.Testing;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -41,6 +42,7 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
         Assert.True(victim.IsConnected);
         Assert.True((await victim.PublishAlertAsync(TestAlerts.Make("s1", "victim"))).IsSuccess);
         await TestAlerts.WaitUntilAsync(() => Task.FromResult(relay.Counters.Limit(LimitNames.PacketTooLarge) == 1), TimeSpan.FromSeconds(5), "the refusal to be counted");
+        await AssertOnlyStoredAsync(relay, "victim");
         probe.AssertBounded(allocatedMb: 32);
     }
 
@@ -50,14 +52,19 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
         await using var relay = await RelayTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Limits:MaxPacketBytes"] = "16384" });
         var big = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "big"));
         var other = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "other"));
+        var probe = new MemoryProbe();
 
-        await Assert.ThrowsAnyAsync<MQTTnet.Exceptions.MqttCommunicationException>(() => big.PublishAsync("edge/s1/big/snapshot/" + Guid.NewGuid(), new byte[20_000]));
+        var oversized = TestAlerts.Make("s1", "big") with { Attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["note"] = new string('x', 20_000) } };
+        await Assert.ThrowsAnyAsync<MQTTnet.Exceptions.MqttCommunicationException>(() => big.PublishAlertAsync(oversized));
 
         await TestAlerts.WaitUntilAsync(() => Task.FromResult(!big.IsConnected), TimeSpan.FromSeconds(5), "the oversized publisher to be closed");
         Assert.True(other.IsConnected);
         Assert.True((await other.PublishAlertAsync(TestAlerts.Make("s1", "other"))).IsSuccess);
         var stats = await relay.Http.GetJsonAsync<StatsView>("/api/stats");
         Assert.Equal(1, stats.Ingest.Limits[LimitNames.PacketTooLarge]);
+        Assert.Null(await relay.Store.FindAlertAsync(oversized.Id, CancellationToken.None));
+        await AssertOnlyStoredAsync(relay, "other");
+        probe.AssertBounded();
     }
 
     [Fact]
@@ -87,6 +94,45 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
         Assert.True(victim.IsConnected);
         Assert.True((await victim.PublishAlertAsync(TestAlerts.Make("s1", "victim"))).IsSuccess);
         await TestAlerts.WaitUntilAsync(() => Task.FromResult(relay.Counters.Limit(LimitNames.ConnectTimeout) == 20), TimeSpan.FromSeconds(30), "each timeout to be counted");
+        await AssertOnlyStoredAsync(relay, "victim");
+        probe.AssertBounded();
+        sockets.ForEach(s => s.Dispose());
+    }
+
+    [Fact]
+    public async Task A_tls_handshake_that_never_completes_is_closed_after_the_connect_timeout()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("relay-tls-slow-").FullName;
+        var (initExit, _, initError) = await CommandLineTests.RunAsync("certs", "init", "--data-dir", dataDir);
+        Assert.True(initExit == 0, initError);
+        var tlsPort = FreePort.Next();
+        await using var relay = await RelayTestHost.StartAsync(dataDir: dataDir, settings: new Dictionary<string, string?>
+        {
+            ["Mqtt:TlsPort"] = tlsPort.ToString(CultureInfo.InvariantCulture),
+            ["Mqtt:TlsBindAddress"] = "127.0.0.1",
+            ["Limits:ConnectTimeout"] = "00:00:02",
+        });
+        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
+        var probe = new MemoryProbe();
+        var sockets = new List<Socket>();
+        for (var i = 0; i < 20; i++)
+        {
+            var socket = await HostileClients.OpenAsync(tlsPort);
+            // Half start a TLS ClientHello (record header and a few bytes) and stall; half send nothing at all.
+            if (i % 2 == 0)
+            {
+                await socket.SendAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01 }, SocketFlags.None);
+            }
+
+            sockets.Add(socket);
+        }
+
+        var closed = await Task.WhenAll(sockets.Select(s => HostileClients.ClosedByPeerWithinAsync(s, TimeSpan.FromSeconds(15))));
+
+        Assert.All(closed, Assert.True);
+        Assert.True(victim.IsConnected);
+        Assert.True((await victim.PublishAlertAsync(TestAlerts.Make("s1", "victim"))).IsSuccess);
+        await AssertOnlyStoredAsync(relay, "victim");
         probe.AssertBounded();
         sockets.ForEach(s => s.Dispose());
     }
@@ -121,6 +167,7 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
         var stats = await relay.Http.GetJsonAsync<StatsView>("/api/stats");
         Assert.Equal(5, stats.Ingest.AuthFailures);
         Assert.Equal(36, stats.Ingest.Limits[LimitNames.FailedConnectRate]);
+        await AssertOnlyStoredAsync(relay, "victim");
         probe.AssertBounded();
 
         // The window passes and the real device gets in.
@@ -250,6 +297,14 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
         Assert.Equal(1, stats.Ingest.Limits[LimitNames.RetainedCap]);
         Assert.Equal(1, stats.Ingest.Limits[LimitNames.SnapshotBytes]);
         probe.AssertBounded();
+    }
+
+    /// <summary>Nothing forged got in: every stored alert is one that <paramref name="devices"/> published themselves.</summary>
+    private static async Task AssertOnlyStoredAsync(RelayTestHost relay, params string[] devices)
+    {
+        var page = await relay.Http.GetJsonAsync<AlertPageView>("/api/alerts?limit=1000");
+        Assert.NotEmpty(page.Items);
+        Assert.All(page.Items, a => Assert.Contains(a.Device, devices));
     }
 
     private static Task<(int Exit, string Output)> RunMosquittoLinesAsync(RelayTestHost relay, CloudRelay.Devices.DeviceCredentials credentials, string lines)

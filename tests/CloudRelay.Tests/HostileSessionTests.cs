@@ -130,6 +130,37 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
         renewedAgain.Dispose();
     }
 
+    [Fact]
+    public async Task Mosquitto_sub_on_another_devices_topics_or_on_everything_receives_nothing()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
+        var attacker = await relay.AddDeviceAsync("s1", "attacker");
+        var sent = new List<Alert>();
+
+        var subscriber = HostileClients.MosquittoAsync("mosquitto_sub",
+            "-h", "127.0.0.1", "-p", relay.MqttPort.ToString(CultureInfo.InvariantCulture), "-V", "5", "-q", "1",
+            "-i", "edgegw-s1-attacker", "-u", attacker.Username, "-P", attacker.Password,
+            "-t", "edge/s1/attacker/#", "-t", "edge/s1/victim/#", "-t", "#", "-t", "$SYS/#", "-v", "-W", "4");
+        while (!subscriber.IsCompleted && sent.Count < 15)
+        {
+            var alert = TestAlerts.Make("s1", "victim");
+            Assert.True((await victim.PublishAlertAsync(alert)).IsSuccess);
+            sent.Add(alert);
+            await Task.Delay(200); // spreads the victim's alerts over the subscriber's whole life
+        }
+
+        var (_, output) = await subscriber;
+
+        // It stayed subscribed (to its own topics) for its whole life while the victim published, and got none of it.
+        Assert.Contains("Timed out", output, StringComparison.Ordinal);
+        Assert.Equal(15, sent.Count);
+        Assert.DoesNotContain("edge/s1/victim", output, StringComparison.Ordinal);
+        Assert.All(sent, a => Assert.DoesNotContain(a.Id.ToString("D"), output, StringComparison.OrdinalIgnoreCase));
+        Assert.True(victim.IsConnected);
+        Assert.Equal(sent.Count, await relay.Store.CountAlertsAsync(CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
