@@ -59,12 +59,6 @@ public sealed class ElevatorOptions
 
     public TimeSpan AlarmButtonHold { get; set; } = TimeSpan.FromSeconds(3);
 
-    public TimeSpan EbikeSeenFor { get; set; } = TimeSpan.FromSeconds(2);
-
-    public TimeSpan EbikeWindow { get; set; } = TimeSpan.FromSeconds(5);
-
-    public TimeSpan EbikeClearAfter { get; set; } = TimeSpan.FromSeconds(7);
-
     /// <summary>door_lock_open: the lock circuit open while the door contact reads closed, for this long.</summary>
     public TimeSpan DoorLockOpenConfirm { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -63,9 +63,6 @@ public sealed class ElevatorOptionsValidator : IValidateOptions<ElevatorOptions>
         Positive(nameof(options.SafetyCircuitConfirm), options.SafetyCircuitConfirm);
         Positive(nameof(options.PowerLossConfirm), options.PowerLossConfirm);
         Positive(nameof(options.AlarmButtonHold), options.AlarmButtonHold);
-        Positive(nameof(options.EbikeSeenFor), options.EbikeSeenFor);
-        Positive(nameof(options.EbikeWindow), options.EbikeWindow);
-        Positive(nameof(options.EbikeClearAfter), options.EbikeClearAfter);
         Positive(nameof(options.DoorLockOpenConfirm), options.DoorLockOpenConfirm);
         Positive(nameof(options.DoorOpenFailureAfter), options.DoorOpenFailureAfter);
         Positive(nameof(options.DoorCloseFailureAfter), options.DoorCloseFailureAfter);
@@ -99,7 +96,6 @@ public sealed class ElevatorOptionsValidator : IValidateOptions<ElevatorOptions>
         Positive(nameof(options.StatusIntervalIdle), options.StatusIntervalIdle);
         Positive(nameof(options.TickInterval), options.TickInterval);
         Positive(nameof(options.SampleInterval), options.SampleInterval);
-        Check(options.EbikeSeenFor <= options.EbikeWindow, nameof(options.EbikeSeenFor), options.EbikeSeenFor, "at most Elevator:EbikeWindow");
         Check(options.OverspeedSampleInterval * options.OverspeedSamples <= options.OverspeedWindow + options.OverspeedSampleInterval,
             nameof(options.OverspeedSamples), options.OverspeedSamples, "no more samples than fit in Elevator:OverspeedWindow");
         return problems;

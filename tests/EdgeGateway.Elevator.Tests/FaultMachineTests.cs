@@ -96,7 +96,7 @@ public sealed class FaultMachineTests
                 case 5: update.Floor = random.Next(0, 12); break;
                 case 6: update.Presence = random.Next(2) == 0; break;
                 case 7: update.AlarmButton = random.Next(3) == 0; break;
-                default: update.EbikeSeen = random.Next(2) == 0; break;
+                default: update.FireMode = random.Next(8) == 0; break;
             }
 
             machine.Apply(update);

@@ -25,7 +25,6 @@ public sealed class FaultScenarioTests
         { "safety_circuit_open.jsonl", AlertKinds.SafetyCircuitOpen, 10, 30 },
         { "power_loss.jsonl", AlertKinds.PowerLoss, 10, 40 },
         { "alarm_button.jsonl", AlertKinds.AlarmButton, 20 + 3, 60 },
-        { "ebike_in_car.jsonl", AlertKinds.EbikeInCar, 10 + 2, 20 + 7 },
         { "maintenance_overdue.jsonl", AlertKinds.MaintenanceOverdue, 15 * 86400, 1_300_000 },
         { "inspection_overdue.jsonl", AlertKinds.InspectionOverdue, 86400, null },
         { "door_lock_open.jsonl", AlertKinds.DoorLockOpen, 10 + 1, 20 },
@@ -107,25 +106,11 @@ public sealed class FaultScenarioTests
     }
 
     [Fact]
-    public void Ebike_seen_in_short_glimpses_counts_two_of_the_last_five_seconds()
-    {
-        var ebike = ScenarioRun.File("ebike_in_car.jsonl").Where(a => a.Kind == AlertKinds.EbikeInCar).ToList();
-
-        // 30-31 s and 32-33 s seen: 2 s of the last 5 s at t = 33.
-        Assert.Equal(4, ebike.Count);
-        Assert.Equal(33.0, ebike[2].T, 3);
-        Assert.Equal(AlertState.Raised, ebike[2].State);
-        Assert.Equal(35.0 + 7, ebike[3].T, 3);
-    }
-
-    [Fact]
-    public void Short_alarm_press_and_glimpse_of_an_ebike_raise_nothing()
+    public void A_short_alarm_press_raises_nothing()
     {
         var alerts = ScenarioRun.Lines(
             """{"t":1,"alarm_button":true,"_note":"a short press"}""",
             """{"t":3.9,"alarm_button":false}""",
-            """{"t":5,"ebike_seen":true}""",
-            """{"t":6.9,"ebike_seen":false}""",
             """{"t":30}""");
 
         Assert.Empty(alerts);

@@ -17,6 +17,7 @@ public sealed class ScenarioErrorTests
     [InlineData("""{"t":1,"inspection_mode":1}""", "scenario line 2: \"inspection_mode\" must be true or false, got 1")]
     [InlineData("""[1,2]""", "scenario line 2: expected one JSON object per line")]
     [InlineData("""{"config":{"floors":3}}""", "scenario line 2: \"config\" is only allowed on the first line")]
+    [InlineData("""{"t":1,"ebike_seen":true}""", "scenario line 2: \"ebike_seen\" is not a signal: the car camera's vision rule raises ebike_in_car")]
     public void Malformed_line_names_its_number(string badLine, string expected)
     {
         var ex = Assert.Throws<ScenarioException>(() => ScenarioRun.Lines("""{"t":1}""", badLine, """{"t":9}"""));

@@ -1,5 +1,6 @@
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Vision;
+using EdgeGateway.Vision.Configuration;
 using EdgeGateway.Vision.Rules;
 
 namespace EdgeGateway.Vision.Tests;
@@ -45,6 +46,37 @@ public sealed class RuleEvaluatorTests
         Assert.Equal(AlertState.Raised, raised.State);
         Assert.Equal("no_mask", raised.Kind);
         Assert.Equal("cam", raised.CameraId);
+    }
+
+    [Theory]
+    [InlineData(33.0, true)]
+    [InlineData(32.8, false)]
+    public void The_car_cameras_ebike_rule_raises_when_seen_two_of_the_last_five_seconds_and_clears_seven_seconds_later(double glimpseEnds, bool raises)
+    {
+        // The one owner of ebike_in_car: the default rule of a car camera analysing 5 frames a second.
+        var car = new CameraOptions { Id = "car", Role = CameraRoles.Car, AnalysisFps = 5 };
+        var ebike = Assert.Single(DefaultRules.For(car, ["bicycle", "motorcycle", "person"]));
+        var rule = new RuleEvaluator("car", ebike, [], 0.5f, TimeZoneInfo.Utc);
+
+        var at = new List<double>();
+        for (var frame = 0; frame < 45 * 5; frame++)
+        {
+            var t = frame / 5.0;
+            var seen = t is >= 30 and < 31 - 1e-9 || (t >= 32 - 1e-9 && t < glimpseEnds - 1e-9);
+            rule.Observe(T0.AddSeconds(t), [seen ? D(t < 31 ? "bicycle" : "motorcycle", Left) : D("person", Left)], 800, 600, _events);
+            at.AddRange(Enumerable.Repeat(t, _events.Count - at.Count));
+        }
+
+        if (!raises)
+        {
+            Assert.Empty(_events);
+            return;
+        }
+
+        Assert.Equal([AlertState.Raised, AlertState.Cleared], _events.Select(e => e.State));
+        Assert.Equal(AlertKinds.EbikeInCar, _events[0].Kind);
+        Assert.Equal(32.8, at[0], 3);
+        Assert.InRange(at[1], 32.8 + 7 - 0.01, 32.8 + 7 + 0.21);
     }
 
     [Fact]

@@ -22,7 +22,6 @@ internal sealed class CarSignals(double movingThresholdMps, double overspeedMps 
 
     public bool MainsPower { get; set; } = true;
 
-    public bool EbikeSeen { get; set; }
 
     public bool InspectionMode { get; set; }
 
@@ -54,7 +53,7 @@ internal sealed class CarSignals(double movingThresholdMps, double overspeedMps 
     public long Signature()
     {
         var bits = (DoorClosed ? 1 : 0) | (DoorZone ? 2 : 0) | (SafetyCircuitOk ? 4 : 0) | (DoorLockOk ? 8 : 0) | (AlarmButton ? 16 : 0)
-            | (Presence ? 32 : 0) | (MainsPower ? 64 : 0) | (EbikeSeen ? 128 : 0) | (InspectionMode ? 256 : 0) | (FireMode ? 512 : 0)
+            | (Presence ? 32 : 0) | (MainsPower ? 64 : 0) | (InspectionMode ? 256 : 0) | (FireMode ? 512 : 0)
             | (CallButton ? 1024 : 0) | (DoorOpenCmd ? 2048 : 0) | (DoorCloseCmd ? 4096 : 0) | (Moving ? 8192 : 0)
             | (SpeedMps > movingThresholdMps ? 16384 : 0) | (SpeedMps < -movingThresholdMps ? 32768 : 0)
             | (Math.Abs(SpeedMps) > overspeedMps ? 65536 : 0) | (Math.Abs(SpeedMps) < lowSpeedMps ? 131072 : 0)
@@ -71,7 +70,6 @@ internal sealed class CarSignals(double movingThresholdMps, double overspeedMps 
         AlarmButton = update.AlarmButton ?? AlarmButton;
         Presence = update.Presence ?? Presence;
         MainsPower = update.MainsPower ?? MainsPower;
-        EbikeSeen = update.EbikeSeen ?? EbikeSeen;
         InspectionMode = update.InspectionMode ?? InspectionMode;
         FireMode = update.FireMode ?? FireMode;
         CallButton = update.CallButton ?? CallButton;
@@ -96,7 +94,6 @@ internal sealed class CarSignals(double movingThresholdMps, double overspeedMps 
         ["alarm_button"] = AlarmButton,
         ["presence"] = Presence,
         ["mains_power"] = MainsPower,
-        ["ebike_seen"] = EbikeSeen,
         ["inspection_mode"] = InspectionMode,
         ["fire_mode"] = FireMode,
         ["call_button"] = CallButton,

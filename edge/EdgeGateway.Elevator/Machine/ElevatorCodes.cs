@@ -13,8 +13,8 @@ public static class ElevatorCodes
     /// <summary>The built-in table.</summary>
     public static IReadOnlyDictionary<string, string> Default { get; } = LoadDefault();
 
-    /// <summary>Every kind the fault machine raises.</summary>
-    public static IReadOnlyList<string> Kinds => FaultRules.Kinds;
+    /// <summary>Every kind an elevator alert has: those the fault machine raises, and the car camera's <c>ebike_in_car</c>.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = [.. FaultRules.Kinds, AlertKinds.EbikeInCar];
 
     /// <summary>The effective table: the defaults with the configured entries on top.</summary>
     public static IReadOnlyDictionary<string, string> For(ElevatorOptions options)

@@ -60,7 +60,6 @@ internal static class FaultRules
                 () => s.MainsPower && !s.SafetyCircuitOk, () => s.SafetyCircuitOk, o.SafetyCircuitConfirm.Ticks),
             new SustainedRule(AlertKinds.PowerLoss, AlertSeverity.Major, () => !s.MainsPower, () => s.MainsPower, o.PowerLossConfirm.Ticks),
             new SustainedRule(AlertKinds.AlarmButton, AlertSeverity.Critical, () => s.AlarmButton, () => !s.AlarmButton, o.AlarmButtonHold.Ticks),
-            new EbikeRule(s, o),
             new MaintenanceRule(o, lastMaintenance?.UtcTicks ?? startTicks, lastMaintenance),
             new InspectionRule(o),
         ];

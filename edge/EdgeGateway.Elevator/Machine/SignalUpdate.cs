@@ -20,7 +20,6 @@ public struct SignalUpdate
 
     public bool? MainsPower { get; set; }
 
-    public bool? EbikeSeen { get; set; }
 
     /// <summary>The inspection (检修) switch.</summary>
     public bool? InspectionMode { get; set; }

@@ -25,7 +25,6 @@ public static class ScenarioParser
         ["alarm_button"] = (ref SignalUpdate u, bool v) => u.AlarmButton = v,
         ["presence"] = (ref SignalUpdate u, bool v) => u.Presence = v,
         ["mains_power"] = (ref SignalUpdate u, bool v) => u.MainsPower = v,
-        ["ebike_seen"] = (ref SignalUpdate u, bool v) => u.EbikeSeen = v,
         ["inspection_mode"] = (ref SignalUpdate u, bool v) => u.InspectionMode = v,
         ["fire_mode"] = (ref SignalUpdate u, bool v) => u.FireMode = v,
         ["call_button"] = (ref SignalUpdate u, bool v) => u.CallButton = v,
@@ -107,6 +106,8 @@ public static class ScenarioParser
                         ? name
                         : throw new ScenarioException(lineNumber, $"\"maintenance_checkin\" must be the technician's name, got {value.GetRawText()}");
                     break;
+                case "ebike_seen":
+                    throw new ScenarioException(lineNumber, "\"ebike_seen\" is not a signal: the car camera's vision rule raises ebike_in_car (Vision:Cameras:<name>:Rules, the default for Role car)");
                 case "config":
                     throw new ScenarioException(lineNumber, "\"config\" is only allowed on the first line");
                 case var signal when BoolSignals.TryGetValue(signal, out var set):
@@ -114,7 +115,7 @@ public static class ScenarioParser
                     break;
                 default:
                     throw new ScenarioException(lineNumber, $"unknown signal \"{property.Name}\"; expected t, door_closed, door_zone, safety_circuit_ok, " +
-                        "door_lock_ok, alarm_button, presence, mains_power, ebike_seen, inspection_mode, fire_mode, call_button, door_open_cmd, door_close_cmd, " +
+                        "door_lock_ok, alarm_button, presence, mains_power, inspection_mode, fire_mode, call_button, door_open_cmd, door_close_cmd, " +
                         "vibration_mps2, speed_mps, floor, maintenance_checkin");
             }
         }
