@@ -244,7 +244,8 @@ public static partial class ConsoleEndpoints
 
         var t = ConsoleText.For(http, user.Language);
         var maxAttachment = options.Value.Console.MaxAttachmentBytes;
-        var attachmentRefused = string.Format(CultureInfo.InvariantCulture, t["case.attachment_refused"], Math.Max(1, maxAttachment / (1024 * 1024)));
+        var limit = maxAttachment >= 1024 * 1024 ? $"{maxAttachment / (1024 * 1024)} MB" : $"{maxAttachment / 1024} KB";
+        var attachmentRefused = string.Format(CultureInfo.InvariantCulture, t["case.attachment_refused"], limit);
         var form = await ReadFormAsync(http, maxAttachment + FormOverhead, cancellationToken);
         if (form is null)
         {
@@ -401,8 +402,17 @@ public static partial class ConsoleEndpoints
         return Page(ConsolePages.Message(t, user, t["csrf.refused"]), StatusCodes.Status403Forbidden);
     }
 
-    private static IResult ToLogin(HttpContext http) =>
-        Results.Redirect(http.Request.Cookies.ContainsKey(ConsoleSessions.CookieName) ? $"{Root}/login?expired=1" : $"{Root}/login");
+    /// <summary>To the login page; a session cookie the relay no longer knows is dropped, and the page says the login expired.</summary>
+    private static IResult ToLogin(HttpContext http)
+    {
+        if (!http.Request.Cookies.ContainsKey(ConsoleSessions.CookieName))
+        {
+            return Results.Redirect($"{Root}/login");
+        }
+
+        http.Response.Cookies.Delete(ConsoleSessions.CookieName, ConsoleSessions.Cookie(TimeSpan.Zero));
+        return Results.Redirect($"{Root}/login?expired=1");
+    }
 
     /// <summary>Back to the console page the form was on, never anywhere else.</summary>
     private static string BackTo(HttpContext http, string fallback) =>

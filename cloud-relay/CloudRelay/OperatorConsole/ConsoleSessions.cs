@@ -42,7 +42,8 @@ public sealed class ConsoleSessions(IConsoleStore store, IOptions<RelayOptions> 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var session = new ConsoleSessionRecord(SecretTokens.Hash(token), who.Name, SecretTokens.NewToken(), now, now);
         await store.AddSessionAsync(session, cancellationToken);
-        http.Response.Cookies.Append(CookieName, token, Cookie(Settings.SessionLifetime));
+        // A browser-session cookie: the relay decides when the session ends, and can then say so at the login.
+        http.Response.Cookies.Append(CookieName, token, Cookie(null));
         return new ConsoleUser(who.Name, who.Role, who.Language, session.Csrf, session.TokenHash);
     }
 
@@ -120,7 +121,7 @@ public sealed class ConsoleSessions(IConsoleStore store, IOptions<RelayOptions> 
     }
 
     /// <summary>Secure, HttpOnly, SameSite=Strict, and only for the console's own paths.</summary>
-    public static CookieOptions Cookie(TimeSpan maxAge) => new()
+    public static CookieOptions Cookie(TimeSpan? maxAge) => new()
     {
         Secure = true,
         HttpOnly = true,
