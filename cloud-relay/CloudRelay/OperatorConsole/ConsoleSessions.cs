@@ -41,6 +41,8 @@ public sealed class ConsoleSessions(IConsoleStore store, IOptions<RelayOptions> 
         var token = SecretTokens.NewToken();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var session = new ConsoleSessionRecord(SecretTokens.Hash(token), who.Name, SecretTokens.NewToken(), now, now);
+        // Each login clears the sessions that ended unseen, so the table holds only live ones.
+        await store.RemoveExpiredSessionsAsync(now - (long)Settings.SessionLifetime.TotalMilliseconds, now - (long)Settings.SessionIdle.TotalMilliseconds, cancellationToken);
         await store.AddSessionAsync(session, cancellationToken);
         // A browser-session cookie: the relay decides when the session ends, and can then say so at the login.
         http.Response.Cookies.Append(CookieName, token, Cookie(null));
