@@ -4,6 +4,7 @@ using CloudRelay.Hosting;
 using CloudRelay.OperatorConsole;
 using CloudRelay.Storage;
 using EdgeGateway.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -176,5 +177,39 @@ public sealed class ConsoleTransportTests
         var options = new RelayOptions { Mqtt = new RelayMqttOptions { AllowPlaintext = allowPlaintext } };
 
         Assert.Equal(allowed, ConsoleEndpoints.TransportAllowed(http, options));
+    }
+}
+
+/// <summary><c>Relay:Console</c>: the sample states the defaults, and bad values are one line each.</summary>
+[Trait("Category", "Unit")]
+public sealed class ConsoleOptionsTests
+{
+    [Fact]
+    public void The_sample_config_states_the_defaults()
+    {
+        var sample = new ConfigurationBuilder().AddJsonFile(RepoPaths.Seeds("config", "relay-console.json")).Build();
+        var bound = sample.GetSection("Relay:Console").Get<RelayConsoleOptions>()!;
+
+        Assert.Equivalent(new RelayConsoleOptions(), bound, strict: true);
+        Assert.Equal(6, sample.GetSection("Relay:Console").GetChildren().Count());
+    }
+
+    [Fact]
+    public void Bad_console_settings_give_one_line_naming_the_key_the_value_and_what_was_expected()
+    {
+        var options = new RelayOptions();
+        options.Console.SessionIdle = TimeSpan.Zero;
+        options.Console.LoginFailuresPerName = 0;
+        options.Console.MaxAttachmentBytes = 10;
+
+        var failures = new RelayOptionsValidator().Validate(null, options).Failures!.ToList();
+
+        Assert.Equal(
+            [
+                "Relay:Console:SessionIdle '00:00:00' is invalid; expected a positive time span such as 00:30:00",
+                "Relay:Console:LoginFailuresPerName '0' is invalid; expected a whole number of at least 1",
+                "Relay:Console:MaxAttachmentBytes '10' is invalid; expected 1024-104857600",
+            ],
+            failures);
     }
 }
