@@ -76,7 +76,8 @@ public static partial class ConsoleEndpoints
             var logger = Logger(http);
             var address = Address(http);
             Log.Refused(logger, "plain HTTP", http.Request.Path, address);
-            return Page(ConsolePages.Message(ConsoleText.For(http, null), null, ConsoleText.For(http, null)["https.required"]), StatusCodes.Status403Forbidden);
+            var t = ConsoleText.For(http, null);
+            return Page(ConsolePages.Message(t, null, t["https.required"]), StatusCodes.Status403Forbidden);
         }
 
         return await next(context);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 
 namespace CloudRelay.OperatorConsole;
 
@@ -15,8 +16,11 @@ internal static class ConsoleLiveFeed
     private const int Batch = 100;
 
     public static async Task StreamAsync(HttpContext http, ConsoleSessions sessions, IConsoleStore store, IRelayStore alerts, TimeProvider time,
-        CancellationToken cancellationToken)
+        IHostApplicationLifetime lifetime, CancellationToken requestAborted)
     {
+        // An open console must not hold up the relay's shutdown.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = stopping.Token;
         if (await sessions.FindAsync(http, cancellationToken) is not { } user)
         {
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -60,7 +64,7 @@ internal static class ConsoleLiveFeed
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The operator left the page.
+            // The operator left the page, or the relay is stopping.
         }
     }
 

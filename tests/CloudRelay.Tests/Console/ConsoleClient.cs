@@ -57,6 +57,9 @@ public sealed partial class ConsoleClient : IDisposable
         return (response.StatusCode, body, response);
     }
 
+    /// <summary>Sends and returns as soon as the headers arrive, for a stream such as the live feed.</summary>
+    public Task<HttpResponseMessage> StreamAsync(HttpRequestMessage request) => _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+
     /// <summary>Opens the login page and logs in; returns the login answer (a redirect to the cases when it worked).</summary>
     public async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> LogInAsync(string name, string password)
     {

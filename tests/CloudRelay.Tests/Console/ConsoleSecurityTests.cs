@@ -126,6 +126,38 @@ public sealed class ConsoleSecurityTests
     }
 
     [Fact]
+    public async Task The_live_feed_streams_new_alerts_and_case_changes_and_a_stopping_relay_ends_it_at_once()
+    {
+        var relay = await RelayTestHost.StartAsync(https: true);
+        await relay.App.Services.GetRequiredService<Operators>().AddAsync("alice", OperatorRoles.Viewer, Password);
+        using var client = new ConsoleClient(relay, "en");
+        await client.LogInAsync("alice", Password);
+        using var feedRequest = new HttpRequestMessage(HttpMethod.Get, "/console/events");
+        using var feed = await client.StreamAsync(feedRequest);
+        Assert.Equal("text/event-stream", feed.Content.Headers.ContentType?.MediaType);
+        using var lines = new StreamReader(await feed.Content.ReadAsStreamAsync());
+
+        await OpenCaseAsync(relay);
+        var seen = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!seen.Contains("Case · Opened: No mask · site-1/box-1"))
+        {
+            var line = await lines.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException("the feed ended");
+            seen.Add(line.StartsWith("data: ", StringComparison.Ordinal)
+                ? System.Text.Json.JsonDocument.Parse(line["data: ".Length..]).RootElement.GetProperty("text").GetString()!
+                : line);
+        }
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await relay.DisposeAsync();
+
+        Assert.Contains(seen, l => l == "event: alert");
+        Assert.Contains("New alert: No mask (Raised) · site-1/box-1", seen);
+        Assert.Contains("event: case", seen);
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the relay took {stopping.Elapsed.TotalSeconds:F1} s to stop with a feed open");
+    }
+
+    [Fact]
     public async Task In_clear_the_console_is_refused_without_setting_a_cookie_while_the_API_keeps_its_own_rule()
     {
         var dataDir = Directory.CreateTempSubdirectory("relay-console-clear-").FullName;
