@@ -128,4 +128,7 @@ public static class RelayLogEvents
 
     /// <summary>ConsoleEndpoints.Refused: a request refused for its transport, CSRF token or role.</summary>
     public const int ConsoleRefused = 1605;
+
+    /// <summary>ConsoleEndpoints.OperatorsChanged: an admin added or removed an operator in the console.</summary>
+    public const int ConsoleOperatorsChanged = 1606;
 }

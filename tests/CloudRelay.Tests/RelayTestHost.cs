@@ -82,6 +82,12 @@ public sealed class RelayTestHost : IAsyncDisposable
         if (https)
         {
             CloudRelay.Tls.RelayCertificateAuthority.Init(Path.Combine(dataDir, "tls"), [], force: false, TimeProvider.System);
+            // With a certificate the broker's TLS listener opens too: on a free port, not 8883, so relays run side by side.
+            settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+            {
+                ["Mqtt:TlsPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Mqtt:TlsBindAddress"] = "127.0.0.1",
+            };
         }
 
         var httpUrl = $"{(https ? "https" : "http")}://127.0.0.1:{FreePort.Next()}";

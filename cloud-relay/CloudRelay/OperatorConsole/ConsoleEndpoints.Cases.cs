@@ -100,11 +100,7 @@ public static partial class ConsoleEndpoints
 
         if (!user.MayActOnCases)
         {
-            var logger = Logger(http);
-            var address = Address(http);
-            var reason = $"role {user.Role} of {user.Name}";
-            Log.Refused(logger, reason, http.Request.Path, address);
-            return Page(ConsolePages.Message(t, user, t["case.forbidden"]), StatusCodes.Status403Forbidden);
+            return Forbidden(http, user, t, t["case.forbidden"]);
         }
 
         string? note = null;

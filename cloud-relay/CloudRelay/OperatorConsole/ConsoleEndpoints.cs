@@ -45,6 +45,9 @@ public static partial class ConsoleEndpoints
         console.MapPost("/cases/{id:guid}/{action}", ActAsync);
         console.MapGet("/snapshots/{id:guid}", SnapshotAsync);
         console.MapGet("/attachments/{id:guid}", AttachmentAsync);
+        console.MapGet("/operators", OperatorsPageAsync);
+        console.MapPost("/operators", AddOperatorAsync);
+        console.MapPost("/operators/{name}/remove", RemoveOperatorAsync);
         console.MapGet("/events", ConsoleLiveFeed.StreamAsync);
         console.MapGet("/static/{file}", ConsoleStaticFiles.Serve);
         return endpoints;
@@ -205,6 +208,16 @@ public static partial class ConsoleEndpoints
         return Page(ConsolePages.Message(t, user, t["csrf.refused"]), StatusCodes.Status403Forbidden);
     }
 
+    /// <summary>403 for a role that may not do this, logged with who asked.</summary>
+    private static IResult Forbidden(HttpContext http, ConsoleUser user, ConsoleText t, string? message = null)
+    {
+        var logger = Logger(http);
+        var address = Address(http);
+        var reason = $"role {user.Role} of {user.Name}";
+        Log.Refused(logger, reason, http.Request.Path, address);
+        return Page(ConsolePages.Message(t, user, message ?? t["console.forbidden"]), StatusCodes.Status403Forbidden);
+    }
+
     /// <summary>To the login page; a session cookie the relay no longer knows is dropped, and the page says the login expired.</summary>
     private static IResult ToLogin(HttpContext http)
     {
@@ -248,6 +261,9 @@ public static partial class ConsoleEndpoints
 
         [LoggerMessage(EventId = RelayLogEvents.ConsoleCaseActed, Level = LogLevel.Information, Message = "Console: {Operator} ({Role}) did {Action} on case {CaseId} (attachment: {WithAttachment}) from {Address}")]
         public static partial void CaseActed(ILogger logger, string @operator, string role, string action, Guid caseId, bool withAttachment, string address);
+
+        [LoggerMessage(EventId = RelayLogEvents.ConsoleOperatorsChanged, Level = LogLevel.Information, Message = "Console: {Admin} did {Action} {Target} from {Address}")]
+        public static partial void OperatorsChanged(ILogger logger, string admin, string action, string target, string address);
 
         [LoggerMessage(EventId = RelayLogEvents.ConsoleRefused, Level = LogLevel.Warning, Message = "Console: refused {Path} from {Address}: {Reason}")]
         public static partial void Refused(ILogger logger, string reason, string path, string address);

@@ -7,7 +7,7 @@ using EdgeGateway.Contracts;
 namespace CloudRelay.OperatorConsole;
 
 /// <summary>The console's pages as server-rendered HTML; the script only formats times and shows the live feed.</summary>
-internal static class ConsolePages
+internal static partial class ConsolePages
 {
     public const string Root = "/console";
 
@@ -246,7 +246,13 @@ internal static class ConsolePages
         if (user is not null)
         {
             page.Raw("<nav>").Element("a", t["nav.cases"], ("href", $"{Root}/cases"), ("id", "nav-cases"))
-                .Element("a", t["nav.devices"], ("href", $"{Root}/devices"), ("id", "nav-devices")).Raw("</nav>")
+                .Element("a", t["nav.devices"], ("href", $"{Root}/devices"), ("id", "nav-devices"));
+            if (user.MayManageOperators)
+            {
+                page.Element("a", t["nav.operators"], ("href", $"{Root}/operators"), ("id", "nav-operators"));
+            }
+
+            page.Raw("</nav>")
                 .Element("span", $"{user.Name} ({t[$"role.{user.Role}"]})", ("id", "who"));
         }
 

@@ -12,6 +12,8 @@ namespace CloudRelay.OperatorConsole;
 public sealed record ConsoleUser(string Name, string Role, string? Language, string Csrf, string TokenHash)
 {
     public bool MayActOnCases => OperatorRoles.MayActOnCases(Role);
+
+    public bool MayManageOperators => OperatorRoles.MayManageOperators(Role);
 }
 
 /// <summary>

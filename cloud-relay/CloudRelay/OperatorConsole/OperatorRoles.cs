@@ -11,4 +11,7 @@ public static class OperatorRoles
 
     /// <summary>True when the role may acknowledge, rectify and reopen cases.</summary>
     public static bool MayActOnCases(string role) => role is Operator or Admin;
+
+    /// <summary>True when the role may add and remove operators in the console.</summary>
+    public static bool MayManageOperators(string role) => role is Admin;
 }

@@ -101,6 +101,46 @@ public sealed class ConsoleCaseTests
     }
 
     [Fact]
+    public async Task An_admin_adds_and_removes_operators_in_the_console_while_an_operator_may_not_and_a_removed_operator_is_logged_out()
+    {
+        await using var relay = await RelayTestHost.StartAsync(https: true);
+        var operators = relay.App.Services.GetRequiredService<Operators>();
+        await operators.AddAsync("root", OperatorRoles.Admin, Password);
+        await operators.AddAsync("alice", OperatorRoles.Operator, Password);
+        using var admin = new ConsoleClient(relay, "en");
+        using var alice = new ConsoleClient(relay, "en");
+        await admin.LogInAsync("root", Password);
+        await alice.LogInAsync("alice", Password);
+
+        var page = await admin.GetAsync("/console/operators");
+        var added = await admin.PostAsync("/console/operators", new Dictionary<string, string> { ["name"] = "wang", ["role"] = "viewer", ["password"] = "viewer-pass-1" });
+        var weak = await admin.PostAsync("/console/operators", new Dictionary<string, string> { ["name"] = "zhao", ["role"] = "viewer", ["password"] = "short" });
+        var aliceSees = await alice.GetAsync("/console/operators");
+        await alice.GetAsync("/console/cases");
+        var aliceAdds = await alice.PostAsync("/console/operators", new Dictionary<string, string> { ["name"] = "mallory", ["role"] = "admin", ["password"] = "mallory-pass-1" });
+        using var wang = new ConsoleClient(relay);
+        var wangLogin = await wang.LogInAsync("wang", "viewer-pass-1");
+
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("id=\"nav-operators\"", page.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, added.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, weak.Status);
+        Assert.StartsWith("Not added:", ConsoleClient.ErrorOf(weak.Body), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.Forbidden, "Your role cannot do this."), (aliceSees.Status, ConsoleClient.ErrorOf(aliceSees.Body)));
+        Assert.DoesNotContain("id=\"nav-operators\"", (await alice.GetAsync("/console/cases")).Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, aliceAdds.Status);
+        Assert.Equal(HttpStatusCode.Redirect, wangLogin.Status);
+        Assert.Equal(["alice", "root", "wang"], (await operators.ListAsync()).Select(o => o.Name));
+
+        await admin.GetAsync("/console/operators");
+        Assert.Equal(HttpStatusCode.Redirect, (await admin.PostAsync("/console/operators/wang/remove")).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await admin.PostAsync("/console/operators/root/remove")).Status);
+        Assert.Equal(["alice", "root"], (await operators.ListAsync()).Select(o => o.Name));
+        var wangAfter = await wang.GetAsync("/console/cases");
+        Assert.Equal(HttpStatusCode.Redirect, wangAfter.Status);
+    }
+
+    [Fact]
     public async Task Labels_follow_Accept_Language_with_Chinese_by_default_and_an_operators_switch_is_remembered_wherever_they_log_in()
     {
         await using var relay = await RelayTestHost.StartAsync(https: true);
