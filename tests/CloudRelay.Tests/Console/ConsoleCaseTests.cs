@@ -76,6 +76,46 @@ public sealed class ConsoleCaseTests
     }
 
     [Fact]
+    public async Task The_case_list_puts_the_soonest_deadline_first_marks_overdue_cases_and_filters_by_state_kind_and_site()
+    {
+        await using var relay = await RelayTestHost.StartAsync(https: true);
+        await relay.App.Services.GetRequiredService<Operators>().AddAsync("zhang", OperatorRoles.Viewer, Password);
+        var box = await relay.ConnectAsync(await relay.AddDeviceAsync("site-1", "box-1"));
+        await box.PublishAsync("edge/site-1/box-1/state", "online"u8.ToArray(), retain: true); // The box's birth message.
+        foreach (var kind in new[] { EdgeGateway.Contracts.AlertKinds.BinUncovered, EdgeGateway.Contracts.AlertKinds.NoMask, EdgeGateway.Contracts.AlertKinds.Rat })
+        {
+            await box.PublishAlertAsync(TestAlerts.Make("site-1", "box-1", kind));
+        }
+
+        // A rat is overdue at once: wait until the tracker has said so.
+        await TestAlerts.WaitUntilAsync(async () => (await CaseDeadlineTests.CasesAsync(relay)).Count(c => c.State is CaseStates.Open or CaseStates.Overdue) == 3
+            && (await CaseDeadlineTests.CasesAsync(relay)).Any(c => c.State == CaseStates.Overdue), TimeSpan.FromSeconds(10), "three cases, the rat overdue");
+        using var viewer = new ConsoleClient(relay, "en");
+        await viewer.LogInAsync("zhang", Password);
+
+        var all = (await viewer.GetAsync("/console/cases")).Body;
+        var overdueOnly = (await viewer.GetAsync("/console/cases?state=overdue")).Body;
+        var bins = (await viewer.GetAsync("/console/cases?state=any&kind=bin_uncovered")).Body;
+        var otherSite = (await viewer.GetAsync("/console/cases?site=site-2")).Body;
+
+        var order = System.Text.RegularExpressions.Regex.Matches(all, "<a href=\"/console/cases/[^\"]+\">([^<]+)</a>").Select(m => m.Groups[1].Value);
+        Assert.Equal(["Rat", "No mask", "Bin uncovered"], order);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(all, "class=\"badge overdue-mark\">Rectification overdue<"));
+        Assert.Contains("data-state=\"overdue\" class=\"overdue\"", all, StringComparison.Ordinal);
+        Assert.Contains(">Rat</a>", overdueOnly, StringComparison.Ordinal);
+        Assert.DoesNotContain(">No mask</a>", overdueOnly, StringComparison.Ordinal);
+        Assert.Contains(">Bin uncovered</a>", bins, StringComparison.Ordinal);
+        Assert.DoesNotContain(">Rat</a>", bins, StringComparison.Ordinal);
+        Assert.Contains("No cases match.", otherSite, StringComparison.Ordinal);
+
+        // The devices page: the connected box is online, with when it was last seen.
+        await relay.AddDeviceAsync("site-2", "box-never");
+        var devices = (await viewer.GetAsync("/console/devices")).Body;
+        Assert.Matches("<tr data-device=\"site-1/box-1\"><td>site-1</td><td>box-1</td><td class=\"online\">Online</td><td><time ", devices);
+        Assert.Contains("<tr data-device=\"site-2/box-never\"><td>site-2</td><td>box-never</td><td class=\"offline\">Offline</td><td>Never connected</td>", devices, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_viewer_sees_cases_without_actions_and_every_action_it_posts_is_refused_with_403()
     {
         await using var relay = await RelayTestHost.StartAsync(https: true);
