@@ -119,4 +119,25 @@ public static class RelayLogEvents
 
     /// <summary>CaseTracker.TurnFailed.</summary>
     public const int CaseTurnFailed = 601;
+
+    /// <summary>ConsoleEndpoints.LoggedIn.</summary>
+    public const int ConsoleLoggedIn = 1600;
+
+    /// <summary>ConsoleEndpoints.LoginRefused.</summary>
+    public const int ConsoleLoginRefused = 1601;
+
+    /// <summary>ConsoleEndpoints.LoginThrottled.</summary>
+    public const int ConsoleLoginThrottled = 1602;
+
+    /// <summary>ConsoleEndpoints.LoggedOut.</summary>
+    public const int ConsoleLoggedOut = 1603;
+
+    /// <summary>ConsoleEndpoints.CaseActed: an operator's action on a case (the audit line).</summary>
+    public const int ConsoleCaseActed = 1604;
+
+    /// <summary>ConsoleEndpoints.Refused: a request refused for its transport, CSRF token or role.</summary>
+    public const int ConsoleRefused = 1605;
+
+    /// <summary>ConsoleEndpoints.OperatorsChanged: an admin added or removed an operator in the console.</summary>
+    public const int ConsoleOperatorsChanged = 1606;
 }

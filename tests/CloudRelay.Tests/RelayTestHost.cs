@@ -28,7 +28,7 @@ public sealed class RelayTestHost : IAsyncDisposable
         DataDir = dataDir;
         MqttPort = mqttPort;
         HttpUrl = httpUrl;
-        Http = new HttpClient { BaseAddress = new Uri(httpUrl) };
+        Http = new HttpClient(Handler()) { BaseAddress = new Uri(httpUrl) };
         ApiKeyName = apiKeyName;
         ApiKey = apiKey;
         Http.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, apiKey);
@@ -53,7 +53,7 @@ public sealed class RelayTestHost : IAsyncDisposable
     /// <summary>An HTTP client that sends <paramref name="key"/> as its API key.</summary>
     public HttpClient ClientWithKey(string key)
     {
-        var client = new HttpClient { BaseAddress = new Uri(HttpUrl) };
+        var client = new HttpClient(Handler()) { BaseAddress = new Uri(HttpUrl) };
         client.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, key);
         return client;
     }
@@ -62,12 +62,42 @@ public sealed class RelayTestHost : IAsyncDisposable
 
     public RelayCounters Counters => App.Counters();
 
+    /// <summary>The relay's own certificate (made by <c>certs init</c>) when it serves https://, else null.</summary>
+    public string? CertificatePath => HttpUrl.StartsWith("https:", StringComparison.Ordinal) ? Path.Combine(DataDir, "tls", "relay.crt") : null;
+
+    /// <summary>A handler that trusts exactly the relay's own certificate (when it serves https://), optionally with cookies.</summary>
+    public HttpClientHandler Handler(System.Net.CookieContainer? cookies = null)
+    {
+        // A console client (with cookies) sees each redirect itself; an API client follows them.
+        var handler = new HttpClientHandler { AllowAutoRedirect = cookies is null, UseCookies = cookies is not null, CookieContainer = cookies ?? new System.Net.CookieContainer() };
+        if (CertificatePath is { } path)
+        {
+            using var relay = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(path);
+            var expected = relay.Thumbprint;
+            handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == expected;
+        }
+
+        return handler;
+    }
+
+    /// <param name="https">Serve the API and console on https:// with a certificate made as <c>cloud-relay certs init</c> does.</param>
     public static async Task<RelayTestHost> StartAsync(string? db = null, string? webhookUrl = null,
-        IReadOnlyDictionary<string, string?>? settings = null, string? dataDir = null, bool keepDataDir = false)
+        IReadOnlyDictionary<string, string?>? settings = null, string? dataDir = null, bool keepDataDir = false, bool https = false)
     {
         dataDir ??= Directory.CreateTempSubdirectory("relay-test-").FullName;
         var mqttPort = FreePort.Next();
-        var httpUrl = $"http://127.0.0.1:{FreePort.Next()}";
+        if (https)
+        {
+            CloudRelay.Tls.RelayCertificateAuthority.Init(Path.Combine(dataDir, "tls"), [], force: false, TimeProvider.System);
+            // With a certificate the broker's TLS listener opens too: on a free port, not 8883, so relays run side by side.
+            settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+            {
+                ["Mqtt:TlsPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Mqtt:TlsBindAddress"] = "127.0.0.1",
+            };
+        }
+
+        var httpUrl = $"{(https ? "https" : "http")}://127.0.0.1:{FreePort.Next()}";
         var app = RelayHost.Build(new RelayStartOptions
         {
             MqttPort = mqttPort,

@@ -58,7 +58,7 @@ public static class CaseApi
         Guid id, RectifyRequest request, HttpContext http, ICaseStore cases, CaseRules rules, TimeProvider time, CancellationToken cancellationToken)
     {
         var note = request.Note?.Trim();
-        if (string.IsNullOrEmpty(note) || note.Length > MaxNoteLength || note.AsSpan().IndexOfAnyInRange('\u0000', '\u0008') >= 0)
+        if (!IsValidNote(note))
         {
             return Task.FromResult<Results<Ok<CaseView>, NotFound, ProblemHttpResult>>(RelayApi.BadRequest(
                 $"note is invalid; expected 1-{MaxNoteLength} characters saying what was done"));
@@ -66,6 +66,10 @@ public static class CaseApi
 
         return ActAsync(id, CaseAction.Rectify, note, http, cases, rules, time, cancellationToken);
     }
+
+    /// <summary>The rule for a rectification note (trimmed), for the API and the console alike.</summary>
+    internal static bool IsValidNote([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? note) =>
+        !string.IsNullOrEmpty(note) && note.Length <= MaxNoteLength && note.AsSpan().IndexOfAnyInRange('\u0000', '\u0008') < 0;
 
     private static async Task<Results<Ok<CaseView>, NotFound, ProblemHttpResult>> ActAsync(
         Guid id, CaseAction action, string? note, HttpContext http, ICaseStore cases, CaseRules rules, TimeProvider time, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace CloudRelay.Cli;
 
-/// <summary>The <c>cloud-relay</c> verbs: run, devices, api-key, bench.</summary>
+/// <summary>The <c>cloud-relay</c> verbs: run, devices, api-key, bench, certs, operators.</summary>
 public static class RelayCommands
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -26,6 +26,7 @@ public static class RelayCommands
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(BenchRelayCommand());
         root.Subcommands.Add(CertsCommand.Create());
+        root.Subcommands.Add(OperatorsCommand.Create());
     }
 
     // Flags that set a Relay:* key have no default of their own: the file, then RELAY_* variables, then the
@@ -258,13 +259,18 @@ public static class RelayCommands
             return 0;
         });
 
-    private static async Task<int> WithApiKeys(Func<IConfiguration> load, Func<CloudRelay.Api.ApiKeys, Task<int>> action) =>
+    /// <summary>A verb that needs one relay service, with the schema migrated first.</summary>
+    internal static async Task<int> WithService<T>(Func<IConfiguration> load, Func<T, Task<int>> action)
+        where T : notnull =>
         await Guard(async () =>
         {
             await using var services = BuildServices(load());
             await services.GetRequiredService<StoreReady>().EnsureAsync(CancellationToken.None);
-            return await action(services.GetRequiredService<CloudRelay.Api.ApiKeys>());
+            return await action(services.GetRequiredService<T>());
         });
+
+    private static Task<int> WithApiKeys(Func<IConfiguration> load, Func<CloudRelay.Api.ApiKeys, Task<int>> action) =>
+        WithService(load, action);
 
     /// <summary>Bad input and broken config end as one clear line on stderr and exit code 2, never a stack trace.</summary>
     private static async Task<int> Guard(Func<Task<int>> action)

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using CloudRelay.Tls;
+using CloudRelay.OperatorConsole;
 
 namespace CloudRelay.Hosting;
 
@@ -49,6 +50,7 @@ public static partial class RelayHost
         // Bad settings fail here, as one line per problem, before anything starts listening.
         _ = app.Services.GetRequiredService<IOptions<RelayOptions>>().Value;
         app.MapRelayApi();
+        app.MapConsole();
         if (RelayConfigLoader.ExposureWarning(configFile) is { } exposed)
         {
             Log.ConfigReadableByOthers(app.Logger, exposed);

@@ -49,6 +49,10 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<DeviceRegistry>();
         services.AddSingleton<CloudRelay.Api.ApiKeys>();
         services.AddSingleton<AlertIngestor>();
+        services.AddSingleton(provider => (IConsoleStore)provider.GetRequiredService<IRelayStore>());
+        services.AddSingleton<OperatorConsole.Operators>();
+        services.AddSingleton<OperatorConsole.ConsoleSessions>();
+        services.AddSingleton<OperatorConsole.LoginThrottle>();
 
         // Start order matters: the schema first, then the writer, then whatever feeds it.
         services.AddHostedService<StoreMigrator>();

@@ -22,8 +22,12 @@ public interface ICaseStore
     /// </summary>
     Task<IReadOnlyList<StoredAlert>> FireOverdueAsync(CaseRules rules, long nowMs, int max, CancellationToken cancellationToken);
 
-    /// <summary>An operator's action; <see cref="CaseActionOutcome.Conflict"/> when the case's state does not allow it.</summary>
-    Task<CaseActionOutcome> ApplyActionAsync(Guid caseId, CaseAction action, string actor, string? note, CaseRules rules, long nowMs, CancellationToken cancellationToken);
+    /// <summary>
+    /// An operator's action; <see cref="CaseActionOutcome.Conflict"/> when the case's state does not allow it. An
+    /// <paramref name="attachment"/> is stored with the action's timeline entry, in the same transaction.
+    /// </summary>
+    Task<CaseActionOutcome> ApplyActionAsync(Guid caseId, CaseAction action, string actor, string? note, CaseRules rules, long nowMs,
+        CancellationToken cancellationToken, CaseAttachment? attachment = null);
 
     Task<CasePage> QueryCasesAsync(CaseQuery query, CancellationToken cancellationToken);
 

@@ -107,6 +107,30 @@ public static class SchemaMigrations
             DROP TABLE forward_queue;
             ALTER TABLE forward_queue_v6 RENAME TO forward_queue;
             """),
+        new(7, "console operators, sessions and attachments", """
+            CREATE TABLE operators (
+                name TEXT PRIMARY KEY,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL,
+                language TEXT NULL,
+                created_ms INTEGER NOT NULL);
+            CREATE TABLE console_sessions (
+                token_hash TEXT PRIMARY KEY,
+                operator TEXT NOT NULL,
+                csrf TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                seen_ms INTEGER NOT NULL);
+            CREATE INDEX console_sessions_by_operator ON console_sessions (operator);
+            CREATE TABLE case_attachments (
+                id BLOB PRIMARY KEY,
+                case_pos INTEGER NOT NULL,
+                event_id BLOB NOT NULL,
+                file_name TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                data BLOB NOT NULL);
+            CREATE INDEX case_attachments_by_case ON case_attachments (case_pos);
+            """),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -201,6 +225,30 @@ public static class SchemaMigrations
             CREATE TABLE case_inbox (alert_pos BIGINT PRIMARY KEY);
             ALTER TABLE forward_queue ALTER COLUMN alert_pos DROP NOT NULL;
             ALTER TABLE forward_queue ADD COLUMN case_event_pos BIGINT NULL;
+            """),
+        new(7, "console operators, sessions and attachments", """
+            CREATE TABLE operators (
+                name TEXT PRIMARY KEY,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL,
+                language TEXT NULL,
+                created_ms BIGINT NOT NULL);
+            CREATE TABLE console_sessions (
+                token_hash TEXT PRIMARY KEY,
+                operator TEXT NOT NULL,
+                csrf TEXT NOT NULL,
+                created_ms BIGINT NOT NULL,
+                seen_ms BIGINT NOT NULL);
+            CREATE INDEX console_sessions_by_operator ON console_sessions (operator);
+            CREATE TABLE case_attachments (
+                id UUID PRIMARY KEY,
+                case_pos BIGINT NOT NULL,
+                event_id UUID NOT NULL,
+                file_name TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                size BIGINT NOT NULL,
+                data BYTEA NOT NULL);
+            CREATE INDEX case_attachments_by_case ON case_attachments (case_pos);
             """),
     ];
 }

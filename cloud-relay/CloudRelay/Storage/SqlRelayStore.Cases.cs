@@ -169,7 +169,8 @@ public abstract partial class SqlRelayStore
         return stored;
     }
 
-    public async Task<CaseActionOutcome> ApplyActionAsync(Guid caseId, CaseAction action, string actor, string? note, CaseRules rules, long nowMs, CancellationToken cancellationToken)
+    public async Task<CaseActionOutcome> ApplyActionAsync(Guid caseId, CaseAction action, string actor, string? note, CaseRules rules, long nowMs,
+        CancellationToken cancellationToken, CaseAttachment? attachment = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         await using var connection = await OpenAsync(cancellationToken);
@@ -223,7 +224,13 @@ public abstract partial class SqlRelayStore
             return CaseActionOutcome.Conflict;
         }
 
-        await AddEventAsync(connection, transaction, rules, current.Position, type, next, deadlineMs, nowMs, actor, note, cancellationToken);
+        var eventId = await AddEventAsync(connection, transaction, rules, current.Position, type, next, deadlineMs, nowMs, actor, note, cancellationToken);
+        if (attachment is not null)
+        {
+            // In the action's own transaction: a refused action keeps no file.
+            await AddAttachmentAsync(connection, transaction, current.Position, eventId, attachment, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return CaseActionOutcome.Done;
     }
@@ -335,18 +342,22 @@ public abstract partial class SqlRelayStore
         ExecuteAsync(connection, transaction, "INSERT INTO case_alerts (case_pos, alert_pos) VALUES (@case, @alert) ON CONFLICT DO NOTHING",
             cancellationToken, ("case", casePosition), ("alert", alertPosition));
 
-    private static async Task AddEventAsync(DbConnection connection, DbTransaction transaction, CaseRules rules, long casePosition, string type, string state,
+    /// <summary>Adds a timeline entry (queued for the webhook when forwarded) and returns its id.</summary>
+    private static async Task<Guid> AddEventAsync(DbConnection connection, DbTransaction transaction, CaseRules rules, long casePosition, string type, string state,
         long deadlineMs, long nowMs, string? actor, string? note, CancellationToken cancellationToken)
     {
+        var id = Guid.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(nowMs));
         var position = Convert.ToInt64(await ScalarAsync(connection, transaction, """
             INSERT INTO case_events (id, case_pos, type, state, deadline_ms, at_ms, actor, note)
             VALUES (@id, @case, @type, @state, @deadline, @now, @actor, @note) RETURNING pos
-            """, cancellationToken, ("id", Guid.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(nowMs))), ("case", casePosition), ("type", type),
+            """, cancellationToken, ("id", id), ("case", casePosition), ("type", type),
             ("state", state), ("deadline", deadlineMs), ("now", nowMs), ("actor", actor), ("note", note)), CultureInfo.InvariantCulture);
         if (rules.Forward && CaseEventTypes.IsForwarded(type))
         {
             await ExecuteAsync(connection, transaction, "INSERT INTO forward_queue (case_event_pos) VALUES (@pos)", cancellationToken, ("pos", position));
         }
+
+        return id;
     }
 
     private static async Task<IReadOnlyList<CaseRecord>> ReadCasesAsync(DbConnection connection, DbTransaction? transaction, string tail,

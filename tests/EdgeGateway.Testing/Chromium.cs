@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace EdgeGateway.Host.Tests.Browser;
+namespace EdgeGateway.Testing;
 
 /// <summary>
 /// Debian's headless Chromium driven by Playwright, with a fresh profile folder per test and the
@@ -64,7 +64,7 @@ public sealed class Chromium : IAsyncDisposable
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {
         ArgumentNullException.ThrowIfNull(page);
-        var directory = Path.Combine(Testing.RepoPaths.Root, "artifacts", "screenshots");
+        var directory = Path.Combine(RepoPaths.Root, "artifacts", "screenshots");
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"{name}.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
