@@ -164,6 +164,27 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
+    public async Task Devices_registered_and_connected_one_after_another_all_stay_connected(string db)
+    {
+        // Each registration signals a credential check; a check must never judge a session by a registry read
+        // older than the device it serves.
+        await using var relay = await RelayTestHost.StartAsync(db == "postgres" ? await postgres.NewDatabaseAsync() : null);
+        var clients = new List<IMqttClient>();
+        for (var i = 0; i < 40; i++)
+        {
+            clients.Add(await relay.ConnectAsync(await relay.AddDeviceAsync("s1", $"box-{i}")));
+        }
+
+        var published = await Task.WhenAll(clients.Select((c, i) => c.PublishAlertAsync(TestAlerts.Make("s1", $"box-{i}"))));
+
+        Assert.All(published, p => Assert.True(p.IsSuccess));
+        Assert.All(clients, c => Assert.True(c.IsConnected));
+        Assert.Equal(0, relay.Counters.Limit(LimitNames.SessionRevoked));
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
     public async Task Removal_and_token_renewal_from_the_command_line_reach_the_running_relay_at_once(string db)
     {
         var database = db == "postgres" ? await postgres.NewDatabaseAsync() : null;

@@ -56,6 +56,7 @@ public sealed partial class EmbeddedBroker(
     private readonly ConcurrentDictionary<string, PublishBucket> _publishBuckets = new(StringComparer.Ordinal);
     private Task _credentialCheck = Task.CompletedTask;
     private Task _credentialWatch = Task.CompletedTask;
+    private long _admissions;
     private MqttServer? _server;
     private X509Certificate2? _certificate;
 
@@ -244,6 +245,7 @@ public sealed partial class EmbeddedBroker(
             e.SessionItems[DeviceItem] = session;
             e.SessionItems[AcksItem] = new PendingAcks();
             _live[e.ClientId] = session;
+            Interlocked.Increment(ref _admissions);
         }
         else
         {
@@ -284,6 +286,7 @@ public sealed partial class EmbeddedBroker(
         {
             try
             {
+                bool signalled;
                 using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
                     var delay = Task.Delay(interval, time, wait.Token);
@@ -291,6 +294,7 @@ public sealed partial class EmbeddedBroker(
                     await Task.WhenAny(delay, changed);
                     await wait.CancelAsync();
                     await Task.WhenAll(delay, changed).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    signalled = changed.IsCompletedSuccessfully;
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
@@ -299,8 +303,12 @@ public sealed partial class EmbeddedBroker(
                     continue;
                 }
 
+                // Only sessions admitted before the registry is read are judged by it: one admitted after was
+                // authenticated against newer data, such as a device registered a moment ago.
+                var admissions = Volatile.Read(ref _admissions);
+                var admittedBefore = _live.ToArray();
                 var registered = (await devices.ListAsync(cancellationToken)).ToDictionary(d => d.Key, StringComparer.Ordinal);
-                foreach (var (clientId, session) in _live)
+                foreach (var (clientId, session) in admittedBefore)
                 {
                     if (!session.StillValid(registered.GetValueOrDefault(session.Device.Key), clientId))
                     {
@@ -309,6 +317,12 @@ public sealed partial class EmbeddedBroker(
                         Log.SessionRevoked(logger, session.Device.Key, clientId);
                         await DisconnectQuietlyAsync(clientId, MqttDisconnectReasonCode.NotAuthorized);
                     }
+                }
+
+                if (signalled && Volatile.Read(ref _admissions) != admissions)
+                {
+                    // A session authenticated just before a change may have become live after the snapshot: look again.
+                    OnCredentialsChanged();
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
