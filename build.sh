@@ -19,6 +19,7 @@ APT_PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   iproute2 openssl
+  nodejs npm                              # the build installs the page's pinned layout library (edge/EdgeGateway.Host/web)
 )
 
 # The arm64 steps only: the aarch64 cross compiler and Debian's OpenCV for arm64 (multiarch) to build
