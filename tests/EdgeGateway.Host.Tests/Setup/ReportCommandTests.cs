@@ -78,6 +78,7 @@ public sealed class ReportCommandTests : IAsyncLifetime
         Assert.Contains("<tr data-check=\"broker\">", html, StringComparison.Ordinal);
         Assert.Matches("<figure data-camera=\"car1\">.*<img alt=\"car1\" src=\"data:image/jpeg;base64,/9j/", html);
         Assert.Contains("door", html, StringComparison.Ordinal);
+        Assert.Matches("<tr data-detection=\"(dog|bicycle|car)\"><td>\\w+</td><td>0\\.\\d\\d</td>", html); // The street clip's dog, bicycle and car.
         Assert.Contains("<tr data-signal=\"alarm_button\" data-seen=\"true\"><td>紧急报警按钮</td><td class=\"pass\">已识别</td><td>2026-12-03 10:01:10 Asia/Shanghai (UTC+08:00)</td>", html, StringComparison.Ordinal);
         Assert.Contains("<tr data-signal=\"fire_mode\" data-seen=\"false\"><td>消防开关</td><td class=\"fail\">未识别</td>", html, StringComparison.Ordinal);
         Assert.Contains("data-fact=\"backlog\"", html, StringComparison.Ordinal);

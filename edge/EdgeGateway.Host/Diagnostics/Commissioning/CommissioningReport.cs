@@ -102,10 +102,31 @@ internal static class CommissioningReport
             body.Append(camera.FrameJpeg is { Length: > 0 } jpeg
                 ? $"<img alt=\"{E(camera.Id)}\" src=\"data:image/jpeg;base64,{Convert.ToBase64String(jpeg)}\"><figcaption>{E(text["report.frameCaption"])}</figcaption>"
                 : $"<p class=\"fail\">{E(text["report.noFrame"])}</p>");
+            Detections(body, camera, text);
             body.Append("</figure>\n");
         }
 
         body.Append("</section>\n");
+    }
+
+    private static void Detections(StringBuilder body, ReportCamera camera, PageText text)
+    {
+        if (camera.Detections.Count == 0)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">{E(text["report.noDetections"])}</p>");
+            return;
+        }
+
+        body.Append(CultureInfo.InvariantCulture,
+            $"<table class=\"detections\"><tr><th>{E(text["report.label"])}</th><th>{E(text["report.score"])}</th><th>{E(text["report.box"])}</th></tr>");
+        foreach (var detection in camera.Detections)
+        {
+            var box = detection.Box;
+            body.Append(CultureInfo.InvariantCulture,
+                $"<tr data-detection=\"{E(detection.Label)}\"><td>{E(detection.Label)}</td><td>{detection.Score:0.00}</td><td>{box.X1:0},{box.Y1:0} – {box.X2:0},{box.Y2:0}</td></tr>");
+        }
+
+        body.Append("</table>");
     }
 
     private static void Doctor(StringBuilder body, DoctorReport doctor, PageText text)

@@ -30,12 +30,18 @@ internal static class ReportCollector
         var cameras = settings.Cameras.Select(camera =>
         {
             var live = health.FirstOrDefault(h => h.CameraId == camera.Id);
-            byte[]? frame = parts.Cameras is { } monitor && monitor.TryGetLatestAnnotatedJpeg(camera.Id, out var jpeg) && !jpeg.IsEmpty ? jpeg.ToArray() : null;
+            var monitor = parts.Cameras;
+            // The detections first: the frame that follows is at least as new, and draws them.
+            var detections = monitor?.LatestDetections(camera.Id) ?? [];
+            byte[]? frame = monitor is not null && monitor.TryGetLatestAnnotatedJpeg(camera.Id, out var jpeg) && !jpeg.IsEmpty ? jpeg.ToArray() : null;
             var detail = live is null
                 ? text["cameras.offline"]
                 : text["cameras.stats", ("fps", live.AnalysisFps.ToString("0.0", CultureInfo.InvariantCulture)), ("analysed", live.FramesAnalysed),
                     ("dropped", live.FramesDropped), ("reconnects", live.Reconnects)];
-            return new ReportCamera(camera.Id, camera.Role, live?.Connected ?? false, detail, frame, [.. camera.Zones.Select(z => z.Name)]);
+            return new ReportCamera(camera.Id, camera.Role, live?.Connected ?? false, detail, frame, [.. camera.Zones.Select(z => z.Name)])
+            {
+                Detections = detections,
+            };
         }).ToList();
         var uplinkFacts = uplink is null
             ? offlineUplink
