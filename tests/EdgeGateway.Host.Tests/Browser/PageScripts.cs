@@ -15,6 +15,15 @@ internal static class PageScripts
           .map(({ e, r }) => `${e.tagName.toLowerCase()}#${e.id || e.textContent.trim().slice(0, 20)} ${Math.round(r.width)}x${Math.round(r.height)}`)
         """;
 
+    /// <summary>The smallest visible touch target's width and height, in CSS pixels.</summary>
+    public const string SmallestTouchTarget = """
+        () => {
+          const sizes = [...document.querySelectorAll('button, nav a, input, select, td a')]
+            .filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect()).filter(r => r.width > 0);
+          return [Math.round(Math.min(...sizes.map(r => r.width))), Math.round(Math.min(...sizes.map(r => r.height)))];
+        }
+        """;
+
     /// <summary>
     /// Visible text that did not come from the resources in the page's language: each visible text node outside the
     /// box's own data ([data-value], the log), once every string the page rendered from the resources is taken out,

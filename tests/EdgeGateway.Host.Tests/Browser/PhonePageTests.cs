@@ -7,6 +7,7 @@ using EdgeGateway.Testing;
 using EdgeGateway.Vision.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace EdgeGateway.Host.Tests.Browser;
@@ -16,7 +17,7 @@ namespace EdgeGateway.Host.Tests.Browser;
 /// in English: a real gateway with a camera (the street clip through YOLOX-Nano) and the simulated elevator.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class PhonePageTests : IAsyncLifetime
+public sealed class PhonePageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Password = "machine-room-2026";
     private static readonly string PasswordHash = TechnicianPassword.Hash(Password);
@@ -45,6 +46,7 @@ public sealed class PhonePageTests : IAsyncLifetime
         ["Uplink:Broker"] = _broker.Url,
         ["Diagnostics:PasswordHash"] = PasswordHash,
         ["Diagnostics:TimeZone"] = "Asia/Shanghai",
+        ["Host:ConfigPath"] = Path.Combine(_data, "gateway.json"), // device.key beside it signs the report
         ["Elevator:Board"] = "simulated",
         ["Elevator:Floors"] = "12",
         ["Cameras:0:Id"] = "car1",
@@ -69,6 +71,8 @@ public sealed class PhonePageTests : IAsyncLifetime
         var screen = new[] { Screen.Phone390, Screen.Desktop1400 }.Single(s => s.Name == screenName);
         var language = locale.StartsWith("zh", StringComparison.Ordinal) ? "zh-CN" : "en";
         var text = global::EdgeGateway.Host.Diagnostics.Text.PageText.For(language);
+        var deviceKey = global::EdgeGateway.Host.Setup.Provision.DeviceKeyPair.PathsBeside(Path.Combine(_data, "gateway.json"));
+        global::EdgeGateway.Host.Setup.Provision.DeviceKeyPair.Generate(deviceKey, "gw-elev-0007", "sh-jingan-0031", replace: false);
         await using var gateway = await RunningGateway.StartAsync(Box());
         await using var chromium = await Chromium.StartAsync(gateway.Certificate, screen, locale);
         var page = await chromium.NewPageAsync();
@@ -146,6 +150,7 @@ public sealed class PhonePageTests : IAsyncLifetime
         Assert.Matches("<figure data-camera=\"car1\">.*<img [^>]*src=\"data:image/jpeg;base64,", html);
         Assert.Contains("data-signal=\"alarm_button\" data-seen=\"true\"", html, StringComparison.Ordinal);
         Assert.Contains("Asia/Shanghai", html, StringComparison.Ordinal);
+        Assert.True(ReportSigner.Verify(html), "the page's report is not signed with device.key");
     }
 
     [Fact]
@@ -189,9 +194,11 @@ public sealed class PhonePageTests : IAsyncLifetime
         Assert.Equal("zh-CN", await page.EvaluateAsync<string>("document.documentElement.lang"));
     }
 
-    private static async Task AssertFitsAsync(IPage page, string language, string view)
+    private async Task AssertFitsAsync(IPage page, string language, string view)
     {
         var widths = await page.EvaluateAsync<int[]>(PageScripts.Widths);
+        var smallest = await page.EvaluateAsync<int[]>(PageScripts.SmallestTouchTarget);
+        output.WriteLine($"{view} ({language}): page {widths[0]} px in a {widths[1]} px window; smallest touch target {smallest[0]}x{smallest[1]} px");
         Assert.True(widths[0] <= widths[1], $"{view}: the page is {widths[0]} px wide in a {widths[1]} px window");
         var small = await page.EvaluateAsync<string[]>(PageScripts.SmallTouchTargets);
         Assert.True(small.Length == 0, $"{view}: touch targets under 44 px: {string.Join("; ", small)}");
