@@ -19,7 +19,7 @@ internal static class CommissioningReport
         body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; color: #1d2330; margin: 1.5rem; font-size: 14px; }
         h1 { font-size: 1.5rem; margin: 0 0 .8rem; } h2 { font-size: 1.1rem; margin: 1.4rem 0 .5rem; border-bottom: 2px solid #1d2330; }
         table { border-collapse: collapse; width: 100%; margin: .3rem 0; } th, td { border: 1px solid #c4cad2; padding: .25rem .45rem; text-align: left; vertical-align: top; }
-        th { background: #f1f3f5; } .facts th { width: 11rem; } .pass { color: #1a7f37; font-weight: 600; } .warn { color: #9a6700; font-weight: 600; } .fail { color: #cf222e; font-weight: 600; }
+        th { background: #f1f3f5; } .facts th { width: 11rem; } td.pass, td.warn, td.fail { white-space: nowrap; } .pass { color: #1a7f37; font-weight: 600; } .warn { color: #9a6700; font-weight: 600; } .fail { color: #cf222e; font-weight: 600; }
         figure { margin: .4rem 0 1rem; break-inside: avoid; } figure img { max-width: 100%; border: 1px solid #c4cad2; } figcaption { color: #5d6677; font-size: .85rem; }
         .signatures { display: flex; gap: 3rem; margin-top: 2.5rem; } .signatures div { flex: 1; border-top: 1px solid #1d2330; padding-top: .3rem; }
         .fingerprint { font-family: monospace; word-break: break-all; } .muted { color: #5d6677; }
