@@ -510,7 +510,19 @@ function drawDiagram(graph, snapshot) {
   const legend = el('div', { class: 'diagram-legend' },
     el('span', { class: 'current' }, t('elevator.legendCurrent')),
     el('span', { class: 'faulted' }, t('elevator.legendFault')));
-  $('elevator-diagram').replaceChildren(root, legend);
+  // On a phone the whole diagram fits the screen; "enlarge" shows it at full size in its own scrolling box.
+  const holder = $('elevator-diagram');
+  const zoom = el('button', { type: 'button', class: 'secondary', id: 'diagram-zoom' });
+  const showZoom = () => {
+    const zoomed = holder.classList.contains('zoomed');
+    root.style.minWidth = zoomed ? `${Math.ceil(size.width)}px` : '';
+    zoom.textContent = t(zoomed ? 'elevator.diagramFit' : 'elevator.diagramEnlarge');
+  };
+  zoom.addEventListener('click', () => { holder.classList.toggle('zoomed'); showZoom(); });
+  const frame = el('div', { class: 'diagram-frame' });
+  frame.append(root);
+  holder.replaceChildren(frame, legend, zoom);
+  showZoom();
 }
 
 /** A smooth curve through dagre's bend points. */

@@ -133,6 +133,16 @@ public sealed class PhonePageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(labels.GetProperty("labels").GetInt32() >= 10, $"only {labels.GetProperty("labels")} edge labels drawn");
         Assert.Equal(0, labels.GetProperty("overlaps").GetInt32());
 
+        // Full size in its own scrolling box: still no overlap, and the page itself still fits.
+        await page.Locator("#diagram-zoom").ClickAsync();
+        await Expect(page.Locator("#diagram-zoom")).ToHaveTextAsync(text["elevator.diagramFit"]);
+        var zoomed = await page.EvaluateAsync<JsonElement>(PageScripts.OverlappingEdgeLabels);
+        Assert.Equal(0, zoomed.GetProperty("overlaps").GetInt32());
+        var widths = await page.EvaluateAsync<int[]>(PageScripts.Widths);
+        Assert.True(widths[0] <= widths[1], $"with the diagram at full size the page is {widths[0]} px wide in a {widths[1]} px window");
+        await page.Locator("#diagram-zoom").ClickAsync();
+        await Expect(page.Locator("#diagram-zoom")).ToHaveTextAsync(text["elevator.diagramEnlarge"]);
+
         await AssertFitsAsync(page, language, "app");
         await page.EvaluateAsync("window.scrollTo(0, 0)");
         await Chromium.ScreenshotAsync(page, $"page-{screen.Name}-{language}");
