@@ -101,6 +101,7 @@ function problemText(error) {
   if (!(error instanceof ApiError)) return t('error.network');
   const code = error.body && error.body.code;
   if (code && state.text[`problem.${code}`] !== undefined) return t(`problem.${code}`);
+  if (error.body && error.body.errors && error.body.errors.technician) return t('problem.bad_technician');
   if (error.body && /CSRF/.test(error.body.title || '')) return t('error.csrf');
   return error.body && (error.body.title || error.body.detail) ? error.message : t('error.http', { status: error.status });
 }

@@ -104,6 +104,8 @@ public sealed record Screen(string Name, int Width, int Height, bool Phone)
 
     public static readonly Screen Phone390 = new("phone-390", 390, 844, Phone: true);
 
+    public static readonly Screen Phone360 = new("phone-360", 360, 740, Phone: true);
+
     public static readonly Screen Desktop1400 = new("desktop-1400", 1400, 1000, Phone: false);
 
     public override string ToString() => Name;

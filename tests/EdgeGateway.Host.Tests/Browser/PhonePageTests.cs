@@ -173,12 +173,14 @@ public sealed class PhonePageTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         await using var gateway = await RunningGateway.StartAsync(box);
-        await using var chromium = await Chromium.StartAsync(gateway.Certificate, Screen.Phone390, "en-US");
+        // The narrowest phone the page supports.
+        await using var chromium = await Chromium.StartAsync(gateway.Certificate, Screen.Phone360, "en-US");
         var page = await chromium.NewPageAsync();
         await page.GotoAsync(gateway.Address.ToString());
         await page.Locator("#password").FillAsync(Password);
         await page.Locator("#login-button").ClickAsync();
         await Expect(page.Locator("#live")).ToHaveTextAsync("live");
+        await AssertFitsAsync(page, "en", "app at 360 px");
         await Expect(page.Locator("#stale")).ToBeHiddenAsync();
 
         // The LAN drops: the open stream ends and every new one fails.
