@@ -15,10 +15,12 @@ APT_PACKAGES=(
   mosquitto mosquitto-clients             # real broker for uplink and relay tests
   postgresql                              # relay storage at scale (tests start their own server)
   chromium                                # diagnostics page end-to-end tests
+  fonts-wqy-microhei                      # Chinese glyphs in the page's screenshots and the report's PDF
   python3-gi gir1.2-gst-rtsp-server-1.0   # a real RTSP server for camera reconnect tests
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   iproute2 openssl
+  nodejs npm                              # the build installs the page's pinned layout library (edge/EdgeGateway.Host/web)
 )
 
 # The arm64 steps only: the aarch64 cross compiler and Debian's OpenCV for arm64 (multiarch) to build

@@ -32,4 +32,13 @@ public static class HostLogEvents
 
     /// <summary>DiagnosticsListener.Log.Serving.</summary>
     public const int PageCertificateServing = 7011;
+
+    /// <summary>Log.SignalCheckStarted.</summary>
+    public const int PageSignalCheckStarted = 1701;
+
+    /// <summary>Log.SignalCheckFinished.</summary>
+    public const int PageSignalCheckFinished = 1702;
+
+    /// <summary>Log.ReportMade.</summary>
+    public const int PageReportMade = 1703;
 }

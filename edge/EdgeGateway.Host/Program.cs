@@ -12,6 +12,7 @@ VisionCommands.Register(root, bench);
 ElevatorCommands.Register(root, bench);
 UplinkCommands.Register(root, bench);
 SetupCommands.Register(root);
+ReportCommands.Register(root);
 
 var parsed = root.Parse(args);
 try

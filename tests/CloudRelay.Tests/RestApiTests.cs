@@ -88,8 +88,11 @@ public sealed class RestApiTests
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, second.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, unknown.StatusCode);
-        var credentials = (await first.Content.ReadFromJsonAsync<CredentialsView>())!;
+        var credentials = (await first.Content.ReadFromJsonAsync<ClaimView>())!;
         Assert.Equal("site-9/box-9", credentials.Username);
+        // The answer names the broker the box connects to, at the host the installer reached the relay by.
+        Assert.Equal($"mqtt://127.0.0.1:{relay.MqttPort}", credentials.Broker);
+        Assert.Null(credentials.CaSha256); // Plain MQTT here: no CA to pin.
         var client = await relay.ConnectAsync(new CloudRelay.Devices.DeviceCredentials(credentials.Site, credentials.Device, credentials.Username, credentials.Password));
         var result = await client.PublishAlertAsync(TestAlerts.Make("site-9", "box-9"));
         Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);

@@ -182,6 +182,38 @@ public sealed class ConfigurationTests
         Assert.All(failures, f => Assert.DoesNotContain('\n', f));
     }
 
+    [Theory]
+    [InlineData("https://relay.example.com")]
+    [InlineData("relay.example.com:8883")]
+    [InlineData("mqtts://")]
+    public void A_public_broker_that_is_no_mqtt_address_is_one_line(string broker)
+    {
+        var result = new RelayOptionsValidator().Validate(null, new RelayOptions { Mqtt = new RelayMqttOptions { PublicBroker = broker } });
+
+        Assert.Equal(
+            $"Relay:Mqtt:PublicBroker '{broker}' is invalid; expected the address boxes connect to, mqtts://host:port or mqtt://host:port",
+            Assert.Single(result.Failures!));
+    }
+
+    [Fact]
+    public void A_claim_names_the_public_broker_or_the_embedded_one_at_the_installers_host()
+    {
+        var data = Directory.CreateTempSubdirectory("relay-claim-").FullName;
+        try
+        {
+            var plain = new RelayOptions { DataDir = data, Mqtt = new RelayMqttOptions { AllowPlaintext = true, Port = 1884 } };
+            Assert.Equal(("mqtt://relay.lan:1884", null, null), CloudRelay.Devices.ClaimBroker.For(plain, "relay.lan"));
+            plain.Mqtt.PublicBroker = "mqtts://relay.example.com:8883";
+            Assert.Equal("mqtts://relay.example.com:8883", CloudRelay.Devices.ClaimBroker.For(plain, "relay.lan").Broker);
+            var external = new RelayOptions { DataDir = data, Mqtt = new RelayMqttOptions { Broker = "mqtt://10.0.0.5:1883" } };
+            Assert.Null(CloudRelay.Devices.ClaimBroker.For(external, "relay.lan").Broker); // Only the operator knows its public name.
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     [Fact]
     public void The_default_database_is_a_sqlite_file_in_the_data_folder()
     {

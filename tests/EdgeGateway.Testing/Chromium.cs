@@ -27,8 +27,15 @@ public sealed class Chromium : IAsyncDisposable
     /// Starts Chromium with a fresh profile. <paramref name="trustedCertificate"/> (a PEM file) is trusted by its public
     /// key, as a technician does after checking the fingerprint; any other certificate error still fails the page.
     /// </summary>
-    public static async Task<Chromium> StartAsync(string? trustedCertificate = null)
+    public static Task<Chromium> StartAsync(string? trustedCertificate = null) => StartAsync(trustedCertificate, Screen.Desktop, locale: null);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string?)"/>, on <paramref name="screen"/> (a phone is a touch screen at 3x) and with the
+    /// browser's language <paramref name="locale"/> (its Accept-Language), e.g. zh-CN.
+    /// </summary>
+    public static async Task<Chromium> StartAsync(string? trustedCertificate, Screen screen, string? locale)
     {
+        ArgumentNullException.ThrowIfNull(screen);
         var profile = Directory.CreateTempSubdirectory("edgegw-chromium-").FullName;
         string[] trust = trustedCertificate is null ? [] : [$"--ignore-certificate-errors-spki-list={PublicKeyPin(trustedCertificate)}"];
         var playwright = await Playwright.CreateAsync();
@@ -41,7 +48,12 @@ public sealed class Chromium : IAsyncDisposable
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", .. trust,
             ],
-            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            ViewportSize = new ViewportSize { Width = screen.Width, Height = screen.Height },
+            IsMobile = screen.Phone,
+            HasTouch = screen.Phone,
+            DeviceScaleFactor = screen.Phone ? 3 : 1,
+            Locale = locale,
+            AcceptDownloads = true,
         });
         return new Chromium(playwright, context, profile);
     }
@@ -83,4 +95,18 @@ public sealed class Chromium : IAsyncDisposable
         {
         }
     }
+}
+
+/// <summary>A browser window size; phones are touch screens.</summary>
+public sealed record Screen(string Name, int Width, int Height, bool Phone)
+{
+    public static readonly Screen Desktop = new("desktop-1280", 1280, 900, Phone: false);
+
+    public static readonly Screen Phone390 = new("phone-390", 390, 844, Phone: true);
+
+    public static readonly Screen Phone360 = new("phone-360", 360, 740, Phone: true);
+
+    public static readonly Screen Desktop1400 = new("desktop-1400", 1400, 1000, Phone: false);
+
+    public override string ToString() => Name;
 }

@@ -62,6 +62,16 @@ public sealed record CredentialsView(
     }
 }
 
+/// <summary>The claim's answer: the credentials, and where to connect with them (the CA too when TLS is on).</summary>
+public sealed record ClaimView(
+    [property: JsonPropertyName("site")] string Site,
+    [property: JsonPropertyName("device")] string Device,
+    [property: JsonPropertyName("username")] string Username,
+    [property: JsonPropertyName("password")] string Password,
+    [property: JsonPropertyName("broker")] string? Broker,
+    [property: JsonPropertyName("ca_sha256")] string? CaSha256,
+    [property: JsonPropertyName("ca_pem")] string? CaPem);
+
 public sealed record DeviceRequest(
     [property: JsonPropertyName("site")] string? Site,
     [property: JsonPropertyName("device")] string? Device,

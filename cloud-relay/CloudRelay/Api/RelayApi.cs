@@ -165,8 +165,8 @@ public static class RelayApi
         return TypedResults.Ok(new ClaimCodeView(site, device, code));
     }
 
-    private static async Task<Results<Ok<CredentialsView>, ProblemHttpResult>> ClaimAsync(
-        ClaimRequest request, DeviceRegistry devices, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ClaimView>, ProblemHttpResult>> ClaimAsync(
+        ClaimRequest request, DeviceRegistry devices, IOptions<RelayOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Code))
         {
@@ -177,8 +177,11 @@ public static class RelayApi
         return credentials is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "claim code refused",
                 detail: "the claim code is unknown, already used or expired; ask the operator for a new one")
-            : TypedResults.Ok(CredentialsView.From(credentials));
+            : TypedResults.Ok(Claimed(credentials, ClaimBroker.For(options.Value, context.Request.Host.Host)));
     }
+
+    private static ClaimView Claimed(DeviceCredentials credentials, (string? Broker, string? CaSha256, string? CaPem) broker) =>
+        new(credentials.Site, credentials.Device, credentials.Username, credentials.Password, broker.Broker, broker.CaSha256, broker.CaPem);
 
     private static async Task<Ok<StatsView>> StatsAsync(
         IRelayStore store, RelayCounters counters, DeviceRegistry devices, IOptions<RelayOptions> options, CancellationToken cancellationToken)

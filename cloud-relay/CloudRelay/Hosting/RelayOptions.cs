@@ -83,6 +83,12 @@ public sealed class RelayMqttOptions
 
     /// <summary>External mode: the shared-subscription group all relay instances join.</summary>
     public string SharedGroup { get; set; } = "cloud-relay";
+
+    /// <summary>
+    /// The broker address boxes connect to, sent in the claim's answer (e.g. <c>mqtts://relay.example.com:8883</c>).
+    /// Empty: the embedded broker at the host name the installer used for the relay; nothing in external mode.
+    /// </summary>
+    public string? PublicBroker { get; set; }
 }
 
 public sealed class RelayWebhookOptions
@@ -192,6 +198,12 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             && (!Uri.TryCreate(broker, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts" or "tcp" or "ssl")))
         {
             problems.Add($"Relay:Mqtt:Broker '{broker}' is invalid; expected mqtt://host:port or mqtts://host:port");
+        }
+
+        if (mqtt.PublicBroker is { Length: > 0 } publicBroker
+            && (!Uri.TryCreate(publicBroker, UriKind.Absolute, out var advertised) || advertised.Scheme is not ("mqtt" or "mqtts") || advertised.Host.Length == 0))
+        {
+            problems.Add($"Relay:Mqtt:PublicBroker '{publicBroker}' is invalid; expected the address boxes connect to, mqtts://host:port or mqtt://host:port");
         }
 
         if (string.IsNullOrWhiteSpace(mqtt.InstanceId) || mqtt.InstanceId.IndexOfAny(['+', '#', '/']) >= 0)

@@ -7,4 +7,7 @@ public interface ICameraMonitor
 
     /// <summary>The latest analysed frame as JPEG, with detections and zones drawn, or false if none yet.</summary>
     bool TryGetLatestAnnotatedJpeg(string cameraId, out ReadOnlyMemory<byte> jpeg);
+
+    /// <summary>What the detector found in that latest frame (empty when nothing, or when the monitor does not say).</summary>
+    IReadOnlyList<Vision.Detection> LatestDetections(string cameraId) => [];
 }

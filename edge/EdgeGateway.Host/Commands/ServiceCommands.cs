@@ -29,7 +29,10 @@ internal static class ServiceCommands
                 return 2;
             }
 
-            return await RunAsync(() => GatewayApp.Build(loaded.Configuration), loaded.FilePath, cancellationToken);
+            // The page's report signs with device.key beside the config file, so the service is told where that is.
+            var settings = new ConfigurationBuilder().AddConfiguration(loaded.Configuration)
+                .AddInMemoryCollection([new(Diagnostics.DiagnosticsOptions.ConfigPathKey, loaded.FilePath)]).Build();
+            return await RunAsync(() => GatewayApp.Build(settings), loaded.FilePath, cancellationToken);
         });
         return run;
     }

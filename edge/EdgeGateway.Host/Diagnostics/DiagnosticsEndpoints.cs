@@ -54,6 +54,8 @@ internal static class DiagnosticsEndpoints
         api.MapGet("/doctor", (PageDoctor doctor) => doctor.Last is { } last ? Results.Ok(last) : Results.NoContent());
         api.MapPost("/doctor/run", RunDoctorAsync).AddEndpointFilter(RequireCsrfToken);
 
+        CommissioningEndpoints.Map(api);
+
         // Unknown API paths answer 401 too without a session, so nothing about the API leaks.
         api.Map("/{**path}", () => TypedResults.NotFound());
     }
@@ -79,10 +81,11 @@ internal static class DiagnosticsEndpoints
         if (string.IsNullOrEmpty(hash))
         {
             Log.NoPassword(logger);
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status401Unauthorized,
-                title: "no technician password is set on this box",
-                detail: "run `edgegw provision --diagnostics-password ...` on the box");
+            return Coded(
+                StatusCodes.Status401Unauthorized,
+                "no technician password is set on this box",
+                "no_password",
+                "run `edgegw provision --diagnostics-password ...` on the box");
         }
 
         // PBKDF2 takes a while on purpose; keep it off the request thread's critical path.
@@ -181,7 +184,7 @@ internal static class DiagnosticsEndpoints
     {
         if (parts.AlertSink is not { } sink)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "the uplink is not running on this box; no alert can be sent");
+            return Coded(StatusCodes.Status503ServiceUnavailable, "the uplink is not running on this box; no alert can be sent", "no_uplink");
         }
 
         var draft = new AlertDraft(AlertKinds.Test, AlertSeverity.Info, AlertState.Raised, new Dictionary<string, string>(StringComparer.Ordinal)
@@ -204,7 +207,7 @@ internal static class DiagnosticsEndpoints
     }
 
     /// <summary>State-changing requests must echo the antiforgery token in <see cref="CsrfHeader"/>.</summary>
-    private static async ValueTask<object?> RequireCsrfToken(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> RequireCsrfToken(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
         var antiforgery = invocation.HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
         if (!await antiforgery.IsRequestValidAsync(invocation.HttpContext))
@@ -217,6 +220,10 @@ internal static class DiagnosticsEndpoints
 
         return await next(invocation);
     }
+
+    /// <summary>A problem with a stable <c>code</c>, so the page can say it in the technician's language.</summary>
+    internal static ProblemHttpResult Coded(int status, string title, string code, string? detail = null) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["code"] = code });
 
     private static ProblemDetails Problem(string title) => new() { Title = title, Status = StatusCodes.Status404NotFound };
 }

@@ -45,6 +45,8 @@ public static class DiagnosticsExtensions
         services.AddSingleton<StatusReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusReporter>());
         services.AddSingleton<PageDoctor>();
+        services.AddSingleton<Commissioning.SignalCheckRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<Commissioning.SignalCheckRecorder>());
 
         // Sessions survive a restart when the keys live in the data folder.
         var dataProtection = services.AddDataProtection().SetApplicationName("edgegw");
@@ -98,7 +100,7 @@ public static class DiagnosticsExtensions
                 var retry = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
                 http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 await http.Response.WriteAsJsonAsync(
-                    new { title = "too many login attempts", detail = $"wait {Math.Ceiling(retry.TotalSeconds):0} s before trying again", status = 429 },
+                    new { title = "too many login attempts", detail = $"wait {Math.Ceiling(retry.TotalSeconds):0} s before trying again", status = 429, retryAfterSeconds = (int)Math.Ceiling(retry.TotalSeconds) },
                     cancellationToken);
             };
         });

@@ -47,4 +47,15 @@ public sealed class DiagnosticsOptions
 
     /// <summary>How often the page's live stream pushes a status update.</summary>
     public TimeSpan PushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The box's time zone as an IANA id (e.g. <c>Asia/Shanghai</c>): the page and the commissioning report show
+    /// every time in it, with the zone named. Empty: the system's time zone.
+    /// </summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>Not bound from this section: where <c>edgegw run</c> read its config, so the report finds device.key beside it.</summary>
+    internal const string ConfigPathKey = "Host:ConfigPath";
+
+    internal TimeZoneInfo BoxTimeZone => Commissioning.BoxTime.Resolve(TimeZone) ?? TimeZoneInfo.Utc;
 }

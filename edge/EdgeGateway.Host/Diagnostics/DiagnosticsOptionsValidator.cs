@@ -48,6 +48,11 @@ internal sealed class DiagnosticsOptionsValidator : IValidateOptions<Diagnostics
             problems.Add($"Diagnostics:PushInterval = '{options.PushInterval}': expected between 00:00:00.1 and 00:01:00");
         }
 
+        if (Commissioning.BoxTime.Resolve(options.TimeZone) is null)
+        {
+            problems.Add($"Diagnostics:TimeZone = '{options.TimeZone}': expected an IANA time zone such as Asia/Shanghai, or empty for the system's");
+        }
+
         if (options.SessionIdle < TimeSpan.FromMinutes(1))
         {
             problems.Add($"Diagnostics:SessionIdle = '{options.SessionIdle}': expected at least 00:01:00");

@@ -48,6 +48,20 @@ internal sealed class LiveFeed(IOptions<JsonOptions> json)
         }
     }
 
+    /// <summary>
+    /// Ends every open page's stream, as a dropped Wi-Fi link would; each page reconnects by itself.
+    /// </summary>
+    public void DisconnectAll()
+    {
+        lock (_gate)
+        {
+            foreach (var page in _pages)
+            {
+                page.Writer.TryComplete();
+            }
+        }
+    }
+
     /// <summary>The events for one page, starting with <paramref name="first"/>, until it disconnects.</summary>
     public async IAsyncEnumerable<SseItem<string>> Subscribe<T>(
         string firstType,

@@ -24,4 +24,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = HostLogEvents.PageDoctorRan, Level = LogLevel.Information, Message = "Doctor run from the diagnostics page: {Passed} pass, {Warned} warn, {Failed} fail")]
     public static partial void DoctorRan(ILogger logger, int passed, int warned, int failed);
+
+    [LoggerMessage(EventId = HostLogEvents.PageSignalCheckStarted, Level = LogLevel.Information, Message = "Signal check started on the diagnostics page: {Inputs} inputs to toggle")]
+    public static partial void SignalCheckStarted(ILogger logger, int inputs);
+
+    [LoggerMessage(EventId = HostLogEvents.PageSignalCheckFinished, Level = LogLevel.Information, Message = "Signal check finished: {Seen} of {Inputs} inputs seen")]
+    public static partial void SignalCheckFinished(ILogger logger, int seen, int inputs);
+
+    [LoggerMessage(EventId = HostLogEvents.PageReportMade, Level = LogLevel.Information, Message = "Commissioning report made for technician {Technician} (signed: {Signed})")]
+    public static partial void ReportMade(ILogger logger, string technician, bool signed);
 }

@@ -43,7 +43,11 @@ internal sealed class StatusReporter(
             _latest ?? Sample(),
             uplink is null ? null : UplinkView.From(uplink),
             parts.Cameras?.GetHealth(),
-            parts.Elevator?.GetSnapshot());
+            parts.Elevator?.GetSnapshot())
+        {
+            TimeZone = Commissioning.BoxTime.IanaName(options.Value.BoxTimeZone),
+            PushSeconds = options.Value.PushInterval.TotalSeconds,
+        };
     }
 
     /// <summary>Takes one sample now (the CPU share is over the time since the previous one).</summary>

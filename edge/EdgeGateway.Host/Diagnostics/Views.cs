@@ -12,7 +12,14 @@ public sealed record StatusView(
     MetricSample Now,
     UplinkView? Uplink,
     IReadOnlyList<CameraHealth>? Cameras,
-    ElevatorSnapshot? Elevator);
+    ElevatorSnapshot? Elevator)
+{
+    /// <summary>The box's time zone (IANA id): the page shows every time in it, with its name.</summary>
+    public string TimeZone { get; init; } = "UTC";
+
+    /// <summary>Seconds between status pushes; the page marks data stale after a few missed ones.</summary>
+    public double PushSeconds { get; init; } = 1;
+}
 
 /// <summary>One point of the one-hour charts.</summary>
 public sealed record MetricSample(

@@ -54,7 +54,7 @@ internal static class GatewayServiceCollectionExtensions
     /// <paramref name="minimumLevel"/>.
     /// </summary>
     public static ServiceProvider BuildGatewayServices(IConfiguration configuration, LogLevel minimumLevel = LogLevel.Warning, bool console = true,
-        GatewayScope scope = GatewayScope.Everything, Action<ILoggingBuilder>? configureLogging = null)
+        GatewayScope scope = GatewayScope.Everything, Action<ILoggingBuilder>? configureLogging = null, Action<IServiceCollection>? customise = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(logging =>
@@ -68,6 +68,7 @@ internal static class GatewayServiceCollectionExtensions
             configureLogging?.Invoke(logging);
         });
         services.AddGateway(configuration, scope);
+        customise?.Invoke(services);
         return services.BuildServiceProvider();
     }
 }

@@ -20,4 +20,5 @@ internal static class ConfigKeys
     public const string DiagnosticsCertificate = "Diagnostics:CertificatePath";
     public const string DiagnosticsCertificateKey = "Diagnostics:CertificateKeyPath";
     public const string PasswordHash = "Diagnostics:PasswordHash";
+    public const string CaFile = "Uplink:CaFile";
 }

@@ -49,6 +49,9 @@ internal sealed record GatewaySettings
 
     public string? ModelsDir { get; init; }
 
+    /// <summary>The CA the broker's certificate must chain to (<c>Uplink:CaFile</c>); the claim can bring it.</summary>
+    public string? CaFile { get; init; }
+
     /// <summary>True when the file holds something that must stay on this box (mode 600).</summary>
     public bool HoldsSecrets => !string.IsNullOrEmpty(Password) || !string.IsNullOrEmpty(PasswordHash);
 
@@ -74,6 +77,7 @@ internal sealed record GatewaySettings
             DiagnosticsCertificateKey = configuration[ConfigKeys.DiagnosticsCertificateKey],
             PasswordHash = configuration[ConfigKeys.PasswordHash],
             ModelsDir = configuration[ConfigKeys.ModelsDir],
+            CaFile = configuration[ConfigKeys.CaFile],
         };
     }
 

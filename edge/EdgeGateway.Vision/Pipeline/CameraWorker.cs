@@ -248,6 +248,15 @@ internal sealed class CameraWorker : IDisposable
         }
     }
 
+    /// <summary>The detections drawn on <see cref="TryGetLatestAnnotatedJpeg"/>'s frame.</summary>
+    public IReadOnlyList<Detection> LatestDetections()
+    {
+        lock (_latestGate)
+        {
+            return [.. _latestDetections];
+        }
+    }
+
     public bool TryGetLatestAnnotatedJpeg(out ReadOnlyMemory<byte> jpeg)
     {
         lock (_latestGate)

@@ -1,4 +1,5 @@
 using EdgeGateway.Core.Health;
+using EdgeGateway.Core.Vision;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Vision.Configuration;
@@ -92,6 +93,9 @@ public sealed class VisionPipeline : BackgroundService, ICameraMonitor
 
         return worker.TryGetLatestAnnotatedJpeg(out jpeg);
     }
+
+    public IReadOnlyList<Detection> LatestDetections(string cameraId) =>
+        _workers.Find(w => w.CameraId == cameraId)?.LatestDetections() ?? [];
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -80,7 +80,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         await Expect(page.Locator("[data-camera=k1] .health")).ToHaveTextAsync("connected");
 
         // The dog in the kitchen becomes an alert with its snapshot, pushed live.
-        var animal = page.Locator("#alert-table tbody tr", new() { Has = page.Locator("td.kind", new() { HasText = "animal_in_kitchen" }) }).First;
+        var animal = page.Locator("#alert-table tbody tr[data-kind=animal_in_kitchen]").First;
         await Expect(animal).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var snapshotWidth = await animal.Locator("img").EvaluateAsync<int>("img => img.complete ? img.naturalWidth : new Promise(r => img.onload = () => r(img.naturalWidth))");
         Assert.Equal(640, snapshotWidth);
@@ -88,7 +88,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         // The test alert button puts an alert through the real publisher and outbox.
         await page.Locator("#test-alert").ClickAsync();
         await Expect(page.Locator("#notice")).ToContainTextAsync("is in the outbox");
-        await Expect(page.Locator("#alert-table td.kind", new() { HasText = "test" }).First).ToBeVisibleAsync();
+        await Expect(page.Locator("#alert-table td.kind[data-kind=test]").First).ToHaveTextAsync("Test alert");
 
         // The doctor runs inside the gateway and asks the live camera and uplink.
         await Chromium.ScreenshotAsync(page, "diagnostics-kitchen");
@@ -128,10 +128,10 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
 
         // The fault machine's Mermaid diagram is drawn, with the state the car is in now marked.
         await Expect(page.Locator("#elevator-diagram svg g.state[data-state=SafetyOpen]")).ToBeVisibleAsync();
-        var before = await page.Locator("#elevator-state").InnerTextAsync();
+        var before = await page.Locator("#elevator-state").GetAttributeAsync("data-state");
         Assert.NotEqual("SafetyOpen", before);
         await Expect(page.Locator("#elevator-diagram svg g.state.current[data-state=SafetyOpen]")).ToHaveCountAsync(0);
-        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety_circuit_ok: on");
+        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety circuit: on");
         await Expect(page.Locator("#elevator-mode")).ToHaveTextAsync("normal");
 
         // The run statistics are shown as numbers from the start.
@@ -153,7 +153,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         }
 
         // The technician repairs it and checks in the maintenance visit.
-        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety_circuit_ok: on");
+        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety circuit: on");
         await Expect(page.Locator("#elevator-maintenance")).ToHaveTextAsync("never");
         await page.Locator("#technician").FillAsync("Wang Wei 0417");
         await page.Locator("#check-in").ClickAsync();
@@ -164,7 +164,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         // A technician turns the inspection switch: the page shows the mode, and the mode's alert with its platform code.
         rig.Car.InspectionSwitch = true;
         await Expect(page.Locator("#elevator-mode")).ToHaveTextAsync("inspection", new() { Timeout = 30_000 });
-        await Expect(page.Locator("#elevator-faults")).ToContainTextAsync("inspection_mode (M01)");
+        await Expect(page.Locator("#elevator-faults")).ToContainTextAsync("Inspection mode (M01)");
         rig.Car.InspectionSwitch = false;
         await Expect(page.Locator("#elevator-mode")).ToHaveTextAsync("normal", new() { Timeout = 30_000 });
 
@@ -203,11 +203,11 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
 
     private static async Task SeeFaultAsync(IPage page)
     {
-        await Expect(page.Locator("#elevator-state")).ToHaveTextAsync("SafetyOpen", new() { Timeout = 30_000 });
-        await Expect(page.Locator("#elevator-faults")).ToContainTextAsync("safety_circuit_open (E09)");
-        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety_circuit_ok: off");
+        await Expect(page.Locator("#elevator-state[data-state=SafetyOpen]")).ToHaveTextAsync("Safety circuit open", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#elevator-faults")).ToContainTextAsync("Safety circuit open (E09)");
+        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety circuit: off");
         await Expect(page.Locator("#elevator-diagram svg g.state.current[data-state=SafetyOpen]")).ToBeVisibleAsync();
-        await Expect(page.Locator("#alert-table tbody tr", new() { HasText = "safety_circuit_open" }).First).ToBeVisibleAsync();
+        await Expect(page.Locator("#alert-table tbody tr[data-kind=safety_circuit_open]").First).ToBeVisibleAsync();
     }
 
     /// <summary>Reads the camera image back through a canvas until the model's boxes show.</summary>

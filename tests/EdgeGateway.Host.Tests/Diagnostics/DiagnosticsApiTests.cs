@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Host.Diagnostics;
 
 namespace EdgeGateway.Host.Tests.Diagnostics;
 
@@ -240,12 +241,30 @@ public sealed class DiagnosticsApiTests(DiagnosticsApiTests.SharedServer shared)
     }
 
     [Fact]
+    public async Task The_login_words_come_without_a_session_in_the_browsers_language_and_the_layout_library_from_the_box()
+    {
+        using var client = Factory.CreateClient();
+        using var chinese = new HttpRequestMessage(HttpMethod.Get, "/api/i18n");
+        chinese.Headers.AcceptLanguage.ParseAdd("zh-TW,zh;q=0.9,en;q=0.5");
+        using var answer = await client.SendAsync(chinese);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var words = await answer.Content.ReadFromJsonAsync<TextView>();
+        Assert.Equal("zh-CN", words!.Language);
+        Assert.Equal("技术人员登录", words.Strings["login.title"]);
+        Assert.Equal("en", (await client.GetFromJsonAsync<TextView>("/api/i18n?lang=en"))!.Language);
+
+        using var library = await client.GetAsync("/vendor/dagre.min.js");
+        Assert.Equal(HttpStatusCode.OK, library.StatusCode);
+        Assert.Contains("dagre", await library.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_page_itself_loads_without_a_session_and_forbids_framing_and_inline_script()
     {
         using var client = Factory.CreateClient();
         using var page = await client.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("Technician login", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("data-i18n=\"login.title\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var csp = string.Join(' ', page.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
         Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);

@@ -6,7 +6,10 @@ using EdgeGateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using EdgeGateway.Host.Setup;
+using EdgeGateway.Host.Setup.Provision;
 using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console.Testing;
 
 namespace EdgeGateway.Host.Tests.Setup;
 
@@ -47,8 +50,7 @@ public sealed class ProvisionClaimTests : IAsyncLifetime
 
     private Task<(int ExitCode, string Output)> ProvisionAsync(string config, string code) => CliRun.SetupAsync(
         "provision", "--config", config, "--non-interactive", "--skip-models",
-        "--relay-url", _relayUrl.ToString(), "--claim-code", code,
-        "--broker", $"mqtt://127.0.0.1:{_mqttPort}", "--data-dir", _dir.Path,
+        "--relay-url", _relayUrl.ToString(), "--claim-code", code, "--data-dir", _dir.Path,
         "--camera", $"id=k1,url={RepoPaths.SharedFile("video", "street-720p-10fps.mp4")}",
         "--diagnostics-password", "kitchen-tech-2026");
 
@@ -71,6 +73,9 @@ public sealed class ProvisionClaimTests : IAsyncLifetime
             Assert.True(token.Length >= 16);
             Assert.DoesNotContain(token, output, StringComparison.Ordinal);
             Assert.Contains($"Registered at {_relayUrl} as {root.GetProperty("Uplink").GetProperty("Username").GetString()}", output, StringComparison.Ordinal);
+            // The installer typed no broker: the claim's answer named it.
+            Assert.Equal($"mqtt://127.0.0.1:{_mqttPort}", root.GetProperty("Uplink").GetProperty("Broker").GetString());
+            Assert.Contains($"Broker from the relay: mqtt://127.0.0.1:{_mqttPort}", output, StringComparison.Ordinal);
         }
 
         // The credentials work: the relay's broker accepts them.
@@ -88,6 +93,44 @@ public sealed class ProvisionClaimTests : IAsyncLifetime
         Assert.Equal(3, exit);
         Assert.Contains("claim code refused by the relay", output, StringComparison.Ordinal);
         Assert.False(File.Exists(second));
+    }
+
+    [Fact]
+    public async Task At_the_keyboard_the_installer_types_only_the_relay_the_claim_code_the_camera_and_the_password()
+    {
+        var code = await ClaimCodeAsync();
+        var config = _dir.File("typed.json");
+        var console = new TestConsole().Interactive();
+        console.Profile.Width = 200;
+        console.Input.PushTextWithEnter(_relayUrl.ToString());                         // Relay URL
+        console.Input.PushTextWithEnter(code);                                         // Claim code
+        console.Input.PushTextWithEnter("y");                                          // Add a camera?
+        console.Input.PushTextWithEnter(string.Empty);                                 //   Camera id [k1]
+        console.Input.PushTextWithEnter(RepoPaths.SharedFile("video", "street-720p-10fps.mp4"));
+        console.Input.PushKey(ConsoleKey.Enter);                                       //   Role: the first
+        console.Input.PushKey(ConsoleKey.DownArrow);                                   //   Detector model: the second
+        console.Input.PushKey(ConsoleKey.Enter);
+        console.Input.PushTextWithEnter(string.Empty);                                 //   no zone
+        console.Input.PushTextWithEnter("n");                                          // Add another camera?
+        console.Input.PushTextWithEnter(string.Empty);                                 // no elevator board
+        console.Input.PushTextWithEnter("kitchen-tech-2026");                          // technician password
+        console.Input.PushTextWithEnter("kitchen-tech-2026");                          // again
+        using var http = new HttpClient();
+        var catalog = InstallCatalog.Discover();
+        var provisioner = new Provisioner(console, http, TimeProvider.System, catalog, new CatalogModelFetcher());
+
+        var exit = await provisioner.RunAsync(new ProvisionInput { ConfigPath = config, SkipModels = true, DataDir = _dir.Path }, interactive: true, CancellationToken.None);
+
+        var transcript = console.Output;
+        Assert.True(exit == 0, transcript);
+        Assert.DoesNotContain("MQTT broker", transcript, StringComparison.Ordinal);
+        // Spectre erases a selection prompt once answered; the transcript keeps each answer.
+        var models = catalog.Models.Count > 0 ? catalog.Models : [CameraFlags.DefaultModel, "yolox-nano-coco80"];
+        Assert.Contains($"Role: {GatewaySettingsValidator.Roles[0]}", transcript, StringComparison.Ordinal);
+        Assert.Contains($"Detector model: {models[1]}", transcript, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(File.ReadAllText(config));
+        Assert.Equal($"mqtt://127.0.0.1:{_mqttPort}", json.RootElement.GetProperty("Uplink").GetProperty("Broker").GetString());
+        Assert.Equal(models[1], json.RootElement.GetProperty("Cameras")[0].GetProperty("Model").GetString());
     }
 
     [Fact]

@@ -50,6 +50,7 @@ internal static class ConfigFileWriter
         Set(root, ConfigKeys.DiagnosticsCertificate, settings.DiagnosticsCertificate);
         Set(root, ConfigKeys.DiagnosticsCertificateKey, settings.DiagnosticsCertificateKey);
         Set(root, ConfigKeys.PasswordHash, settings.PasswordHash);
+        Set(root, ConfigKeys.CaFile, settings.CaFile);
         if (settings.Cameras.Count > 0)
         {
             SetNode(root, ConfigKeys.Cameras, new JsonArray([.. settings.Cameras.Select(CameraNode)]));

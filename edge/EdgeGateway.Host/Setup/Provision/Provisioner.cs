@@ -134,6 +134,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
                 Password = credentials.Password,
             };
             console.MarkupLineInterpolated($"[green]Registered[/] at {settings.RelayUrl} as {credentials.Username}.");
+            settings = BrokerFromClaim(path, settings, credentials);
         }
 
         if (input.GenerateKey)
@@ -182,6 +183,51 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
     }
 
     /// <summary>
+    /// The claim's answer names the broker (and, with TLS, the relay's CA), so the installer need not. A broker given
+    /// with --broker wins; the CA is written beside the config as relay-ca.crt once its fingerprint matches the answer's.
+    /// </summary>
+    private GatewaySettings BrokerFromClaim(string path, GatewaySettings settings, DeviceCredentials credentials)
+    {
+        if (settings.Broker is null && credentials.Broker is { Length: > 0 } broker)
+        {
+            if (GatewaySettingsValidator.Broker(broker, required: true) is { } bad)
+            {
+                Error($"the relay named the broker '{broker}', which is unusable ({bad}); pass --broker and run provision again with a new claim code");
+            }
+            else
+            {
+                settings = settings with { Broker = broker };
+                console.MarkupLineInterpolated($"Broker from the relay: [bold]{broker}[/]");
+            }
+        }
+
+        if (settings.Broker is null)
+        {
+            console.MarkupLine("[yellow]The relay did not name its broker; set it with `edgegw provision --force --broker mqtts://host:8883`.[/]");
+        }
+
+        if (settings.CaFile is not null || credentials.CaPem is not { Length: > 0 } pem
+            || settings.Broker?.StartsWith("mqtts://", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return settings;
+        }
+
+        using var authority = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
+        var fingerprint = string.Join(':', authority.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+        if (!string.Equals(fingerprint, credentials.CaSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            Error($"the relay's CA certificate has SHA-256 {fingerprint}, not the {credentials.CaSha256} it announced; the CA is not used");
+            return settings;
+        }
+
+        var caPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "relay-ca.crt");
+        DurableFile.Write(caPath, System.Text.Encoding.ASCII.GetBytes(pem));
+        console.MarkupLineInterpolated($"Relay CA: {caPath}, SHA-256 fingerprint [bold]{fingerprint}[/] (compare it with the relay operator's)");
+        return settings with { CaFile = caPath };
+    }
+
+    /// <summary>
     /// Run as root (sudo, as the README says), provision has written the config, the keys and the
     /// models as root; the service runs as its own user, so they become that user's.
     /// </summary>
@@ -191,7 +237,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         string?[] paths =
         [
             path, backup, keys.KeyPath, keys.CsrPath, keys.CertificatePath,
-            settings.DiagnosticsCertificate, settings.DiagnosticsCertificateKey, settings.DataDir, settings.ModelsDir,
+            settings.DiagnosticsCertificate, settings.DiagnosticsCertificateKey, settings.DataDir, settings.ModelsDir, settings.CaFile,
         ];
         try
         {
@@ -317,7 +363,11 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
             settings = settings with { Board = AskText($"Elevator board profile{boards} [grey](empty for none)[/]", null, v => GatewaySettingsValidator.Board(v, catalog), optional: true) };
         }
 
-        settings = settings with { Broker = AskText("MQTT broker", settings.Broker, v => GatewaySettingsValidator.Broker(v, required: true)) };
+        if (!claiming)
+        {
+            // A claim's answer names the broker; only hand-entered credentials need it typed.
+            settings = settings with { Broker = AskText("MQTT broker", settings.Broker, v => GatewaySettingsValidator.Broker(v, required: true)) };
+        }
         if (!claiming && string.IsNullOrEmpty(settings.Username))
         {
             settings = settings with
@@ -348,9 +398,9 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
     {
         var id = AskText("  Camera id", $"k{number}", GatewaySettingsValidator.CameraId);
         var url = AskText("  Stream URL (rtsp://…, http://… MJPEG, /dev/videoN or a file)", null, GatewaySettingsValidator.CameraUrl);
-        var role = console.Prompt(new SelectionPrompt<string>().Title("  Role").AddChoices(GatewaySettingsValidator.Roles));
+        var role = Choose("  Role", GatewaySettingsValidator.Roles);
         var modelChoices = catalog.Models.Count > 0 ? catalog.Models : [CameraFlags.DefaultModel, "yolox-nano-coco80"];
-        var model = console.Prompt(new SelectionPrompt<string>().Title("  Detector model").AddChoices(modelChoices));
+        var model = Choose("  Detector model", modelChoices);
         var zones = new List<ZoneSettings>();
         while (true)
         {
@@ -365,6 +415,14 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         }
 
         return new CameraSettings(id!, url!, role, model, zones);
+    }
+
+    /// <summary>A selection prompt whose answer stays in the transcript: Spectre's prompt erases itself when answered.</summary>
+    private string Choose(string title, IEnumerable<string> choices)
+    {
+        var answer = console.Prompt(new SelectionPrompt<string>().Title(title).AddChoices(choices));
+        console.MarkupLineInterpolated($"{title}: [bold]{answer}[/]");
+        return answer;
     }
 
     private static string? ZoneProblem(string? text)

@@ -10,7 +10,10 @@ internal sealed record DeviceCredentials(
     [property: JsonPropertyName("site")] string Site,
     [property: JsonPropertyName("device")] string Device,
     [property: JsonPropertyName("username")] string Username,
-    [property: JsonPropertyName("password")] string Password)
+    [property: JsonPropertyName("password")] string Password,
+    [property: JsonPropertyName("broker")] string? Broker = null,
+    [property: JsonPropertyName("ca_sha256")] string? CaSha256 = null,
+    [property: JsonPropertyName("ca_pem")] string? CaPem = null)
 {
     public override string ToString() => $"{Username} (token hidden)";
 }
