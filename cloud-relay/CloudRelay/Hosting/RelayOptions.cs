@@ -32,6 +32,9 @@ public sealed class RelayOptions
     /// <summary>Cases and rectification deadlines (<c>Relay:Cases</c>).</summary>
     public Cases.RelayCasesOptions Cases { get; set; } = new();
 
+    /// <summary>Clip retention (<c>Relay:Evidence</c>).</summary>
+    public Evidence.RelayEvidenceOptions Evidence { get; set; } = new();
+
     public bool UsesPostgres => PostgresUrl.IsPostgres(Db);
 
     /// <summary>The SQLite file when not on PostgreSQL.</summary>
@@ -209,6 +212,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
 
         problems.AddRange(options.Limits.Problems());
         problems.AddRange(options.Cases.Problems());
+        problems.AddRange(options.Evidence.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }
