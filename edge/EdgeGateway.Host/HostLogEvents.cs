@@ -32,4 +32,7 @@ public static class HostLogEvents
 
     /// <summary>DiagnosticsListener.Log.Serving.</summary>
     public const int PageCertificateServing = 7011;
+
+    /// <summary>EvidenceService.Log.Ready.</summary>
+    public const int EvidenceReady = 1530;
 }
