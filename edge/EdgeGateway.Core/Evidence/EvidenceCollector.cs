@@ -40,7 +40,7 @@ public sealed partial class EvidenceCollector(
         {
             if (snapshotSha is not null)
             {
-                Queue(alert, snapshotSha, null);
+                SignAndQueue(alert, snapshotSha, null);
             }
 
             return;
@@ -70,13 +70,21 @@ public sealed partial class EvidenceCollector(
             Log.Failed(logger, alert.Id, ex.Message);
         }
 
-        Queue(alert, snapshotSha, clip);
+        SignAndQueue(alert, snapshotSha, clip);
     }
 
-    private void Queue(Alert alert, string? snapshotSha, string? clip)
+    /// <summary>Signs the manifest of <paramref name="alert"/> and queues it, with the clip (moved into the evidence folder), for upload.</summary>
+    public void SignAndQueue(Alert alert, string? snapshotSha, string? clip)
     {
+        ArgumentNullException.ThrowIfNull(alert);
         try
         {
+            if (clip is not null && Path.GetFullPath(clip) != folder.ClipPath(alert.Id))
+            {
+                File.Copy(clip, folder.ClipPath(alert.Id), overwrite: true);
+                clip = folder.ClipPath(alert.Id);
+            }
+
             var clipSha = clip is null ? null : EvidenceSignature.Sha256Hex(File.ReadAllBytes(clip));
             var manifest = new EvidenceManifest(alert.Id, alert.DeviceId, alert.SiteId, alert.Kind, alert.TimestampMs, snapshotSha, clipSha).ToBytes();
             folder.Add(new EvidenceItem

@@ -51,6 +51,8 @@ public sealed class EvidenceFolder
 
     public void Remove(Guid alertId) => File.Delete(ItemPath(alertId));
 
+    public bool IsPending(Guid alertId) => File.Exists(ItemPath(alertId));
+
     /// <summary>The oldest waiting item, or null; an unreadable file is set aside as <c>.bad</c> so it never blocks the rest.</summary>
     public EvidenceItem? Oldest()
     {

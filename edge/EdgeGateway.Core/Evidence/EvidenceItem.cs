@@ -40,6 +40,10 @@ public sealed class EvidenceItem
 
     [JsonPropertyName("restarts")]
     public int Restarts { get; set; }
+
+    /// <summary>True once the upload's SHA-256 is taken (an empty or missing one means it starts at byte 0).</summary>
+    [JsonIgnore]
+    public bool UploadStarted => UploadSha256 is { Length: 32 };
 }
 
 [JsonSerializable(typeof(EvidenceItem))]

@@ -35,9 +35,11 @@ public sealed partial class EvidenceUploader(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        EvidenceItem? item = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var item = folder.Oldest();
+            // The item in hand carries the progress; the disk copy is read again only for the next item.
+            item ??= folder.Oldest();
             if (item is null || outboxBusy())
             {
                 await folder.WaitForItemAsync(item is null ? Idle : TimeSpan.FromMilliseconds(200), time, cancellationToken);
@@ -46,7 +48,11 @@ public sealed partial class EvidenceUploader(
 
             await transport.WaitForConnectionAsync(0, cancellationToken);
             var result = await StepAsync(item, cancellationToken);
-            if (result.Outcome == UplinkSendOutcome.LinkFailed)
+            if (result.Outcome == UplinkSendOutcome.Confirmed && !folder.IsPending(item.AlertId))
+            {
+                item = null;
+            }
+            else if (result.Outcome == UplinkSendOutcome.LinkFailed)
             {
                 folder.Save(item, sync: false);
                 await transport.WaitForConnectionAsync(result.Connection, cancellationToken);
@@ -68,7 +74,7 @@ public sealed partial class EvidenceUploader(
             item.HasClip = false;
         }
 
-        if (item.HasClip && (item.UploadSha256 is null || item.Confirmed < item.UploadBytes))
+        if (item.HasClip && (!item.UploadStarted || item.Confirmed < item.UploadBytes))
         {
             return await SendPieceAsync(item, clip, cancellationToken);
         }
@@ -90,7 +96,7 @@ public sealed partial class EvidenceUploader(
     private async Task<UplinkSendResult> SendPieceAsync(EvidenceItem item, string clip, CancellationToken cancellationToken)
     {
         await using var file = new FileStream(clip, FileMode.Open, FileAccess.Read, FileShare.Read);
-        if (item.UploadSha256 is null)
+        if (!item.UploadStarted)
         {
             // What goes on the wire is checked against this; the signed manifest keeps the hash taken at recording.
             item.UploadSha256 = await SHA256.HashDataAsync(file, cancellationToken);
@@ -102,7 +108,7 @@ public sealed partial class EvidenceUploader(
         var buffer = new byte[(int)Math.Min(chunkBytes, item.UploadBytes - item.Confirmed)];
         file.Position = item.Confirmed;
         await file.ReadExactlyAsync(buffer, cancellationToken);
-        var piece = new ClipChunk(item.Confirmed, item.UploadBytes, item.UploadSha256, buffer).Encode();
+        var piece = new ClipChunk(item.Confirmed, item.UploadBytes, item.UploadSha256!, buffer).Encode();
         var result = await transport.SendClipPieceAsync(item.AlertId, piece, cancellationToken);
         switch (result.Outcome)
         {
