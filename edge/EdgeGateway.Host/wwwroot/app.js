@@ -395,7 +395,18 @@ function alertRow(alert) {
     el('td', {}, alert.state),
     el('td', {}, alert.sequence),
     el('td', {}, details),
-    el('td', {}, snapshot));
+    el('td', {}, snapshot, alert.clip ? clipPlayer(alert) : ''));
+}
+
+// The event clip is written once the post-roll has passed: until then the player shows "recording…" and tries again.
+function clipPlayer(alert) {
+  const video = el('video', { controls: '', preload: 'metadata', muted: '', 'data-clip': alert.id, title: `clip of ${alert.kind}` });
+  const note = el('span', { class: 'clip-note' }, 'recording…');
+  const load = () => { video.src = `${alert.clip}?t=${Date.now()}`; };
+  video.addEventListener('loadedmetadata', () => note.remove());
+  video.addEventListener('error', () => setTimeout(load, 5000));
+  load();
+  return el('div', { class: 'clip' }, video, note);
 }
 
 function addAlert(alert) {

@@ -91,6 +91,23 @@ public sealed class EvidenceEndToEndTests : IAsyncLifetime
         Assert.Equal("video/mp4", partial.Content.Headers.ContentType?.MediaType);
         Assert.Equal($"bytes 100-199/{clip.Length}", partial.Content.Headers.ContentRange?.ToString());
         Assert.Equal(clip.AsSpan(100, 100).ToArray(), await partial.Content.ReadAsByteArrayAsync());
+
+        // And it plays in Chromium's <video>, fetched from the relay with the platform's key.
+        await using var chromium = await Browser.Chromium.StartAsync();
+        await chromium.Context.SetExtraHTTPHeadersAsync(new Dictionary<string, string> { [CloudRelay.Api.RelayApi.ApiKeyHeader] = relay.ApiKey() });
+        var page = await chromium.NewPageAsync();
+        await page.GotoAsync($"{_rig.HttpUrl}/healthz");
+        var played = await page.EvaluateAsync<double>($$"""
+            () => new Promise((resolve, reject) => {
+              const video = document.createElement('video');
+              video.muted = true;
+              video.onloadeddata = () => resolve(video.duration);
+              video.onerror = () => reject(new Error('video error ' + (video.error && video.error.code)));
+              video.src = '/api/alerts/{{alert.Id:D}}/clip';
+              document.body.append(video);
+            })
+            """);
+        Assert.InRange(played, 6.0, 8.0);
         await gateway.StopAsync();
     }
 
