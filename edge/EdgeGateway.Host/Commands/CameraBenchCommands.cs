@@ -46,8 +46,16 @@ internal static class CameraBenchCommands
             Step? best = null;
             for (var n = 1; n <= Math.Max(1, parse.GetValue(max)); n++)
             {
-                var step = await MeasureAsync(n, main, detect, parse.GetValue(fps), recordOn.Value, parse.GetValue(model)!, TimeSpan.FromSeconds(Math.Max(5, parse.GetValue(seconds))), cancellationToken);
+                var window = TimeSpan.FromSeconds(Math.Max(5, parse.GetValue(seconds)));
+                var step = await MeasureAsync(n, main, detect, parse.GetValue(fps), recordOn.Value, parse.GetValue(model)!, window, cancellationToken);
                 await Console.Error.WriteLineAsync($"edgegw bench cameras: {n} camera(s): dropped {step.Dropped}, analysed {step.Analysed}/{step.Expected}, cpu {step.PerCameraCpu:0.0}% per camera");
+                if (!step.Held)
+                {
+                    // One more try: on a machine shared with other work a single stray drop is not this N's limit.
+                    step = await MeasureAsync(n, main, detect, parse.GetValue(fps), recordOn.Value, parse.GetValue(model)!, window, cancellationToken);
+                    await Console.Error.WriteLineAsync($"edgegw bench cameras: {n} camera(s), again: dropped {step.Dropped}, analysed {step.Analysed}/{step.Expected}, cpu {step.PerCameraCpu:0.0}% per camera");
+                }
+
                 if (!step.Held)
                 {
                     break;
