@@ -140,4 +140,18 @@ public static class RelayLogEvents
 
     /// <summary>ConsoleEndpoints.OperatorsChanged: an admin added or removed an operator in the console.</summary>
     public const int ConsoleOperatorsChanged = 1606;
+    /// <summary>EvidenceVerifier.Verified.</summary>
+    public const int EvidenceVerified = 1500;
+
+    /// <summary>EvidenceVerifier.Mismatch: a manifest whose signature, key or hashes do not match.</summary>
+    public const int EvidenceMismatch = 1501;
+
+    /// <summary>EvidenceIngestor.ClipStored.</summary>
+    public const int EvidenceClipStored = 1502;
+
+    /// <summary>EvidenceRetention.Deleted.</summary>
+    public const int EvidenceClipDeleted = 1503;
+
+    /// <summary>EvidenceRetention.SweepFailed.</summary>
+    public const int EvidenceSweepFailed = 1504;
 }

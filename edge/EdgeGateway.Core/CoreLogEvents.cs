@@ -41,4 +41,22 @@ public static class CoreLogEvents
 
     /// <summary>OutboxForwarder.DeadLetterFailed.</summary>
     public const int ForwarderDeadLetterFailed = 114;
+
+    /// <summary>EvidenceCollector.Signed.</summary>
+    public const int EvidenceSigned = 1510;
+
+    /// <summary>EvidenceCollector.Failed.</summary>
+    public const int EvidenceFailed = 1511;
+
+    /// <summary>EvidenceUploader.Delivered.</summary>
+    public const int EvidenceDelivered = 1512;
+
+    /// <summary>EvidenceUploader.Refused.</summary>
+    public const int EvidenceRefused = 1513;
+
+    /// <summary>EvidenceUploader.ClipGivenUp.</summary>
+    public const int EvidenceClipGivenUp = 1514;
+
+    /// <summary>EvidenceRetention.Deleted.</summary>
+    public const int EvidenceClipDeleted = 1515;
 }

@@ -41,4 +41,6 @@ public static class HostLogEvents
 
     /// <summary>Log.ReportMade.</summary>
     public const int PageReportMade = 1703;
+    /// <summary>EvidenceService.Log.Ready.</summary>
+    public const int EvidenceReady = 1530;
 }

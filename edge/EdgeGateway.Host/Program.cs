@@ -11,6 +11,7 @@ ServiceCommands.Register(root);
 VisionCommands.Register(root, bench);
 ElevatorCommands.Register(root, bench);
 UplinkCommands.Register(root, bench);
+CameraBenchCommands.Register(bench);
 SetupCommands.Register(root);
 ReportCommands.Register(root);
 

@@ -68,7 +68,8 @@ public static class UplinkServiceCollectionExtensions
                 sp.GetRequiredService<IAlertSequence>(),
                 sp.GetRequiredService<IOutbox>(),
                 sp.GetRequiredService<TimeProvider>(),
-                encoding);
+                encoding,
+                sp.GetService<Core.Evidence.IClipRecorder>());
         });
         services.TryAddSingleton<IAlertSink>(sp => sp.GetRequiredService<AlertPublisher>());
         return services;

@@ -29,4 +29,22 @@ public static class VisionLogEvents
 
     /// <summary>VisionLog.Stalled.</summary>
     public const int CameraStalled = 3008;
+
+    /// <summary>RecordingLog.RecorderStarted.</summary>
+    public const int RecorderStarted = 1520;
+
+    /// <summary>RecordingLog.RecorderStopped.</summary>
+    public const int RecorderStopped = 1521;
+
+    /// <summary>RecordingLog.RecorderFailed.</summary>
+    public const int RecorderFailed = 1522;
+
+    /// <summary>RecordingLog.ClipWritten.</summary>
+    public const int ClipWritten = 1523;
+
+    /// <summary>RecordingLog.ClipEmpty.</summary>
+    public const int ClipEmpty = 1524;
+
+    /// <summary>RecordingLog.NotCopyable.</summary>
+    public const int RecorderNotCopyable = 1525;
 }

@@ -125,14 +125,15 @@ public sealed class AlertCborTests
     {
         var writer = new CborWriter();
         writer.WriteStartMap(1);
+        // v2 (the clip reference) is read; the next version is not.
         writer.WriteInt32(0);
-        writer.WriteInt32(2);
+        writer.WriteInt32(3);
         writer.WriteEndMap();
 
         var result = AlertCbor.Decode(writer.Encode());
 
         Assert.False(result.Success);
-        Assert.Contains("version 2", result.Error, StringComparison.Ordinal);
+        Assert.Contains("version 3", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

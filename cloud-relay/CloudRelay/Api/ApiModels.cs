@@ -78,7 +78,9 @@ public sealed record DeviceRequest(
     [property: JsonPropertyName("cert_thumbprint")] string? CertificateThumbprint,
     [property: JsonPropertyName("client_id")] string? ClientId = null);
 
-public sealed record ClaimRequest([property: JsonPropertyName("code")] string? Code);
+public sealed record ClaimRequest(
+    [property: JsonPropertyName("code")] string? Code,
+    [property: JsonPropertyName("public_key")] string? PublicKey = null);
 
 public sealed record ClaimCodeView(
     [property: JsonPropertyName("site")] string Site,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CloudRelay.Devices;
+using CloudRelay.Evidence;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
@@ -44,6 +45,7 @@ public static class RelayApi
         // A case's evidence: whoever handles cases sees the snapshots they reference.
         endpoints.MapGet("/api/alerts/{id:guid}/snapshot", GetSnapshotAsync).AddEndpointFilter(RequireScope(ApiScopes.Read, ApiScopes.Cases));
         endpoints.MapCaseApi();
+        endpoints.MapEvidenceApi();
         return endpoints;
     }
 
@@ -166,14 +168,26 @@ public static class RelayApi
     }
 
     private static async Task<Results<Ok<ClaimView>, ProblemHttpResult>> ClaimAsync(
-        ClaimRequest request, DeviceRegistry devices, IOptions<RelayOptions> options, HttpContext context, CancellationToken cancellationToken)
+        ClaimRequest request, DeviceRegistry devices, DeviceSigningKeys keys, IOptions<RelayOptions> options, HttpContext context,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Code))
         {
             return BadRequest("code is missing; expected the claim code printed by 'cloud-relay devices claim-code'");
         }
 
+        // A bad key is refused before the code is used up, so the installer can try again with the same code.
+        if (request.PublicKey is { Length: > 0 } pem && DeviceSigningKeys.Check(pem, out var keyProblem) is null)
+        {
+            return BadRequest($"public_key: {keyProblem}");
+        }
+
         var credentials = await devices.ClaimAsync(request.Code, cancellationToken);
+        if (credentials is not null && request.PublicKey is { Length: > 0 } publicKey)
+        {
+            await keys.RegisterAsync(credentials.Site, credentials.Device, publicKey, cancellationToken);
+        }
+
         return credentials is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "claim code refused",
                 detail: "the claim code is unknown, already used or expired; ask the operator for a new one")

@@ -93,11 +93,16 @@ public static class RelayCommands
         var config = Config();
         var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir").Map(db, "Relay:Db");
 
-        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, clientId, dataDir, db, config };
-        add.SetAction((parse, cancellationToken) => WithRegistry(() => Load(parse, config, flags), async registry =>
+        var publicKey = new Option<string?>("--public-key") { Description = "The box's evidence signing key: a PEM file or the PEM text (EC P-256 public key)" };
+        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, clientId, publicKey, dataDir, db, config };
+        add.SetAction((parse, cancellationToken) => WithServices(() => Load(parse, config, flags), async services =>
         {
+            var pem = ReadPublicKey(parse.GetValue(publicKey));
+            var registry = services.GetRequiredService<DeviceRegistry>();
             var credentials = await registry.AddAsync(parse.GetValue(site)!, parse.GetValue(device)!, parse.GetValue(thumbprint), parse.GetValue(clientId), cancellationToken);
-            Console.WriteLine(JsonSerializer.Serialize(new { credentials.Site, credentials.Device, credentials.Username, credentials.Password }, Json));
+            var keyId = pem is null ? null
+                : await services.GetRequiredService<CloudRelay.Evidence.DeviceSigningKeys>().RegisterAsync(credentials.Site, credentials.Device, pem, cancellationToken);
+            Console.WriteLine(JsonSerializer.Serialize(new { credentials.Site, credentials.Device, credentials.Username, credentials.Password, KeyId = keyId }, Json));
         }));
 
         var claim = new Command("claim-code", "Print a one-time claim code an installer exchanges for the device's credentials") { site, device, dataDir, db, config };
@@ -258,6 +263,31 @@ public static class RelayCommands
             await action(services.GetRequiredService<DeviceRegistry>());
             return 0;
         });
+
+    private static async Task<int> WithServices(Func<IConfiguration> load, Func<IServiceProvider, Task> action) =>
+        await Guard(async () =>
+        {
+            await using var services = BuildServices(load());
+            await services.GetRequiredService<StoreReady>().EnsureAsync(CancellationToken.None);
+            await action(services);
+            return 0;
+        });
+
+    /// <summary>The PEM of <c>--public-key</c>: a file's text, or the text itself; checked before anything is stored.</summary>
+    private static string? ReadPublicKey(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var pem = value.Contains("-----BEGIN", StringComparison.Ordinal) ? value
+            : File.Exists(value) ? File.ReadAllText(value)
+            : throw new ArgumentException($"--public-key '{value}' is neither a PEM file nor PEM text; expected an EC P-256 public key ('BEGIN PUBLIC KEY')");
+        return CloudRelay.Evidence.DeviceSigningKeys.Check(pem, out var error) is null
+            ? throw new ArgumentException($"--public-key '{value}': {error}")
+            : pem;
+    }
 
     /// <summary>A verb that needs one relay service, with the schema migrated first.</summary>
     internal static async Task<int> WithService<T>(Func<IConfiguration> load, Func<T, Task<int>> action)

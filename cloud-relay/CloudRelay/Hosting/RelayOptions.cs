@@ -34,6 +34,8 @@ public sealed class RelayOptions
 
     /// <summary>The operators' console at <c>/console</c> (<c>Relay:Console</c>).</summary>
     public OperatorConsole.RelayConsoleOptions Console { get; set; } = new();
+    /// <summary>Clip retention (<c>Relay:Evidence</c>).</summary>
+    public Evidence.RelayEvidenceOptions Evidence { get; set; } = new();
 
     public bool UsesPostgres => PostgresUrl.IsPostgres(Db);
 
@@ -225,6 +227,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         problems.AddRange(options.Limits.Problems());
         problems.AddRange(options.Cases.Problems());
         problems.AddRange(options.Console.Problems());
+        problems.AddRange(options.Evidence.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -53,6 +53,16 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<OperatorConsole.Operators>();
         services.AddSingleton<OperatorConsole.ConsoleSessions>();
         services.AddSingleton<OperatorConsole.LoginThrottle>();
+        services.AddSingleton(provider => (IEvidenceStore)provider.GetRequiredService<IRelayStore>());
+        services.AddSingleton(provider => new Evidence.ClipFiles(provider.GetRequiredService<IOptions<RelayOptions>>().Value.DataDir));
+        services.AddSingleton(provider => new Evidence.EvidenceVerifier(
+            provider.GetRequiredService<IEvidenceStore>(),
+            provider.GetRequiredService<IOptions<RelayOptions>>().Value.DataDir,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Evidence.EvidenceVerifier>>()));
+        services.AddSingleton<Evidence.EvidenceIngestor>();
+        services.AddSingleton<Evidence.DeviceSigningKeys>();
+        services.AddSingleton<Evidence.EvidenceRetention>();
 
         // Start order matters: the schema first, then the writer, then whatever feeds it.
         services.AddHostedService<StoreMigrator>();
@@ -81,6 +91,7 @@ public static class RelayServiceCollectionExtensions
             services.AddHostedService<WebhookForwarder>();
         }
 
+        services.AddHostedService(provider => provider.GetRequiredService<Evidence.EvidenceRetention>());
         return services;
     }
 }

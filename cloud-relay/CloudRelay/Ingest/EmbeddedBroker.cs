@@ -38,6 +38,7 @@ namespace CloudRelay.Ingest;
 /// </remarks>
 public sealed partial class EmbeddedBroker(
     AlertIngestor ingestor,
+    Evidence.EvidenceIngestor evidence,
     DeviceRegistry devices,
     RelayCounters counters,
     IOptions<RelayOptions> options,
@@ -380,6 +381,14 @@ public sealed partial class EmbeddedBroker(
                 case EdgeChannel.Snapshot:
                     e.ProcessPublish = false;
                     Answer(e, await ingestor.HandleSnapshotAsync(topic, message.Payload, e.CancellationToken));
+                    break;
+                case EdgeChannel.Clip:
+                    e.ProcessPublish = false;
+                    Answer(e, await evidence.HandleClipAsync(topic, message.Payload, e.CancellationToken));
+                    break;
+                case EdgeChannel.Evidence:
+                    e.ProcessPublish = false;
+                    Answer(e, await evidence.HandleEvidenceAsync(topic, message.Payload, e.CancellationToken));
                     break;
                 default:
                     // Anything else under the device's own prefix is an ordinary MQTT message; only retained ones are capped.

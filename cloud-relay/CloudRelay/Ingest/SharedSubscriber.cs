@@ -18,11 +18,12 @@ namespace CloudRelay.Ingest;
 /// </summary>
 public sealed partial class SharedSubscriber(
     AlertIngestor ingestor,
+    Evidence.EvidenceIngestor evidence,
     TimeProvider time,
     IOptions<RelayOptions> options,
     ILogger<SharedSubscriber> logger) : BackgroundService
 {
-    private static readonly string[] Channels = ["alert", "state", "status", "telemetry", "snapshot/+"];
+    private static readonly string[] Channels = ["alert", "state", "status", "telemetry", "snapshot/+", "clip/+", "evidence/+"];
     private readonly MqttClientFactory _factory = new();
     private readonly SemaphoreSlim _disconnected = new(0, 1);
     private IMqttClient? _client;
@@ -170,6 +171,10 @@ public sealed partial class SharedSubscriber(
             case EdgeChannel.Snapshot:
                 await ingestor.HandleSnapshotAsync(parsed, payload, _stopping);
                 return true;
+            case EdgeChannel.Clip:
+                return (await evidence.HandleClipAsync(parsed, payload, _stopping)).Outcome != IngestOutcome.Failed;
+            case EdgeChannel.Evidence:
+                return (await evidence.HandleEvidenceAsync(parsed, payload, _stopping)).Outcome != IngestOutcome.Failed;
             default:
                 await ingestor.HandleActivityAsync(parsed, payload, _stopping);
                 return true;

@@ -131,6 +131,30 @@ public static class SchemaMigrations
                 data BLOB NOT NULL);
             CREATE INDEX case_attachments_by_case ON case_attachments (case_pos);
             """),
+        new(8, "evidence and device signing keys", """
+            CREATE TABLE device_keys (
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                public_key TEXT NOT NULL,
+                added_ms INTEGER NOT NULL,
+                PRIMARY KEY (site, device));
+            CREATE TABLE evidence (
+                alert_id BLOB PRIMARY KEY,
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                clip_bytes INTEGER NULL,
+                clip_sha256 TEXT NULL,
+                clip_ms INTEGER NULL,
+                clip_deleted_ms INTEGER NULL,
+                manifest BLOB NULL,
+                signature BLOB NULL,
+                key_id TEXT NULL,
+                verified INTEGER NULL,
+                verify_note TEXT NULL,
+                updated_ms INTEGER NOT NULL);
+            CREATE INDEX evidence_by_clip ON evidence (clip_ms) WHERE clip_ms IS NOT NULL AND clip_deleted_ms IS NULL;
+            """),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -249,6 +273,30 @@ public static class SchemaMigrations
                 size BIGINT NOT NULL,
                 data BYTEA NOT NULL);
             CREATE INDEX case_attachments_by_case ON case_attachments (case_pos);
+            """),
+        new(8, "evidence and device signing keys", """
+            CREATE TABLE device_keys (
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                public_key TEXT NOT NULL,
+                added_ms BIGINT NOT NULL,
+                PRIMARY KEY (site, device));
+            CREATE TABLE evidence (
+                alert_id UUID PRIMARY KEY,
+                site TEXT NOT NULL,
+                device TEXT NOT NULL,
+                clip_bytes BIGINT NULL,
+                clip_sha256 TEXT NULL,
+                clip_ms BIGINT NULL,
+                clip_deleted_ms BIGINT NULL,
+                manifest BYTEA NULL,
+                signature BYTEA NULL,
+                key_id TEXT NULL,
+                verified INTEGER NULL,
+                verify_note TEXT NULL,
+                updated_ms BIGINT NOT NULL);
+            CREATE INDEX evidence_by_clip ON evidence (clip_ms) WHERE clip_ms IS NOT NULL AND clip_deleted_ms IS NULL;
             """),
     ];
 }

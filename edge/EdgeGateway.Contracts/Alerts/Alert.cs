@@ -32,6 +32,12 @@ public sealed record Alert
     /// <summary>Reference to a JPEG snapshot sent separately, or null.</summary>
     public string? SnapshotRef { get; init; }
 
+    /// <summary>Reference to the event's MP4 clip, sent separately after it is recorded (<c>clip/{id}</c>), or null. Contract v2.</summary>
+    public string? ClipRef { get; init; }
+
+    /// <summary>The schema version this alert is written as: v1 unless it references a clip, so relays that read only v1 keep taking clip-less alerts.</summary>
+    public int SchemaVersion => ClipRef is null ? 1 : AlertLimits.SchemaVersion;
+
     public static IReadOnlyDictionary<string, string> EmptyAttributes { get; } =
         new Dictionary<string, string>(0, StringComparer.Ordinal);
 
@@ -46,6 +52,7 @@ public sealed record Alert
         && State == other.State
         && TimestampMs == other.TimestampMs
         && SnapshotRef == other.SnapshotRef
+        && ClipRef == other.ClipRef
         && Attributes.Count == other.Attributes.Count
         && Attributes.All(kv => other.Attributes.TryGetValue(kv.Key, out var v) && v == kv.Value);
 

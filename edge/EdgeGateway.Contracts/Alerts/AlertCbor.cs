@@ -20,15 +20,16 @@ public static class AlertCbor
     private const int KeyTimestamp = 8;
     private const int KeyAttributes = 9;
     private const int KeySnapshot = 10;
+    private const int KeyClip = 11;
 
     public static byte[] Encode(Alert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: true);
-        var fields = 9 + (alert.Attributes.Count > 0 ? 1 : 0) + (alert.SnapshotRef is null ? 0 : 1);
+        var fields = 9 + (alert.Attributes.Count > 0 ? 1 : 0) + (alert.SnapshotRef is null ? 0 : 1) + (alert.ClipRef is null ? 0 : 1);
         writer.WriteStartMap(fields);
         writer.WriteInt32(KeyVersion);
-        writer.WriteInt32(AlertLimits.SchemaVersion);
+        writer.WriteInt32(alert.SchemaVersion);
         writer.WriteInt32(KeyId);
         Span<byte> id = stackalloc byte[16];
         AlertIds.WriteBytes(alert.Id, id);
@@ -64,6 +65,12 @@ public static class AlertCbor
         {
             writer.WriteInt32(KeySnapshot);
             writer.WriteTextString(alert.SnapshotRef);
+        }
+
+        if (alert.ClipRef is not null)
+        {
+            writer.WriteInt32(KeyClip);
+            writer.WriteTextString(alert.ClipRef);
         }
 
         writer.WriteEndMap();
@@ -115,7 +122,7 @@ public static class AlertCbor
         reader.ReadStartMap();
         int? version = null;
         Guid? id = null;
-        string? device = null, site = null, kind = null, snapshot = null;
+        string? device = null, site = null, kind = null, snapshot = null, clip = null;
         long? sequence = null, timestamp = null;
         int? severity = null, state = null;
         Dictionary<string, string>? attributes = null;
@@ -169,6 +176,9 @@ public static class AlertCbor
                 case KeySnapshot:
                     snapshot = ReadBoundedText(reader);
                     break;
+                case KeyClip:
+                    clip = ReadBoundedText(reader);
+                    break;
                 default:
                     // A later v1 writer may add fields; skip what we do not know.
                     reader.SkipValue();
@@ -177,7 +187,7 @@ public static class AlertCbor
         }
 
         reader.ReadEndMap();
-        return AlertFields.Build(version, id, device, site, sequence, kind, severity, state, timestamp, attributes, snapshot);
+        return AlertFields.Build(version, id, device, site, sequence, kind, severity, state, timestamp, attributes, snapshot, clip);
     }
 
     private static Dictionary<string, string> ReadAttributes(CborReader reader)

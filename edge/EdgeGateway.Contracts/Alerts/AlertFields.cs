@@ -21,7 +21,7 @@ internal static class AlertFields
 
     public static AlertDecodeResult Build(
         int? version, Guid? id, string? device, string? site, long? sequence, string? kind,
-        int? severity, int? state, long? timestamp, Dictionary<string, string>? attributes, string? snapshot)
+        int? severity, int? state, long? timestamp, Dictionary<string, string>? attributes, string? snapshot, string? clip = null)
     {
         if (version is null)
         {
@@ -30,7 +30,7 @@ internal static class AlertFields
 
         if (version < 1)
         {
-            return AlertDecodeResult.Fail(AlertDecodeError.InvalidField, $"alert schema version {version} is invalid; expected 1");
+            return AlertDecodeResult.Fail(AlertDecodeError.InvalidField, $"alert schema version {version} is invalid; expected 1 or 2");
         }
 
         if (id is null || id == Guid.Empty)
@@ -85,6 +85,7 @@ internal static class AlertFields
             TimestampMs = timestamp.Value,
             Attributes = attributes ?? Alert.EmptyAttributes,
             SnapshotRef = snapshot,
+            ClipRef = clip,
         });
     }
 }

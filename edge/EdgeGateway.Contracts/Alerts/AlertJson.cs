@@ -29,7 +29,7 @@ public static class AlertJson
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(alert);
         writer.WriteStartObject();
-        writer.WriteNumber("v", AlertLimits.SchemaVersion);
+        writer.WriteNumber("v", alert.SchemaVersion);
         writer.WriteString("id", alert.Id.ToString("D"));
         writer.WriteString("device", alert.DeviceId);
         writer.WriteString("site", alert.SiteId);
@@ -52,6 +52,11 @@ public static class AlertJson
         if (alert.SnapshotRef is not null)
         {
             writer.WriteString("snapshot", alert.SnapshotRef);
+        }
+
+        if (alert.ClipRef is not null)
+        {
+            writer.WriteString("clip", alert.ClipRef);
         }
 
         writer.WriteEndObject();
@@ -137,7 +142,8 @@ public static class AlertJson
             root.TryGetProperty("state", out var state) ? ParseState(state) : null,
             root.TryGetProperty("ts", out var ts) ? ts.GetInt64() : null,
             attributes,
-            Text(root, "snapshot"));
+            Text(root, "snapshot"),
+            Text(root, "clip"));
     }
 
     private static string? Text(JsonElement root, string name) =>

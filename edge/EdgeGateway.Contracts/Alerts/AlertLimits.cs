@@ -7,7 +7,8 @@ namespace EdgeGateway.Contracts;
 /// </summary>
 public static class AlertLimits
 {
-    public const int SchemaVersion = 1;
+    /// <summary>The newest version this build reads and writes: v2 adds the clip reference; v1 alerts are still read.</summary>
+    public const int SchemaVersion = 2;
     public const int MaxPayloadBytes = 8 * 1024;
     public const int MaxAttributes = 32;
     public const int MaxStringLength = 256;

@@ -9,6 +9,12 @@ public enum EdgeChannel
     Status,
     Telemetry,
     Snapshot,
+
+    /// <summary>One piece of an event clip: <c>clip/{alertId}</c> (contract v2).</summary>
+    Clip,
+
+    /// <summary>The signed evidence manifest of an alert: <c>evidence/{alertId}</c> (contract v2).</summary>
+    Evidence,
 }
 
 /// <summary>
@@ -52,6 +58,8 @@ public readonly record struct EdgeTopic(string Site, string Device, EdgeChannel 
             "status" => EdgeChannel.Status,
             "telemetry" => EdgeChannel.Telemetry,
             "snapshot" when rest.Length > 0 => EdgeChannel.Snapshot,
+            "clip" when rest.Length > 0 => EdgeChannel.Clip,
+            "evidence" when rest.Length > 0 => EdgeChannel.Evidence,
             _ => EdgeChannel.Other,
         };
         parsed = new EdgeTopic(parts[1], parts[2], channel, rest);
@@ -69,11 +77,16 @@ public readonly record struct EdgeTopic(string Site, string Device, EdgeChannel 
         EdgeChannel.Status => PrefixOf(prefix, site, device) + "status",
         EdgeChannel.Telemetry => PrefixOf(prefix, site, device) + "telemetry",
         EdgeChannel.Snapshot => PrefixOf(prefix, site, device) + SnapshotReference(alertId ?? Guid.Empty),
+        EdgeChannel.Clip => PrefixOf(prefix, site, device) + ClipReference(alertId ?? Guid.Empty),
+        EdgeChannel.Evidence => PrefixOf(prefix, site, device) + $"evidence/{alertId ?? Guid.Empty:D}",
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "no topic for this channel"),
     };
 
     /// <summary>The snapshot's topic suffix under the device, e.g. <c>snapshot/0190…</c>; an alert's <c>snapshot</c> field.</summary>
     public static string SnapshotReference(Guid alertId) => $"snapshot/{alertId:D}";
+
+    /// <summary>The clip's topic suffix under the device, e.g. <c>clip/0190…</c>; an alert's <c>clip</c> field.</summary>
+    public static string ClipReference(Guid alertId) => $"clip/{alertId:D}";
 }
 
 /// <summary>

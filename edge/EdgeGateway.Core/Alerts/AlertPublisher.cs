@@ -13,7 +13,8 @@ public sealed class AlertPublisher(
     IAlertSequence sequence,
     IOutbox outbox,
     TimeProvider time,
-    AlertEncoding encoding = AlertEncoding.Cbor) : IAlertSink
+    AlertEncoding encoding = AlertEncoding.Cbor,
+    Evidence.IClipRecorder? clips = null) : IAlertSink
 {
     /// <summary>Raised after an alert is durable; the diagnostics page and the demo watch it.</summary>
     public event Action<PublishedAlert>? Published;
@@ -35,6 +36,7 @@ public sealed class AlertPublisher(
             TimestampMs = (draft.At ?? time.GetUtcNow()).ToUnixTimeMilliseconds(),
             Attributes = draft.Attributes ?? Alert.EmptyAttributes,
             SnapshotRef = hasSnapshot ? SnapshotReference(id) : null,
+            ClipRef = RecordsClip(draft) ? EdgeTopic.ClipReference(id) : null,
         };
 
         var payload = encoding == AlertEncoding.Json ? AlertJson.Encode(alert) : AlertCbor.Encode(alert);
@@ -53,6 +55,11 @@ public sealed class AlertPublisher(
         Published?.Invoke(new PublishedAlert(alert, draft.SnapshotJpeg));
         return alert;
     }
+
+    /// <summary>A raised alert from a camera that keeps a pre-roll gets a clip (contract v2).</summary>
+    private bool RecordsClip(AlertDraft draft) =>
+        clips is not null && draft.State == AlertState.Raised
+        && draft.Attributes?.TryGetValue("camera", out var camera) == true && clips.Records(camera);
 
     /// <summary>The snapshot's topic suffix under the device, e.g. <c>snapshot/0190…</c>.</summary>
     public static string SnapshotReference(Guid alertId) => EdgeTopic.SnapshotReference(alertId);

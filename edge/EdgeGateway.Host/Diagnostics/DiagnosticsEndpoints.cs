@@ -49,6 +49,7 @@ internal static class DiagnosticsEndpoints
 
         api.MapGet("/alerts", (RecentAlerts alerts) => TypedResults.Ok(alerts.List()));
         api.MapGet("/alerts/{id:guid}/snapshot.jpg", AlertSnapshot);
+        api.MapGet("/alerts/{id:guid}/clip.mp4", AlertClip);
         api.MapPost("/alerts/test", TestAlertAsync).AddEndpointFilter(RequireCsrfToken);
 
         api.MapGet("/doctor", (PageDoctor doctor) => doctor.Last is { } last ? Results.Ok(last) : Results.NoContent());
@@ -176,6 +177,12 @@ internal static class DiagnosticsEndpoints
 
     private static Results<FileContentHttpResult, NotFound> AlertSnapshot(Guid id, RecentAlerts alerts) =>
         alerts.TryGetSnapshot(id, out var jpeg) ? TypedResults.File(jpeg.ToArray(), "image/jpeg") : TypedResults.NotFound();
+
+    /// <summary>The alert's clip from the box's evidence folder, with Range; 404 while it is still being recorded.</summary>
+    private static Results<PhysicalFileHttpResult, NotFound> AlertClip(Guid id, IServiceProvider services) =>
+        services.GetService<EdgeGateway.Core.Evidence.EvidenceFolder>()?.ClipPath(id) is { } path && File.Exists(path)
+            ? TypedResults.PhysicalFile(path, "video/mp4", enableRangeProcessing: true)
+            : TypedResults.NotFound();
 
     private static async Task<Results<Ok<TestAlertView>, ProblemHttpResult>> TestAlertAsync(
         GatewayParts parts,

@@ -45,7 +45,8 @@ internal sealed class RecentAlerts(GatewayParts parts, LiveFeed feed) : IHostedS
             AlertJson.StateName(alert.State),
             DateTimeOffset.FromUnixTimeMilliseconds(alert.TimestampMs),
             alert.Attributes,
-            !snapshot.IsEmpty);
+            !snapshot.IsEmpty,
+            alert.ClipRef is null ? null : $"/api/alerts/{alert.Id:D}/clip.mp4");
         _alerts.Add((view, snapshot));
         feed.Publish("alert", view);
     }

@@ -79,7 +79,8 @@ public sealed record AlertView(
     string State,
     DateTimeOffset Time,
     IReadOnlyDictionary<string, string> Attributes,
-    bool HasSnapshot);
+    bool HasSnapshot,
+    string? Clip = null);
 
 
 public sealed record LoginRequest(string? Password);

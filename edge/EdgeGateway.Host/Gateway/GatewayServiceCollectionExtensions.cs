@@ -2,6 +2,7 @@ using EdgeGateway.Core.Elevator;
 using EdgeGateway.Elevator;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Elevator;
+using EdgeGateway.Host.Evidence;
 using EdgeGateway.Uplink;
 using EdgeGateway.Vision;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +43,8 @@ internal static class GatewayServiceCollectionExtensions
             // An e-bike seen by the car camera holds the door and plays the warning, whatever raised it.
             services.AddEbikeResponder();
         }
+
+        services.AddEvidence(configuration);
 
         // The page binds Kestrel to Diagnostics:Url itself.
         services.AddDiagnostics(configuration);

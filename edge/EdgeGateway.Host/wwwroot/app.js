@@ -612,7 +612,18 @@ function alertRow(alert) {
     cell('alerts.state', named('alertState', alert.state)),
     cell('alerts.seq', el('span', { 'data-value': true }, alert.sequence)),
     cell('alerts.details', details ? el('span', { 'data-value': true }, details) : ''),
-    cell('alerts.snapshot', snapshot));
+    cell('alerts.snapshot', el('span', {}, snapshot, alert.clip ? clipPlayer(alert, kindName) : '')));
+}
+
+// The event clip is written once the post-roll has passed: until then the player says it is recording and tries again.
+function clipPlayer(alert, kindName) {
+  const video = el('video', { controls: '', preload: 'metadata', muted: '', 'data-clip': alert.id, title: t('alerts.clipOf', { kind: kindName }) });
+  const note = el('span', { class: 'clip-note' }, t('alerts.clipRecording'));
+  const load = () => { video.src = `${alert.clip}?t=${Date.now()}`; };
+  video.addEventListener('loadedmetadata', () => note.remove());
+  video.addEventListener('error', () => setTimeout(load, 5000));
+  load();
+  return el('div', { class: 'clip' }, video, note);
 }
 
 function addAlert(alert) {

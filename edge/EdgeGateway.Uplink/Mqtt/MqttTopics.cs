@@ -22,6 +22,10 @@ public sealed class MqttTopics(string prefix, string site, string device)
 
     public string Snapshot(Guid alertId) => EdgeTopic.Format(prefix, site, device, EdgeChannel.Snapshot, alertId);
 
+    public string Clip(Guid alertId) => EdgeTopic.Format(prefix, site, device, EdgeChannel.Clip, alertId);
+
+    public string Evidence(Guid alertId) => EdgeTopic.Format(prefix, site, device, EdgeChannel.Evidence, alertId);
+
     public string For(OutboxEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);

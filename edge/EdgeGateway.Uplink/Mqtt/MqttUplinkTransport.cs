@@ -21,7 +21,7 @@ namespace EdgeGateway.Uplink.Mqtt;
 /// username/token. MQTTnet does not resend unacknowledged messages after a reconnect; the send
 /// loop does, from the outbox.
 /// </summary>
-public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDisposable
+public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidence.IEvidenceTransport, IAsyncDisposable
 {
     public const string AlertIdProperty = "alert-id";
     public const string Online = "online";
@@ -171,9 +171,15 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
         }
     }
 
-    public async Task<UplinkSendResult> SendAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    public Task<UplinkSendResult> SendAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        return PublishConfirmedAsync(() => BuildMessage(entry, payload), cancellationToken);
+    }
+
+    /// <summary>One QoS 1 publish inside the connection's window; completes on its PUBACK, or when the link failed.</summary>
+    private async Task<UplinkSendResult> PublishConfirmedAsync(Func<MqttApplicationMessage> build, CancellationToken cancellationToken)
+    {
         int connection;
         SemaphoreSlim quota;
         lock (_gate)
@@ -186,7 +192,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, IAsyncDispos
             }
         }
 
-        var message = BuildMessage(entry, payload);
+        var message = build();
         await quota.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

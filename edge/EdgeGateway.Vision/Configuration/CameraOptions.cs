@@ -10,6 +10,20 @@ public sealed class CameraOptions
     /// <summary><c>rtsp://</c>, <c>http(s)://</c> (MJPEG), a video file path (or <c>file://</c>), or a V4L2 device (<c>/dev/video0</c>, <c>v4l2:///dev/video0</c>).</summary>
     public string Url { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Optional second stream for analysis, e.g. the camera's low-resolution substream; <see cref="Url"/> (the main
+    /// stream) is then only recorded. Empty: <see cref="Url"/> is analysed and recorded.
+    /// </summary>
+    public string? DetectUrl { get; set; }
+
+    /// <summary>Keep a pre-roll of <see cref="Url"/> (stream copy) and write a clip per alert; default on for kitchen and car.</summary>
+    public bool? Record { get; set; }
+
+    /// <summary>The stream the detector reads.</summary>
+    public string AnalysisUrl => DetectUrl is { Length: > 0 } detect ? detect : Url;
+
+    public bool Records => Record ?? CameraRoles.All.Contains(Role, StringComparer.Ordinal);
+
     /// <summary><c>kitchen</c> or <c>car</c> (elevator car).</summary>
     public string Role { get; set; } = CameraRoles.Kitchen;
 

@@ -38,6 +38,11 @@ public sealed partial class VisionOptionsValidator : IValidateOptions<VisionOpti
                 yield return Line($"{key}:Url", camera.Url, "rtsp://…, http(s)://… (MJPEG), a video file path or file://…, or /dev/videoN");
             }
 
+            if (camera.DetectUrl is { Length: > 0 } detectUrl && !CameraUrl.TryClassify(detectUrl, out _))
+            {
+                yield return Line($"{key}:DetectUrl", CameraUrl.Redact(detectUrl), "rtsp://…, http(s)://… (MJPEG), a video file path or file://…, or /dev/videoN");
+            }
+
             if (!CameraRoles.All.Contains(camera.Role, StringComparer.Ordinal))
             {
                 yield return Line($"{key}:Role", camera.Role, string.Join(" or ", CameraRoles.All));

@@ -35,8 +35,8 @@ internal sealed class CameraReader
         _pool = pool;
         _time = time;
         _logger = logger;
-        CameraUrl.TryClassify(camera.Url, out _kind);
-        _safeUrl = CameraUrl.Redact(camera.Url);
+        CameraUrl.TryClassify(camera.AnalysisUrl, out _kind);
+        _safeUrl = CameraUrl.Redact(camera.AnalysisUrl);
     }
 
     /// <summary>Completes when the reader thread has exited.</summary>
@@ -103,7 +103,7 @@ internal sealed class CameraReader
     private ReadError? ReadOnce(CancellationToken cancellationToken, out bool ended)
     {
         ended = false;
-        var target = CameraUrl.OpenTarget(_camera.Url);
+        var target = CameraUrl.OpenTarget(_camera.AnalysisUrl);
         using var source = Open(target, out var openError);
         if (source is null)
         {

@@ -111,9 +111,13 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
             return ExitCodes.InvalidInput;
         }
 
+        // The evidence signing key (mode 600, kept on re-runs); the claim registers its public half at the relay.
+        using var evidenceKey = Core.Evidence.EvidenceSigningKey.LoadOrCreate(
+            Core.Evidence.EvidenceOptions.DefaultKeyPath(settings.DataDir ?? DefaultDataDir), out var evidenceKeyCreated);
+        console.MarkupLineInterpolated($"Evidence signing key: [bold]{evidenceKey.Path}[/] ({(evidenceKeyCreated ? "new" : "kept")}, id {evidenceKey.KeyId}).");
         if (claiming)
         {
-            var (credentials, refused) = await new RelayClaim(http).ClaimAsync(new Uri(settings.RelayUrl!), claimCode!.Trim(), cancellationToken);
+            var (credentials, refused) = await new RelayClaim(http).ClaimAsync(new Uri(settings.RelayUrl!), claimCode!.Trim(), cancellationToken, evidenceKey.PublicKeyPem);
             if (credentials is null)
             {
                 Error(refused!);
@@ -237,6 +241,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         string?[] paths =
         [
             path, backup, keys.KeyPath, keys.CsrPath, keys.CertificatePath,
+            Core.Evidence.EvidenceOptions.DefaultKeyPath(settings.DataDir ?? DefaultDataDir),
             settings.DiagnosticsCertificate, settings.DiagnosticsCertificateKey, settings.DataDir, settings.ModelsDir, settings.CaFile,
         ];
         try

@@ -38,7 +38,8 @@ internal sealed class RelayClaim(HttpClient http)
     }
 
     /// <summary>The credentials, or a one-line reason the relay gave none.</summary>
-    public async Task<(DeviceCredentials? Credentials, string? Problem)> ClaimAsync(Uri relay, string code, CancellationToken cancellationToken)
+    /// <param name="publicKey">The box's evidence signing key (PEM), registered with the claim so the relay can verify its manifests.</param>
+    public async Task<(DeviceCredentials? Credentials, string? Problem)> ClaimAsync(Uri relay, string code, CancellationToken cancellationToken, string? publicKey = null)
     {
         ArgumentNullException.ThrowIfNull(relay);
         if (UrlProblem(relay.ToString()) is { } refused)
@@ -50,7 +51,7 @@ internal sealed class RelayClaim(HttpClient http)
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync(endpoint, new { code }, cancellationToken);
+            response = await http.PostAsJsonAsync(endpoint, new { code, public_key = publicKey }, cancellationToken);
         }
         catch (HttpRequestException ex)
         {

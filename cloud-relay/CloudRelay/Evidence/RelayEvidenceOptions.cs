@@ -1,0 +1,40 @@
+namespace CloudRelay.Evidence;
+
+/// <summary>How long and how much evidence (clips) the relay keeps (<c>Relay:Evidence</c>). Alerts are never deleted by it.</summary>
+public sealed class RelayEvidenceOptions
+{
+    /// <summary>Clips older than this many days are deleted.</summary>
+    public int RetentionDays { get; set; } = 30;
+
+    /// <summary>All clips together; past it the oldest go first.</summary>
+    public long MaxMB { get; set; } = 20 * 1024;
+
+    /// <summary>One device's clips; past it that device's oldest go first.</summary>
+    public long MaxMBPerDevice { get; set; } = 2 * 1024;
+
+    /// <summary>How often retention runs.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    internal IEnumerable<string> Problems()
+    {
+        if (RetentionDays < 1)
+        {
+            yield return $"Relay:Evidence:RetentionDays '{RetentionDays}' is invalid; expected a whole number of days of at least 1";
+        }
+
+        if (MaxMB < 1)
+        {
+            yield return $"Relay:Evidence:MaxMB '{MaxMB}' is invalid; expected a whole number of at least 1";
+        }
+
+        if (MaxMBPerDevice < 1)
+        {
+            yield return $"Relay:Evidence:MaxMBPerDevice '{MaxMBPerDevice}' is invalid; expected a whole number of at least 1";
+        }
+
+        if (SweepInterval <= TimeSpan.Zero)
+        {
+            yield return $"Relay:Evidence:SweepInterval '{SweepInterval}' is invalid; expected a positive time span such as 00:10:00";
+        }
+    }
+}
