@@ -41,4 +41,13 @@ public static class CoreLogEvents
 
     /// <summary>OutboxForwarder.DeadLetterFailed.</summary>
     public const int ForwarderDeadLetterFailed = 114;
+
+    /// <summary>OutboxForwarder.RefusedEverything.</summary>
+    public const int ForwarderRefusedEverything = 1300;
+
+    /// <summary>OutboxForwarder.DeadLetterReported.</summary>
+    public const int ForwarderDeadLetterReported = 1301;
+
+    /// <summary>OutboxForwarder.StorageReportFailed.</summary>
+    public const int ForwarderStorageReportFailed = 1302;
 }
