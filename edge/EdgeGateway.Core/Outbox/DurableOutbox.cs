@@ -31,6 +31,7 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
     private readonly List<QuarantineReport> _unreportedQuarantines = [];
     private readonly List<DeadLetterReport> _unreportedDeadLetters = [];
     private readonly HashSet<long> _parking = [];
+    private int _reportable;
     private int _quarantinedThisRun;
     private TaskCompletionSource _wake = NewSignal();
     private bool _takerWaiting;
@@ -75,6 +76,7 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
         Copy(recovery.Counters.Expired, _expired);
         _unreportedQuarantines.AddRange([.. recovery.Counters.UnreportedQuarantines, .. recovery.Quarantined]);
         _unreportedDeadLetters.AddRange(recovery.Counters.UnreportedDeadLetters);
+        CountReportable();
         _quarantinedThisRun = recovery.Quarantined.Count;
         foreach (var entry in recovery.Pending)
         {
@@ -296,6 +298,7 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
             _unreportedDeadLetters.RemoveAll(r => r.Record == entry.Id);
             _unreportedDeadLetters.Add(report);
             _parking.Add(entry.Id);
+            CountReportable();
             counters = CountersLocked();
         }
 
@@ -310,6 +313,7 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
             {
                 _unreportedDeadLetters.Remove(report);
                 _parking.Remove(entry.Id);
+                CountReportable();
             }
 
             throw;
@@ -318,6 +322,7 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
         lock (_gate)
         {
             _parking.Remove(entry.Id);
+            CountReportable();
             if (_inFlight.Remove(entry.Id))
             {
                 Account(entry, -1);
@@ -333,10 +338,8 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
     {
         get
         {
-            lock (_gate)
-            {
-                return _unreportedDeadLetters.Count > _parking.Count;
-            }
+            // Read on every turn of the send loop: no lock.
+            return Volatile.Read(ref _reportable) > 0;
         }
     }
 
@@ -355,6 +358,7 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
         lock (_gate)
         {
             _unreportedDeadLetters.Remove(report);
+            CountReportable();
         }
 
         SaveCounters();
@@ -631,6 +635,9 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
 
         _store.SaveCounters(counters);
     }
+
+    /// <summary>Dead letters whose notice may be sent now (parked, not yet reported); call under the lock.</summary>
+    private void CountReportable() => Volatile.Write(ref _reportable, _unreportedDeadLetters.Count - _parking.Count);
 
     private OutboxCounters CountersLocked() =>
         new([.. _evictions], [.. _unreportedEvictions], [.. _expired], [.. _unreportedQuarantines])
