@@ -59,4 +59,13 @@ public static class CoreLogEvents
 
     /// <summary>EvidenceRetention.Deleted.</summary>
     public const int EvidenceClipDeleted = 1515;
+
+    /// <summary>OutboxForwarder.RefusedEverything.</summary>
+    public const int ForwarderRefusedEverything = 1300;
+
+    /// <summary>OutboxForwarder.DeadLetterReported.</summary>
+    public const int ForwarderDeadLetterReported = 1301;
+
+    /// <summary>OutboxForwarder.StorageReportFailed.</summary>
+    public const int ForwarderStorageReportFailed = 1302;
 }

@@ -44,4 +44,13 @@ public static class UplinkLogEvents
 
     /// <summary>GroupCommitWriter.RemovalsLost.</summary>
     public const int StoreRemovalsLost = 205;
+
+    /// <summary>FileOutboxStore.DeadLetterMoveFinished.</summary>
+    public const int StoreDeadLetterMoveFinished = 1310;
+
+    /// <summary>GroupCommitWriter.CompactionFailed.</summary>
+    public const int StoreCompactionFailed = 1311;
+
+    /// <summary>GroupCommitWriter.CompactionResumed.</summary>
+    public const int StoreCompactionResumed = 1312;
 }

@@ -208,6 +208,32 @@ public sealed class DurableOutboxTests
     }
 
     [Fact]
+    public async Task A_disk_with_under_4_KiB_left_for_records_is_storage_full_before_any_alarm_is_refused_and_clears_at_90_percent()
+    {
+        var store = new MemoryOutboxStore { CapacityBytes = 100 * (64 + 1000) };
+        using var outbox = await DurableOutbox.OpenAsync(store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        for (var i = 0; i < 96; i++)
+        {
+            await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[1000]));
+        }
+
+        Assert.False(outbox.StorageFull); // 4 records' room left
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[1000]));
+        Assert.True(outbox.StorageFull); // under 4 KiB left, nothing refused yet
+        Assert.True(outbox.GetStats().StorageFull);
+
+        // Delivered down to 91 %: still full (no flapping); at 90 % it clears.
+        for (var i = 0; i < 6; i++)
+        {
+            outbox.Acknowledge(await outbox.TakeAsync(CancellationToken.None));
+        }
+
+        Assert.True(outbox.StorageFull);
+        outbox.Acknowledge(await outbox.TakeAsync(CancellationToken.None));
+        Assert.False(outbox.StorageFull);
+    }
+
+    [Fact]
     public async Task The_budget_follows_the_disk_as_it_changes()
     {
         var store = new MemoryOutboxStore { CapacityBytes = 3 * (64 + 100) };

@@ -299,6 +299,76 @@ public sealed class FileOutboxStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dead_letter_report_is_on_disk_before_its_record_leaves_and_stays_until_reported_across_restarts()
+    {
+        Guid alertId;
+        using (var outbox = await OpenAsync())
+        {
+            var poison = Numbered(7);
+            alertId = poison.AlertId!.Value;
+            await outbox.EnqueueAsync(poison);
+            await outbox.EnqueueAsync(Numbered(8));
+            var entry = await outbox.TakeAsync(CancellationToken.None);
+            outbox.DeadLetter(entry, "refused by the broker: PayloadFormatInvalid");
+            await outbox.FlushAsync();
+
+            // The letter, then the report in counters.json (synced), and the record is no longer queued.
+            var inspection = FileOutboxStore.Inspect(StoreDirectory);
+            Assert.True(inspection.Counters.UnreportedDeadLetters.Count == 1, File.ReadAllText(Path.Combine(StoreDirectory, "counters.json")));
+            Assert.Equal(entry.Id, Assert.Single(inspection.DeadLetters).Entry.Id);
+            var report = Assert.Single(inspection.Counters.UnreportedDeadLetters);
+            Assert.Equal((entry.Id, alertId, "refused by the broker: PayloadFormatInvalid"), (report.Record, report.AlertId!.Value, report.Reason));
+            Assert.DoesNotContain(inspection.Pending, e => e.Id == entry.Id);
+        }
+
+        using (var reopened = await OpenAsync())
+        {
+            // The notice was never queued (the box stopped): the restart still owes it.
+            var report = Assert.Single(reopened.PeekUnreportedDeadLetters());
+            Assert.Equal(alertId, report.AlertId);
+            Assert.Equal([8], await DrainAsync(reopened));
+            reopened.MarkDeadLetterReported(report);
+            await reopened.FlushAsync();
+        }
+
+        using var last = await OpenAsync();
+        Assert.Empty(last.PeekUnreportedDeadLetters());
+        Assert.Equal(1, last.GetStats().DeadLetters);
+    }
+
+    [Fact]
+    public async Task A_record_parked_but_still_queued_when_the_box_stopped_is_not_sent_again_and_is_reported_after_restart()
+    {
+        OutboxEntry parked;
+        using (var outbox = await OpenAsync())
+        {
+            await outbox.EnqueueAsync(Numbered(1));
+            await outbox.EnqueueAsync(Numbered(2));
+            await outbox.FlushAsync();
+            parked = await outbox.TakeAsync(CancellationToken.None);
+
+            // The crash came right after the letter was written: no report saved, no removal written.
+            new DeadLetterBox(StoreDirectory).Park(parked, outbox.ReadPayload(parked)!.Value.Span, "refused by the broker: NotAuthorized", DateTimeOffset.UtcNow);
+        }
+
+        using (var reopened = await OpenAsync())
+        {
+            var report = Assert.Single(reopened.PeekUnreportedDeadLetters());
+            Assert.Equal(parked.Id, report.Record);
+            Assert.Equal("refused by the broker: NotAuthorized", report.Reason);
+            Assert.Equal([2], await DrainAsync(reopened));
+            await reopened.FlushAsync();
+        }
+
+        // The move was finished on disk: still not queued, the report still owed, the letter kept.
+        using var again = await OpenAsync();
+        Assert.Equal(0, again.GetStats().TotalDepth);
+        Assert.Equal(parked.Id, Assert.Single(again.PeekUnreportedDeadLetters()).Record);
+        Assert.Equal(1, again.GetStats().DeadLetters);
+        Assert.Empty(FileOutboxStore.Inspect(StoreDirectory).Pending);
+    }
+
+    [Fact]
     public async Task Inspect_reads_depth_and_counters_without_taking_the_store()
     {
         using var outbox = await OpenAsync();

@@ -12,6 +12,9 @@ internal sealed class MemoryOutboxStore : IOutboxStore
 
     public OutboxCounters? SavedCounters { get; private set; }
 
+    /// <summary>The counters saved with the last dead letter.</summary>
+    public OutboxCounters? DeadLetterCounters { get; private set; }
+
     public long DiskBytes => _records.Values.Sum(r => r.Entry.BudgetBytes);
 
     public OutboxRecovery Open(Action<OutboxEntry> written)
@@ -59,9 +62,19 @@ internal sealed class MemoryOutboxStore : IOutboxStore
 
     public int DeadLetterCount => DeadLetters.Count;
 
-    public void DeadLetter(OutboxEntry entry, ReadOnlyMemory<byte> payload, string reason)
+    /// <summary>When set, parking a dead letter throws this (a full disk).</summary>
+    public IOException? DeadLetterFailure { get; set; }
+
+    public void DeadLetter(OutboxEntry entry, ReadOnlyMemory<byte> payload, string reason, OutboxCounters counters)
     {
+        if (DeadLetterFailure is { } failure)
+        {
+            throw failure;
+        }
+
         DeadLetters.Add((entry, reason));
+        SavedCounters = counters;
+        DeadLetterCounters = counters;
         Remove([entry.Id], OutboxRemoval.DeadLettered);
     }
 

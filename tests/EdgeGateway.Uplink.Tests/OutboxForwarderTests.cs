@@ -68,7 +68,7 @@ public sealed class OutboxForwarderTests
     }
 
     [Fact]
-    public async Task A_record_the_broker_keeps_refusing_is_dead_lettered_and_the_ones_behind_it_are_delivered()
+    public async Task A_record_the_broker_refuses_once_while_it_takes_the_next_is_dead_lettered_without_a_second_try()
     {
         using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
         var poison = Guid.CreateVersion7();
@@ -96,13 +96,53 @@ public sealed class OutboxForwarderTests
         var notice = Assert.Single(sink.Published);
         Assert.Equal(AlertKinds.OutboxDeadLetter, notice.Kind);
         Assert.Equal(poison.ToString("D"), notice.Attributes["alert_id"]);
-        Assert.Equal(3, transport.Sent.Count(s => s.Tag == 99));
+        Assert.Contains("PacketTooLarge", notice.Attributes["reason"]);
+        Assert.Equal(1, transport.Sent.Count(s => s.Tag == 99));
         Assert.Equal(5, transport.Sent.Where(s => s.Tag < 5).Select(s => s.Tag).Distinct().Count());
         Assert.Equal(1, forwarder.DeadLettered);
+
+        // Its report was saved with the letter, and forgotten once the notice was in the outbox.
+        Assert.Single(_store.DeadLetterCounters!.UnreportedDeadLetters, r => r.AlertId == poison);
+        Assert.Empty(outbox.PeekUnreportedDeadLetters());
+        Assert.Empty(_store.SavedCounters!.UnreportedDeadLetters);
     }
 
     [Fact]
-    public async Task A_record_after_which_the_link_drops_every_time_is_sent_alone_then_dead_lettered()
+    public async Task A_broker_that_refuses_everything_gets_nothing_dead_lettered_and_everything_goes_once_it_takes_them()
+    {
+        using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        for (byte i = 0; i < 8; i++)
+        {
+            await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new[] { i }));
+        }
+
+        var refusing = 1;
+        var transport = new ScriptedTransport((connection, _) => Volatile.Read(ref refusing) == 1
+            ? UplinkSendResult.Refused(connection, "NotAuthorized")
+            : UplinkSendResult.Confirmed(connection));
+        var sink = new Sequence(outbox);
+        var forwarder = new OutboxForwarder(outbox, transport, sink, TimeProvider.System, NullLogger<OutboxForwarder>.Instance, window: 4);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+
+        // An ACL mistake: every record refused, over and over (held back with backoff), none parked.
+        await WaitForAsync(() => transport.Sent.Count >= 12, TimeSpan.FromSeconds(20));
+        Assert.Empty(_store.DeadLetters);
+        Assert.Equal(8, outbox.GetStats().TotalDepth);
+
+        // The ACL is fixed: everything goes, still nothing parked.
+        Volatile.Write(ref refusing, 0);
+        await WaitForAsync(() => outbox.GetStats().TotalDepth == 0, TimeSpan.FromSeconds(40));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        Assert.Empty(_store.DeadLetters);
+        Assert.Empty(sink.Published);
+        Assert.Equal(8, forwarder.Sent);
+    }
+
+    [Fact]
+    public async Task A_record_after_which_the_link_drops_twice_is_sent_alone_the_second_time_then_dead_lettered()
     {
         using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
         await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 77 }));
@@ -132,8 +172,108 @@ public sealed class OutboxForwarderTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
 
         var (_, reason) = Assert.Single(_store.DeadLetters);
-        Assert.Contains("connection dropped", reason);
-        Assert.Equal(4, transport.Sent.Count(s => s.Tag == 77));
+        Assert.Contains("connection dropped 2 times", reason);
+        Assert.Equal(2, transport.Sent.Count(s => s.Tag == 77));
+        Assert.Equal(4, forwarder.Sent); // The three others and the notice.
+    }
+
+    [Fact]
+    public async Task A_link_drop_with_many_in_flight_suspects_only_the_oldest_unconfirmed_and_a_second_unrelated_drop_parks_nothing()
+    {
+        using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        for (byte i = 0; i < 12; i++)
+        {
+            await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new[] { i }));
+        }
+
+        // Connection 1 confirms 0 and 1, then holds 2..5 unanswered until the link drops under them;
+        // connection 2 confirms 2 (sent alone), then holds the next ones until it drops too; connection 3 takes everything.
+        var transport = new HoldingTransport(answerAtOnce: (connection, tag) => connection switch
+        {
+            1 => tag < 2,
+            2 => tag == 2,
+            _ => true,
+        });
+        var sink = new Sequence(outbox);
+        var forwarder = new OutboxForwarder(outbox, transport, sink, TimeProvider.System, NullLogger<OutboxForwarder>.Instance, window: 4);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+
+        await WaitForAsync(() => transport.Sent.Count(s => s.Connection == 1) == 6);
+        transport.Drop(); // The held sends fail newest first, as a thread pool may deliver them.
+        await WaitForAsync(() => transport.LoopWaits);
+        transport.Reconnect();
+        await WaitForAsync(() => transport.Sent.Count(s => s.Connection == 2) == 5);
+        Assert.Equal(2, transport.Sent.First(s => s.Connection == 2).Tag);
+        transport.Drop();
+        await WaitForAsync(() => transport.LoopWaits);
+        transport.Reconnect();
+        await WaitForAsync(() => outbox.GetStats().TotalDepth == 0);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        // Only record 2, the oldest unconfirmed at the first drop, went alone (then four at once again);
+        // it was confirmed, so nothing is parked; the second drop (record 3 oldest) parks nothing either.
+        Assert.Equal(3, transport.Sent.First(s => s.Connection == 3).Tag);
+        Assert.Empty(_store.DeadLetters);
+        Assert.Empty(sink.Published);
+        Assert.Equal(12, forwarder.Sent);
+    }
+
+    [Fact]
+    public async Task A_dead_letter_notice_that_could_not_be_queued_is_kept_in_the_counters_and_sent_on_the_next_turn()
+    {
+        using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 99 }, Guid.CreateVersion7()));
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 1 }));
+        var transport = new ScriptedTransport((connection, tag) => tag == 99
+            ? UplinkSendResult.Refused(connection, "PayloadFormatInvalid")
+            : UplinkSendResult.Confirmed(connection));
+        var sink = new Sequence(outbox) { FailNext = 1 };
+        var forwarder = new OutboxForwarder(outbox, transport, sink, TimeProvider.System, NullLogger<OutboxForwarder>.Instance, window: 4);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(null, TimeSpan.FromMilliseconds(200), stop.Token);
+
+        await WaitForAsync(() => _store.DeadLetters.Count == 1 && sink.Failures == 1);
+        Assert.Empty(sink.Published);
+        Assert.Single(outbox.PeekUnreportedDeadLetters());
+        Assert.Single(_store.SavedCounters!.UnreportedDeadLetters);
+
+        // The next connection (or the loop's next idle turn) queues it.
+        transport.Reconnect();
+        await WaitForAsync(() => !sink.Published.IsEmpty && outbox.GetStats().TotalDepth == 0);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        Assert.Equal(AlertKinds.OutboxDeadLetter, Assert.Single(sink.Published).Kind);
+        Assert.Empty(outbox.PeekUnreportedDeadLetters());
+        Assert.Empty(_store.SavedCounters!.UnreportedDeadLetters);
+    }
+
+    [Fact]
+    public async Task A_poison_record_that_cannot_be_parked_for_a_full_disk_stays_queued()
+    {
+        using var outbox = await DurableOutbox.OpenAsync(_store, new OutboxPolicy(), TimeProvider.System, NullLogger<DurableOutbox>.Instance);
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 99 }));
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 1 }));
+        _store.DeadLetterFailure = new IOException("No space left on device");
+        var transport = new ScriptedTransport((connection, tag) => tag == 99
+            ? UplinkSendResult.Refused(connection, "PayloadFormatInvalid")
+            : UplinkSendResult.Confirmed(connection));
+        var sink = new Sequence(outbox);
+        var forwarder = new OutboxForwarder(outbox, transport, sink, TimeProvider.System, NullLogger<OutboxForwarder>.Instance, window: 4);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+
+        await WaitForAsync(() => forwarder.Sent == 1 && outbox.GetStats().TotalDepth == 1);
+
+        // Space returns: it is sent again, refused, and parked now that a record behind it is confirmed.
+        _store.DeadLetterFailure = null;
+        await outbox.EnqueueAsync(new OutboxMessage(OutboxClass.Alarm, new byte[] { 2 }));
+        await WaitForAsync(() => _store.DeadLetters.Count == 1 && outbox.GetStats().TotalDepth == 0, TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(AlertKinds.OutboxDeadLetter, Assert.Single(sink.Published).Kind);
     }
 
     private static Task WaitForAsync(Func<bool> condition) => WaitForAsync(condition, TimeSpan.FromSeconds(10));
@@ -177,13 +317,115 @@ public sealed class OutboxForwarderTests
         }
     }
 
+    /// <summary>
+    /// A transport that answers some sends at once (confirmed) and holds the others unanswered, as a
+    /// broker holds PUBACKs, until <see cref="Drop"/> fails them all (newest first, each handled before
+    /// it returns) and leaves the link down until <see cref="Reconnect"/>.
+    /// </summary>
+    private sealed class HoldingTransport(Func<int, byte, bool> answerAtOnce) : IUplinkTransport
+    {
+        private readonly Lock _gate = new();
+        private readonly List<TaskCompletionSource<UplinkSendResult>> _held = [];
+        private int _connection = 1;
+        private bool _connected = true;
+
+        public ConcurrentQueue<(int Connection, byte Tag)> Sent { get; } = new();
+
+        public void Drop()
+        {
+            List<TaskCompletionSource<UplinkSendResult>> held;
+            int connection;
+            lock (_gate)
+            {
+                held = [.. _held];
+                _held.Clear();
+                connection = _connection;
+                _connected = false;
+            }
+
+            held.Reverse();
+            foreach (var send in held)
+            {
+                send.TrySetResult(UplinkSendResult.LinkFailed(connection, "connection reset"));
+            }
+        }
+
+        /// <summary>True while the send loop waits for the link to come back.</summary>
+        public bool LoopWaits { get; private set; }
+
+        public void Reconnect()
+        {
+            lock (_gate)
+            {
+                _connection++;
+                _connected = true;
+                LoopWaits = false;
+            }
+        }
+
+        public async Task<int> WaitForConnectionAsync(int afterConnection, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                lock (_gate)
+                {
+                    if (_connected && _connection > afterConnection)
+                    {
+                        return _connection;
+                    }
+
+                    LoopWaits = true;
+                }
+
+                await Task.Delay(5, cancellationToken);
+            }
+        }
+
+        public Task<UplinkSendResult> SendAsync(OutboxEntry entry, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+        {
+            var tag = payload.Length > 0 ? payload.Span[0] : (byte)0;
+            lock (_gate)
+            {
+                if (!_connected)
+                {
+                    return Task.FromResult(UplinkSendResult.LinkFailed(_connection, "not connected"));
+                }
+
+                Sent.Enqueue((_connection, tag));
+                if (answerAtOnce(_connection, tag))
+                {
+                    return Task.FromResult(UplinkSendResult.Confirmed(_connection));
+                }
+
+                // Continuations run inside Drop, so every failure is handled before it returns.
+                var held = new TaskCompletionSource<UplinkSendResult>();
+                _held.Add(held);
+                return held.Task;
+            }
+        }
+    }
+
     /// <summary>A sink that stamps drafts minimally and puts them in the outbox, like AlertPublisher.</summary>
     private sealed class Sequence(DurableOutbox outbox) : IAlertSink
     {
+        private int _calls;
+        private int _failures;
+
         public ConcurrentQueue<Alert> Published { get; } = new();
+
+        /// <summary>How many publishes to fail as a full disk would, first.</summary>
+        public int FailNext { get; set; }
+
+        public int Failures => Volatile.Read(ref _failures);
 
         public async ValueTask<Alert> PublishAsync(AlertDraft draft, CancellationToken cancellationToken = default)
         {
+            if (Interlocked.Increment(ref _calls) <= FailNext)
+            {
+                Interlocked.Increment(ref _failures);
+                throw new OutboxStorageFullException("outbox storage is full");
+            }
+
             var alert = new Alert
             {
                 Id = Guid.CreateVersion7(),

@@ -31,10 +31,10 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         using var data = new TempDirectory();
         var logs = new CapturingLoggerProvider();
 
-        await InjectAsync(data.Path, Alerts);
+        await Drill.InjectAsync(data.Path, Alerts);
         using var host = UplinkHost.Build(broker.Url, data.Path, logs: logs);
         await host.StartAsync();
-        await WaitUntilAsync(() => logs.TextOf(UplinkLogEvents.LinkConnectFailed).Any(), TimeSpan.FromSeconds(10));
+        await Drill.WaitUntilAsync(() => logs.TextOf(UplinkLogEvents.LinkConnectFailed).Any(), TimeSpan.FromSeconds(10));
 
         // With the broker down, the box says so and holds every alert in its outbox.
         var down = host.Services.GetRequiredService<IUplinkMonitor>().GetHealth();
@@ -52,50 +52,13 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Killing_the_gateway_mid_drain_and_restarting_it_delivers_every_alert()
-    {
-        await using var broker = await MosquittoBroker.StartAsync();
-        await using var collector = await MqttCollector.StartAsync(broker.Url);
-        using var data = new TempDirectory();
-        await InjectAsync(data.Path, Alerts);
-        var config = WriteConfig(data, broker.Url, window: 16);
-
-        using (var first = StartEdgegw("outbox", "drain", "--config", config))
-        {
-            await collector.WaitForUniqueAlertsAsync(Alerts / 5, TimeSpan.FromSeconds(60));
-            first.Kill(); // SIGKILL: no shutdown code runs.
-            await first.WaitForExitAsync();
-        }
-
-        var atKill = collector.UniqueAlerts;
-        output.WriteLine($"unique at kill -9: {atKill}");
-        Assert.InRange(atKill, 1, Alerts - 1);
-
-        // The broker tells everyone the box is gone: its Last Will.
-        await collector.WaitForAsync(c => c.Messages.Any(IsOffline), TimeSpan.FromSeconds(10));
-        Assert.Contains(collector.Messages, IsOffline);
-
-        using (var second = StartEdgegw("outbox", "drain", "--config", config, "--until-empty"))
-        {
-            using var timeout = new CancellationTokenSource(DrainTimeout);
-            await second.WaitForExitAsync(timeout.Token);
-            Assert.Equal(0, second.ExitCode);
-        }
-
-        await collector.WaitForUniqueAlertsAsync(Alerts, TimeSpan.FromSeconds(10));
-        await collector.WaitForQuietAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
-        output.WriteLine($"unique {collector.UniqueAlerts}, duplicates {collector.DuplicateAlerts}");
-        Assert.Equal(Alerts, collector.UniqueAlerts);
-    }
-
-    [Fact]
     public async Task Restarting_the_broker_mid_drain_delivers_every_alert_with_few_duplicates()
     {
         var (broker, collector) = await StartBrokerWithRelaySessionAsync();
         await using var _ = broker;
         await using var __ = collector;
         using var data = new TempDirectory();
-        await InjectAsync(data.Path, Alerts);
+        await Drill.InjectAsync(data.Path, Alerts);
         using var host = UplinkHost.Build(broker.Url, data.Path, new() { ["Uplink:Window"] = "16" });
         await host.StartAsync();
 
@@ -183,67 +146,6 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_store_cut_mid_record_by_a_power_cut_delivers_the_intact_records_keeps_the_segment_and_runs_on()
-    {
-        await using var broker = await MosquittoBroker.StartAsync();
-        await using var collector = await MqttCollector.StartAsync(broker.Url);
-        using var data = new TempDirectory();
-        await InjectAsync(data.Path, 1000);
-        var segment = Directory.GetFiles(data.File("outbox"), "seg-*.log").Select(f => new FileInfo(f)).Single(f => f.Length > 0);
-        using (var stream = new FileStream(segment.FullName, FileMode.Open))
-        {
-            stream.SetLength(segment.Length - 40);
-        }
-
-        var logs = new CapturingLoggerProvider();
-        using var host = UplinkHost.Build(broker.Url, data.Path, logs: logs);
-        await host.StartAsync();
-
-        await collector.WaitForUniqueAlertsAsync(999, TimeSpan.FromSeconds(30));
-        var afterwards = await host.Services.GetRequiredService<IAlertSink>()
-            .PublishAsync(new AlertDraft(AlertKinds.AlarmButton, AlertSeverity.Critical, AlertState.Raised));
-        await collector.WaitForUniqueAlertsAsync(1000, TimeSpan.FromSeconds(10));
-        await host.StopAsync();
-
-        var decoded = collector.Messages.Where(m => m.Topic.EndsWith("/alert", StringComparison.Ordinal))
-            .Select(m => AlertCbor.Decode(m.Payload).Alert!).DistinctBy(a => a.Id).ToList();
-        Assert.Equal(999, decoded.Count(a => a.Kind == AlertKinds.Test));
-        Assert.DoesNotContain(decoded, a => a.Kind == AlertKinds.OutboxQuarantined);
-        Assert.Contains(decoded, a => a.Id == afterwards.Id);
-        Assert.False(Directory.Exists(data.File("outbox", "quarantine")));
-        Assert.Contains(logs.TextOf(UplinkLogEvents.StoreTailCut), line => line.Contains("record cut short", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task A_store_damaged_in_the_middle_delivers_the_intact_records_quarantines_the_file_and_runs_on()
-    {
-        await using var broker = await MosquittoBroker.StartAsync();
-        await using var collector = await MqttCollector.StartAsync(broker.Url);
-        using var data = new TempDirectory();
-        await InjectAsync(data.Path, 1000);
-        var segment = Directory.GetFiles(data.File("outbox"), "seg-*.log").Select(f => new FileInfo(f)).Single(f => f.Length > 0);
-        var bytes = await File.ReadAllBytesAsync(segment.FullName);
-        bytes[bytes.Length / 2] ^= 0xFF;
-        await File.WriteAllBytesAsync(segment.FullName, bytes);
-
-        var logs = new CapturingLoggerProvider();
-        using var host = UplinkHost.Build(broker.Url, data.Path, logs: logs);
-        await host.StartAsync();
-
-        await collector.WaitForUniqueAlertsAsync(1000, TimeSpan.FromSeconds(30));
-        await host.StopAsync();
-
-        var decoded = collector.Messages.Where(m => m.Topic.EndsWith("/alert", StringComparison.Ordinal))
-            .Select(m => AlertCbor.Decode(m.Payload).Alert!).DistinctBy(a => a.Id).ToList();
-        Assert.Equal(999, decoded.Count(a => a.Kind == AlertKinds.Test));
-        var quarantined = Assert.Single(decoded, a => a.Kind == AlertKinds.OutboxQuarantined);
-        Assert.Equal("999", quarantined.Attributes["intact_records"]);
-        var moved = Assert.Single(Directory.GetFiles(data.File("outbox", "quarantine")));
-        Assert.Equal(bytes.Length, new FileInfo(moved).Length);
-        Assert.Contains(logs.TextOf(EdgeGateway.Core.CoreLogEvents.OutboxQuarantined), line => line.Contains("corrupt record", StringComparison.Ordinal));
-    }
-
-    [Fact]
     public async Task A_wrong_password_logs_one_clear_line_per_attempt_retries_and_loses_nothing_once_fixed()
     {
         const string wrong = "not-the-token-4711";
@@ -262,7 +164,7 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
                 await host.Services.GetRequiredService<IAlertSink>().PublishAsync(new AlertDraft(AlertKinds.Trapped, AlertSeverity.Critical, AlertState.Raised));
             }
 
-            await WaitUntilAsync(() => logs.TextOf(UplinkLogEvents.LinkConnectFailed).Count() >= 3, TimeSpan.FromSeconds(15));
+            await Drill.WaitUntilAsync(() => logs.TextOf(UplinkLogEvents.LinkConnectFailed).Count() >= 3, TimeSpan.FromSeconds(15));
             Assert.Equal(20, host.Services.GetRequiredService<DurableOutbox>().GetStats().Depth[OutboxClass.Alarm]);
             await host.StopAsync();
         }
@@ -323,7 +225,7 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
 
             try
             {
-                await WaitUntilAsync(() => logs.TextOf(UplinkLogEvents.LinkConnectFailed).Count() >= 2, TimeSpan.FromSeconds(15));
+                await Drill.WaitUntilAsync(() => logs.TextOf(UplinkLogEvents.LinkConnectFailed).Count() >= 2, TimeSpan.FromSeconds(15));
             }
             finally
             {
@@ -352,9 +254,6 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         Assert.Equal(5, collector.UniqueAlerts);
     }
 
-    private static bool IsOffline(MqttCollector.Received message) =>
-        message.Topic == $"edge/{UplinkHost.Site}/{UplinkHost.Device}/state" && message.Text == "offline";
-
     private static bool IsEviction(MqttCollector.Received message) =>
         message.Topic.EndsWith("/alert", StringComparison.Ordinal)
         && AlertCbor.Decode(message.Payload).Alert?.Kind == AlertKinds.OutboxEvicted;
@@ -377,63 +276,6 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         await broker.StartAsync();
         var collector = await MqttCollector.StartAsync(broker.Url, credentials: relay);
         return (broker, collector);
-    }
-
-    /// <summary>Enqueues <paramref name="count"/> test alerts into the data directory's outbox, as <c>edgegw outbox inject</c> does.</summary>
-    private static async Task InjectAsync(string dataDir, int count)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(UplinkHost.Config("mqtt://127.0.0.1:1", dataDir)).Build();
-        var services = new ServiceCollection().AddLogging().AddEdgeOutbox(configuration);
-        await using var provider = services.BuildServiceProvider();
-        var sink = provider.GetRequiredService<IAlertSink>();
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
-        {
-            while (Interlocked.Increment(ref next) < count)
-            {
-                await sink.PublishAsync(new AlertDraft(AlertKinds.Test, AlertSeverity.Info, AlertState.Raised));
-            }
-        }));
-    }
-
-    private static string WriteConfig(TempDirectory data, string brokerUrl, int window)
-    {
-        var path = data.File("edgegw.json");
-        File.WriteAllText(path, $$"""
-            {
-              "Device": { "Id": "{{UplinkHost.Device}}", "Site": "{{UplinkHost.Site}}" },
-              "Storage": { "DataDir": "{{data.Path}}" },
-              "Uplink": { "Broker": "{{brokerUrl}}", "Window": {{window}}, "ReconnectMinMs": 100, "ReconnectMaxMs": 1000 }
-            }
-            """);
-        return path;
-    }
-
-    private static Process StartEdgegw(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", [EdgegwPaths.Dll, .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("edgegw did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition(), "condition not met in time");
     }
 }
 

@@ -120,8 +120,10 @@ internal static class UplinkHost
         return config;
     }
 
+    /// <param name="services">Registrations made before the uplink's own, which then stand (e.g. a sink that fails on purpose).</param>
     public static IHost Build(
-        string brokerUrl, string dataDir, Dictionary<string, string?>? extra = null, CapturingLoggerProvider? logs = null)
+        string brokerUrl, string dataDir, Dictionary<string, string?>? extra = null, CapturingLoggerProvider? logs = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Config(brokerUrl, dataDir, extra));
@@ -130,6 +132,7 @@ internal static class UplinkHost
             builder.Logging.AddProvider(logs);
         }
 
+        services?.Invoke(builder.Services);
         builder.Services.AddEdgeUplink(builder.Configuration);
         return builder.Build();
     }

@@ -29,6 +29,9 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
     private readonly long[] _unreportedEvictions = new long[ClassCount];
     private readonly long[] _expired = new long[ClassCount];
     private readonly List<QuarantineReport> _unreportedQuarantines = [];
+    private readonly List<DeadLetterReport> _unreportedDeadLetters = [];
+    private readonly HashSet<long> _parking = [];
+    private int _reportable;
     private int _quarantinedThisRun;
     private TaskCompletionSource _wake = NewSignal();
     private bool _takerWaiting;
@@ -72,6 +75,8 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
         Copy(recovery.Counters.UnreportedEvictions, _unreportedEvictions);
         Copy(recovery.Counters.Expired, _expired);
         _unreportedQuarantines.AddRange([.. recovery.Counters.UnreportedQuarantines, .. recovery.Quarantined]);
+        _unreportedDeadLetters.AddRange(recovery.Counters.UnreportedDeadLetters);
+        CountReportable();
         _quarantinedThisRun = recovery.Quarantined.Count;
         foreach (var entry in recovery.Pending)
         {
@@ -270,27 +275,100 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
     /// The far end will never take this record: it moves to the dead-letter class on disk and stops
     /// blocking the records behind it.
     /// </summary>
+    /// <remarks>
+    /// Its <c>outbox_dead_letter</c> notice is kept in the saved counters until
+    /// <see cref="MarkDeadLetterReported"/>, so neither a failed publish nor a crash loses it. When
+    /// the letter cannot be written (a full disk) this throws and the record stays in flight, for the
+    /// caller to requeue.
+    /// </remarks>
     public void DeadLetter(OutboxEntry entry, string reason)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(reason);
+        var report = new DeadLetterReport(entry.Id, entry.Class, entry.AlertId, reason);
+        OutboxCounters counters;
         lock (_gate)
         {
-            if (!_inFlight.Remove(entry.Id))
+            if (!_inFlight.ContainsKey(entry.Id))
             {
                 return;
             }
 
-            Account(entry, -1);
-            _deadLettered++;
+            // In every counters snapshot from now on, but not reported before its letter is on disk.
+            _unreportedDeadLetters.RemoveAll(r => r.Record == entry.Id);
+            _unreportedDeadLetters.Add(report);
+            _parking.Add(entry.Id);
+            CountReportable();
+            counters = CountersLocked();
         }
 
         var payload = _store.ReadPayload(entry) ?? ReadOnlyMemory<byte>.Empty;
-        _store.DeadLetter(entry, payload, reason);
+        try
+        {
+            _store.DeadLetter(entry, payload, reason, counters);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _unreportedDeadLetters.Remove(report);
+                _parking.Remove(entry.Id);
+                CountReportable();
+            }
+
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _parking.Remove(entry.Id);
+            CountReportable();
+            if (_inFlight.Remove(entry.Id))
+            {
+                Account(entry, -1);
+                _deadLettered++;
+            }
+        }
+
         Log.DeadLettered(_logger, entry.Id, entry.Class, reason);
     }
 
-    /// <summary>True while the disk holds no more records (the budget is bound by the disk, not the policy).</summary>
+    /// <summary>True while some dead letters have not been reported upstream yet.</summary>
+    public bool HasUnreportedDeadLetters
+    {
+        get
+        {
+            // Read on every turn of the send loop: no lock.
+            return Volatile.Read(ref _reportable) > 0;
+        }
+    }
+
+    /// <summary>Dead letters whose <c>outbox_dead_letter</c> notice is not yet in the outbox, oldest first.</summary>
+    public IReadOnlyList<DeadLetterReport> PeekUnreportedDeadLetters()
+    {
+        lock (_gate)
+        {
+            return [.. _unreportedDeadLetters.Where(r => !_parking.Contains(r.Record))];
+        }
+    }
+
+    /// <summary>Forgets a dead letter's report once its <c>outbox_dead_letter</c> notice is durable in the outbox (which then sends it until the broker confirms it).</summary>
+    public void MarkDeadLetterReported(DeadLetterReport report)
+    {
+        lock (_gate)
+        {
+            _unreportedDeadLetters.Remove(report);
+            CountReportable();
+        }
+
+        SaveCounters();
+    }
+
+    /// <summary>
+    /// True while the disk holds no more records (the budget is bound by the disk, not the policy):
+    /// from when an alarm was refused, or the disk has less than 1 % (at least 4 KiB) of room left
+    /// for records, until the queue is down to 90 % of what the disk holds.
+    /// </summary>
     public bool StorageFull
     {
         get
@@ -298,6 +376,11 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
             var capacity = _store.CapacityBytes;
             lock (_gate)
             {
+                if (!_capacityFull && capacity < _policy.BudgetBytes && NearlyFull(_queuedBytes, capacity))
+                {
+                    _capacityFull = true;
+                }
+
                 if (_capacityFull && _queuedBytes <= Math.Min(_policy.BudgetBytes, capacity) / 10 * 9)
                 {
                     _capacityFull = false;
@@ -307,6 +390,9 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
             }
         }
     }
+
+    /// <summary>Less than 1 % (at least 4 KiB) of <paramref name="capacityBytes"/> is left for records: the storage_full threshold.</summary>
+    public static bool NearlyFull(long queuedBytes, long capacityBytes) => queuedBytes + Math.Max(4096, capacityBytes / 100) > capacityBytes;
 
     /// <summary>The record was not confirmed: it goes back in its place, to be sent again.</summary>
     public void Requeue(OutboxEntry entry)
@@ -410,6 +496,7 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
                 StorageFull = storageFull,
                 CapacityBytes = capacity,
                 DeadLetters = deadLetters,
+                UnreportedDeadLetters = _unreportedDeadLetters.Count - _parking.Count,
             };
         }
     }
@@ -543,11 +630,20 @@ public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
         OutboxCounters counters;
         lock (_gate)
         {
-            counters = new OutboxCounters([.. _evictions], [.. _unreportedEvictions], [.. _expired], [.. _unreportedQuarantines]);
+            counters = CountersLocked();
         }
 
         _store.SaveCounters(counters);
     }
+
+    /// <summary>Dead letters whose notice may be sent now (parked, not yet reported); call under the lock.</summary>
+    private void CountReportable() => Volatile.Write(ref _reportable, _unreportedDeadLetters.Count - _parking.Count);
+
+    private OutboxCounters CountersLocked() =>
+        new([.. _evictions], [.. _unreportedEvictions], [.. _expired], [.. _unreportedQuarantines])
+        {
+            UnreportedDeadLetters = [.. _unreportedDeadLetters],
+        };
 
     private bool IsExpired(OutboxEntry entry, long now) =>
         now - entry.EnqueuedAtMs > (long)_policy.TtlOf(entry.Class).TotalMilliseconds;

@@ -26,9 +26,12 @@ public interface IOutboxStore : IDisposable
 
     /// <summary>
     /// Parks a record the far end will never take in the dead-letter class on disk (durably), then
-    /// removes it from the queue.
+    /// saves <paramref name="counters"/> (which carry its unreported notice), and removes it from
+    /// the queue only once those counters are on disk. So a crash at any point leaves either the
+    /// record queued with its letter (open finishes the move and reports it) or the report saved.
+    /// Throws, changing nothing, when the letter cannot be written.
     /// </summary>
-    void DeadLetter(OutboxEntry entry, ReadOnlyMemory<byte> payload, string reason);
+    void DeadLetter(OutboxEntry entry, ReadOnlyMemory<byte> payload, string reason, OutboxCounters counters);
 
     /// <summary>Bytes of queued records the disk can hold now (re-read as the disk changes); the outbox's budget never exceeds it.</summary>
     long CapacityBytes { get; }

@@ -22,6 +22,9 @@ public sealed record OutboxStats(
     /// <summary>Records parked as dead letters (refused by the far end).</summary>
     public int DeadLetters { get; init; }
 
+    /// <summary>Dead letters whose <c>outbox_dead_letter</c> notice has not reached the outbox yet (kept in the counters until it has).</summary>
+    public int UnreportedDeadLetters { get; init; }
+
     public long TotalDepth => Depth.Values.Sum();
 
     public long TotalEvictions => Evictions.Values.Sum();

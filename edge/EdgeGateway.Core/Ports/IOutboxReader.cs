@@ -20,7 +20,11 @@ public interface IOutboxReader
     /// <summary>The record was not confirmed: it goes back in its place, to be sent again.</summary>
     void Requeue(OutboxEntry entry);
 
-    /// <summary>The far end will never take the record: it moves to dead letters.</summary>
+    /// <summary>
+    /// The far end will never take the record: it moves to dead letters, and its report is kept
+    /// until <see cref="MarkDeadLetterReported"/>. Throws (the record stays in flight) when the
+    /// letter cannot be written.
+    /// </summary>
     void DeadLetter(OutboxEntry entry, string reason);
 
     /// <summary>True while the disk holds no more records.</summary>
@@ -40,4 +44,13 @@ public interface IOutboxReader
     IReadOnlyList<QuarantineReport> PeekUnreportedQuarantines();
 
     void MarkQuarantineReported(QuarantineReport report);
+
+    /// <summary>True while some dead letters have not been reported upstream yet.</summary>
+    bool HasUnreportedDeadLetters { get; }
+
+    /// <summary>Dead letters whose <c>outbox_dead_letter</c> notice is not yet in the outbox.</summary>
+    IReadOnlyList<DeadLetterReport> PeekUnreportedDeadLetters();
+
+    /// <summary>Forgets a dead letter's report once its notice is durable in the outbox.</summary>
+    void MarkDeadLetterReported(DeadLetterReport report);
 }

@@ -50,7 +50,7 @@ internal static class DeadLetterCommands
 
                     json.WriteNumber("bytes", letter.Entry.Size);
                     json.WriteString("reason", letter.Reason);
-                    json.WriteString("parked_at", letter.ParkedAt.ToString("O", CultureInfo.InvariantCulture));
+                    json.WriteString("parked_at", letter.ParkedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
                 });
             }
 
@@ -81,17 +81,8 @@ internal static class DeadLetterCommands
                 return 1;
             }
 
-            foreach (var letter in letters)
-            {
-                File.Delete(letter.File);
-            }
-
-            if (letters.Count > 0)
-            {
-                DurableFile.SyncDirectory(Path.GetDirectoryName(letters[0].File)!);
-            }
-
-            UplinkCommands.WriteJsonLine(json => json.WriteNumber("dropped", letters.Count));
+            var dropped = new DeadLetterBox(UplinkCommands.StoreDirectory(configuration)).Drop(letters);
+            UplinkCommands.WriteJsonLine(json => json.WriteNumber("dropped", dropped));
             return 0;
         });
         return command;

@@ -194,6 +194,8 @@ internal static class UplinkCommands
                 json.WriteNumber("disk_bytes", inspection.DiskBytes);
                 json.WriteNumber("quarantined_files", inspection.QuarantinedFiles);
                 json.WriteNumber("dead_letters", inspection.DeadLetters.Count);
+                json.WriteNumber("dead_letters_unreported", inspection.Counters.UnreportedDeadLetters.Count);
+                json.WriteNumber("dead_letters_dropped", inspection.DeadLettersDropped);
                 json.WriteNumber("free_bytes", inspection.AvailableBytes);
                 json.WriteNumber("reserve_bytes", inspection.ReserveBytes);
                 json.WriteBoolean("storage_full", inspection.StorageFull);
@@ -206,7 +208,7 @@ internal static class UplinkCommands
     private static Command DrainCommand()
     {
         var config = ConfigOption();
-        var untilEmpty = new Option<bool>("--until-empty") { Description = "Exit 0 once the outbox is empty" };
+        var untilEmpty = new Option<bool>("--until-empty") { Description = "Exit 0 once the outbox is empty (dead-letter notices sent too)" };
         var command = new Command("drain", "Run only the uplink side of the service: drain the outbox to the broker until stopped")
         {
             Hidden = true,
@@ -239,7 +241,8 @@ internal static class UplinkCommands
             var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
             if (parse.GetValue(untilEmpty))
             {
-                while (outbox.GetStats().TotalDepth > 0 && !lifetime.ApplicationStopping.IsCancellationRequested)
+                // Empty: nothing left to send, not even a dead letter's notice still owed.
+                while ((outbox.GetStats().TotalDepth > 0 || outbox.HasUnreportedDeadLetters) && !lifetime.ApplicationStopping.IsCancellationRequested)
                 {
                     await Task.Delay(100, CancellationToken.None);
                 }

@@ -30,7 +30,11 @@ internal static class CountersFile
                 Fit(document.UnreportedEvictions),
                 Fit(document.Expired),
                 [.. (document.UnreportedQuarantines ?? []).Select(q =>
-                    new QuarantineReport(q.File ?? "", q.QuarantinedAs ?? "", q.IntactRecords, q.DamagedBytes, q.Reason ?? ""))]);
+                    new QuarantineReport(q.File ?? "", q.QuarantinedAs ?? "", q.IntactRecords, q.DamagedBytes, q.Reason ?? ""))])
+            {
+                UnreportedDeadLetters = [.. (document.UnreportedDeadLetters ?? []).Select(d =>
+                    new DeadLetterReport(d.Record, Enum.IsDefined((OutboxClass)d.Class) ? (OutboxClass)d.Class : OutboxClass.Alarm, d.AlertId, d.Reason ?? ""))],
+            };
         }
         catch (JsonException ex)
         {
@@ -53,6 +57,13 @@ internal static class CountersFile
                 IntactRecords = q.IntactRecords,
                 DamagedBytes = q.DamagedBytes,
                 Reason = q.Reason,
+            })],
+            UnreportedDeadLetters = [.. counters.UnreportedDeadLetters.Select(d => new DeadLetterDocument
+            {
+                Record = d.Record,
+                Class = (int)d.Class,
+                AlertId = d.AlertId,
+                Reason = d.Reason,
             })],
         };
         DurableFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(document, CountersJsonContext.Default.CountersDocument), sync: sync);
@@ -79,6 +90,19 @@ internal sealed class CountersDocument
     public long[]? Expired { get; set; }
 
     public List<QuarantineDocument>? UnreportedQuarantines { get; set; }
+
+    public List<DeadLetterDocument>? UnreportedDeadLetters { get; set; }
+}
+
+internal sealed class DeadLetterDocument
+{
+    public long Record { get; set; }
+
+    public int Class { get; set; }
+
+    public Guid? AlertId { get; set; }
+
+    public string? Reason { get; set; }
 }
 
 internal sealed class QuarantineDocument

@@ -24,6 +24,7 @@ public sealed class DeadLetterBox(string storeDirectory)
     public const string FolderName = "dead-letters";
     private const string Suffix = ".letter";
     private const byte NoteKind = 3;
+    private const string DroppedFile = "dropped";
 
     public string Directory { get; } = Path.Combine(storeDirectory, FolderName);
 
@@ -70,6 +71,42 @@ public sealed class DeadLetterBox(string storeDirectory)
 
     public long MaxId() => List().Select(l => l.Entry.Id).DefaultIfEmpty(0).Max();
 
+    /// <summary>Dead letters deleted for good by <see cref="Drop"/> over the store's life.</summary>
+    public long Dropped
+    {
+        get
+        {
+            try
+            {
+                return long.TryParse(File.ReadAllText(DroppedPath).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var dropped) ? dropped : 0;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>Deletes dead letters for good and adds them to <see cref="Dropped"/> (counted first, so a crash never loses the count).</summary>
+    public int Drop(IReadOnlyCollection<DeadLetter> letters)
+    {
+        ArgumentNullException.ThrowIfNull(letters);
+        if (letters.Count == 0)
+        {
+            return 0;
+        }
+
+        var existing = letters.Where(l => File.Exists(l.File)).ToList();
+        DurableFile.Write(DroppedPath, Encoding.ASCII.GetBytes((Dropped + existing.Count).ToString(CultureInfo.InvariantCulture)));
+        foreach (var letter in existing)
+        {
+            File.Delete(letter.File);
+        }
+
+        DurableFile.SyncDirectory(Directory);
+        return existing.Count;
+    }
+
     /// <summary>Reads one dead letter and its payload; false (with a reason) if the file is damaged.</summary>
     public static bool TryRead(string path, out DeadLetter letter, out byte[] payload)
     {
@@ -108,6 +145,8 @@ public sealed class DeadLetterBox(string storeDirectory)
         letter = new DeadLetter(entry, reason, at, path);
         return true;
     }
+
+    private string DroppedPath => Path.Combine(Directory, DroppedFile);
 
     public string PathOf(long id) => Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"{id:D12}{Suffix}"));
 }

@@ -174,16 +174,51 @@ public sealed partial class FileOutboxStore : IOutboxStore
         PruneQuarantine();
         DurableFile.SyncDirectory(_options.Directory);
         List<OutboxEntry> pending;
+
+        // A record both still queued and parked as a dead letter was being moved when the box
+        // stopped: finish the move (the letter is durable first) and make sure it is reported.
+        var letters = _deadLetters.List();
+        var interrupted = new HashSet<long>();
         lock (_index.Gate)
         {
-            pending = [.. _index.Locations.Values.Select(location => location.Entry).OrderBy(entry => entry.Id)];
+            foreach (var letter in letters)
+            {
+                if (_index.Locations.ContainsKey(letter.Entry.Id))
+                {
+                    interrupted.Add(letter.Entry.Id);
+                }
+            }
+
+            // Not offered again; the writer forgets them once their reports are on disk.
+            pending = [.. _index.Locations.Values.Select(location => location.Entry).Where(entry => !interrupted.Contains(entry.Id)).OrderBy(entry => entry.Id)];
         }
 
-        maxId = Math.Max(maxId, _deadLetters.MaxId());
+        if (interrupted.Count > 0)
+        {
+            var known = counters.UnreportedDeadLetters.Select(r => r.Record).ToHashSet();
+            counters = counters with
+            {
+                UnreportedDeadLetters =
+                [
+                    .. counters.UnreportedDeadLetters,
+                    .. letters.Where(l => interrupted.Contains(l.Entry.Id) && !known.Contains(l.Entry.Id))
+                        .Select(l => new DeadLetterReport(l.Entry.Id, l.Entry.Class, l.Entry.AlertId, l.Reason)),
+                ],
+            };
+            Log.DeadLetterMoveFinished(_logger, interrupted.Count);
+        }
+
+        maxId = Math.Max(maxId, letters.Select(l => l.Entry.Id).DefaultIfEmpty(0).Max());
         _writer = new GroupCommitWriter(
             _index, _compactor, _space, _options.Directory, _countersPath, _options.EffectiveSyncInterval, _time, _logger, written);
         var heartbeat = _progress?.Register("outbox writer", WriterDeadline);
         _writerTask = Task.Run(() => _writer.RunAsync(heartbeat));
+        if (interrupted.Count > 0)
+        {
+            // Their reports first (synced), then their removal records, as a live move does.
+            _writer.TryQueue(new StoreRequest(StoreRequestKind.Counters, null, default, true, null, [.. interrupted], counters));
+        }
+
         return new OutboxRecovery(pending, maxId + 1, counters, reports);
     }
 
@@ -227,6 +262,7 @@ public sealed partial class FileOutboxStore : IOutboxStore
         var quarantined = System.IO.Directory.Exists(quarantine) ? System.IO.Directory.GetFiles(quarantine) : [];
         var deadLetters = new DeadLetterBox(directory);
         var space = new StorageSpace(System.IO.Directory.Exists(directory) ? directory : Path.GetTempPath(), TimeProvider.System, null);
+        var segmentBytes = diskBytes;
         return new OutboxInspection(
             [.. index.Locations.Values.Select(location => location.Entry).OrderBy(entry => entry.Id)],
             counters,
@@ -238,6 +274,8 @@ public sealed partial class FileOutboxStore : IOutboxStore
             space.Reserve)
         {
             SegmentSlackBytes = space.SegmentBytes(16L * 1024 * 1024),
+            SegmentBytes = segmentBytes,
+            DeadLettersDropped = deadLetters.Dropped,
         };
     }
 
@@ -287,11 +325,14 @@ public sealed partial class FileOutboxStore : IOutboxStore
         }
     }
 
-    public void DeadLetter(OutboxEntry entry, ReadOnlyMemory<byte> payload, string reason)
+    public void DeadLetter(OutboxEntry entry, ReadOnlyMemory<byte> payload, string reason, OutboxCounters counters)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(counters);
         _deadLetters.Park(entry, payload.Span, reason, _time.GetUtcNow());
-        Remove([entry.Id], OutboxRemoval.DeadLettered);
+
+        // The writer saves the counters (synced), and only then forgets the record.
+        _writer?.TryQueue(new StoreRequest(StoreRequestKind.Counters, null, default, true, null, [entry.Id], counters));
     }
 
     public void SaveCounters(OutboxCounters counters) =>
@@ -403,6 +444,9 @@ public sealed partial class FileOutboxStore : IOutboxStore
         [LoggerMessage(EventId = UplinkLogEvents.StoreTailCut, Level = LogLevel.Warning, Message = "Outbox segment {File} had a torn tail of {Bytes} bytes ({Reason}); cut back to the last intact record at byte {Length}, the segment stays in use")]
         public static partial void TailCut(ILogger logger, string file, long bytes, long length, string reason);
 
+        [LoggerMessage(EventId = UplinkLogEvents.StoreDeadLetterMoveFinished, Level = LogLevel.Warning, Message = "Outbox found {Count} records both queued and parked as dead letters (the box stopped while moving them); finished the move, their notices will be sent")]
+        public static partial void DeadLetterMoveFinished(ILogger logger, int count);
+
         [LoggerMessage(EventId = UplinkLogEvents.StoreQuarantinePruned, Level = LogLevel.Warning, Message = "Outbox quarantine over its cap of {Cap} bytes: deleted the oldest file {File} ({Bytes} bytes)")]
         public static partial void QuarantinePruned(ILogger logger, string file, long bytes, long cap);
     }
@@ -419,9 +463,24 @@ public sealed record OutboxInspection(
     long AvailableBytes,
     long ReserveBytes)
 {
-    /// <summary>The disk under the store has no room above the reserve: new alarms may be refused.</summary>
-    public bool StorageFull => AvailableBytes <= ReserveBytes + SegmentSlackBytes;
+    /// <summary>
+    /// The disk holds no more records, by the store's own rule: no room above the reserve, or less than
+    /// 1 % (at least 4 KiB) of what the disk can hold left for records. New alarms may be refused.
+    /// </summary>
+    public bool StorageFull => AvailableBytes <= ReserveBytes + SegmentSlackBytes || DurableOutbox.NearlyFull(QueuedBytes, CapacityBytes);
+
+    /// <summary>Bytes of records queued, as the budget counts them.</summary>
+    public long QueuedBytes => Pending.Sum(e => e.BudgetBytes);
+
+    /// <summary>Bytes of records the disk can hold now: the segments plus the free space above the reserve, less one segment of slack (as the store counts it).</summary>
+    public long CapacityBytes => Math.Max(0, SegmentBytes + AvailableBytes - ReserveBytes - SegmentSlackBytes);
+
+    /// <summary>Bytes of the segment files.</summary>
+    public long SegmentBytes { get; init; }
 
     /// <summary>One segment of the filesystem (the store keeps it as slack).</summary>
     public long SegmentSlackBytes { get; init; }
+
+    /// <summary>Dead letters deleted for good with <c>edgegw outbox dead-letters drop</c>.</summary>
+    public long DeadLettersDropped { get; init; }
 }

@@ -33,8 +33,10 @@ internal sealed partial class GroupCommitWriter
     private readonly ILogger _logger;
     private readonly Action<OutboxEntry> _written;
     private readonly List<(long Id, int Segment)> _unwrittenRemovals = [];
+    private readonly List<long> _removalsAwaitingCounters = [];
     private OutboxCounters? _unwrittenCounters;
     private volatile bool _diskFull;
+    private bool _compactionFailing;
     private int _unwrittenRemovalCount;
 
     public GroupCommitWriter(
@@ -91,13 +93,13 @@ internal sealed partial class GroupCommitWriter
             heartbeat?.Beat();
             if (!reader.TryPeek(out _))
             {
-                if (dirty || _unwrittenRemovals.Count > 0 || _unwrittenCounters is not null)
+                if (dirty || _unwrittenRemovals.Count > 0 || _unwrittenCounters is not null || _compactionFailing || _diskFull)
                 {
                     var more = reader.WaitToReadAsync().AsTask();
                     var first = await Task.WhenAny(more, Task.Delay(_syncInterval, _time)).ConfigureAwait(false);
                     if (first != more || !await more.ConfigureAwait(false))
                     {
-                        // Idle: sync, and retry what a full disk held back.
+                        // Idle: sync, and retry what a full disk held back (removals, counters, compaction).
                         batch.Clear();
                         Commit(batch, ref dirty, ref lastSync, forceSync: true);
                         if (first == more)
@@ -190,14 +192,14 @@ internal sealed partial class GroupCommitWriter
             }
         }
 
-        // 4. Answer the batch.
+        // 4. Answer the appends (flushes wait for the counters below).
         foreach (var request in batch.Requests)
         {
             if (request.Kind == StoreRequestKind.Append && appendError is not null)
             {
                 request.Done?.TrySetException(Describe(appendError));
             }
-            else
+            else if (request.Kind != StoreRequestKind.Flush)
             {
                 request.Done?.TrySetResult();
             }
@@ -217,12 +219,27 @@ internal sealed partial class GroupCommitWriter
             _unwrittenCounters = batch.Counters;
         }
 
+        if (batch.RemoveAfterCounters.Count > 0)
+        {
+            _removalsAwaitingCounters.AddRange(batch.RemoveAfterCounters);
+        }
+
         if (_unwrittenCounters is { } counters)
         {
             try
             {
-                CountersFile.Write(_countersPath, counters, sync);
+                CountersFile.Write(_countersPath, counters, sync || _removalsAwaitingCounters.Count > 0);
                 _unwrittenCounters = null;
+                if (ForgetAfterCounters() && WriteRemovals(_index.Active!))
+                {
+                    dirty = true;
+                    if (sync)
+                    {
+                        _index.Active!.Sync();
+                        dirty = false;
+                        lastSync = _time.GetTimestamp();
+                    }
+                }
             }
             catch (IOException ex)
             {
@@ -230,14 +247,51 @@ internal sealed partial class GroupCommitWriter
             }
         }
 
+        foreach (var request in batch.Requests)
+        {
+            if (request.Kind == StoreRequestKind.Flush)
+            {
+                request.Done?.TrySetResult();
+            }
+        }
+
         try
         {
-            dirty = _compactor.Maintain(dirty, pressure: _diskFull || _unwrittenRemovals.Count > 0 || _space.Headroom < 0);
+            dirty = _compactor.Maintain(dirty, pressure: _diskFull || _unwrittenRemovals.Count > 0 || _space.Headroom < 0, out var deferred);
+            NoteCompacted(deferred);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            NoteFailure(ex as IOException ?? new IOException(ex.Message, ex));
+            NoteCompactionFailed(ex as IOException ?? new IOException(ex.Message, ex));
         }
+    }
+
+    /// <summary>
+    /// Dead-lettered records leave the queue only once the counters that carry their reports are on
+    /// disk: their removals are applied now, and written with the next batch.
+    /// </summary>
+    private bool ForgetAfterCounters()
+    {
+        if (_removalsAwaitingCounters.Count == 0)
+        {
+            return false;
+        }
+
+        lock (_index.Gate)
+        {
+            foreach (var id in _removalsAwaitingCounters)
+            {
+                var segment = _index.Forget(id);
+                if (segment != 0)
+                {
+                    _unwrittenRemovals.Add((id, segment));
+                }
+            }
+        }
+
+        _removalsAwaitingCounters.Clear();
+        Volatile.Write(ref _unwrittenRemovalCount, _unwrittenRemovals.Count);
+        return true;
     }
 
     private IOException? TryAppend(Batch batch, ref SegmentFile active, out long appendAt)
@@ -266,10 +320,12 @@ internal sealed partial class GroupCommitWriter
                 NoteFailure(ex);
                 try
                 {
-                    _compactor.Maintain(false, pressure: true);
+                    _compactor.Maintain(false, pressure: true, out var deferred);
+                    NoteCompacted(deferred);
                 }
-                catch (IOException)
+                catch (IOException compaction)
                 {
+                    NoteCompactionFailed(compaction);
                     return ex;
                 }
 
@@ -356,6 +412,13 @@ internal sealed partial class GroupCommitWriter
     {
         try
         {
+            if (_unwrittenCounters is { } counters)
+            {
+                CountersFile.Write(_countersPath, counters, sync: true);
+                _unwrittenCounters = null;
+                _ = ForgetAfterCounters();
+            }
+
             var active = _index.Active!;
             if (_unwrittenRemovals.Count > 0)
             {
@@ -365,10 +428,6 @@ internal sealed partial class GroupCommitWriter
             }
 
             active.Sync();
-            if (_unwrittenCounters is { } counters)
-            {
-                CountersFile.Write(_countersPath, counters, sync: true);
-            }
         }
         catch (IOException ex)
         {
@@ -410,6 +469,32 @@ internal sealed partial class GroupCommitWriter
         }
     }
 
+    /// <summary>A compaction step failed (its copy was cut back off the active segment; nothing it was copying moved): said once until one succeeds.</summary>
+    private void NoteCompactionFailed(IOException ex)
+    {
+        NoteFailure(ex);
+        if (!_compactionFailing)
+        {
+            _compactionFailing = true;
+            Log.CompactionFailed(_logger, _directory, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Maintenance went through: compaction works again unless it was only put off for lack of space,
+    /// and the disk is no longer full if it has room above the reserve.
+    /// </summary>
+    private void NoteCompacted(bool deferred)
+    {
+        if (_compactionFailing && !deferred)
+        {
+            _compactionFailing = false;
+            Log.CompactionResumed(_logger, _directory, _space.Available / 1024);
+        }
+
+        NoteSuccess();
+    }
+
     private void NoteSuccess()
     {
         if (_diskFull && _space.Headroom > 0)
@@ -431,6 +516,9 @@ internal sealed partial class GroupCommitWriter
 
         public OutboxCounters? Counters { get; set; }
 
+        /// <summary>Records to remove once <see cref="Counters"/> are on disk (dead letters, whose reports they carry).</summary>
+        public List<long> RemoveAfterCounters { get; } = [];
+
         public bool Sync { get; set; }
 
         public void Clear()
@@ -439,6 +527,7 @@ internal sealed partial class GroupCommitWriter
             Appends.ResetWrittenCount();
             Placed.Clear();
             Removed.Clear();
+            RemoveAfterCounters.Clear();
             Counters = null;
             Sync = false;
         }
@@ -459,6 +548,12 @@ internal sealed partial class GroupCommitWriter
                     break;
                 case StoreRequestKind.Counters:
                     Counters = request.Counters;
+                    if (request.Ids is { Count: > 0 } ids)
+                    {
+                        RemoveAfterCounters.AddRange(ids);
+                    }
+
+                    Sync |= request.Durable;
                     break;
                 case StoreRequestKind.Flush:
                     Sync = true;
@@ -477,6 +572,12 @@ internal sealed partial class GroupCommitWriter
 
         [LoggerMessage(EventId = UplinkLogEvents.StoreDiskFree, Level = LogLevel.Information, Message = "Outbox storage at {Directory} has room again ({FreeKiB} KiB free)")]
         public static partial void DiskFree(ILogger logger, string directory, long freeKiB);
+
+        [LoggerMessage(EventId = UplinkLogEvents.StoreCompactionFailed, Level = LogLevel.Warning, Message = "Outbox compaction at {Directory} stopped: {Error}; the records it was copying stay where they were, it tries again as space returns")]
+        public static partial void CompactionFailed(ILogger logger, string directory, string error);
+
+        [LoggerMessage(EventId = UplinkLogEvents.StoreCompactionResumed, Level = LogLevel.Information, Message = "Outbox compaction at {Directory} works again ({FreeKiB} KiB free)")]
+        public static partial void CompactionResumed(ILogger logger, string directory, long freeKiB);
 
         [LoggerMessage(EventId = UplinkLogEvents.StoreRemovalsLost, Level = LogLevel.Warning, Message = "Outbox stopped with {Count} acknowledgements not on disk (disk full); those records will be sent again after a restart")]
         public static partial void RemovalsLost(ILogger logger, int count);

@@ -18,8 +18,12 @@ internal sealed class SegmentCompactor(SegmentIndex index, StorageSpace space, s
     public long SegmentLimit => space.SegmentBytes(configuredSegmentBytes);
 
     /// <summary>One maintenance pass; returns whether the active segment still has unsynced bytes.</summary>
-    public bool Maintain(bool dirty, bool pressure)
+    public bool Maintain(bool dirty, bool pressure) => Maintain(dirty, pressure, out _);
+
+    /// <summary>One maintenance pass; <paramref name="deferred"/> tells whether a segment worth compacting was left for lack of space.</summary>
+    public bool Maintain(bool dirty, bool pressure, out bool deferred)
     {
+        deferred = false;
         var active = index.Active!;
         var limit = SegmentLimit;
         var changedNames = false;
@@ -57,8 +61,14 @@ internal sealed class SegmentCompactor(SegmentIndex index, StorageSpace space, s
             }
 
             var mostlyDead = oldest.LiveBytes * 8 < oldest.Length || (pressure && oldest.LiveBytes * 2 < oldest.Length);
-            if (!mostlyDead || compactions >= MaxCompactionsPerPass || oldest.LiveBytes + (64 * 1024) > space.Available)
+            if (!mostlyDead || compactions >= MaxCompactionsPerPass)
             {
+                break;
+            }
+
+            if (oldest.LiveBytes + (64 * 1024) > space.Available)
+            {
+                deferred = true;
                 break;
             }
 

@@ -5,7 +5,7 @@ using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
-namespace EdgeGateway.Uplink.Tests;
+namespace EdgeGateway.Testing;
 
 /// <summary>
 /// A real MQTT 5 subscriber, as the cloud relay would be: QoS 1 on <c>edge/#</c>, with a
