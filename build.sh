@@ -20,7 +20,6 @@ APT_PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   iproute2 openssl
-  nodejs npm                              # the build installs the page's pinned layout library (edge/EdgeGateway.Host/web)
 )
 
 # The arm64 steps only: the aarch64 cross compiler and Debian's OpenCV for arm64 (multiarch) to build
@@ -36,6 +35,9 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 deps() {
   install_missing "${APT_PACKAGES[@]}"
+  # The build installs the page's pinned layout library (edge/EdgeGateway.Host/web) with npm. A machine that
+  # already has Node.js and npm (e.g. from NodeSource, whose nodejs conflicts with Debian's npm) keeps them.
+  command -v npm >/dev/null 2>&1 || install_missing nodejs npm
   # The packaged broker service is not needed: tests start their own on random ports.
   local sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
