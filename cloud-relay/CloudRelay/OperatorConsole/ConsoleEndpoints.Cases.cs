@@ -146,6 +146,20 @@ public static partial class ConsoleEndpoints
         return path is not null && File.Exists(path) ? Results.File(path, "image/jpeg") : Results.NotFound();
     }
 
+    /// <summary>An alert's event clip, to logged-in operators only; Range lets the player seek.</summary>
+    private static async Task<IResult> ClipAsync(Guid id, HttpContext http, ConsoleSessions sessions, IEvidenceStore evidence, Evidence.ClipFiles clips,
+        CancellationToken cancellationToken)
+    {
+        if (await sessions.FindAsync(http, cancellationToken) is null)
+        {
+            return Results.Unauthorized();
+        }
+
+        var record = await evidence.FindEvidenceAsync(id, cancellationToken);
+        var path = record is { ClipMs: not null, ClipDeletedMs: null } ? clips.FinalPath(record.Site, record.Device, id) : null;
+        return path is not null && File.Exists(path) ? Results.File(path, "video/mp4", enableRangeProcessing: true) : Results.NotFound();
+    }
+
     private static async Task<IResult> AttachmentAsync(Guid id, HttpContext http, ConsoleSessions sessions, IConsoleStore store, CancellationToken cancellationToken)
     {
         if (await sessions.FindAsync(http, cancellationToken) is null)
@@ -185,9 +199,20 @@ public static partial class ConsoleEndpoints
             }
         }
 
+        // The event clip and whether the box's signature over the evidence held, per alert that has either.
+        var evidenceStore = services.GetRequiredService<IEvidenceStore>();
+        var evidence = new Dictionary<Guid, CaseEvidence>();
+        foreach (var alert in detail.Alerts)
+        {
+            if (await evidenceStore.FindEvidenceAsync(alert.Alert.Id, cancellationToken) is { } found)
+            {
+                evidence[alert.Alert.Id] = new CaseEvidence(found.ClipMs is not null && found.ClipDeletedMs is null, found.Verified);
+            }
+        }
+
         var rules = services.GetRequiredService<CaseRules>();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds();
-        return Page(ConsolePages.Case(t, user, detail, attachments, snapshots, rules.RequireOperatorClose, now, error), status);
+        return Page(ConsolePages.Case(t, user, detail, attachments, snapshots, evidence, rules.RequireOperatorClose, now, error), status);
     }
 
     private static async Task<string?> SnapshotPathAsync(IRelayStore store, RelayOptions options, Guid id, CancellationToken cancellationToken) =>

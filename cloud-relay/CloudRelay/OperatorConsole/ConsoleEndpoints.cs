@@ -28,7 +28,7 @@ public static partial class ConsoleEndpoints
     private const long FormOverhead = 64 * 1024;
 
     private const string ContentSecurityPolicy =
-        "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+        "default-src 'self'; img-src 'self'; media-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
     public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder endpoints)
     {
@@ -44,6 +44,7 @@ public static partial class ConsoleEndpoints
         console.MapGet("/cases/{id:guid}", CaseAsync);
         console.MapPost("/cases/{id:guid}/{action}", ActAsync);
         console.MapGet("/snapshots/{id:guid}", SnapshotAsync);
+        console.MapGet("/clips/{id:guid}", ClipAsync);
         console.MapGet("/attachments/{id:guid}", AttachmentAsync);
         console.MapGet("/operators", OperatorsPageAsync);
         console.MapPost("/operators", AddOperatorAsync);

@@ -107,7 +107,7 @@ internal static partial class ConsolePages
         }, user.Csrf);
 
     public static string Case(ConsoleText t, ConsoleUser user, CaseDetail detail, IReadOnlyList<CaseAttachmentInfo> attachments,
-        IReadOnlySet<Guid> snapshots, bool requireOperatorClose, long nowMs, string? error)
+        IReadOnlySet<Guid> snapshots, IReadOnlyDictionary<Guid, CaseEvidence> evidence, bool requireOperatorClose, long nowMs, string? error)
     {
         var record = detail.Case;
         return Layout(t, user, t["case.title"], page =>
@@ -139,7 +139,7 @@ internal static partial class ConsolePages
             page.Raw("</dl>");
             Actions(page, t, user, record, requireOperatorClose);
             Timeline(page, t, detail.Timeline, attachments);
-            Alerts(page, t, detail.Alerts, snapshots);
+            Alerts(page, t, detail.Alerts, snapshots, evidence);
         }, user.Csrf);
     }
 
@@ -212,7 +212,8 @@ internal static partial class ConsolePages
         page.Raw("</ol>");
     }
 
-    private static void Alerts(Html page, ConsoleText t, IReadOnlyList<StoredAlert> alerts, IReadOnlySet<Guid> snapshots)
+    private static void Alerts(Html page, ConsoleText t, IReadOnlyList<StoredAlert> alerts, IReadOnlySet<Guid> snapshots,
+        IReadOnlyDictionary<Guid, CaseEvidence> evidence)
     {
         page.Element("h2", t["case.alerts"]).Raw("<ul id=\"alerts\" class=\"alerts\">");
         // Newest first: the latest evidence is what the operator judges.
@@ -226,6 +227,21 @@ internal static partial class ConsolePages
             if (snapshots.Contains(alert.Id))
             {
                 page.Open("img", ("src", $"{Root}/snapshots/{alert.Id:D}"), ("alt", t["case.snapshot"]), ("class", "snapshot"));
+            }
+
+            if (evidence.TryGetValue(alert.Id, out var found))
+            {
+                if (found.HasClip)
+                {
+                    page.Open("video", ("src", $"{Root}/clips/{alert.Id:D}"), ("controls", ""), ("preload", "metadata"), ("title", t["case.clip"]), ("class", "clip"))
+                        .Raw("</video>");
+                }
+
+                if (found.Verified is { } verified)
+                {
+                    page.Element("span", verified ? t["case.signature_verified"] : t["case.signature_failed"],
+                        ("class", verified ? "badge verified" : "badge overdue-mark"), ("data-verified", verified ? "true" : "false"));
+                }
             }
 
             page.Raw("</li>");
@@ -309,3 +325,6 @@ internal sealed record CaseFilter(string? State, string? Kind, string? Site)
 {
     public const string AnyState = "any";
 }
+
+/// <summary>What the console shows of an alert's evidence: whether its clip is at the relay, and whether the box's signature held.</summary>
+public sealed record CaseEvidence(bool HasClip, bool? Verified);

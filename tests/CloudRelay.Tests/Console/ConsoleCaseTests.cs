@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using CloudRelay.Cases;
 using CloudRelay.OperatorConsole;
 using CloudRelay.Storage;
+using EdgeGateway.Contracts;
+using EdgeGateway.Contracts.Evidence;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,6 +31,45 @@ public sealed class ConsoleCaseTests
         }
 
         return new HttpRequestMessage(HttpMethod.Post, $"/console/cases/{id:D}/rectify") { Content = form };
+    }
+
+    [Fact]
+    public async Task A_case_shows_its_alerts_signed_clip_which_only_logged_in_operators_can_play_and_seek()
+    {
+        await using var relay = await RelayTestHost.StartAsync(https: true);
+        await relay.App.Services.GetRequiredService<Operators>().AddAsync("alice", OperatorRoles.Viewer, Password);
+        using var boxKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var box = await relay.ConnectAsync(await relay.AddDeviceAsync("site-1", "box-1"));
+        await relay.App.Services.GetRequiredService<CloudRelay.Evidence.DeviceSigningKeys>()
+            .RegisterAsync("site-1", "box-1", EvidenceSignature.PublicKeyPem(boxKey), CancellationToken.None);
+        var alert = CaseDeadlineTests.At("box-1", "k1");
+        alert = alert with { ClipRef = EdgeTopic.ClipReference(alert.Id) };
+        var clip = System.Text.Encoding.ASCII.GetBytes(new string('v', 3000)); // the relay stores a clip's bytes as they came
+        var sha256 = System.Security.Cryptography.SHA256.HashData(clip);
+        var manifest = new EvidenceManifest(alert.Id, "box-1", "site-1", alert.Kind, alert.TimestampMs, null, Convert.ToHexStringLower(sha256)).ToBytes();
+
+        await box.PublishAlertAsync(alert);
+        await box.PublishAsync($"edge/site-1/box-1/clip/{alert.Id:D}", new ClipChunk(0, clip.Length, sha256, clip).Encode());
+        await box.PublishAsync($"edge/site-1/box-1/evidence/{alert.Id:D}",
+            new EvidenceEnvelope(manifest, EvidenceSignature.Sign(boxKey, manifest), EvidenceSignature.KeyId(boxKey)).Encode());
+        CaseRecord? opened = null;
+        await TestAlerts.WaitUntilAsync(async () => (opened = (await CaseDeadlineTests.CasesAsync(relay)).SingleOrDefault()) is not null,
+            TimeSpan.FromSeconds(10), "the case to open");
+        using var alice = new ConsoleClient(relay, "en");
+        await alice.LogInAsync("alice", Password);
+        var page = "";
+        await TestAlerts.WaitUntilAsync(async () => (page = (await alice.GetAsync($"/console/cases/{opened!.Id:D}")).Body).Contains("data-verified=\"true\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the case page to show the verified clip");
+
+        Assert.Contains($"<video src=\"/console/clips/{alert.Id:D}\"", page, StringComparison.Ordinal);
+        Assert.Contains("Signed by the box: verified", page, StringComparison.Ordinal);
+        using var seek = new HttpRequestMessage(HttpMethod.Get, $"/console/clips/{alert.Id:D}") { Headers = { Range = new RangeHeaderValue(100, 199) } };
+        var part = await alice.SendAsync(seek);
+        Assert.Equal(HttpStatusCode.PartialContent, part.Status);
+        Assert.Equal("video/mp4", part.Response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(new string('v', 100), part.Body);
+        using var stranger = new ConsoleClient(relay, "en");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.GetAsync($"/console/clips/{alert.Id:D}")).Status);
     }
 
     [Fact]
