@@ -15,12 +15,18 @@ internal static class PageScripts
           .map(({ e, r }) => `${e.tagName.toLowerCase()}#${e.id || e.textContent.trim().slice(0, 20)} ${Math.round(r.width)}x${Math.round(r.height)}`)
         """;
 
+    /// <summary>True once the page shows at least one touch target.</summary>
+    public const string HasTouchTargets = """
+        () => [...document.querySelectorAll('button, nav a, input, select, td a')].some(e => e.offsetParent !== null && e.getBoundingClientRect().width > 0)
+        """;
+
     /// <summary>The smallest visible touch target's width and height, in CSS pixels.</summary>
     public const string SmallestTouchTarget = """
         () => {
           const sizes = [...document.querySelectorAll('button, nav a, input, select, td a')]
             .filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect()).filter(r => r.width > 0);
-          return [Math.round(Math.min(...sizes.map(r => r.width))), Math.round(Math.min(...sizes.map(r => r.height)))];
+          // None shown (the page is still drawing; callers wait for HasTouchTargets first): 0 x 0, never Infinity.
+          return sizes.length === 0 ? [0, 0] : [Math.round(Math.min(...sizes.map(r => r.width))), Math.round(Math.min(...sizes.map(r => r.height)))];
         }
         """;
 

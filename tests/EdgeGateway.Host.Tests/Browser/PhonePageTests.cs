@@ -208,6 +208,7 @@ public sealed class PhonePageTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task AssertFitsAsync(IPage page, string language, string view)
     {
+        await page.WaitForFunctionAsync(PageScripts.HasTouchTargets);
         var widths = await page.EvaluateAsync<int[]>(PageScripts.Widths);
         var smallest = await page.EvaluateAsync<int[]>(PageScripts.SmallestTouchTarget);
         output.WriteLine($"{view} ({language}): page {widths[0]} px in a {widths[1]} px window; smallest touch target {smallest[0]}x{smallest[1]} px");
