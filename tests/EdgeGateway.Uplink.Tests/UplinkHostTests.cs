@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts.Telemetry;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
@@ -43,6 +44,36 @@ public sealed class UplinkHostTests
         await collector.WaitForAsync(c => c.Messages.Any(m => m.Text == "offline"), TimeSpan.FromSeconds(5));
         Assert.Equal("offline", collector.Messages.Last(m => m.Topic.EndsWith("/state", StringComparison.Ordinal)).Text);
     }
+
+    [Fact]
+    public async Task The_box_reports_its_backlog_past_the_queue_on_connecting_and_again_once_it_drained()
+    {
+        using var data = new TempDirectory();
+        var port = FreePort.Next();
+        var url = $"mqtt://127.0.0.1:{port}";
+        using var host = UplinkHost.Build(url, data.Path, new Dictionary<string, string?> { ["Uplink:BacklogReportInterval"] = "00:00:01" });
+        await host.StartAsync();
+        var sink = host.Services.GetRequiredService<IAlertSink>();
+        for (var i = 0; i < 300; i++)
+        {
+            await sink.PublishAsync(new AlertDraft(AlertKinds.Test, AlertSeverity.Info, AlertState.Raised, null));
+        }
+
+        // The broker comes up with 300 alarms waiting: the first report says so, ahead of them.
+        await using var broker = await MosquittoBroker.StartAsync(port: port);
+        await using var collector = await MqttCollector.StartAsync(broker.Url);
+        var topic = $"edge/{UplinkHost.Site}/{UplinkHost.Device}/telemetry";
+        await collector.WaitForAsync(c => c.UniqueAlerts == 300 && Reports(c, topic).Any(r => r.Depth == 0), TimeSpan.FromSeconds(30));
+
+        var reports = Reports(collector, topic);
+        Assert.All(reports, r => Assert.Equal((UplinkHost.Site, UplinkHost.Device), (r.Site, r.Device)));
+        Assert.InRange(reports.Max(r => r.Depth), 1, 300);
+        Assert.Equal(0, reports[^1].Depth);
+        await host.StopAsync();
+    }
+
+    private static List<BacklogReport> Reports(MqttCollector collector, string topic) =>
+        collector.Messages.Where(m => m.Topic == topic).Select(m => BacklogReport.TryRead(m.Payload)).OfType<BacklogReport>().ToList();
 
     [Fact]
     public async Task Json_encoding_sends_alerts_as_json()

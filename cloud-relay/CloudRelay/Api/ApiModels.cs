@@ -40,12 +40,15 @@ public sealed record DeviceView(
     [property: JsonPropertyName("online")] bool Online,
     [property: JsonPropertyName("last_seen_ms")] long? LastSeenMs,
     [property: JsonPropertyName("has_token")] bool HasToken,
-    [property: JsonPropertyName("has_certificate")] bool HasCertificate)
+    [property: JsonPropertyName("has_certificate")] bool HasCertificate,
+    [property: JsonPropertyName("backlog")] long? Backlog = null,
+    [property: JsonPropertyName("backlog_ms")] long? BacklogMs = null)
 {
     public static DeviceView From(DeviceRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return new DeviceView(record.Site, record.Device, record.Online, record.LastSeenMs, record.TokenHash is not null, record.CertificateThumbprint is not null);
+        return new DeviceView(record.Site, record.Device, record.Online, record.LastSeenMs, record.TokenHash is not null, record.CertificateThumbprint is not null,
+            record.Backlog, record.BacklogMs);
     }
 }
 

@@ -124,6 +124,10 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
         }
     }
 
+    /// <summary>Records the outbox depth the box reported, and that it was seen.</summary>
+    public Task RecordBacklogAsync(string site, string device, long backlog, CancellationToken cancellationToken = default) =>
+        store.SetDeviceBacklogAsync(site, device, backlog, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+
     /// <summary>Records a birth (<c>online</c>), a Last Will (<c>offline</c>) or just activity (null).</summary>
     public Task MarkAsync(string site, string device, bool? online, CancellationToken cancellationToken = default) =>
         store.SetDeviceStatusAsync(site, device, online, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);

@@ -4,6 +4,7 @@ using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
+using EdgeGateway.Contracts.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -142,14 +143,21 @@ public sealed partial class AlertIngestor(
     }
 
     /// <summary>
-    /// Status and telemetry only move last seen. A JSON payload that names a site or device must name the
-    /// device that sent it; otherwise it is rejected as an identity mismatch.
+    /// Status and telemetry move last seen, and a telemetry backlog report (<see cref="BacklogReport"/>) records the
+    /// box's outbox depth. A JSON payload that names a site or device must name the device that sent it; otherwise it
+    /// is rejected as an identity mismatch.
     /// </summary>
     public async Task<IngestResult> HandleActivityAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         if (ForeignDevice(topic, payload) is { } mismatch)
         {
             return mismatch;
+        }
+
+        if (topic.Channel == EdgeChannel.Telemetry && payload.IsSingleSegment && BacklogReport.TryRead(payload.FirstSpan) is { } report)
+        {
+            await devices.RecordBacklogAsync(topic.Site, topic.Device, report.Depth, cancellationToken);
+            return new IngestResult(IngestOutcome.Stored);
         }
 
         await MarkSafelyAsync(topic.Site, topic.Device, null, cancellationToken);

@@ -11,7 +11,7 @@ internal static partial class ConsolePages
 {
     public const string Root = "/console";
 
-    private static readonly string[] DeviceColumns = ["devices.site", "devices.device", "devices.state", "devices.last_seen"];
+    private static readonly string[] DeviceColumns = ["devices.site", "devices.device", "devices.state", "devices.last_seen", "devices.backlog"];
     private static readonly string[] CaseColumns = ["cases.deadline", "cases.state", "cases.kind", "cases.site", "cases.device", "cases.subject", "cases.opened"];
 
     public static string Login(ConsoleText t, string csrf, string? error) =>
@@ -53,7 +53,16 @@ internal static partial class ConsolePages
                 page.Open("tr", ("data-device", $"{device.Site}/{device.Device}"))
                     .Element("td", device.Site).Element("td", device.Device)
                     .Element("td", device.Online ? t["devices.online"] : t["devices.offline"], ("class", device.Online ? "online" : "offline"))
-                    .Raw("<td>").Time(device.LastSeenMs, t["devices.never"]).Raw("</td></tr>");
+                    .Raw("<td>").Time(device.LastSeenMs, t["devices.never"]).Raw("</td>");
+                if (device.Backlog is { } backlog)
+                {
+                    page.Open("td", ("class", "backlog"), ("data-backlog", backlog.ToString(CultureInfo.InvariantCulture)))
+                        .Text(backlog.ToString("N0", CultureInfo.InvariantCulture)).Raw(" · ").Time(device.BacklogMs).Raw("</td></tr>");
+                }
+                else
+                {
+                    page.Element("td", t["devices.backlog_unknown"], ("class", "backlog")).Raw("</tr>");
+                }
             }
 
             page.Raw("</tbody></table>");

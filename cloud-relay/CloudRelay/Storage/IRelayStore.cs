@@ -57,6 +57,9 @@ public interface IRelayStore : IAsyncDisposable
     /// </summary>
     Task<DeviceRecord?> ConsumeClaimCodeAsync(string codeHash, string newTokenHash, long nowMs, CancellationToken cancellationToken);
 
+    /// <summary>Records the outbox depth a box reported (and that it was seen).</summary>
+    Task SetDeviceBacklogAsync(string site, string device, long backlog, long nowMs, CancellationToken cancellationToken);
+
     Task SetDeviceStatusAsync(string site, string device, bool? online, long seenMs, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ForwardItem>> PeekForwardAsync(int max, CancellationToken cancellationToken);

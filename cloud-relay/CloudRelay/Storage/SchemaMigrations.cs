@@ -155,6 +155,10 @@ public static class SchemaMigrations
                 updated_ms INTEGER NOT NULL);
             CREATE INDEX evidence_by_clip ON evidence (clip_ms) WHERE clip_ms IS NOT NULL AND clip_deleted_ms IS NULL;
             """),
+        new(9, "reported backlog", """
+            ALTER TABLE devices ADD COLUMN backlog INTEGER NULL;
+            ALTER TABLE devices ADD COLUMN backlog_ms INTEGER NULL;
+            """),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -297,6 +301,10 @@ public static class SchemaMigrations
                 verify_note TEXT NULL,
                 updated_ms BIGINT NOT NULL);
             CREATE INDEX evidence_by_clip ON evidence (clip_ms) WHERE clip_ms IS NOT NULL AND clip_deleted_ms IS NULL;
+            """),
+        new(9, "reported backlog", """
+            ALTER TABLE devices ADD COLUMN backlog BIGINT NULL;
+            ALTER TABLE devices ADD COLUMN backlog_ms BIGINT NULL;
             """),
     ];
 }

@@ -13,7 +13,7 @@ namespace CloudRelay.Storage;
 public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
 {
     private const string AlertColumns = "pos, id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms";
-    private const string DeviceColumns = "site, device, token_hash, cert_thumbprint, online, last_seen_ms, created_ms, client_id";
+    private const string DeviceColumns = "site, device, token_hash, cert_thumbprint, online, last_seen_ms, created_ms, client_id, backlog, backlog_ms";
 
     /// <summary>Last seen is written at most this often per device from the alert path; status messages write it always.</summary>
     protected static readonly TimeSpan LastSeenResolution = TimeSpan.FromSeconds(5);
@@ -252,6 +252,14 @@ public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
         return await FindDeviceAsync(site, device, cancellationToken);
     }
 
+    public async Task SetDeviceBacklogAsync(string site, string device, long backlog, long nowMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null,
+            "UPDATE devices SET backlog = @backlog, backlog_ms = @now, last_seen_ms = @now WHERE site = @site AND device = @device",
+            cancellationToken, ("site", site), ("device", device), ("backlog", backlog), ("now", nowMs));
+    }
+
     public async Task SetDeviceStatusAsync(string site, string device, bool? online, long seenMs, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -398,7 +406,9 @@ public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
                 Convert.ToInt64(reader.GetValue(4), CultureInfo.InvariantCulture) != 0,
                 reader.IsDBNull(5) ? null : Convert.ToInt64(reader.GetValue(5), CultureInfo.InvariantCulture),
                 Convert.ToInt64(reader.GetValue(6), CultureInfo.InvariantCulture),
-                reader.IsDBNull(7) ? null : reader.GetString(7)));
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.IsDBNull(8) ? null : Convert.ToInt64(reader.GetValue(8), CultureInfo.InvariantCulture),
+                reader.IsDBNull(9) ? null : Convert.ToInt64(reader.GetValue(9), CultureInfo.InvariantCulture)));
         }
 
         return devices;

@@ -27,7 +27,9 @@ public sealed record DeviceRecord(
     bool Online,
     long? LastSeenMs,
     long CreatedMs,
-    string? ClientId = null)
+    string? ClientId = null,
+    long? Backlog = null,
+    long? BacklogMs = null)
 {
     public string Key => DeviceKey.Of(Site, Device);
 }

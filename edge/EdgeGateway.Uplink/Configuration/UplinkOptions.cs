@@ -62,6 +62,9 @@ public sealed class UplinkOptions
 
     /// <summary>First topic level, <c>edge</c> by default.</summary>
     public string TopicPrefix { get; set; } = "edge";
+
+    /// <summary>How often the box tells the relay its outbox depth (and at once on every connection).</summary>
+    public TimeSpan BacklogReportInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary><c>Outbox:*</c>: the disk budget and time to live per class.</summary>

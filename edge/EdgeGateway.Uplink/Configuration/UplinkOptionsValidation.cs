@@ -60,6 +60,7 @@ internal sealed class UplinkOptionsValidation :
         CheckRange(problems, "Uplink:TimeoutSeconds", options.TimeoutSeconds, 1, 3_600);
         CheckRange(problems, "Uplink:ReconnectMinMs", options.ReconnectMinMs, 1, 3_600_000);
         CheckRange(problems, "Uplink:ReconnectMaxMs", options.ReconnectMaxMs, Math.Max(1, options.ReconnectMinMs), 3_600_000);
+        CheckTtl(problems, "Uplink:BacklogReportInterval", options.BacklogReportInterval);
         if (!EdgeTopic.IsValidPrefix(options.TopicPrefix))
         {
             problems.Add(EdgeTopic.DescribePrefix("Uplink:TopicPrefix", options.TopicPrefix));

@@ -34,6 +34,28 @@ public sealed class ConsoleCaseTests
     }
 
     [Fact]
+    public async Task The_backlog_a_box_reports_is_on_the_devices_page_and_in_the_api_and_a_report_for_another_box_is_refused()
+    {
+        await using var relay = await RelayTestHost.StartAsync(https: true);
+        await relay.App.Services.GetRequiredService<Operators>().AddAsync("alice", OperatorRoles.Viewer, Password);
+        var box = await relay.ConnectAsync(await relay.AddDeviceAsync("site-1", "box-1"));
+        await relay.AddDeviceAsync("site-1", "box-2");
+
+        await box.PublishAsync("edge/site-1/box-1/telemetry", new EdgeGateway.Contracts.Telemetry.BacklogReport("site-1", "box-1", 1234, 99_000).Encode());
+        var forged = await box.PublishAsync("edge/site-1/box-1/telemetry", new EdgeGateway.Contracts.Telemetry.BacklogReport("site-1", "box-2", 5, 500).Encode());
+
+        Assert.NotEqual(MQTTnet.MqttClientPublishReasonCode.Success, forged.ReasonCode);
+        var devices = await relay.Http.GetJsonAsync<List<CloudRelay.Api.DeviceView>>("/api/devices");
+        Assert.Equal(1234, devices.Single(d => d.Device == "box-1").Backlog);
+        Assert.Null(devices.Single(d => d.Device == "box-2").Backlog);
+        using var alice = new ConsoleClient(relay, "en");
+        await alice.LogInAsync("alice", Password);
+        var page = (await alice.GetAsync("/console/devices")).Body;
+        Assert.Contains("data-backlog=\"1234\"", page, StringComparison.Ordinal);
+        Assert.Contains("Not reported", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_case_shows_its_alerts_signed_clip_which_only_logged_in_operators_can_play_and_seek()
     {
         await using var relay = await RelayTestHost.StartAsync(https: true);
