@@ -31,9 +31,9 @@ public sealed class ConsoleBrowserTests
         await using var chromium = await Chromium.StartAsync(relay.CertificatePath);
         var page = await chromium.NewPageAsync();
         await page.GotoAsync($"{relay.HttpUrl}/console");
-        await LogInAsync(page, "li.wei", "not-the-password");
+        await ConsoleLogin.LogInAsync(page, "li.wei", "not-the-password");
         await Expect(page.Locator("#login-error")).ToHaveTextAsync("Wrong name or password.");
-        await LogInAsync(page, "li.wei", OperatorPassword);
+        await ConsoleLogin.LogInAsync(page, "li.wei", OperatorPassword);
         // The browser asks for English (en-US); the switch to Chinese is remembered.
         await Expect(page.Locator("#nav-cases")).ToHaveTextAsync("Cases");
         await page.Locator("#language select").SelectOptionAsync(ConsoleText.Chinese);
@@ -83,7 +83,7 @@ public sealed class ConsoleBrowserTests
             TimeSpan.FromSeconds(10), "the second case");
         await page.Locator("#logout").ClickAsync();
         await Expect(page.Locator("#login")).ToBeVisibleAsync();
-        await LogInAsync(page, "zhang.min", ViewerPassword);
+        await ConsoleLogin.LogInAsync(page, "zhang.min", ViewerPassword);
         await Expect(page.Locator("#who")).ToHaveTextAsync("zhang.min (查看员)");
         await page.GotoAsync($"{relay.HttpUrl}/console/cases/{second!.Id:D}");
         await Expect(page.Locator("#viewer-notice")).ToBeVisibleAsync();
@@ -100,14 +100,5 @@ public sealed class ConsoleBrowserTests
             """);
         Assert.Equal(403, status);
         Assert.Equal(CaseStates.Open, (await CaseDeadlineTests.CasesAsync(relay)).Single(c => c.Subject == "k2").State);
-    }
-
-    private static async Task LogInAsync(IPage page, string name, string password)
-    {
-        await Expect(page.Locator("#login")).ToBeVisibleAsync();
-        await page.Locator("#name").FillAsync(name);
-        await page.Locator("#password").FillAsync(password);
-        await page.Locator("#login-button").ClickAsync();
-        await page.WaitForLoadStateAsync();
     }
 }

@@ -101,7 +101,7 @@ public sealed class ConsoleWithGatewayTests : IAsyncDisposable
         await using var chromium = await Chromium.StartAsync(Path.Combine(relayData, "tls", "relay.crt"));
         var page = await chromium.NewPageAsync();
         await page.GotoAsync($"{consoleUrl}/console");
-        await LogInAsync(page, "lin.fang", OperatorPassword);
+        await ConsoleLogin.LogInAsync(page, "lin.fang", OperatorPassword);
         await page.GotoAsync($"{consoleUrl}/console/cases");
         var row = page.Locator($"#cases tr[data-state=open]");
         await Expect(row).ToHaveCountAsync(1);
@@ -116,7 +116,7 @@ public sealed class ConsoleWithGatewayTests : IAsyncDisposable
 
         // The viewer sees the case but has no actions, and the server refuses a reopen anyway.
         await page.Locator("#logout").ClickAsync();
-        await LogInAsync(page, "zhou.yi", ViewerPassword);
+        await ConsoleLogin.LogInAsync(page, "zhou.yi", ViewerPassword);
         await page.GotoAsync($"{consoleUrl}/console/cases/{opened.Id:D}");
         await Expect(page.Locator("#viewer-notice")).ToBeVisibleAsync();
         await Expect(page.Locator("#rectify")).ToHaveCountAsync(0);
@@ -144,14 +144,5 @@ public sealed class ConsoleWithGatewayTests : IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    private static async Task LogInAsync(IPage page, string name, string password)
-    {
-        await Expect(page.Locator("#login")).ToBeVisibleAsync();
-        await page.Locator("#name").FillAsync(name);
-        await page.Locator("#password").FillAsync(password);
-        await page.Locator("#login-button").ClickAsync();
-        await page.WaitForLoadStateAsync();
     }
 }
