@@ -65,10 +65,11 @@ public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IDisposa
             var window = pings.Skip(1).Count(p => p.At - pings[1].At <= TimeSpan.FromSeconds(6.05));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"relay WATCHDOG_USEC=2000000: {pings.Count} pings, {window} in 6 s from the second, gaps mean {gaps.Average():0.000} s, min {gaps.Min():0.000} s, max {gaps.Max():0.000} s"));
-            // The rate: over 6 s from the second ping (the first comes at start-up), 7 pings give or take one,
-            // and never a gap near the 2 s timeout, even on a loaded machine.
+            // The rate: over 6 s from the second ping (the first comes at start-up), 7 pings give or take one, and no gap
+            // reaching the 2 s timeout, at which systemd would kill the relay. Pings keep their schedule, so on a loaded
+            // machine a late one (seen: 1.82 s) is followed by a short one (0.18 s).
             Assert.InRange(window, 6, 8);
-            Assert.All(gaps, gap => Assert.InRange(gap, 0.2, 1.75));
+            Assert.All(gaps, gap => Assert.InRange(gap, 0.1, 1.95));
             Assert.StartsWith("store sqlite, stored 0", pings[^1].Value("STATUS"), StringComparison.Ordinal);
 
             // The probes need no API key and carry no secret.
