@@ -2,6 +2,7 @@ using EdgeGateway.Contracts.Telemetry;
 using EdgeGateway.Core;
 using EdgeGateway.Core.Outbox;
 using EdgeGateway.Uplink.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -11,14 +12,17 @@ namespace EdgeGateway.Uplink;
 /// Tells the relay how deep the outbox is (<see cref="BacklogReport"/> on the telemetry topic): at once on every
 /// connection, then every <c>Uplink:BacklogReportInterval</c>. It goes past the queue, since a report queued
 /// behind a backlog would arrive only once that backlog is gone; a report lost with the link is replaced by the
-/// next connection's.
+/// next connection's. Its parts are resolved when it runs, as the send loop's are, so a bad configuration is
+/// reported by options validation first, in full.
 /// </summary>
-public sealed class BacklogReporter(DurableOutbox outbox, IUplinkTransport transport, DeviceIdentity identity, TimeProvider time,
-    IOptions<UplinkOptions> options) : BackgroundService
+internal sealed class BacklogReporter(IServiceProvider services, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = options.Value.BacklogReportInterval;
+        var outbox = services.GetRequiredService<DurableOutbox>();
+        var transport = services.GetRequiredService<IUplinkTransport>();
+        var identity = services.GetRequiredService<DeviceIdentity>();
+        var interval = services.GetRequiredService<IOptions<UplinkOptions>>().Value.BacklogReportInterval;
         var connection = 0;
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -96,12 +96,7 @@ public static class UplinkServiceCollectionExtensions
             sp.GetRequiredService<ILogger<OutboxForwarder>>(),
             sp.GetRequiredService<IOptions<UplinkOptions>>().Value.Window));
         services.AddHostedService<UplinkService>();
-        services.AddHostedService(sp => new BacklogReporter(
-            sp.GetRequiredService<DurableOutbox>(),
-            sp.GetRequiredService<IUplinkTransport>(),
-            sp.GetRequiredService<DeviceIdentity>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<UplinkOptions>>()));
+        services.AddHostedService<BacklogReporter>();
         services.TryAddSingleton<IUplinkMonitor, UplinkMonitor>();
         return services;
     }

@@ -46,29 +46,35 @@ public sealed class UplinkHostTests
     }
 
     [Fact]
-    public async Task The_box_reports_its_backlog_past_the_queue_on_connecting_and_again_once_it_drained()
+    public async Task The_box_reports_its_backlog_past_the_queue_while_alarms_wait_and_again_once_they_drained()
     {
         using var data = new TempDirectory();
-        var port = FreePort.Next();
-        var url = $"mqtt://127.0.0.1:{port}";
-        using var host = UplinkHost.Build(url, data.Path, new Dictionary<string, string?> { ["Uplink:BacklogReportInterval"] = "00:00:01" });
-        await host.StartAsync();
-        var sink = host.Services.GetRequiredService<IAlertSink>();
-        for (var i = 0; i < 300; i++)
+        var topic = $"edge/{UplinkHost.Site}/{UplinkHost.Device}/telemetry";
+        // First a broker whose ACL refuses the box's alerts (PUBACK "not authorized"): the alarms stay queued.
+        var acl = Path.Combine(data.Path, "acl");
+        await File.WriteAllTextAsync(acl, $"topic read edge/#\ntopic write {topic}\ntopic write edge/{UplinkHost.Site}/{UplinkHost.Device}/state\n");
+        var refusing = await MosquittoBroker.StartAsync($"acl_file {acl}");
+        var port = refusing.Port;
+        using var host = UplinkHost.Build(refusing.Url, Path.Combine(data.Path, "box"), new Dictionary<string, string?> { ["Uplink:BacklogReportInterval"] = "00:00:01" });
+        await using (refusing)
         {
-            await sink.PublishAsync(new AlertDraft(AlertKinds.Test, AlertSeverity.Info, AlertState.Raised, null));
+            await using var watcher = await MqttCollector.StartAsync(refusing.Url);
+            await host.StartAsync();
+            var sink = host.Services.GetRequiredService<IAlertSink>();
+            for (var i = 0; i < 300; i++)
+            {
+                await sink.PublishAsync(new AlertDraft(AlertKinds.Test, AlertSeverity.Info, AlertState.Raised, null));
+            }
+
+            await watcher.WaitForAsync(c => Reports(c, topic).Any(r => r.Depth == 300), TimeSpan.FromSeconds(30));
+            Assert.Equal(0, watcher.UniqueAlerts);
+            Assert.All(Reports(watcher, topic), r => Assert.Equal((UplinkHost.Site, UplinkHost.Device), (r.Site, r.Device)));
         }
 
-        // The broker comes up with 300 alarms waiting: the first report says so, ahead of them.
+        // Then a broker that takes them: the backlog drains, and a later report says so.
         await using var broker = await MosquittoBroker.StartAsync(port: port);
         await using var collector = await MqttCollector.StartAsync(broker.Url);
-        var topic = $"edge/{UplinkHost.Site}/{UplinkHost.Device}/telemetry";
-        await collector.WaitForAsync(c => c.UniqueAlerts == 300 && Reports(c, topic).Any(r => r.Depth == 0), TimeSpan.FromSeconds(30));
-
-        var reports = Reports(collector, topic);
-        Assert.All(reports, r => Assert.Equal((UplinkHost.Site, UplinkHost.Device), (r.Site, r.Device)));
-        Assert.InRange(reports.Max(r => r.Depth), 1, 300);
-        Assert.Equal(0, reports[^1].Depth);
+        await collector.WaitForAsync(c => Reports(c, topic).Any(r => r.Depth == 0), TimeSpan.FromSeconds(30));
         await host.StopAsync();
     }
 
