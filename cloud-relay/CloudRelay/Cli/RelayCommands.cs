@@ -146,7 +146,7 @@ public static class RelayCommands
         var keyConfig = Config();
         var keyFlags = new RelayConfigFlags().Map(keyDataDir, "Relay:DataDir").Map(db, "Relay:Db");
         var create = new Command("create", "Make a named, scoped key; prints it once as a JSON line with a 'key' field (only its hash is kept)") { name, scope, keyDataDir, db, keyConfig };
-        create.SetAction((parse, cancellationToken) => WithApiKeys(() => Load(parse, keyConfig, keyFlags), async keys =>
+        create.SetAction((parse, cancellationToken) => WithService<CloudRelay.Api.ApiKeys>(() => Load(parse, keyConfig, keyFlags), async keys =>
         {
             var created = await keys.CreateAsync(parse.GetValue(name)!, parse.GetValue(scope)!, cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(new { created.Name, created.Scope, created.Key }, Json));
@@ -154,7 +154,7 @@ public static class RelayCommands
         }));
 
         var list = new Command("list", "List keys (never their secrets), one JSON line each") { keyDataDir, db, keyConfig };
-        list.SetAction((parse, cancellationToken) => WithApiKeys(() => Load(parse, keyConfig, keyFlags), async keys =>
+        list.SetAction((parse, cancellationToken) => WithService<CloudRelay.Api.ApiKeys>(() => Load(parse, keyConfig, keyFlags), async keys =>
         {
             foreach (var key in await keys.ListAsync(cancellationToken))
             {
@@ -166,7 +166,7 @@ public static class RelayCommands
 
         var revokeName = new Option<string>("--name") { Description = "The key to revoke", Required = true };
         var revoke = new Command("revoke", "Revoke a key; running relays refuse it within 2 s") { revokeName, keyDataDir, db, keyConfig };
-        revoke.SetAction((parse, cancellationToken) => WithApiKeys(() => Load(parse, keyConfig, keyFlags), async keys =>
+        revoke.SetAction((parse, cancellationToken) => WithService<CloudRelay.Api.ApiKeys>(() => Load(parse, keyConfig, keyFlags), async keys =>
         {
             if (await keys.RevokeAsync(parse.GetValue(revokeName)!, cancellationToken))
             {
@@ -299,8 +299,6 @@ public static class RelayCommands
             return await action(services.GetRequiredService<T>());
         });
 
-    private static Task<int> WithApiKeys(Func<IConfiguration> load, Func<CloudRelay.Api.ApiKeys, Task<int>> action) =>
-        WithService(load, action);
 
     /// <summary>Bad input and broken config end as one clear line on stderr and exit code 2, never a stack trace.</summary>
     private static async Task<int> Guard(Func<Task<int>> action)
