@@ -125,6 +125,16 @@ internal static class HostileClients
 }
 
 /// <summary>
+/// Tests that measure the relay's memory with <see cref="MemoryProbe"/>. The probe counts the whole test process, so
+/// these run with no other test beside them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasured
+{
+    public const string Name = "memory measured";
+}
+
+/// <summary>
 /// The relay's memory around an attack: bytes allocated by the whole process (catches a large transient buffer
 /// that a GC would hide) and the GC heap after a full collection (catches what the attack left behind).
 /// </summary>

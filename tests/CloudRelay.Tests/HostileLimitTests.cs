@@ -16,6 +16,7 @@ namespace CloudRelay.Tests;
 /// or bad is stored, a device already connected keeps being served, and the relay's memory stays bounded.
 /// </summary>
 [Trait("Category", "Integration")]
+[Collection(MemoryMeasured.Name)]
 public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]

@@ -14,6 +14,7 @@ namespace CloudRelay.Tests;
 /// renewed. Nothing forged may be stored, and the victim must stay connected and served.
 /// </summary>
 [Trait("Category", "Integration")]
+[Collection(MemoryMeasured.Name)]
 public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Theory]
