@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Hosting;
 using CloudRelay.Tls;
+using EdgeGateway.Contracts;
 
 namespace CloudRelay.Devices;
 
@@ -23,7 +24,7 @@ public static class ClaimBroker
             : mqtt.AllowPlaintext && mqtt.Port > 0 ? $"mqtt://{requestHost}:{mqtt.Port}"
             : null;
         var authority = Path.Combine(RelayTls.DefaultFolder(options.DataDir), RelayTls.AuthorityFileName);
-        if (broker is null || !broker.StartsWith("mqtts://", StringComparison.OrdinalIgnoreCase) || !File.Exists(authority))
+        if (!BrokerAddress.TryParse(broker, out var address, out _) || !address.Tls || !File.Exists(authority))
         {
             return (broker, null, null);
         }

@@ -196,16 +196,15 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         }
 
 
-        if (mqtt.Broker is { Length: > 0 } broker
-            && (!Uri.TryCreate(broker, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts" or "tcp" or "ssl")))
+        // Empty means the embedded broker (Broker) or the relay's own address (PublicBroker).
+        if (mqtt.Broker is { Length: > 0 } && BrokerAddress.Problem("Relay:Mqtt:Broker", mqtt.Broker) is { } broker)
         {
-            problems.Add($"Relay:Mqtt:Broker '{broker}' is invalid; expected mqtt://host:port or mqtts://host:port");
+            problems.Add(broker);
         }
 
-        if (mqtt.PublicBroker is { Length: > 0 } publicBroker
-            && (!Uri.TryCreate(publicBroker, UriKind.Absolute, out var advertised) || advertised.Scheme is not ("mqtt" or "mqtts") || advertised.Host.Length == 0))
+        if (mqtt.PublicBroker is { Length: > 0 } && BrokerAddress.Problem("Relay:Mqtt:PublicBroker", mqtt.PublicBroker) is { } advertised)
         {
-            problems.Add($"Relay:Mqtt:PublicBroker '{publicBroker}' is invalid; expected the address boxes connect to, mqtts://host:port or mqtt://host:port");
+            problems.Add(advertised);
         }
 
         if (string.IsNullOrWhiteSpace(mqtt.InstanceId) || mqtt.InstanceId.IndexOfAny(['+', '#', '/']) >= 0)

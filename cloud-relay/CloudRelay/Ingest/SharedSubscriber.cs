@@ -55,8 +55,14 @@ public sealed partial class SharedSubscriber(
             return Task.CompletedTask;
         };
 
+        // Options validation refused a bad Relay:Mqtt:Broker at start; the canonical form is what MQTTnet reads.
+        if (!BrokerAddress.TryParse(mqtt.Broker, out var broker, out var error))
+        {
+            throw new InvalidOperationException(BrokerAddress.Problem("Relay:Mqtt:Broker", mqtt.Broker) ?? error);
+        }
+
         var builder = new MqttClientOptionsBuilder()
-            .WithConnectionUri(mqtt.Broker!.Replace("tcp://", "mqtt://", StringComparison.Ordinal).Replace("ssl://", "mqtts://", StringComparison.Ordinal))
+            .WithConnectionUri(broker.ToString())
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(ClientId)
             .WithCleanStart(false)
@@ -68,7 +74,7 @@ public sealed partial class SharedSubscriber(
         }
 
         var clientOptions = builder.Build();
-        var shownBroker = RedactedBroker(mqtt.Broker);
+        var shownBroker = broker.ToString();
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -224,9 +230,6 @@ public sealed partial class SharedSubscriber(
             // The connection dropped first; the broker re-delivers and the duplicate is counted, not stored twice.
         }
     }
-
-    private static string RedactedBroker(string broker) =>
-        Uri.TryCreate(broker, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Host}:{uri.Port}" : "(invalid url)";
 
     public override void Dispose()
     {

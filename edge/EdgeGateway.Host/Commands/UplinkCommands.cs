@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using EdgeGateway.Contracts;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
 using EdgeGateway.Host.Configuration;

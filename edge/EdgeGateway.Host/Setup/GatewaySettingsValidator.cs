@@ -60,7 +60,7 @@ internal static partial class GatewaySettingsValidator
         }
 
         Check(ConfigKeys.Board, settings.Board, settings.Board is null ? null : Board(settings.Board, catalog));
-        Check(ConfigKeys.Broker, settings.Broker, Broker(settings.Broker, required: false));
+        Check(ConfigKeys.Broker, BrokerAddress.Redacted(settings.Broker), Broker(settings.Broker, required: false));
         Check(ConfigKeys.Encoding, settings.Encoding, settings.Encoding is null ? null : Encoding(settings.Encoding));
         if (!string.IsNullOrEmpty(settings.Password) && string.IsNullOrEmpty(settings.Username))
         {
@@ -147,13 +147,10 @@ internal static partial class GatewaySettingsValidator
     {
         if (string.IsNullOrEmpty(value))
         {
-            return required ? "expected mqtt://host[:port] or mqtts://host[:port]" : null;
+            return required ? BrokerAddress.Expected : null;
         }
 
-        return Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "mqtt" or "mqtts" && uri.Host.Length > 0
-            && uri.AbsolutePath == "/" && uri.UserInfo.Length == 0
-            ? null
-            : "expected mqtt://host[:port] or mqtts://host[:port], without user name or path (credentials go in Uplink:Username/Password)";
+        return BrokerAddress.TryParse(value, out _, out var error) ? null : error;
     }
 
     public static string? Encoding(string? value) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeGateway.Contracts;
 using EdgeGateway.Uplink.Configuration;
 
 namespace EdgeGateway.Uplink.Bench;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeGateway.Contracts;
 using EdgeGateway.Core;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;

@@ -31,9 +31,9 @@ internal sealed class UplinkOptionsValidation :
     public ValidateOptionsResult Validate(string? name, UplinkOptions options)
     {
         var problems = new List<string>();
-        if (!BrokerAddress.TryParse(options.Broker, out _, out var error))
+        if (BrokerAddress.Problem("Uplink:Broker", options.Broker) is { } broker)
         {
-            problems.Add($"Uplink:Broker = '{options.Broker}': {error}");
+            problems.Add(broker);
         }
 
         if (!UplinkEncodings.TryParse(options.Encoding, out _))

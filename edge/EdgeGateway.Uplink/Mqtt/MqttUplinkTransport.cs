@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using EdgeGateway.Contracts;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
 using EdgeGateway.Uplink.Configuration;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EdgeGateway.Contracts;
 using EdgeGateway.Uplink.Configuration;
 using EdgeGateway.Uplink.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,10 +26,9 @@ internal sealed class BrokerCheck : IDoctorCheck
             return [DoctorResult.Warn(Name, "no Uplink:Broker configured; alerts stay in the outbox", "set the broker with `edgegw provision --broker mqtts://host:8883`")];
         }
 
-        if (GatewaySettingsValidator.Broker(settings.Broker, required: true) is not null
-            || !Uri.TryCreate(settings.Broker, UriKind.Absolute, out _))
+        if (BrokerAddress.Problem("Uplink:Broker", settings.Broker) is { } problem)
         {
-            return [DoctorResult.Fail(Name, $"Uplink:Broker = '{settings.Broker}': {GatewaySettingsValidator.Broker(settings.Broker, true)}", "fix Uplink:Broker")];
+            return [DoctorResult.Fail(Name, problem, "fix Uplink:Broker")];
         }
 
         if (context.Live?.Uplink is { } uplink)
@@ -73,7 +73,7 @@ internal sealed class BrokerCheck : IDoctorCheck
         {
             var result = await transport.ProbeAsync(DeviceClientIds.ProbeFor(MqttUplinkTransport.ClientIdFor(uplink, device)), cancellationToken);
             var where = result.Broker;
-            var tls = settings.Broker!.StartsWith("mqtts", StringComparison.OrdinalIgnoreCase);
+            var tls = BrokerAddress.TryParse(settings.Broker, out var address, out _) && address.Tls;
             if (result.Refusal is { } code)
             {
                 return Refused(where, code, settings);

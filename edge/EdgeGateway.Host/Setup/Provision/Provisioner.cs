@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts;
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Storage;
@@ -211,7 +212,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         }
 
         if (settings.CaFile is not null || credentials.CaPem is not { Length: > 0 } pem
-            || settings.Broker?.StartsWith("mqtts://", StringComparison.OrdinalIgnoreCase) != true)
+            || !BrokerAddress.TryParse(settings.Broker, out var address, out _) || !address.Tls)
         {
             return settings;
         }
