@@ -9,6 +9,7 @@ using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Supervision.Retry;
 
 namespace CloudRelay.Forwarding;
 
@@ -96,7 +97,7 @@ public sealed partial class WebhookForwarder(
         using var client = httpClients.CreateClient(HttpClientName);
         client.Timeout = webhook.Timeout;
         var shownUrl = url.GetLeftPart(UriPartial.Path);
-        var backoff = FirstBackoff;
+        var retry = new RetryPolicy(FirstBackoff, webhook.MaxBackoff < FirstBackoff ? FirstBackoff : webhook.MaxBackoff).Start(time);
         var failing = false;
         while (!stoppingToken.IsCancellationRequested && await lease.IsHeldAsync(stoppingToken))
         {
@@ -109,7 +110,7 @@ public sealed partial class WebhookForwarder(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 Log.QueueFailed(logger, ex.Message);
-                await Task.Delay(backoff, time, stoppingToken);
+                await retry.FailAndWaitAsync(stoppingToken);
                 continue;
             }
 
@@ -140,8 +141,7 @@ public sealed partial class WebhookForwarder(
                         Log.PlatformDown(logger, shownUrl);
                     }
 
-                    await Task.Delay(backoff, time, stoppingToken);
-                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, webhook.MaxBackoff.Ticks));
+                    await retry.FailAndWaitAsync(stoppingToken);
                     if (!await lease.IsHeldAsync(stoppingToken))
                     {
                         return;
@@ -155,7 +155,7 @@ public sealed partial class WebhookForwarder(
                 }
 
                 heartbeat?.Beat();
-                backoff = FirstBackoff;
+                retry.Reset();
                 if (!await TryRemoveAsync(item, stoppingToken))
                 {
                     // Still queued, so it is sent again: at least once, and the platform drops repeats by X-Relay-Alert-Id.

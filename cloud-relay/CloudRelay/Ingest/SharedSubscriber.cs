@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using EdgeGateway.Supervision.Retry;
 
 namespace CloudRelay.Ingest;
 
@@ -39,6 +40,9 @@ public sealed partial class SharedSubscriber(
     public bool IsSubscribed => Volatile.Read(ref _subscribed);
 
     private bool _subscribed;
+
+    /// <summary>Reconnecting to the broker: 200 ms doubling to 30 s.</summary>
+    internal static readonly RetryPolicy Reconnect = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
 
     public string ClientId => $"cloud-relay-{options.Value.Mqtt.InstanceId}";
 
@@ -75,7 +79,7 @@ public sealed partial class SharedSubscriber(
 
         var clientOptions = builder.Build();
         var shownBroker = broker.ToString();
-        var backoff = TimeSpan.FromMilliseconds(200);
+        var reconnect = Reconnect.Start(time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -97,16 +101,16 @@ public sealed partial class SharedSubscriber(
                 await client.SubscribeAsync(subscribe.Build(), stoppingToken);
                 Volatile.Write(ref _subscribed, true);
                 Log.Connected(logger, ClientId, shownBroker, mqtt.SharedGroup, result.IsSessionPresent);
-                backoff = TimeSpan.FromMilliseconds(200);
+                reconnect.Reset();
                 await WaitUntilDisconnectedAsync(client, stoppingToken);
                 Volatile.Write(ref _subscribed, false);
                 Log.Disconnected(logger, ClientId);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                Log.ConnectFailed(logger, shownBroker, ex.Message, backoff.TotalSeconds);
-                await Task.Delay(backoff, time, stoppingToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                var delay = reconnect.Fail();
+                Log.ConnectFailed(logger, shownBroker, ex.Message, delay.TotalSeconds);
+                await reconnect.WaitAsync(delay, stoppingToken);
             }
         }
 

@@ -2,6 +2,7 @@ using System.Data.Common;
 using EdgeGateway.Contracts;
 using Npgsql;
 using NpgsqlTypes;
+using EdgeGateway.Supervision.Retry;
 
 namespace CloudRelay.Storage;
 
@@ -14,6 +15,12 @@ public sealed class PostgresRelayStore : SqlRelayStore
 {
     private const long MigrationLockKey = 0x636c6f7564;
     private const int MaxInsertAttempts = 5;
+
+    /// <summary>A batch the server rolled back (deadlock, serialization) runs again after 10, 20, 40, 80 ms.</summary>
+    private static readonly RetryPolicy InsertRetry = new(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(80), jitter: true);
+
+    /// <summary>Listening again for credential changes after a lost connection: 1 s doubling to 30 s.</summary>
+    private static readonly RetryPolicy ListenRetry = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     private const long ForwarderLockKey = MigrationLockKey + 1;
     private const string CredentialsChannel = "relay_credentials";
 
@@ -55,18 +62,19 @@ public sealed class PostgresRelayStore : SqlRelayStore
     public override async Task<bool[]> InsertAlertsAsync(IReadOnlyList<Alert> alerts, long receivedMs, bool enqueueForward, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alerts);
-        for (var attempt = 1; ; attempt++)
+        var retry = InsertRetry.Start(TimeProvider.System);
+        while (true)
         {
             try
             {
                 return await InsertOnceAsync(alerts, receivedMs, enqueueForward, cancellationToken);
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
-                                               && attempt < MaxInsertAttempts)
+                                               && retry.Attempt + 1 < MaxInsertAttempts)
             {
                 // The server rolled the whole batch back, so running it again is safe. Another relay instance on
                 // the same database can lock the same device rows or wait on the same duplicate id.
-                await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), cancellationToken);
+                await retry.FailAndWaitAsync(cancellationToken);
             }
         }
     }
@@ -194,6 +202,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
     public override async Task WatchCredentialChangesAsync(Action changed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changed);
+        var reconnect = ListenRetry.Start(TimeProvider.System);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -202,6 +211,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
                 connection.Notification += (_, _) => changed();
                 await ExecuteAsync(connection, null, $"LISTEN {CredentialsChannel}", cancellationToken);
                 changed();
+                reconnect.Reset();
                 while (true)
                 {
                     await connection.WaitAsync(cancellationToken);
@@ -213,7 +223,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
             }
             catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await reconnect.WaitAsync(reconnect.Fail(), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }

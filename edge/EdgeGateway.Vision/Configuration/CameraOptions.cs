@@ -1,3 +1,4 @@
+using EdgeGateway.Supervision.Retry;
 using EdgeGateway.Vision.Rules;
 
 namespace EdgeGateway.Vision.Configuration;
@@ -58,6 +59,9 @@ public sealed class CameraOptions
     public double ReconnectMinSeconds { get; set; } = 1;
 
     public double ReconnectMaxSeconds { get; set; } = 30;
+
+    /// <summary>How the stream and its recorder are reopened after a failure (validation keeps Max at least Min).</summary>
+    public RetryPolicy Reconnect() => new(TimeSpan.FromSeconds(ReconnectMinSeconds), TimeSpan.FromSeconds(ReconnectMaxSeconds));
 
     public List<ZoneOptions> Zones { get; set; } = [];
 

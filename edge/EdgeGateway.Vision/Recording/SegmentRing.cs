@@ -49,7 +49,7 @@ internal sealed partial class SegmentRing(CameraOptions camera, string folder, d
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var delay = TimeSpan.FromSeconds(camera.ReconnectMinSeconds);
+        var reconnect = camera.Reconnect().Start(time);
         while (!cancellationToken.IsCancellationRequested)
         {
             var run = Path.Combine(folder, camera.Id, time.GetUtcNow().ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture));
@@ -69,10 +69,13 @@ internal sealed partial class SegmentRing(CameraOptions camera, string folder, d
             }
 
             Prune(run: null);
-            delay = time.GetElapsedTime(started) > TimeSpan.FromSeconds(30)
-                ? TimeSpan.FromSeconds(camera.ReconnectMinSeconds)
-                : TimeSpan.FromSeconds(Math.Min(camera.ReconnectMaxSeconds, delay.TotalSeconds * 2));
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (time.GetElapsedTime(started) > TimeSpan.FromSeconds(30))
+            {
+                // The recorder ran for a while: this is a fresh failure, not one more of a series.
+                reconnect.Reset();
+            }
+
+            await reconnect.WaitAsync(reconnect.Fail(), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         DeleteAll();

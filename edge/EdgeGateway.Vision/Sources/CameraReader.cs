@@ -54,7 +54,7 @@ internal sealed class CameraReader
 
     private void Run(CancellationToken cancellationToken)
     {
-        var attempt = 0;
+        var reconnect = _camera.Reconnect().Start(_time);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -68,15 +68,20 @@ internal sealed class CameraReader
                 if (error is null)
                 {
                     // A looping file came to its end: start again at once.
-                    attempt = 0;
+                    reconnect.Reset();
                     continue;
                 }
 
-                attempt = error.Frames > 0 ? 1 : attempt + 1;
-                var delay = Backoff(attempt);
+                if (error.Frames > 0)
+                {
+                    // The stream worked for a while: this is a fresh failure, not one more of a series.
+                    reconnect.Reset();
+                }
+
+                var delay = reconnect.Fail();
                 _stats.Failed(error.Message);
                 _stats.Reconnecting();
-                VisionLog.Reconnecting(_logger, _camera.Id, error.Message, attempt, delay.TotalSeconds);
+                VisionLog.Reconnecting(_logger, _camera.Id, error.Message, reconnect.Attempt, delay.TotalSeconds);
                 Sleep(delay, cancellationToken);
             }
         }
@@ -89,12 +94,6 @@ internal sealed class CameraReader
             _frames.TryComplete();
             _completed.TrySetResult();
         }
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var seconds = _camera.ReconnectMinSeconds * Math.Pow(2, Math.Min(attempt - 1, 16));
-        return TimeSpan.FromSeconds(Math.Min(seconds, _camera.ReconnectMaxSeconds));
     }
 
     private sealed record ReadError(string Message, long Frames);
