@@ -1,10 +1,8 @@
-using EdgeGateway.Core.Outbox;
-
-namespace EdgeGateway.Core.Ports;
+namespace EdgeGateway.Core.Outbox;
 
 /// <summary>
-/// The send loop's side of the outbox: what to send next, what became of each record, and the
-/// outbox conditions the loop reports upstream. <see cref="DurableOutbox"/> is the implementation.
+/// The send loop's side of the outbox: what to send next and what became of each record.
+/// <see cref="DurableOutbox"/> is the implementation.
 /// </summary>
 public interface IOutboxReader
 {
@@ -22,35 +20,8 @@ public interface IOutboxReader
 
     /// <summary>
     /// The far end will never take the record: it moves to dead letters, and its report is kept
-    /// until <see cref="MarkDeadLetterReported"/>. Throws (the record stays in flight) when the
-    /// letter cannot be written.
+    /// until <see cref="IOutboxConditions.MarkDeadLetterReported"/>. Throws (the record stays in
+    /// flight) when the letter cannot be written.
     /// </summary>
     void DeadLetter(OutboxEntry entry, string reason);
-
-    /// <summary>True while the disk holds no more records.</summary>
-    bool StorageFull { get; }
-
-    bool HasUnreportedEvictions { get; }
-
-    OutboxStats GetStats();
-
-    /// <summary>Eviction counts per class not yet reported upstream, or null if there are none.</summary>
-    IReadOnlyList<long>? PeekUnreportedEvictions();
-
-    /// <summary>Marks evictions as reported once the <c>outbox_evicted</c> alert is durable.</summary>
-    void MarkEvictionsReported(IReadOnlyList<long> counts);
-
-    /// <summary>Quarantined store files not yet reported upstream.</summary>
-    IReadOnlyList<QuarantineReport> PeekUnreportedQuarantines();
-
-    void MarkQuarantineReported(QuarantineReport report);
-
-    /// <summary>True while some dead letters have not been reported upstream yet.</summary>
-    bool HasUnreportedDeadLetters { get; }
-
-    /// <summary>Dead letters whose <c>outbox_dead_letter</c> notice is not yet in the outbox.</summary>
-    IReadOnlyList<DeadLetterReport> PeekUnreportedDeadLetters();
-
-    /// <summary>Forgets a dead letter's report once its notice is durable in the outbox.</summary>
-    void MarkDeadLetterReported(DeadLetterReport report);
 }
