@@ -88,10 +88,16 @@ public static class UplinkServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MqttUplinkTransport>>()));
         services.TryAddSingleton<IUplinkTransport>(sp => sp.GetRequiredService<MqttUplinkTransport>());
+        // The outbox's own notices log under the send loop's category, as they always have.
+        services.TryAddSingleton<IOutboxNotices>(sp => new OutboxNotices(
+            sp.GetRequiredService<DurableOutbox>(),
+            sp.GetRequiredService<IAlertSink>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<OutboxForwarder>>()));
         services.TryAddSingleton(sp => new OutboxForwarder(
             sp.GetRequiredService<DurableOutbox>(),
             sp.GetRequiredService<IUplinkTransport>(),
-            sp.GetRequiredService<IAlertSink>(),
+            sp.GetRequiredService<IOutboxNotices>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<OutboxForwarder>>(),
             sp.GetRequiredService<IOptions<UplinkOptions>>().Value.Window));

@@ -1,5 +1,6 @@
 using System.Device.Gpio;
 using System.Numerics;
+using EdgeGateway.Elevator.Machine;
 using EdgeGateway.Simulation.Chips;
 using EdgeGateway.Simulation.Gpio;
 using EdgeGateway.Simulation.Physics;
@@ -14,22 +15,6 @@ namespace EdgeGateway.Simulation;
 /// </summary>
 public sealed class SimulatedElevatorRig
 {
-    /// <summary>Signal names, the same as the board profiles use.</summary>
-    public const string DoorClosed = "door_closed";
-    public const string DoorZone = "door_zone";
-    public const string SafetyCircuit = "safety_circuit";
-    public const string DoorLock = "door_lock";
-    public const string AlarmButton = "alarm_button";
-    public const string Presence = "presence";
-    public const string MainsPower = "mains_power";
-    public const string InspectionMode = "inspection_mode";
-    public const string FireMode = "fire_mode";
-    public const string CallButton = "call_button";
-    public const string DoorOpenCmd = "door_open_cmd";
-    public const string DoorCloseCmd = "door_close_cmd";
-    public const string DoorHoldRelay = "door_hold_relay";
-    public const string VoiceTrigger = "voice_trigger";
-
     private const double StandardGravity = 9.807;
     private static readonly TimeSpan PhysicsStep = TimeSpan.FromMilliseconds(5);
     private readonly SimulationNoise _noise;
@@ -49,32 +34,22 @@ public sealed class SimulatedElevatorRig
         Car.PlaceAt(building.BottomFloor);
         Gpio = new SimulatedGpioDriver { Clock = () => Now };
 
-        var logical = new Dictionary<string, Func<bool>>(StringComparer.Ordinal)
-        {
-            [DoorClosed] = () => Car.DoorClosed,
-            [DoorZone] = () => Car.InDoorZone,
-            [SafetyCircuit] = () => Car.SafetyCircuitClosed && Car.MainsPower,
-            [DoorLock] = () => Car.DoorPosition < 0.02 && !Car.LockCircuitFault,
-            [AlarmButton] = () => Car.AlarmPressed,
-            [Presence] = () => Car.Passengers > 0,
-            [MainsPower] = () => Car.MainsPower,
-            [InspectionMode] = () => Car.InspectionSwitch,
-            [FireMode] = () => Car.FireService,
-            [CallButton] = () => Car.CallButtonPressed,
-            [DoorOpenCmd] = () => Car.DoorOpenCommand,
-            [DoorCloseCmd] = () => Car.DoorCloseCommand,
-        };
+        var truths = Truths();
         foreach (var (name, pin) in pins)
         {
-            if (logical.TryGetValue(name, out var source))
+            if (truths.TryGetValue(name, out var source))
             {
-                var contact = new Contact(this, pin, source, bounces: name is not (Presence or MainsPower or DoorOpenCmd or DoorCloseCmd), dropsOut: name == Presence);
+                var contact = new Contact(this, pin, source, bounces: name is not (ElevatorSignals.Presence or ElevatorSignals.MainsPower or ElevatorSignals.DoorOpenCmd or ElevatorSignals.DoorCloseCmd), dropsOut: name == ElevatorSignals.Presence);
                 _contacts[name] = contact;
                 Gpio.Drive(pin.Pin, contact.Level);
             }
+            else if (!ElevatorSignals.Outputs.Contains(name))
+            {
+                throw new ArgumentException($"pin \"{name}\" is not an elevator signal; expected one of {string.Join(", ", ElevatorSignals.Inputs.Select(s => s.Name).Concat(ElevatorSignals.Outputs))}", nameof(pins));
+            }
         }
 
-        _doorHoldPin = pins.GetValueOrDefault(DoorHoldRelay);
+        _doorHoldPin = pins.GetValueOrDefault(ElevatorSignals.DoorHoldRelay);
         UpdateChips();
     }
 
@@ -87,6 +62,9 @@ public sealed class SimulatedElevatorRig
     public SimulatedBmp280 Barometer { get; } = new();
 
     public TimeSpan Now { get; private set; }
+
+    /// <summary>The inputs the rig drives: every input of <see cref="ElevatorSignals"/> it has a truth for.</summary>
+    public IReadOnlyCollection<string> DrivenInputs => _contacts.Keys;
 
     /// <summary>Outdoor pressure at the bottom landing, drifting with the weather.</summary>
     public double WeatherPressurePa => 101_325 + _weatherPa;
@@ -150,6 +128,23 @@ public sealed class SimulatedElevatorRig
         var pressure = WeatherPressurePa * Math.Pow(1 - (2.25577e-5 * altitude), 5.25588) + Gaussian() * _noise.PressureSigmaPa;
         Barometer.SetEnvironment(pressure, 24 + Gaussian() * 0.05);
     }
+
+    /// <summary>What each input of <see cref="ElevatorSignals"/> reads from the car, before bounce and noise.</summary>
+    private Dictionary<string, Func<bool>> Truths() => new(StringComparer.Ordinal)
+    {
+        [ElevatorSignals.DoorClosed] = () => Car.DoorClosed,
+        [ElevatorSignals.DoorZone] = () => Car.InDoorZone,
+        [ElevatorSignals.SafetyCircuit] = () => Car.SafetyCircuitClosed && Car.MainsPower,
+        [ElevatorSignals.DoorLock] = () => Car.DoorPosition < 0.02 && !Car.LockCircuitFault,
+        [ElevatorSignals.AlarmButton] = () => Car.AlarmPressed,
+        [ElevatorSignals.Presence] = () => Car.Passengers > 0,
+        [ElevatorSignals.MainsPower] = () => Car.MainsPower,
+        [ElevatorSignals.InspectionMode] = () => Car.InspectionSwitch,
+        [ElevatorSignals.FireMode] = () => Car.FireService,
+        [ElevatorSignals.CallButton] = () => Car.CallButtonPressed,
+        [ElevatorSignals.DoorOpenCmd] = () => Car.DoorOpenCommand,
+        [ElevatorSignals.DoorCloseCmd] = () => Car.DoorCloseCommand,
+    };
 
     private double Gaussian()
     {

@@ -5,6 +5,7 @@ using EdgeGateway.Core.Elevator;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Elevator.Hardware;
+using EdgeGateway.Elevator.Machine;
 using EdgeGateway.Elevator.Maintenance;
 using EdgeGateway.Simulation;
 using EdgeGateway.Simulation.Physics;
@@ -217,16 +218,16 @@ public sealed class ElevatorServiceTests : IDisposable
 
             var published = await alerts.PublishAsync(draft);
 
-            Assert.Equal(PinValue.High, rig.Gpio.OutputLevel(profile.Outputs[BoardProfile.DoorHoldRelay].Pin));
-            Assert.Equal(PinValue.High, rig.Gpio.OutputLevel(profile.Outputs[BoardProfile.VoiceTrigger].Pin));
+            Assert.Equal(PinValue.High, rig.Gpio.OutputLevel(profile.Outputs[ElevatorSignals.DoorHoldRelay].Pin));
+            Assert.Equal(PinValue.High, rig.Gpio.OutputLevel(profile.Outputs[ElevatorSignals.VoiceTrigger].Pin));
             var forwarded = Assert.Single(sink.Alerts);
             Assert.Equal(published, forwarded);
             Assert.Equal("motorcycle", forwarded.Attributes["label"]);
             Assert.Equal("E19", forwarded.Attributes["code"]);
 
             await alerts.PublishAsync(draft with { State = AlertState.Cleared });
-            Assert.Equal(PinValue.Low, rig.Gpio.OutputLevel(profile.Outputs[BoardProfile.DoorHoldRelay].Pin));
-            Assert.Equal(PinValue.Low, rig.Gpio.OutputLevel(profile.Outputs[BoardProfile.VoiceTrigger].Pin));
+            Assert.Equal(PinValue.Low, rig.Gpio.OutputLevel(profile.Outputs[ElevatorSignals.DoorHoldRelay].Pin));
+            Assert.Equal(PinValue.Low, rig.Gpio.OutputLevel(profile.Outputs[ElevatorSignals.VoiceTrigger].Pin));
             await host.StopAsync();
         }
     }
@@ -240,8 +241,8 @@ public sealed class ElevatorServiceTests : IDisposable
             var profile = host.Services.GetRequiredService<BoardProfile>();
             await host.Services.GetRequiredService<IAlertSink>().PublishAsync(new AlertDraft(AlertKinds.EbikeInCar, AlertSeverity.Warning, AlertState.Raised));
 
-            Assert.Equal(PinValue.Low, rig.Gpio.OutputLevel(profile.Outputs[BoardProfile.DoorHoldRelay].Pin));
-            Assert.Equal(PinValue.High, rig.Gpio.OutputLevel(profile.Outputs[BoardProfile.VoiceTrigger].Pin));
+            Assert.Equal(PinValue.Low, rig.Gpio.OutputLevel(profile.Outputs[ElevatorSignals.DoorHoldRelay].Pin));
+            Assert.Equal(PinValue.High, rig.Gpio.OutputLevel(profile.Outputs[ElevatorSignals.VoiceTrigger].Pin));
             await host.StopAsync();
         }
     }

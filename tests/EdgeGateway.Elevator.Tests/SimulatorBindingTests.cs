@@ -1,6 +1,7 @@
 using System.Device.Gpio;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Elevator.Hardware;
+using EdgeGateway.Elevator.Machine;
 using EdgeGateway.Simulation;
 using EdgeGateway.Simulation.Chips;
 using EdgeGateway.Simulation.Physics;
@@ -70,7 +71,7 @@ public sealed class SimulatorBindingTests
     public void Gpio_controller_on_the_simulated_driver_sees_active_low_contacts_and_drives_outputs()
     {
         using var box = new SimulatedBox(noise: SimulationNoise.None);
-        var doorPin = box.Profile.Inputs[BoardProfile.DoorClosed].Pin;
+        var doorPin = box.Profile.Inputs[ElevatorSignals.DoorClosed].Pin;
 
         // Door closed and active low: the pin reads low.
         Assert.Equal(PinValue.Low, box.Gpio.Read(doorPin));
@@ -78,7 +79,7 @@ public sealed class SimulatorBindingTests
         Assert.True(box.Inputs.Read().DoorClosed);
 
         box.Outputs.SetDoorHold(true);
-        Assert.Equal(PinValue.High, box.Rig.Gpio.OutputLevel(box.Profile.Outputs[BoardProfile.DoorHoldRelay].Pin));
+        Assert.Equal(PinValue.High, box.Rig.Gpio.OutputLevel(box.Profile.Outputs[ElevatorSignals.DoorHoldRelay].Pin));
     }
 
     [Fact]

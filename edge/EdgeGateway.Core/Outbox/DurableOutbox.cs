@@ -9,7 +9,7 @@ namespace EdgeGateway.Core.Outbox;
 /// leaves only when the transport confirmed it, it expired, or the budget forced it out.
 /// Storage is behind <see cref="IOutboxStore"/>.
 /// </summary>
-public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IDisposable
+public sealed partial class DurableOutbox : IOutbox, IOutboxReader, IOutboxConditions, IDisposable
 {
     private const int ClassCount = OutboxCounters.Classes;
 

@@ -1,3 +1,5 @@
+using EdgeGateway.Elevator.Machine;
+
 namespace EdgeGateway.Elevator.Hardware;
 
 /// <summary>One wired input: BCM pin, whether the active state pulls it low, debounce, optional hold.</summary>
@@ -28,29 +30,14 @@ public sealed record BoardProfile(
     /// <summary>The gpiochip the header's lines live on (0 on a Pi 4; 0 on a Pi 5 with kernel 6.6.45+, 4 before).</summary>
     public int GpioChip { get; init; }
 
-    public const string DoorClosed = "door_closed";
-    public const string DoorZone = "door_zone";
-    public const string SafetyCircuit = "safety_circuit";
-    public const string DoorLock = "door_lock";
-    public const string AlarmButton = "alarm_button";
-    public const string Presence = "presence";
-    public const string MainsPower = "mains_power";
-    public const string InspectionMode = "inspection_mode";
-    public const string FireMode = "fire_mode";
-    public const string CallButton = "call_button";
-    public const string DoorOpenCmd = "door_open_cmd";
-    public const string DoorCloseCmd = "door_close_cmd";
-    public const string DoorHoldRelay = "door_hold_relay";
-    public const string VoiceTrigger = "voice_trigger";
-
-    public static IReadOnlyList<string> RequiredInputs { get; } =
-        [DoorClosed, DoorZone, SafetyCircuit, DoorLock, AlarmButton, Presence, MainsPower, InspectionMode, FireMode, CallButton];
+    /// <summary>The inputs every board wires, from <see cref="ElevatorSignals"/>.</summary>
+    public static IReadOnlyList<string> RequiredInputs { get; } = [.. ElevatorSignals.Inputs.Where(s => s.Required).Select(s => s.Name)];
 
     /// <summary>Inputs only some controllers expose; without them door_open_failure and door_close_failure cannot fire.</summary>
-    public static IReadOnlyList<string> OptionalInputs { get; } = [DoorOpenCmd, DoorCloseCmd];
+    public static IReadOnlyList<string> OptionalInputs { get; } = [.. ElevatorSignals.Inputs.Where(s => !s.Required).Select(s => s.Name)];
 
     /// <summary>True when the board wires both door commands.</summary>
-    public bool HasDoorCommands => Inputs.ContainsKey(DoorOpenCmd) && Inputs.ContainsKey(DoorCloseCmd);
+    public bool HasDoorCommands => Inputs.ContainsKey(ElevatorSignals.DoorOpenCmd) && Inputs.ContainsKey(ElevatorSignals.DoorCloseCmd);
 
-    public static IReadOnlyList<string> RequiredOutputs { get; } = [DoorHoldRelay, VoiceTrigger];
+    public static IReadOnlyList<string> RequiredOutputs => ElevatorSignals.Outputs;
 }

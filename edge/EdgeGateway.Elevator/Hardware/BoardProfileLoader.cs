@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeGateway.Elevator.Machine;
 
 namespace EdgeGateway.Elevator.Hardware;
 
@@ -76,15 +77,15 @@ public static class BoardProfileLoader
         var inputs = new Dictionary<string, InputPin>(StringComparer.Ordinal);
         var outputs = new Dictionary<string, OutputPin>(StringComparer.Ordinal);
         var inputsElement = Section(root, "inputs", source, problems);
-        foreach (var name in BoardProfile.RequiredInputs.Concat(BoardProfile.OptionalInputs))
+        foreach (var signal in ElevatorSignals.Inputs)
         {
             if (inputsElement is not { } section)
             {
                 break;
             }
 
-            var optional = BoardProfile.OptionalInputs.Contains(name);
-            if (optional && !section.TryGetProperty(name, out _))
+            var name = signal.Name;
+            if (!signal.Required && !section.TryGetProperty(name, out _))
             {
                 continue;
             }
@@ -105,10 +106,10 @@ public static class BoardProfileLoader
             }
         }
 
-        Unknown(inputsElement, [.. BoardProfile.RequiredInputs, .. BoardProfile.OptionalInputs], "inputs", source, problems);
+        Unknown(inputsElement, [.. ElevatorSignals.Inputs.Select(s => s.Name)], "inputs", source, problems);
 
         var outputsElement = Section(root, "outputs", source, problems);
-        foreach (var name in BoardProfile.RequiredOutputs)
+        foreach (var name in ElevatorSignals.Outputs)
         {
             if (outputsElement is not { } section)
             {
@@ -129,7 +130,7 @@ public static class BoardProfileLoader
             }
         }
 
-        Unknown(outputsElement, BoardProfile.RequiredOutputs, "outputs", source, problems);
+        Unknown(outputsElement, ElevatorSignals.Outputs, "outputs", source, problems);
 
         var i2c = Section(root, "i2c", source, problems);
         var bus = 1;

@@ -1,4 +1,5 @@
 using System.Device.Gpio;
+using EdgeGateway.Elevator.Machine;
 
 namespace EdgeGateway.Elevator.Hardware;
 
@@ -23,8 +24,8 @@ public sealed class GpioElevatorOutputs : IElevatorOutputs
         ArgumentNullException.ThrowIfNull(gpio);
         ArgumentNullException.ThrowIfNull(profile);
         _gpio = gpio;
-        _doorHold = profile.Outputs[BoardProfile.DoorHoldRelay];
-        _voice = profile.Outputs[BoardProfile.VoiceTrigger];
+        _doorHold = profile.Outputs[ElevatorSignals.DoorHoldRelay];
+        _voice = profile.Outputs[ElevatorSignals.VoiceTrigger];
         foreach (var pin in new[] { _doorHold, _voice })
         {
             if (!gpio.IsPinOpen(pin.Pin))

@@ -15,14 +15,14 @@ public sealed class HardwareSampler(
 
     public CarMotion LastMotion { get; private set; }
 
-    public InputReading LastInputs { get; private set; }
+    public SignalUpdate LastInputs { get; private set; }
 
     public SignalUpdate Sample()
     {
         var input = inputs.Read();
         var t = (time.GetUtcNow() - _start).TotalSeconds;
         var reading = sensors.Read();
-        var motion = fusion.Update(t, reading, input.DoorZone);
+        var motion = fusion.Update(t, reading, input.DoorZone is true);
         var vibration = _vibration.Add(t, reading.XMps2, reading.YMps2);
         LastInputs = input;
         LastMotion = motion;
@@ -32,23 +32,10 @@ public sealed class HardwareSampler(
             floorMemory?.Save(motion.Floor);
         }
 
-        return new SignalUpdate
-        {
-            DoorClosed = input.DoorClosed,
-            DoorZone = input.DoorZone,
-            SafetyCircuitOk = input.SafetyCircuitOk,
-            DoorLockOk = input.DoorLockOk,
-            AlarmButton = input.AlarmButton,
-            Presence = input.Presence,
-            MainsPower = input.MainsPower,
-            InspectionMode = input.InspectionMode,
-            FireMode = input.FireMode,
-            CallButton = input.CallButton,
-            DoorOpenCmd = input.DoorOpenCmd,
-            DoorCloseCmd = input.DoorCloseCmd,
-            VibrationMps2 = vibration,
-            SpeedMps = motion.SpeedMps,
-            Floor = motion.Floor,
-        };
+        var update = input;
+        update.VibrationMps2 = vibration;
+        update.SpeedMps = motion.SpeedMps;
+        update.Floor = motion.Floor;
+        return update;
     }
 }

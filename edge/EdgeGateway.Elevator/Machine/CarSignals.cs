@@ -85,19 +85,7 @@ internal sealed class CarSignals(double movingThresholdMps, double overspeedMps 
         Floor = update.Floor ?? Floor;
     }
 
-    public Dictionary<string, bool> ToDictionary() => new(StringComparer.Ordinal)
-    {
-        ["door_closed"] = DoorClosed,
-        ["door_zone"] = DoorZone,
-        ["safety_circuit_ok"] = SafetyCircuitOk,
-        ["door_lock_ok"] = DoorLockOk,
-        ["alarm_button"] = AlarmButton,
-        ["presence"] = Presence,
-        ["mains_power"] = MainsPower,
-        ["inspection_mode"] = InspectionMode,
-        ["fire_mode"] = FireMode,
-        ["call_button"] = CallButton,
-        ["door_open_cmd"] = DoorOpenCmd,
-        ["door_close_cmd"] = DoorCloseCmd,
-    };
+    /// <summary>Every input's held level by its <see cref="ElevatorSignals"/> name, as the page and the signal check show it.</summary>
+    public Dictionary<string, bool> ToDictionary() =>
+        ElevatorSignals.Inputs.ToDictionary(s => s.Name, s => s.Held(this), StringComparer.Ordinal);
 }

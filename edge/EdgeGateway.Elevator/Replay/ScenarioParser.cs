@@ -16,23 +16,12 @@ public static class ScenarioParser
     private static readonly PropertyInfo[] OptionProperties =
         typeof(ElevatorOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToArray();
 
-    private static readonly Dictionary<string, BoolSetter> BoolSignals = new(StringComparer.Ordinal)
-    {
-        ["door_closed"] = (ref SignalUpdate u, bool v) => u.DoorClosed = v,
-        ["door_zone"] = (ref SignalUpdate u, bool v) => u.DoorZone = v,
-        ["safety_circuit_ok"] = (ref SignalUpdate u, bool v) => u.SafetyCircuitOk = v,
-        ["door_lock_ok"] = (ref SignalUpdate u, bool v) => u.DoorLockOk = v,
-        ["alarm_button"] = (ref SignalUpdate u, bool v) => u.AlarmButton = v,
-        ["presence"] = (ref SignalUpdate u, bool v) => u.Presence = v,
-        ["mains_power"] = (ref SignalUpdate u, bool v) => u.MainsPower = v,
-        ["inspection_mode"] = (ref SignalUpdate u, bool v) => u.InspectionMode = v,
-        ["fire_mode"] = (ref SignalUpdate u, bool v) => u.FireMode = v,
-        ["call_button"] = (ref SignalUpdate u, bool v) => u.CallButton = v,
-        ["door_open_cmd"] = (ref SignalUpdate u, bool v) => u.DoorOpenCmd = v,
-        ["door_close_cmd"] = (ref SignalUpdate u, bool v) => u.DoorCloseCmd = v,
-    };
+    /// <summary>The keys a timed line takes besides the signals of <see cref="ElevatorSignals"/>.</summary>
+    private static readonly string[] OtherKeys = ["vibration_mps2", "speed_mps", "floor", "maintenance_checkin"];
 
-    private delegate void BoolSetter(ref SignalUpdate update, bool value);
+    /// <summary>The expected keys, listed in the error line for an unknown one.</summary>
+    internal static string ExpectedKeys { get; } =
+        string.Join(", ", ["t", .. ElevatorSignals.Inputs.Select(s => s.Name), .. OtherKeys]);
 
     /// <summary>True when the line is the optional config line.</summary>
     public static bool IsConfigLine(JsonElement root) =>
@@ -110,13 +99,11 @@ public static class ScenarioParser
                     throw new ScenarioException(lineNumber, "\"ebike_seen\" is not a signal: the car camera's vision rule raises ebike_in_car (Vision:Cameras:<name>:Rules, the default for Role car)");
                 case "config":
                     throw new ScenarioException(lineNumber, "\"config\" is only allowed on the first line");
-                case var signal when BoolSignals.TryGetValue(signal, out var set):
-                    set(ref update, Bool(value, property.Name, lineNumber));
+                case var key when ElevatorSignals.FindInScenario(key) is { } signal:
+                    signal.Set(ref update, Bool(value, property.Name, lineNumber));
                     break;
                 default:
-                    throw new ScenarioException(lineNumber, $"unknown signal \"{property.Name}\"; expected t, door_closed, door_zone, safety_circuit_ok, " +
-                        "door_lock_ok, alarm_button, presence, mains_power, inspection_mode, fire_mode, call_button, door_open_cmd, door_close_cmd, " +
-                        "vibration_mps2, speed_mps, floor, maintenance_checkin");
+                    throw new ScenarioException(lineNumber, $"unknown signal \"{property.Name}\"; expected {ExpectedKeys}");
             }
         }
 

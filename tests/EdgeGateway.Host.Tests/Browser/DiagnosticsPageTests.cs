@@ -131,7 +131,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         var before = await page.Locator("#elevator-state").GetAttributeAsync("data-state");
         Assert.NotEqual("SafetyOpen", before);
         await Expect(page.Locator("#elevator-diagram svg g.state.current[data-state=SafetyOpen]")).ToHaveCountAsync(0);
-        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety circuit: on");
+        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit]")).ToHaveTextAsync("safety circuit: on");
         await Expect(page.Locator("#elevator-mode")).ToHaveTextAsync("normal");
 
         // The run statistics are shown as numbers from the start.
@@ -153,7 +153,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
         }
 
         // The technician repairs it and checks in the maintenance visit.
-        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety circuit: on");
+        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit]")).ToHaveTextAsync("safety circuit: on");
         await Expect(page.Locator("#elevator-maintenance")).ToHaveTextAsync("never");
         await page.Locator("#technician").FillAsync("Wang Wei 0417");
         await page.Locator("#check-in").ClickAsync();
@@ -205,7 +205,7 @@ public sealed class DiagnosticsPageTests : IAsyncLifetime
     {
         await Expect(page.Locator("#elevator-state[data-state=SafetyOpen]")).ToHaveTextAsync("Safety circuit open", new() { Timeout = 30_000 });
         await Expect(page.Locator("#elevator-faults")).ToContainTextAsync("Safety circuit open (E09)");
-        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit_ok]")).ToHaveTextAsync("safety circuit: off");
+        await Expect(page.Locator("#elevator-inputs [data-input=safety_circuit]")).ToHaveTextAsync("safety circuit: off");
         await Expect(page.Locator("#elevator-diagram svg g.state.current[data-state=SafetyOpen]")).ToBeVisibleAsync();
         await Expect(page.Locator("#alert-table tbody tr[data-kind=safety_circuit_open]").First).ToBeVisibleAsync();
     }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using EdgeGateway.Elevator.Machine;
 using EdgeGateway.Host.Diagnostics.Commissioning;
 using EdgeGateway.Host.Diagnostics.Text;
 using EdgeGateway.Testing;
@@ -72,9 +73,8 @@ public sealed partial class PageTextTests
     [Fact]
     public void Every_elevator_input_state_and_trigger_is_named_in_Chinese()
     {
-        // The snapshot's input names, as the elevator's signals name them.
-        var signals = File.ReadAllText(Path.Combine(RepoPaths.Root, "edge", "EdgeGateway.Elevator", "Machine", "CarSignals.cs"));
-        var inputs = InputName().Matches(signals).Select(m => m.Groups["name"].Value).ToList();
+        // The snapshot's input names: the elevator's one table of signals.
+        var inputs = ElevatorSignals.Inputs.Select(s => s.Name).ToList();
         Assert.True(inputs.Count >= 10, $"only {inputs.Count} inputs found");
         foreach (var input in inputs)
         {
@@ -124,9 +124,6 @@ public sealed partial class PageTextTests
     // data-i18n="x", data-i18n-placeholder="x", t('x'…), cell('x'…)
     [GeneratedRegex(@"(?:data-i18n(?:-placeholder)?=""|\bt\('|\bcell\(')(?<key>[a-zA-Z]+\.[\w.]+)")]
     private static partial Regex KeyReference();
-
-    [GeneratedRegex(@"\[""(?<name>\w+)""\] = ")]
-    private static partial Regex InputName();
 
     [GeneratedRegex(@"^\s*(?<from>\w+) --> (?<to>\w+) : (?<trigger>\w+)", RegexOptions.Multiline)]
     private static partial Regex Transition();

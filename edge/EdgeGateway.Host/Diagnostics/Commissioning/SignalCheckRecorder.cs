@@ -1,4 +1,5 @@
 using EdgeGateway.Core.Health;
+using EdgeGateway.Elevator.Machine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -13,9 +14,6 @@ internal sealed class SignalCheckRecorder(GatewayParts parts, IConfiguration con
 {
     /// <summary>How often the inputs are read while a check runs: faster than a technician can toggle a switch.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
-
-    // Not wired inputs: the camera's e-bike verdict is checked by the camera, not by a switch.
-    private static readonly HashSet<string> NotSwitches = new(StringComparer.Ordinal) { "ebike_seen" };
 
     private readonly Lock _gate = new();
     private readonly string? _dataDir = configuration["Storage:DataDir"];
@@ -40,9 +38,10 @@ internal sealed class SignalCheckRecorder(GatewayParts parts, IConfiguration con
             return null;
         }
 
-        var inputs = elevator.GetSnapshot().Inputs
-            .Where(kv => !NotSwitches.Contains(kv.Key))
-            .Select(kv => new SignalCheckInput(kv.Key, kv.Value, null, null))
+        // Every input of the one signal table, so a newly added signal is checked without a change here.
+        var levels = elevator.GetSnapshot().Inputs;
+        var inputs = ElevatorSignals.Inputs
+            .Select(s => new SignalCheckInput(s.Name, levels.GetValueOrDefault(s.Name), null, null))
             .ToList();
         return Save(new SignalCheck(true, time.GetUtcNow(), null, inputs));
     }
