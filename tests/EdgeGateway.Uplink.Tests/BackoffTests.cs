@@ -1,4 +1,4 @@
-using EdgeGateway.Core.Outbox;
+using EdgeGateway.Supervision.Retry;
 
 namespace EdgeGateway.Uplink.Tests;
 
@@ -13,7 +13,7 @@ public sealed class BackoffTests
     [InlineData(40, 0.0, 15_000)]
     public void Doubles_per_attempt_up_to_the_cap_with_jitter_between_half_and_full(int attempt, double jitter, double expectedMs)
     {
-        var delay = Backoff.Delay(attempt, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), jitter);
+        var delay = new RetryPolicy(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), jitter: true).Delay(attempt, jitter);
         Assert.InRange(delay.TotalMilliseconds, expectedMs * 0.99, expectedMs * 1.01);
     }
 }

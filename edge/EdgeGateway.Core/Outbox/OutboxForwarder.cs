@@ -1,5 +1,6 @@
 using EdgeGateway.Core.Ports;
 using Microsoft.Extensions.Logging;
+using EdgeGateway.Supervision.Retry;
 
 namespace EdgeGateway.Core.Outbox;
 
@@ -24,7 +25,8 @@ public sealed class OutboxForwarder(
     ILogger<OutboxForwarder> logger,
     int window = 256)
 {
-    private static readonly TimeSpan MaxRefusalBackoff = TimeSpan.FromSeconds(30);
+    /// <summary>Holding sends back after a refusal: 1 s doubling to 30 s, jittered.</summary>
+    private static readonly RetryPolicy RefusalBackoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), jitter: true);
 
     private readonly PoisonJudge _judge = new();
     private int _failedConnection;
@@ -245,7 +247,7 @@ public sealed class OutboxForwarder(
     {
         Volatile.Write(ref _lastError, reason);
         var attempt = Interlocked.Increment(ref _refusals);
-        var delay = Backoff.Delay(attempt, TimeSpan.FromSeconds(1), MaxRefusalBackoff, Random.Shared.NextDouble());
+        var delay = RefusalBackoff.Delay(attempt);
         var verdict = _judge.Refused(entry, ticket, reason);
         switch (verdict.Kind)
         {
@@ -254,7 +256,7 @@ public sealed class OutboxForwarder(
                 return;
             case RefusalKind.RefusesEverything:
                 // The broker refuses whatever it gets (an ACL, a quota): hold everything back, dead-letter nothing.
-                delay = Backoff.Delay(Interlocked.Increment(ref _throttles), TimeSpan.FromSeconds(1), MaxRefusalBackoff, Random.Shared.NextDouble());
+                delay = RefusalBackoff.Delay(Interlocked.Increment(ref _throttles));
                 Interlocked.Exchange(ref _retryAtMs, time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds());
                 foreach (var held in verdict.Released)
                 {

@@ -12,6 +12,7 @@ using EdgeGateway.Uplink.Configuration;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
+using EdgeGateway.Supervision.Retry;
 
 namespace EdgeGateway.Uplink.Mqtt;
 
@@ -32,6 +33,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidenc
     private static readonly TimeSpan StableConnection = TimeSpan.FromSeconds(10);
 
     private readonly UplinkOptions _options;
+    private readonly RetryPolicy _reconnect;
     private readonly BrokerAddress _broker;
     private readonly MqttTopics _topics;
     private readonly AlertEncoding _encoding;
@@ -56,6 +58,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidenc
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         _options = options;
+        _reconnect = new RetryPolicy(TimeSpan.FromMilliseconds(options.ReconnectMinMs), TimeSpan.FromMilliseconds(options.ReconnectMaxMs), jitter: true);
         if (!BrokerAddress.TryParse(options.Broker, out _broker, out var error))
         {
             throw new ArgumentException($"Uplink:Broker = '{options.Broker}': {error}", nameof(options));
@@ -147,11 +150,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidenc
         await SayGoodbyeAsync().ConfigureAwait(false);
     }
 
-    private TimeSpan NextDelay(int attempt) => Backoff.Delay(
-        attempt,
-        TimeSpan.FromMilliseconds(_options.ReconnectMinMs),
-        TimeSpan.FromMilliseconds(_options.ReconnectMaxMs),
-        Random.Shared.NextDouble());
+    private TimeSpan NextDelay(int attempt) => _reconnect.Delay(attempt);
 
     public async Task<int> WaitForConnectionAsync(int afterConnection, CancellationToken cancellationToken)
     {
