@@ -2,6 +2,7 @@ using System.CommandLine;
 using CloudRelay.Hosting;
 using CloudRelay.Tls;
 using Microsoft.Extensions.Configuration;
+using EdgeGateway.Configuration;
 
 namespace CloudRelay.Cli;
 
@@ -13,7 +14,7 @@ internal static class CertsCommand
         // The data folder comes through the relay's one loader, so the files land where `run` looks for them.
         var dataDir = RelayCommands.DataDir();
         var config = RelayCommands.Config();
-        var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir");
+        var flags = new ConfigFlags().Map(dataDir, "Relay:DataDir");
         var dir = new Option<string?>("--dir") { Description = "Folder for ca.crt, ca.key, relay.crt and relay.key" };
         var hosts = new Option<string[]>("--host")
         {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CloudRelay.Hosting;
 using CloudRelay.OperatorConsole;
+using EdgeGateway.Configuration;
 
 namespace CloudRelay.Cli;
 
@@ -17,7 +18,7 @@ internal static class OperatorsCommand
         var dataDir = RelayCommands.DataDir();
         var db = new Option<string?>("--db") { Description = "sqlite (default) or postgres://user:password@host:port/database (Relay:Db)" };
         var config = RelayCommands.Config();
-        var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir").Map(db, "Relay:Db");
+        var flags = new ConfigFlags().Map(dataDir, "Relay:DataDir").Map(db, "Relay:Db");
 
         var name = new Option<string>("--name") { Description = "The operator's login name", Required = true };
         var role = new Option<string>("--role") { Description = "viewer (reads), operator (also acts on cases) or admin", Required = true };

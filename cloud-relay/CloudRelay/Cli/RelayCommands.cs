@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Configuration;
 
 namespace CloudRelay.Cli;
 
@@ -38,7 +39,7 @@ public static class RelayCommands
     internal static Option<string?> Config() => new("--config") { Description = "JSON file with a Relay section (secrets here: keep it mode 600); RELAY_* variables and given flags override it" };
 
     /// <summary>The relay's one loader for a verb: file, RELAY_* variables, then the flags given.</summary>
-    internal static IConfigurationRoot Load(ParseResult parse, Option<string?> config, RelayConfigFlags flags) =>
+    internal static IConfigurationRoot Load(ParseResult parse, Option<string?> config, ConfigFlags flags) =>
         RelayConfigLoader.Load(parse.GetValue(config), flags.Given(parse));
 
     private static Command Run()
@@ -55,7 +56,7 @@ public static class RelayCommands
         {
             mqttPort, httpUrl, dataDir, db, broker, instance, webhook, config,
         };
-        var flags = new RelayConfigFlags()
+        var flags = new ConfigFlags()
             .Map(mqttPort, "Relay:Mqtt:Port")
             .Map(httpUrl, "Relay:HttpUrl")
             .Map(dataDir, "Relay:DataDir")
@@ -91,7 +92,7 @@ public static class RelayCommands
         var dataDir = DataDir();
         var db = Db();
         var config = Config();
-        var flags = new RelayConfigFlags().Map(dataDir, "Relay:DataDir").Map(db, "Relay:Db");
+        var flags = new ConfigFlags().Map(dataDir, "Relay:DataDir").Map(db, "Relay:Db");
 
         var publicKey = new Option<string?>("--public-key") { Description = "The box's evidence signing key: a PEM file or the PEM text (EC P-256 public key)" };
         var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, clientId, publicKey, dataDir, db, config };
@@ -144,7 +145,7 @@ public static class RelayCommands
         var keyDataDir = DataDir();
         var db = Db();
         var keyConfig = Config();
-        var keyFlags = new RelayConfigFlags().Map(keyDataDir, "Relay:DataDir").Map(db, "Relay:Db");
+        var keyFlags = new ConfigFlags().Map(keyDataDir, "Relay:DataDir").Map(db, "Relay:Db");
         var create = new Command("create", "Make a named, scoped key; prints it once as a JSON line with a 'key' field (only its hash is kept)") { name, scope, keyDataDir, db, keyConfig };
         create.SetAction((parse, cancellationToken) => WithService<CloudRelay.Api.ApiKeys>(() => Load(parse, keyConfig, keyFlags), async keys =>
         {

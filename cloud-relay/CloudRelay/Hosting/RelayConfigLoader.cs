@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using EdgeGateway.Configuration;
 
 namespace CloudRelay.Hosting;
 
@@ -46,39 +47,5 @@ public static class RelayConfigLoader
 
     /// <summary>One line when a config file can be read by other users (it may hold secrets), else null.</summary>
     public static string? ExposureWarning(string? configFile) =>
-        configFile is { Length: > 0 } && !OperatingSystem.IsWindows() && File.Exists(configFile)
-        && (File.GetUnixFileMode(configFile) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0
-            ? Path.GetFullPath(configFile)
-            : null;
-}
-
-/// <summary>
-/// The flags of one verb that set a <c>Relay:*</c> key. Only the flags given on the command line reach the
-/// configuration, so their defaults never hide what the file or the environment say.
-/// </summary>
-public sealed class RelayConfigFlags
-{
-    private readonly List<(Option Option, string Key, Func<ParseResult, string?> Value)> _flags = [];
-
-    public RelayConfigFlags Map<T>(Option<T> option, string key)
-    {
-        _flags.Add((option, key, parse => Convert.ToString(parse.GetValue(option), CultureInfo.InvariantCulture)));
-        return this;
-    }
-
-    /// <summary>Config key to value for the flags given on this command line.</summary>
-    public Dictionary<string, string?> Given(ParseResult parse)
-    {
-        ArgumentNullException.ThrowIfNull(parse);
-        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (option, key, value) in _flags)
-        {
-            if (parse.GetResult(option) is { Implicit: false })
-            {
-                values[key] = value(parse);
-            }
-        }
-
-        return values;
-    }
+        configFile is { Length: > 0 } && SecretsFile.IsReadableByOthers(configFile) ? Path.GetFullPath(configFile) : null;
 }

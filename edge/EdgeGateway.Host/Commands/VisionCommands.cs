@@ -8,6 +8,7 @@ using EdgeGateway.Vision.Models;
 using EdgeGateway.Vision.Native;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
+using EdgeGateway.Configuration;
 
 namespace EdgeGateway.Host.Commands;
 

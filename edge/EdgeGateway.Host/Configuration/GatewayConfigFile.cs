@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeGateway.Configuration;
 
 namespace EdgeGateway.Host.Configuration;
 
@@ -58,7 +59,5 @@ internal static class GatewayConfigFile
     }
 
     /// <summary>True when group or others may read a file that holds secrets.</summary>
-    public static bool IsReadableByOthers(string path) =>
-        !OperatingSystem.IsWindows()
-        && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0;
+    public static bool IsReadableByOthers(string path) => SecretsFile.IsReadableByOthers(path);
 }
