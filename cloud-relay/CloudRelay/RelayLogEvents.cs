@@ -69,6 +69,9 @@ public static class RelayLogEvents
     /// <summary>EmbeddedBroker.PlaintextOnly.</summary>
     public const int BrokerPlaintextOnly = 311;
 
+    /// <summary>EmbeddedBroker.NoIdentity: a publish or subscribe from a session without a device identity.</summary>
+    public const int BrokerNoIdentity = 312;
+
     /// <summary>FrontDoorServerAdapter.PacketTooLarge.</summary>
     public const int FrontDoorPacketTooLarge = 320;
 
