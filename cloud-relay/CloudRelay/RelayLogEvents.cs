@@ -143,6 +143,15 @@ public static class RelayLogEvents
 
     /// <summary>ConsoleEndpoints.OperatorsChanged: an admin added or removed an operator in the console.</summary>
     public const int ConsoleOperatorsChanged = 1606;
+
+    /// <summary>ConsoleEndpoints.LoginBusy: a login refused unchecked, the password checks all in use.</summary>
+    public const int ConsoleLoginBusy = 1650;
+
+    /// <summary>ConsoleLiveFeed.Refused: a live feed over the cap per login or in all.</summary>
+    public const int ConsoleLiveFeedRefused = 1651;
+
+    /// <summary>ClaimRateLimit.Throttled: claim attempts over the rate per address or in all.</summary>
+    public const int ApiClaimThrottled = 1652;
     /// <summary>EvidenceVerifier.Verified.</summary>
     public const int EvidenceVerified = 1500;
 
