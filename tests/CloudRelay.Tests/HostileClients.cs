@@ -133,7 +133,10 @@ internal sealed class MosquittoSub : IDisposable
 
     public MosquittoSub(params string[] arguments)
     {
-        var start = new ProcessStartInfo("mosquitto_sub") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Line-buffered, so what it prints arrives as it happens rather than when it exits.
+        var start = new ProcessStartInfo("stdbuf") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-oL");
+        start.ArgumentList.Add("mosquitto_sub");
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
