@@ -213,6 +213,32 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
         Assert.True(victim.IsConnected);
     }
 
+    [Fact]
+    public async Task A_message_from_a_session_without_a_device_identity_is_refused_and_never_routed()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        victim.ApplicationMessageReceivedAsync += e =>
+        {
+            received.Enqueue(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await victim.SubscribeAsync("edge/s1/victim/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        var server = relay.App.Services.GetRequiredService<EmbeddedBroker>().Server!;
+
+        // A message that reaches the publish hook with no identity in its session items, however it got there.
+        await server.InjectApplicationMessage(new MQTTnet.Server.InjectedMqttApplicationMessage(new MqttApplicationMessageBuilder()
+            .WithTopic("edge/s1/victim/cmd").WithPayload("forged").WithRetainFlag().Build()) { SenderClientId = "edgegw-s1-victim" });
+        // Not routed; and a new subscription, which is sent what is retained before anything published after it, finds nothing kept.
+        await victim.SubscribeAsync("edge/s1/victim/cmd", MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.True((await victim.PublishAsync("edge/s1/victim/cmd", "own"u8.ToArray())).IsSuccess);
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(received.Contains("own")), TimeSpan.FromSeconds(10), "the victim's own message to reach its subscription");
+
+        Assert.All(received, payload => Assert.Equal("own", payload));
+        Assert.Equal(1, relay.Counters.RejectsByReason[RejectReasons.NotAuthorized]);
+    }
+
     /// <summary>The PUBACK's reason code, or "closed" when the connection was gone or closed instead of answering.</summary>
     private static async Task<string> TryPublishAsync(IMqttClient client, string topic, string payload)
     {
