@@ -69,6 +69,9 @@ public static class RelayLogEvents
     /// <summary>EmbeddedBroker.PlaintextOnly.</summary>
     public const int BrokerPlaintextOnly = 311;
 
+    /// <summary>EmbeddedBroker.NoIdentity: a publish or subscribe from a session without a device identity.</summary>
+    public const int BrokerNoIdentity = 312;
+
     /// <summary>FrontDoorServerAdapter.PacketTooLarge.</summary>
     public const int FrontDoorPacketTooLarge = 320;
 
@@ -140,6 +143,15 @@ public static class RelayLogEvents
 
     /// <summary>ConsoleEndpoints.OperatorsChanged: an admin added or removed an operator in the console.</summary>
     public const int ConsoleOperatorsChanged = 1606;
+
+    /// <summary>ConsoleEndpoints.LoginBusy: a login refused unchecked, the password checks all in use.</summary>
+    public const int ConsoleLoginBusy = 1650;
+
+    /// <summary>ConsoleLiveFeed.Refused: a live feed over the cap per login or in all.</summary>
+    public const int ConsoleLiveFeedRefused = 1651;
+
+    /// <summary>ClaimRateLimit.Throttled: claim attempts over the rate per address or in all.</summary>
+    public const int ApiClaimThrottled = 1652;
     /// <summary>EvidenceVerifier.Verified.</summary>
     public const int EvidenceVerified = 1500;
 

@@ -124,6 +124,90 @@ internal static class HostileClients
     }
 }
 
+/// <summary>mosquitto_sub running beside the test: its output so far can be waited on (e.g. for its SUBACK) before it ends.</summary>
+internal sealed class MosquittoSub : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _gate = new();
+
+    public MosquittoSub(params string[] arguments)
+    {
+        // Line-buffered, so what it prints arrives as it happens rather than when it exits.
+        var start = new ProcessStartInfo("stdbuf") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-oL");
+        start.ArgumentList.Add("mosquitto_sub");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Waits until the output contains <paramref name="text"/>; throws with the output so far if it does not in time.</summary>
+    public async Task WaitForAsync(string text, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (deadline.Elapsed > timeout || (_process.HasExited && !Output.Contains(text, StringComparison.Ordinal)))
+            {
+                throw new TimeoutException($"mosquitto_sub did not print '{text}' within {timeout.TotalSeconds} s; it printed: {Output}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits for the process to end by itself (its -W timeout) and returns all it printed.</summary>
+    public async Task<string> WaitForExitAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(timeout.Token);
+        return Output;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
+
 /// <summary>
 /// Tests that measure the relay's memory with <see cref="MemoryProbe"/>. The probe counts the whole test process, so
 /// these run with no other test beside them.

@@ -137,29 +137,127 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
         await using var relay = await RelayTestHost.StartAsync();
         var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
         var attacker = await relay.AddDeviceAsync("s1", "attacker");
-        var sent = new List<Alert>();
-
-        var subscriber = HostileClients.MosquittoAsync("mosquitto_sub",
-            "-h", "127.0.0.1", "-p", relay.MqttPort.ToString(CultureInfo.InvariantCulture), "-V", "5", "-q", "1",
-            "-i", "edgegw-s1-attacker", "-u", attacker.Username, "-P", attacker.Password,
-            "-t", "edge/s1/attacker/#", "-t", "edge/s1/victim/#", "-t", "#", "-t", "$SYS/#", "-v", "-W", "4");
-        while (!subscriber.IsCompleted && sent.Count < 15)
+        // The relay routes a device's messages on its own topics outside its channels (here cmd/…) to subscribers:
+        // the victim's own subscription shows they are delivered, so only the ACL keeps them from the attacker.
+        var delivered = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        victim.ApplicationMessageReceivedAsync += e =>
         {
-            var alert = TestAlerts.Make("s1", "victim");
-            Assert.True((await victim.PublishAlertAsync(alert)).IsSuccess);
-            sent.Add(alert);
-            await Task.Delay(200); // spreads the victim's alerts over the subscriber's whole life
+            delivered.Enqueue(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await victim.SubscribeAsync("edge/s1/victim/#", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        using var subscriber = new MosquittoSub("-h", "127.0.0.1", "-p", relay.MqttPort.ToString(CultureInfo.InvariantCulture), "-V", "5", "-q", "1", "-d",
+            "-i", "edgegw-s1-attacker", "-u", attacker.Username, "-P", attacker.Password,
+            "-t", "edge/s1/attacker/#", "-t", "edge/s1/victim/#", "-t", "#", "-t", "$SYS/#", "-v", "-W", "8");
+        await subscriber.WaitForAsync("SUBACK", TimeSpan.FromSeconds(30));
+        var sent = Enumerable.Range(0, 15).Select(i => $"secret-{i}-{Guid.NewGuid():N}").ToList();
+        foreach (var payload in sent)
+        {
+            Assert.True((await victim.PublishAsync("edge/s1/victim/cmd/door", System.Text.Encoding.UTF8.GetBytes(payload))).IsSuccess);
         }
 
-        var (_, output) = await subscriber;
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(delivered.Count >= sent.Count), TimeSpan.FromSeconds(10), "the victim's own subscription to receive its 15 messages");
+        var output = await subscriber.WaitForExitAsync();
 
-        // It stayed subscribed (to its own topics) for its whole life while the victim published, and got none of it.
+        // The attacker stayed subscribed (to its own topics) while the victim's messages were routed, and got none of them.
+        Assert.All(sent, payload => Assert.DoesNotContain(payload, output, StringComparison.Ordinal));
+        Assert.DoesNotContain("received PUBLISH", output, StringComparison.Ordinal);
+        Assert.Contains("Subscribed (mid: 1): 1, 135, 135, 135", output, StringComparison.Ordinal);
         Assert.Contains("Timed out", output, StringComparison.Ordinal);
-        Assert.Equal(15, sent.Count);
-        Assert.DoesNotContain("edge/s1/victim", output, StringComparison.Ordinal);
-        Assert.All(sent, a => Assert.DoesNotContain(a.Id.ToString("D"), output, StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(sent, delivered.ToList());
         Assert.True(victim.IsConnected);
-        Assert.Equal(sent.Count, await relay.Store.CountAlertsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Two_connects_of_one_device_close_together_never_leave_a_session_that_skips_the_acl()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        victim.ApplicationMessageReceivedAsync += e =>
+        {
+            received.Enqueue(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await victim.SubscribeAsync("edge/s1/victim/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        var racer = await relay.AddDeviceAsync("s1", "racer");
+        var answers = new List<string>();
+
+        for (var round = 0; round < 40; round++)
+        {
+            // Clean start off: the second CONNECT takes over the first one's session, which is where an identity could be lost.
+            var pair = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+                HostileClients.ConnectAsync(relay.MqttPort, racer, "edgegw-s1-racer", cleanStart: false, sessionExpiry: 3600)));
+            foreach (var (client, _) in pair)
+            {
+                answers.Add(await TryPublishAsync(client, "edge/s1/victim/cmd", $"forged-{round}"));
+                client.Dispose();
+            }
+        }
+
+        // Every connection that could still publish was refused by the ACL; none was routed to the victim or kept retained.
+        var forgedAccepted = answers.Count(a => a is not (nameof(MqttClientPublishReasonCode.NotAuthorized) or "closed"));
+        Assert.True(forgedAccepted == 0, $"{forgedAccepted} of {answers.Count} publishes on the victim's topic were not refused: {string.Join(", ", answers.Distinct())}");
+        Assert.Contains(nameof(MqttClientPublishReasonCode.NotAuthorized), answers);
+        // The device itself is served as ever.
+        var (again, _) = await HostileClients.ConnectAsync(relay.MqttPort, racer, "edgegw-s1-racer", cleanStart: false, sessionExpiry: 3600);
+        Assert.Equal(MqttClientPublishReasonCode.Success, (await again.PublishAlertAsync(TestAlerts.Make("s1", "racer"))).ReasonCode);
+        again.Dispose();
+
+        // A new subscription is sent whatever is retained there; then the victim's own message closes the stream.
+        await victim.SubscribeAsync("edge/s1/victim/cmd", MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.True((await victim.PublishAsync("edge/s1/victim/cmd", "own"u8.ToArray())).IsSuccess);
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(received.Contains("own")), TimeSpan.FromSeconds(10), "the victim's own message to reach its subscription");
+        Assert.All(received, payload => Assert.Equal("own", payload));
+        Assert.True(victim.IsConnected);
+    }
+
+    [Fact]
+    public async Task A_message_from_a_session_without_a_device_identity_is_refused_and_never_routed()
+    {
+        await using var relay = await RelayTestHost.StartAsync();
+        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        victim.ApplicationMessageReceivedAsync += e =>
+        {
+            received.Enqueue(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await victim.SubscribeAsync("edge/s1/victim/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        var server = relay.App.Services.GetRequiredService<EmbeddedBroker>().Server!;
+
+        // A message that reaches the publish hook with no identity in its session items, however it got there.
+        await server.InjectApplicationMessage(new MQTTnet.Server.InjectedMqttApplicationMessage(new MqttApplicationMessageBuilder()
+            .WithTopic("edge/s1/victim/cmd").WithPayload("forged").WithRetainFlag().Build()) { SenderClientId = "edgegw-s1-victim" });
+        // Not routed; and a new subscription, which is sent what is retained before anything published after it, finds nothing kept.
+        await victim.SubscribeAsync("edge/s1/victim/cmd", MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.True((await victim.PublishAsync("edge/s1/victim/cmd", "own"u8.ToArray())).IsSuccess);
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(received.Contains("own")), TimeSpan.FromSeconds(10), "the victim's own message to reach its subscription");
+
+        Assert.All(received, payload => Assert.Equal("own", payload));
+        Assert.Equal(1, relay.Counters.RejectsByReason[RejectReasons.NotAuthorized]);
+    }
+
+    /// <summary>The PUBACK's reason code, or "closed" when the connection was gone or closed instead of answering.</summary>
+    private static async Task<string> TryPublishAsync(IMqttClient client, string topic, string payload)
+    {
+        if (!client.IsConnected)
+        {
+            return "closed";
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag()
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), timeout.Token);
+            return result.ReasonCode.ToString();
+        }
+        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or InvalidOperationException)
+        {
+            return "closed";
+        }
     }
 
     [Theory]

@@ -32,7 +32,8 @@ public static class RelayApi
         // Probes: no API key, and only states and numbers.
         endpoints.MapGet("/healthz", (RelayHealth health) => Probe(health.Liveness()));
         endpoints.MapGet("/readyz", (RelayHealth health) => Probe(health.Readiness()));
-        endpoints.MapPost("/api/devices/claim", ClaimAsync);
+        endpoints.MapPost("/api/devices/claim", ClaimAsync)
+            .AddEndpointFilter((context, next) => context.HttpContext.RequestServices.GetRequiredService<ClaimRateLimit>().InvokeAsync(context, next));
 
         var read = endpoints.MapGroup("/api").AddEndpointFilter(RequireScope(ApiScopes.Read));
         read.MapGet("/alerts", QueryAlertsAsync);

@@ -121,6 +121,17 @@ public sealed class RelayLimitsOptions
 
     public TimeSpan FailedConnectWindow { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Failed CONNECTs from all addresses within <see cref="FailedConnectWindow"/>; past it each address gets one failure per window.</summary>
+    public int FailedConnectsGlobal { get; set; } = 1000;
+
+    /// <summary>Claim attempts (<c>POST /api/devices/claim</c>) per client address within <see cref="ClaimWindow"/>.</summary>
+    public int ClaimAttemptsPerAddress { get; set; } = 10;
+
+    /// <summary>Claim attempts from all addresses within <see cref="ClaimWindow"/>.</summary>
+    public int ClaimAttemptsGlobal { get; set; } = 100;
+
+    public TimeSpan ClaimWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Sustained publishes per second per device; a faster device is slowed (its packets are read later), not refused.</summary>
     public int PublishesPerSecond { get; set; } = 1000;
 
@@ -143,7 +154,7 @@ public sealed class RelayLimitsOptions
             yield return $"Relay:Limits:MaxPacketBytes '{MaxPacketBytes}' is invalid; expected 1024-268435456";
         }
 
-        foreach (var (key, value) in new[] { ("ConnectTimeout", ConnectTimeout), ("FailedConnectWindow", FailedConnectWindow), ("CredentialCheckInterval", CredentialCheckInterval) })
+        foreach (var (key, value) in new[] { ("ConnectTimeout", ConnectTimeout), ("FailedConnectWindow", FailedConnectWindow), ("ClaimWindow", ClaimWindow), ("CredentialCheckInterval", CredentialCheckInterval) })
         {
             if (value <= TimeSpan.Zero)
             {
@@ -151,7 +162,7 @@ public sealed class RelayLimitsOptions
             }
         }
 
-        foreach (var (key, value) in new[] { ("FailedConnectsPerAddress", (long)FailedConnectsPerAddress), ("PublishesPerSecond", PublishesPerSecond), ("PublishBurst", PublishBurst),
+        foreach (var (key, value) in new[] { ("FailedConnectsPerAddress", (long)FailedConnectsPerAddress), ("FailedConnectsGlobal", FailedConnectsGlobal), ("ClaimAttemptsPerAddress", ClaimAttemptsPerAddress), ("ClaimAttemptsGlobal", ClaimAttemptsGlobal), ("PublishesPerSecond", PublishesPerSecond), ("PublishBurst", PublishBurst),
                      ("MaxRetainedPerDevice", MaxRetainedPerDevice), ("MaxSnapshotBytesPerDevice", MaxSnapshotBytesPerDevice) })
         {
             if (value < 1)

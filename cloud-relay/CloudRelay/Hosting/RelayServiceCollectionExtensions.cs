@@ -53,6 +53,8 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<OperatorConsole.Operators>();
         services.AddSingleton<OperatorConsole.ConsoleSessions>();
         services.AddSingleton<OperatorConsole.LoginThrottle>();
+        services.AddSingleton<OperatorConsole.ConsoleLiveFeedSlots>();
+        services.AddSingleton<Api.ClaimRateLimit>();
         services.AddSingleton(provider => (IEvidenceStore)provider.GetRequiredService<IRelayStore>());
         services.AddSingleton(provider => new Evidence.ClipFiles(provider.GetRequiredService<IOptions<RelayOptions>>().Value.DataDir));
         services.AddSingleton(provider => new Evidence.EvidenceVerifier(

@@ -24,7 +24,9 @@ namespace CloudRelay.Ingest;
 /// Identity is bound to the connection. Every CONNECT authenticates afresh and must use the device's own client id
 /// (<see cref="ClientIds"/>), so no device can name, take over or reuse another device's session. A CONNECT that
 /// reuses a session (clean start off) gets the identity of its own credentials written over the session's items
-/// before its first packet is read, so nothing an earlier connection left there is trusted. A device removed or
+/// before its first packet is read, so nothing an earlier connection left there is trusted; the identity is handed from
+/// the CONNECT check to that step per connection, so two CONNECTs of one device close together each carry their own.
+/// A publish or subscribe from a session without an identity is refused and its connection closed. A device removed or
 /// given a new token has its live session closed (at once in this process, within
 /// <c>Relay:Limits:CredentialCheckInterval</c> when another process changed the registry).
 /// </remarks>
@@ -47,13 +49,16 @@ public sealed partial class EmbeddedBroker(
 {
     private const string DeviceItem = "cloud-relay.device";
     private const string AcksItem = "cloud-relay.acks";
-    private readonly ConcurrentDictionary<string, DeviceSession> _admitted = new(StringComparer.Ordinal);
+    // Keyed by the connection (its remote end point object, one per accepted socket), not by client id: two CONNECTs
+    // of one client id close together must each find their own identity. Entries go with their connection.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<EndPoint, Admission> _admitted = new();
+    private readonly Lock _admitting = new();
     private readonly ConcurrentDictionary<string, DeviceSession> _live = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _credentialsChanged = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly LogThrottle _logThrottle = new(time);
     private readonly RetainedBudget _retained = new(options.Value.Limits.MaxRetainedPerDevice);
-    private readonly FailedConnectLimiter _failedConnects = new(options.Value.Limits.FailedConnectsPerAddress, options.Value.Limits.FailedConnectWindow, time);
+    private readonly FailedConnectLimiter _failedConnects = new(options.Value.Limits.FailedConnectsPerAddress, options.Value.Limits.FailedConnectWindow, time, options.Value.Limits.FailedConnectsGlobal);
     private readonly ConcurrentDictionary<string, PublishBucket> _publishBuckets = new(StringComparer.Ordinal);
     private Task _credentialCheck = Task.CompletedTask;
     private Task _credentialWatch = Task.CompletedTask;
@@ -167,8 +172,9 @@ public sealed partial class EmbeddedBroker(
             e.ReasonCode = MqttConnectReasonCode.ConnectionRateExceeded;
             if (_logThrottle.ShouldLog("failed-connects:" + host))
             {
-                Log.LimitHit(logger, host, LimitNames.FailedConnectRate,
-                    $"more than {options.Value.Limits.FailedConnectsPerAddress} failed CONNECTs within {options.Value.Limits.FailedConnectWindow} (Relay:Limits:FailedConnectsPerAddress); refused until the window passes");
+                Log.LimitHit(logger, host, LimitNames.FailedConnectRate, _failedConnects.GlobalLimitReached
+                    ? $"failed CONNECTs from all addresses passed {options.Value.Limits.FailedConnectsGlobal} within {options.Value.Limits.FailedConnectWindow} (Relay:Limits:FailedConnectsGlobal), so each address gets one failure; refused until the window passes"
+                    : $"more than {options.Value.Limits.FailedConnectsPerAddress} failed CONNECTs within {options.Value.Limits.FailedConnectWindow} (Relay:Limits:FailedConnectsPerAddress); refused until the window passes");
             }
 
             return;
@@ -222,10 +228,17 @@ public sealed partial class EmbeddedBroker(
                 return;
             }
 
+            if (e.RemoteEndPoint is not { } connection)
+            {
+                // Nothing to bind the identity to: refused rather than admitted without one.
+                e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
+                return;
+            }
+
             var session = new DeviceSession(device, credential);
             e.SessionItems[DeviceItem] = session;
             e.SessionItems[AcksItem] = new PendingAcks();
-            _admitted[e.ClientId] = session;
+            _admitted.AddOrUpdate(connection, new Admission(session));
             e.ReasonCode = MqttConnectReasonCode.Success;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -241,23 +254,32 @@ public sealed partial class EmbeddedBroker(
     /// </summary>
     private Task ClientConnectedAsync(ClientConnectedEventArgs e)
     {
-        if (_admitted.TryRemove(e.ClientId, out var session))
+        lock (_admitting)
         {
-            e.SessionItems[DeviceItem] = session;
-            e.SessionItems[AcksItem] = new PendingAcks();
-            _live[e.ClientId] = session;
-            Interlocked.Increment(ref _admissions);
-        }
-        else
-        {
-            // Not admitted by this broker's check: carry no identity, so every hook refuses it.
-            e.SessionItems.Remove(DeviceItem);
+            if (e.RemoteEndPoint is { } connection && _admitted.TryGetValue(connection, out var admission))
+            {
+                _admitted.Remove(connection);
+                // A connection taken over before it got here leaves the session (and its pending acks) to its successor.
+                if (!admission.TakenOver)
+                {
+                    e.SessionItems[DeviceItem] = admission.Session;
+                    e.SessionItems[AcksItem] = new PendingAcks();
+                    _live[e.ClientId] = admission.Session;
+                    Interlocked.Increment(ref _admissions);
+                }
+            }
+            else
+            {
+                // Not admitted by this broker's check: carry no identity, so every hook refuses it and closes the connection.
+                e.SessionItems.Remove(DeviceItem);
+            }
         }
 
         return Task.CompletedTask;
     }
 
-    private static string HostOf(System.Net.EndPoint? endPoint) => endPoint is IPEndPoint ip ? ip.Address.ToString() : endPoint?.ToString() ?? "?";
+    /// <summary>The address failures are counted under (an IPv6 address by its /64).</summary>
+    private static string HostOf(System.Net.EndPoint? endPoint) => endPoint is IPEndPoint ip ? FailedConnectLimiter.AddressKey(ip.Address) : endPoint?.ToString() ?? "?";
 
     private void OnCredentialsChanged()
     {
@@ -342,7 +364,11 @@ public sealed partial class EmbeddedBroker(
         var message = e.ApplicationMessage;
         if (e.SessionItems[DeviceItem] is not DeviceSession { Device: var device })
         {
-            // Only messages the server makes itself (none today) come without a device.
+            // Fail closed: a session without an identity must not skip the ACL, the retained cap and the pacing.
+            RefuseWithoutIdentity(e.ClientId, "publish on " + message.Topic);
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             return;
         }
 
@@ -414,6 +440,15 @@ public sealed partial class EmbeddedBroker(
             Log.PublishFailed(logger, device.Key, message.Topic, ex.Message);
             e.ProcessPublish = false;
             e.CloseConnection = true;
+        }
+    }
+
+    private void RefuseWithoutIdentity(string clientId, string what)
+    {
+        counters.CountReject(RejectReasons.NotAuthorized);
+        if (_logThrottle.ShouldLog("no-identity:" + clientId))
+        {
+            Log.NoIdentity(logger, clientId, what);
         }
     }
 
@@ -570,7 +605,9 @@ public sealed partial class EmbeddedBroker(
     {
         if (e.SessionItems[DeviceItem] is not DeviceSession { Device: var device })
         {
+            RefuseWithoutIdentity(e.ClientId, "subscribe to " + e.TopicFilter.Topic);
             e.ProcessSubscription = false;
+            e.CloseConnection = true;
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
         }
         else if (!TopicAcl.MaySubscribe(options.Value.Mqtt.TopicPrefix, device.Site, device.Device, e.TopicFilter.Topic))
@@ -588,6 +625,14 @@ public sealed partial class EmbeddedBroker(
         // A takeover means the same box reconnected; it is still online.
         if (e.DisconnectType == MqttClientDisconnectType.Takeover)
         {
+            lock (_admitting)
+            {
+                if (e.RemoteEndPoint is { } connection && _admitted.TryGetValue(connection, out var admission))
+                {
+                    admission.TakenOver = true;
+                }
+            }
+
             return;
         }
 
@@ -611,6 +656,14 @@ public sealed partial class EmbeddedBroker(
 
         var now = DateTime.Now;
         return presented.NotBefore <= now && now <= presented.NotAfter;
+    }
+
+    /// <summary>One admitted CONNECT until its connection is live; taken over when a newer CONNECT won its session first.</summary>
+    private sealed class Admission(DeviceSession session)
+    {
+        public DeviceSession Session { get; } = session;
+
+        public bool TakenOver { get; set; }
     }
 
     private static partial class Log
@@ -647,6 +700,9 @@ public sealed partial class EmbeddedBroker(
 
         [LoggerMessage(EventId = RelayLogEvents.BrokerLimitHit, Level = LogLevel.Warning, Message = "Limit {Limit} hit by {Source}: {Detail} (logged at most once a minute per source)")]
         public static partial void LimitHit(ILogger logger, string source, string limit, string detail);
+
+        [LoggerMessage(EventId = RelayLogEvents.BrokerNoIdentity, Level = LogLevel.Warning, Message = "Refused client {ClientId} ({What}) and closed its connection: its session carries no device identity (logged at most once a minute per client id)")]
+        public static partial void NoIdentity(ILogger logger, string clientId, string what);
 
         [LoggerMessage(EventId = RelayLogEvents.BrokerDisconnectFailed, Level = LogLevel.Debug, Message = "Closing MQTT client {ClientId} after a failed store: {Error}")]
         public static partial void DisconnectFailed(ILogger logger, string clientId, string error);

@@ -25,6 +25,9 @@ public static class LimitNames
     public const string PublishRate = "publish_rate";
     public const string RetainedCap = "retained_cap";
     public const string SnapshotBytes = "snapshot_bytes";
+    public const string LoginChecksBusy = "login_checks_busy";
+    public const string ClaimRate = "claim_rate";
+    public const string LiveFeeds = "live_feeds";
 }
 
 /// <summary>Ingest counters since the process started. Thread-safe; read by <c>/api/stats</c> and the bench.</summary>

@@ -112,16 +112,33 @@ public static partial class ConsoleEndpoints
         string password = form["password"].ToString();
         var address = Address(http);
         var logger = Logger(http);
-        if (throttle.IsBlocked(name, address))
+        var remote = http.Connection.RemoteIpAddress;
+        var settings = http.RequestServices.GetRequiredService<IOptions<RelayOptions>>().Value.Console;
+        if (throttle.IsBlocked(name, remote))
         {
             Log.LoginThrottled(logger, address);
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(settings.LoginFailureWindow.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return Page(ConsolePages.Login(t, ConsoleSessions.AnonymousCsrf(http), t["login.throttled"]), StatusCodes.Status429TooManyRequests);
         }
 
-        var who = await operators.CheckAsync(name, password, cancellationToken);
+        OperatorRecord? who;
+        // The password hash is the costly part: at most MaxConcurrentLoginChecks at once, the rest refused at once.
+        using (var slot = throttle.TryStartCheck())
+        {
+            if (slot is null)
+            {
+                http.RequestServices.GetRequiredService<RelayCounters>().CountLimit(LimitNames.LoginChecksBusy);
+                Log.LoginBusy(logger, address, settings.MaxConcurrentLoginChecks);
+                http.Response.Headers.RetryAfter = "1";
+                return Page(ConsolePages.Login(t, ConsoleSessions.AnonymousCsrf(http), t["login.busy"]), StatusCodes.Status503ServiceUnavailable);
+            }
+
+            who = await operators.CheckAsync(name, password, cancellationToken);
+        }
+
         if (who is null)
         {
-            throttle.RecordFailure(name, address);
+            throttle.RecordFailure(name, remote);
             Log.LoginRefused(logger, address);
             return Page(ConsolePages.Login(t, ConsoleSessions.AnonymousCsrf(http), t["login.failed"]), StatusCodes.Status401Unauthorized);
         }
@@ -253,6 +270,9 @@ public static partial class ConsoleEndpoints
 
         [LoggerMessage(EventId = RelayLogEvents.ConsoleLoginRefused, Level = LogLevel.Warning, Message = "Console: a login from {Address} was refused (wrong name or password)")]
         public static partial void LoginRefused(ILogger logger, string address);
+
+        [LoggerMessage(EventId = RelayLogEvents.ConsoleLoginBusy, Level = LogLevel.Warning, Message = "Console: a login from {Address} was refused unchecked: {Max} password checks already running (Relay:Console:MaxConcurrentLoginChecks)")]
+        public static partial void LoginBusy(ILogger logger, string address, int max);
 
         [LoggerMessage(EventId = RelayLogEvents.ConsoleLoginThrottled, Level = LogLevel.Warning, Message = "Console: a login from {Address} was refused unchecked: too many failures for that name or address")]
         public static partial void LoginThrottled(ILogger logger, string address);

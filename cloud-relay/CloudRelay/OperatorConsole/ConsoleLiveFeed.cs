@@ -1,21 +1,28 @@
 using System.Text.Json;
+using CloudRelay.Hosting;
+using CloudRelay.Ingest;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CloudRelay.OperatorConsole;
 
 /// <summary>
 /// <c>GET /console/events</c>: new alerts and case changes as Server-Sent Events, in the operator's language. It reads
-/// the database (not this instance's memory), so an operator sees what every relay instance on it stored.
+/// the database (not this instance's memory), so an operator sees what every relay instance on it stored. Each feed
+/// polls the database, so a login holds at most <c>Relay:Console:LiveFeedsPerSession</c> and the instance at most
+/// <c>MaxLiveFeeds</c>; one past them is refused with 429 (an EventSource does not retry that).
 /// </summary>
-internal static class ConsoleLiveFeed
+internal static partial class ConsoleLiveFeed
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private const int Batch = 100;
 
-    public static async Task StreamAsync(HttpContext http, ConsoleSessions sessions, IConsoleStore store, IRelayStore alerts, TimeProvider time,
+    public static async Task StreamAsync(HttpContext http, ConsoleSessions sessions, ConsoleLiveFeedSlots slots, IConsoleStore store, IRelayStore alerts, TimeProvider time,
         IHostApplicationLifetime lifetime, CancellationToken requestAborted)
     {
         // An open console must not hold up the relay's shutdown.
@@ -28,6 +35,25 @@ internal static class ConsoleLiveFeed
         }
 
         var t = ConsoleText.For(http, user.Language);
+        using var slot = slots.TryOpen(user.TokenHash, out var overAll);
+        if (slot is null)
+        {
+            var settings = http.RequestServices.GetRequiredService<IOptions<RelayOptions>>().Value.Console;
+            var (key, max) = overAll ? ("MaxLiveFeeds", settings.MaxLiveFeeds) : ("LiveFeedsPerSession", settings.LiveFeedsPerSession);
+            http.RequestServices.GetRequiredService<RelayCounters>().CountLimit(LimitNames.LiveFeeds);
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("CloudRelay.OperatorConsole");
+            if (slots.LogThrottle.ShouldLog("live-feeds:" + (overAll ? "all" : user.Name)))
+            {
+                Log.Refused(logger, user.Name, max, key);
+            }
+
+            http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            http.Response.Headers.RetryAfter = "10";
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            await http.Response.WriteAsync($"{t["live.too_many"]} (Relay:Console:{key} {max})\n", cancellationToken);
+            return;
+        }
+
         http.Response.ContentType = "text/event-stream; charset=utf-8";
         var (alertPosition, eventPosition) = await store.LatestPositionsAsync(cancellationToken);
         await WriteAsync(http, ": live\n\n", cancellationToken);
@@ -77,8 +103,85 @@ internal static class ConsoleLiveFeed
         await http.Response.Body.FlushAsync(cancellationToken);
     }
 
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = RelayLogEvents.ConsoleLiveFeedRefused, Level = LogLevel.Warning, Message = "Console: a live feed for {Operator} was refused: {Max} already open (Relay:Console:{Key}; logged at most once a minute)")]
+        public static partial void Refused(ILogger logger, string @operator, int max, string key);
+    }
+
     private sealed record LiveItem(
         [property: System.Text.Json.Serialization.JsonPropertyName("text")] string Text,
         [property: System.Text.Json.Serialization.JsonPropertyName("href")] string? Href,
         [property: System.Text.Json.Serialization.JsonPropertyName("at_ms")] long AtMs);
+}
+
+/// <summary>Live feeds open on this instance, per login (by its session's token hash) and in all.</summary>
+public sealed class ConsoleLiveFeedSlots(IOptions<RelayOptions> options, TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _bySession = new(StringComparer.Ordinal);
+    private int _open;
+
+    /// <summary>Refusals are logged at most once a minute per operator.</summary>
+    internal LogThrottle LogThrottle { get; } = new(time);
+
+    public int Open
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _open;
+            }
+        }
+    }
+
+    /// <summary>A slot for one feed, or null (with <paramref name="overAll"/> saying which cap) when the login or the instance is full.</summary>
+    public IDisposable? TryOpen(string session, out bool overAll)
+    {
+        var settings = options.Value.Console;
+        lock (_gate)
+        {
+            overAll = _open >= settings.MaxLiveFeeds;
+            var mine = _bySession.GetValueOrDefault(session);
+            if (overAll || mine >= settings.LiveFeedsPerSession)
+            {
+                return null;
+            }
+
+            _open++;
+            _bySession[session] = mine + 1;
+            return new Slot(this, session);
+        }
+    }
+
+    private void Close(string session)
+    {
+        lock (_gate)
+        {
+            _open--;
+            var mine = _bySession[session] - 1;
+            if (mine == 0)
+            {
+                _bySession.Remove(session);
+            }
+            else
+            {
+                _bySession[session] = mine;
+            }
+        }
+    }
+
+    private sealed class Slot(ConsoleLiveFeedSlots slots, string session) : IDisposable
+    {
+        private int _closed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _closed, 1) == 0)
+            {
+                slots.Close(session);
+            }
+        }
+    }
 }

@@ -45,7 +45,8 @@ public sealed class Operators(IConsoleStore store, TimeProvider time)
     public async Task<OperatorRecord?> CheckAsync(string name, string password, CancellationToken cancellationToken)
     {
         var found = ApiKeys.NameProblem(name) is null ? await store.FindOperatorAsync(name, cancellationToken) : null;
-        var matches = PasswordHash.Verify(password, found?.PasswordHash ?? DecoyHash.Value);
+        // Off the request's thread: the caller bounds how many run at once (LoginThrottle).
+        var matches = await Task.Run(() => PasswordHash.Verify(password, found?.PasswordHash ?? DecoyHash.Value), cancellationToken);
         return found is not null && matches ? found : null;
     }
 }

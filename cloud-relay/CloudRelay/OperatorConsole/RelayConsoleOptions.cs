@@ -17,6 +17,18 @@ public sealed class RelayConsoleOptions
 
     public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Failed logins from all addresses within <see cref="LoginFailureWindow"/>; past it each address gets one.</summary>
+    public int LoginFailuresGlobal { get; set; } = 200;
+
+    /// <summary>Password checks (each a 210,000-round PBKDF2) running at once; a login past them gets 503 with Retry-After.</summary>
+    public int MaxConcurrentLoginChecks { get; set; } = 2;
+
+    /// <summary>Live feeds (<c>/console/events</c>) one login may hold open; each polls the database every second.</summary>
+    public int LiveFeedsPerSession { get; set; } = 4;
+
+    /// <summary>Live feeds open at once on this relay instance, from all logins.</summary>
+    public int MaxLiveFeeds { get; set; } = 64;
+
     /// <summary>Largest rectification attachment (JPEG, PNG or PDF).</summary>
     public long MaxAttachmentBytes { get; set; } = 5L * 1024 * 1024;
 
@@ -30,7 +42,11 @@ public sealed class RelayConsoleOptions
             }
         }
 
-        foreach (var (key, value) in new[] { ("LoginFailuresPerName", LoginFailuresPerName), ("LoginFailuresPerAddress", LoginFailuresPerAddress) })
+        foreach (var (key, value) in new[]
+                 {
+                     ("LoginFailuresPerName", LoginFailuresPerName), ("LoginFailuresPerAddress", LoginFailuresPerAddress), ("LoginFailuresGlobal", LoginFailuresGlobal),
+                     ("MaxConcurrentLoginChecks", MaxConcurrentLoginChecks), ("LiveFeedsPerSession", LiveFeedsPerSession), ("MaxLiveFeeds", MaxLiveFeeds),
+                 })
         {
             if (value < 1)
             {

@@ -223,7 +223,7 @@ public sealed class ConsoleOptionsTests
         var bound = sample.GetSection("Relay:Console").Get<RelayConsoleOptions>()!;
 
         Assert.Equivalent(new RelayConsoleOptions(), bound, strict: true);
-        Assert.Equal(6, sample.GetSection("Relay:Console").GetChildren().Count());
+        Assert.Equal(10, sample.GetSection("Relay:Console").GetChildren().Count());
     }
 
     [Fact]
