@@ -60,6 +60,6 @@ public sealed class ClientIdCollisionTests : IAsyncLifetime
         Assert.Equal(["s-1/x", "s/box"], (await registry.ListAsync(CancellationToken.None)).Select(d => $"{d.Site}/{d.Device}").Order());
 
         // A device renewing its own token is not a collision with itself.
-        await registry.AddAsync("s-1", "x");
+        await registry.AddAsync("s-1", "x", renew: true);
     }
 }

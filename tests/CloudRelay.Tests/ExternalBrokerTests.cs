@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using CloudRelay.Api;
 using CloudRelay.Ingest;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,8 @@ public sealed class ExternalBrokerTests
             var publishers = new List<(IMqttClient Client, string Device)>();
             for (var d = 0; d < 8; d++)
             {
+                // The relay stores only what its registered devices send; both instances share the registry.
+                (await a.Http.PostAsJsonAsync("/api/devices", new { site = "site-1", device = $"box-{d}" })).EnsureSuccessStatusCode();
                 var client = new MqttClientFactory().CreateMqttClient();
                 await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port)
                     .WithProtocolVersion(MqttProtocolVersion.V500).WithClientId($"edge-{d}").Build());
@@ -128,16 +131,8 @@ public sealed class ExternalBrokerTests
     public async Task External_mode_rejects_a_payload_that_claims_another_device()
     {
         await using var broker = await MosquittoBroker.StartAsync();
-        await using var relay = await RelayTestHost.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Mqtt:Broker"] = broker.Url,
-            ["Mqtt:InstanceId"] = "solo",
-        });
-        var subscriber = relay.App.Services.GetRequiredService<SharedSubscriber>();
-        await TestAlerts.WaitUntilAsync(() => Task.FromResult(subscriber.IsSubscribed), TimeSpan.FromSeconds(20), "the relay to subscribe");
-        using var client = new MqttClientFactory().CreateMqttClient();
-        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port)
-            .WithProtocolVersion(MqttProtocolVersion.V500).Build());
+        await using var relay = await StartSubscribedAsync(broker);
+        using var client = await ConnectAsync(broker, "box-1-client");
 
         var good = TestAlerts.Make("site-1", "box-1");
         await client.PublishAsync("edge/site-1/box-1/alert", AlertCbor.Encode(TestAlerts.Make("site-1", "box-2")));
@@ -148,5 +143,68 @@ public sealed class ExternalBrokerTests
         Assert.Equal(1, await relay.Store.CountAlertsAsync(CancellationToken.None));
         Assert.NotNull(await relay.Store.FindAlertAsync(good.Id, CancellationToken.None));
         Assert.Equal(2, relay.Counters.Rejected);
+    }
+
+    [Fact]
+    public async Task External_mode_refuses_and_counts_alerts_from_a_device_the_relay_never_registered()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var relay = await StartSubscribedAsync(broker);
+        var subscriber = relay.App.Services.GetRequiredService<SharedSubscriber>();
+        // The broker lets anyone publish anywhere, as a broker whose ACL is too wide would.
+        using var stranger = await ConnectAsync(broker, "stranger");
+        using var box = await ConnectAsync(broker, "edgegw-site-1-box-1");
+
+        var ghosts = Enumerable.Range(0, 5).Select(i => TestAlerts.Make("site-1", $"ghost-{i}")).ToList();
+        foreach (var ghost in ghosts)
+        {
+            await stranger.PublishAlertAsync(ghost);
+        }
+
+        await stranger.PublishAsync("edge/site-1/ghost-0/snapshot/" + ghosts[0].Id.ToString("D"), [0xFF, 0xD8, 0xFF, 0xD9]);
+        var real = TestAlerts.Make("site-1", "box-1");
+        await box.PublishAlertAsync(real);
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(subscriber.Handled >= 7), TimeSpan.FromSeconds(20), "seven messages handled");
+
+        Assert.Equal(1, await relay.Store.CountAlertsAsync(CancellationToken.None));
+        Assert.NotNull(await relay.Store.FindAlertAsync(real.Id, CancellationToken.None));
+        foreach (var ghost in ghosts)
+        {
+            Assert.Null(await relay.Store.FindAlertAsync(ghost.Id, CancellationToken.None));
+        }
+
+        Assert.Equal(6, relay.Counters.RejectsByReason.GetValueOrDefault(SharedSubscriber.UnknownDevice));
+        Assert.False(Directory.Exists(Path.Combine(relay.DataDir, "snapshots", "site-1", "ghost-0")));
+        Assert.DoesNotContain(await relay.Store.ListDevicesAsync(CancellationToken.None), d => d.Device.StartsWith("ghost-", StringComparison.Ordinal));
+    }
+
+    /// <summary>A relay in external mode on <paramref name="broker"/>, subscribed, with device site-1/box-1 registered.</summary>
+    private static async Task<RelayTestHost> StartSubscribedAsync(MosquittoBroker broker)
+    {
+        var relay = await RelayTestHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Mqtt:Broker"] = broker.Url,
+            ["Mqtt:InstanceId"] = "solo",
+        });
+        try
+        {
+            var subscriber = relay.App.Services.GetRequiredService<SharedSubscriber>();
+            await TestAlerts.WaitUntilAsync(() => Task.FromResult(subscriber.IsSubscribed), TimeSpan.FromSeconds(20), "the relay to subscribe");
+            await relay.AddDeviceAsync("site-1", "box-1");
+            return relay;
+        }
+        catch
+        {
+            await relay.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<IMqttClient> ConnectAsync(MosquittoBroker broker, string clientId)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port)
+            .WithProtocolVersion(MqttProtocolVersion.V500).WithClientId(clientId).Build());
+        return client;
     }
 }

@@ -116,7 +116,7 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
         var removedCredentials = await relay.AddDeviceAsync("s1", "removed");
         var removed = await relay.ConnectAsync(removedCredentials);
 
-        var fresh = await registry.AddAsync("s1", "renewed");
+        var fresh = await registry.AddAsync("s1", "renewed", renew: true);
         await registry.RemoveAsync("s1", "removed");
 
         await TestAlerts.WaitUntilAsync(() => Task.FromResult(!renewed.IsConnected && !removed.IsConnected), TimeSpan.FromSeconds(5),
@@ -302,7 +302,7 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
         var removedAt = System.Diagnostics.Stopwatch.StartNew();
         await TestAlerts.WaitUntilAsync(() => Task.FromResult(!revoked.IsConnected), TimeSpan.FromSeconds(3), "the removed device to be disconnected");
         var removalTook = removedAt.Elapsed;
-        var (renewExit, _, renewError) = await CommandLineTests.RunAsync(["devices", "add", "--site", "s1", "--device", "renewed", .. where]);
+        var (renewExit, _, renewError) = await CommandLineTests.RunAsync(["devices", "add", "--site", "s1", "--device", "renewed", "--renew", .. where]);
         await TestAlerts.WaitUntilAsync(() => Task.FromResult(!renewed.IsConnected), TimeSpan.FromSeconds(3), "the device with a renewed token to be disconnected");
 
         Assert.True(removeExit == 0, removeError);

@@ -100,6 +100,46 @@ public abstract class StoreContractTests
         Assert.Empty(await store.ListDevicesAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_held_device_is_registered_again_only_on_renew_and_a_claim_code_does_not_take_it()
+    {
+        await using var store = await MigratedAsync();
+        await store.AddDeviceAsync("s", "d", null, null, 1, CancellationToken.None);
+        await store.SetClaimCodeAsync("s", "d", "code-hash", expiresMs: 10_000, CancellationToken.None);
+
+        var first = await store.RegisterDeviceAsync("s", "d", "token-1", null, 2, renew: false, CancellationToken.None);
+        var again = await store.RegisterDeviceAsync("s", "d", "token-2", "ab12", 3, renew: false, CancellationToken.None);
+        var claim = await store.ConsumeClaimCodeAsync("code-hash", "token-3", nowMs: 4, CancellationToken.None);
+        var held = await store.FindDeviceAsync("s", "d", CancellationToken.None);
+        var renewed = await store.RegisterDeviceAsync("s", "d", "token-4", null, 5, renew: true, CancellationToken.None);
+
+        Assert.True(first);
+        Assert.False(again);
+        Assert.Null(claim);
+        Assert.Equal("token-1", held!.TokenHash);
+        Assert.Null(held.CertificateThumbprint);
+        Assert.True(renewed);
+        Assert.Equal("token-4", (await store.FindDeviceAsync("s", "d", CancellationToken.None))!.TokenHash);
+    }
+
+    [Fact]
+    public async Task Signing_keys_are_kept_per_key_id_with_the_time_each_was_valid()
+    {
+        await using var store = await MigratedAsync();
+        var keys = (IEvidenceStore)store;
+
+        var first = await keys.AddDeviceKeyAsync("s", "d", "k1", "PEM-1", 10, replace: false, CancellationToken.None);
+        var claimed = await keys.AddDeviceKeyAsync("s", "d", "k2", "PEM-2", 20, replace: false, CancellationToken.None);
+        var rotated = await keys.AddDeviceKeyAsync("s", "d", "k3", "PEM-3", 30, replace: true, CancellationToken.None);
+
+        Assert.True(first);
+        Assert.False(claimed);
+        Assert.True(rotated);
+        Assert.Equal(new DeviceKeyRecord("s", "d", "k3", "PEM-3", 30), await keys.FindDeviceKeyAsync("s", "d", CancellationToken.None));
+        Assert.Equal(new DeviceKeyRecord("s", "d", "k1", "PEM-1", 10, 30), await keys.FindDeviceKeyAsync("s", "d", "k1", CancellationToken.None));
+        Assert.Null(await keys.FindDeviceKeyAsync("s", "d", "k2", CancellationToken.None));
+    }
+
     private async Task<IRelayStore> MigratedAsync()
     {
         var store = await CreateStoreAsync();

@@ -139,8 +139,12 @@ public static class RelayApi
     private static async Task<Ok<List<DeviceView>>> ListDevicesAsync(DeviceRegistry devices, CancellationToken cancellationToken) =>
         TypedResults.Ok((await devices.ListAsync(cancellationToken)).Select(DeviceView.From).ToList());
 
+    /// <summary>
+    /// Registers a new device. A device some box already holds is 409: only an admin key may renew it
+    /// (<c>?renew=true</c>), which gives it a new token and ends the old one and its sessions.
+    /// </summary>
     private static async Task<Results<Created<CredentialsView>, ProblemHttpResult>> AddDeviceAsync(
-        DeviceRequest request, DeviceRegistry devices, CancellationToken cancellationToken)
+        DeviceRequest request, bool? renew, DeviceRegistry devices, HttpContext context, CancellationToken cancellationToken)
     {
         if (!DeviceNames.IsValid(request.Site) || !DeviceNames.IsValid(request.Device))
         {
@@ -152,8 +156,21 @@ public static class RelayApi
             return BadRequest(problem);
         }
 
-        var credentials = await devices.AddAsync(request.Site!, request.Device!, request.CertificateThumbprint, request.ClientId, cancellationToken);
-        return TypedResults.Created($"/api/devices/{credentials.Site}/{credentials.Device}", CredentialsView.From(credentials));
+        if (renew == true && context.Items[CallerItem] is ApiCaller { Scope: not ApiScopes.Admin } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "API key not allowed here",
+                detail: $"renew=true needs an admin key; this key's scope is '{caller.Scope}'");
+        }
+
+        try
+        {
+            var credentials = await devices.AddAsync(request.Site!, request.Device!, request.CertificateThumbprint, request.ClientId, renew == true, cancellationToken);
+            return TypedResults.Created($"/api/devices/{credentials.Site}/{credentials.Device}", CredentialsView.From(credentials));
+        }
+        catch (DeviceTakenException ex)
+        {
+            return Conflict(ex.Message);
+        }
     }
 
     private static async Task<Results<Ok<ClaimCodeView>, ProblemHttpResult>> CreateClaimCodeAsync(
@@ -164,8 +181,15 @@ public static class RelayApi
             return BadRequest(!DeviceNames.IsValid(site) ? DeviceNames.Describe("site", site) : DeviceNames.Describe("device", device));
         }
 
-        var code = await devices.CreateClaimCodeAsync(site, device, cancellationToken: cancellationToken);
-        return TypedResults.Ok(new ClaimCodeView(site, device, code));
+        try
+        {
+            var code = await devices.CreateClaimCodeAsync(site, device, cancellationToken: cancellationToken);
+            return TypedResults.Ok(new ClaimCodeView(site, device, code));
+        }
+        catch (DeviceTakenException ex)
+        {
+            return Conflict(ex.Message);
+        }
     }
 
     private static async Task<Results<Ok<ClaimView>, ProblemHttpResult>> ClaimAsync(
@@ -183,10 +207,25 @@ public static class RelayApi
             return BadRequest($"public_key: {keyProblem}");
         }
 
+        // A device's registered key is never replaced by a claim: refused before the code is used up.
+        if (request.PublicKey is { Length: > 0 } offered && await devices.FindClaimDeviceAsync(request.Code, cancellationToken) is { } claimed
+            && await keys.ConflictAsync(claimed.Site, claimed.Device, offered, cancellationToken) is { } conflict)
+        {
+            return Conflict(conflict);
+        }
+
         var credentials = await devices.ClaimAsync(request.Code, cancellationToken);
         if (credentials is not null && request.PublicKey is { Length: > 0 } publicKey)
         {
-            await keys.RegisterAsync(credentials.Site, credentials.Device, publicKey, cancellationToken);
+            try
+            {
+                await keys.RegisterAsync(credentials.Site, credentials.Device, publicKey, cancellationToken);
+            }
+            catch (DeviceTakenException ex)
+            {
+                // Another key was registered between the check and the claim: the credentials stand, the key does not.
+                return Conflict(ex.Message);
+            }
         }
 
         return credentials is null
@@ -227,6 +266,9 @@ public static class RelayApi
 
         return limit is < 1 or > 1000 ? $"limit '{limit}' is invalid; expected 1-1000" : null;
     }
+
+    internal static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "conflict", detail: detail);
 
     internal static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "bad request", detail: detail);

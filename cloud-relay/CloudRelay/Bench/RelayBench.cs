@@ -164,7 +164,7 @@ public static class RelayBench
             for (var d = 0; d < devices; d++)
             {
                 var device = $"d{d:D4}";
-                var credentials = await app.RegisterDeviceAsync(site, device, cancellationToken);
+                var credentials = await app.RegisterDeviceAsync(site, device, cancellationToken: cancellationToken);
                 registered.Add(new BenchDevice(device, credentials.Username, credentials.Password));
             }
 

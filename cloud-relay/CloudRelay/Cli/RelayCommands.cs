@@ -95,14 +95,27 @@ public static class RelayCommands
         var flags = new ConfigFlags().Map(dataDir, "Relay:DataDir").Map(db, "Relay:Db");
 
         var publicKey = new Option<string?>("--public-key") { Description = "The box's evidence signing key: a PEM file or the PEM text (EC P-256 public key)" };
-        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, clientId, publicKey, dataDir, db, config };
+        var renew = new Option<bool>("--renew")
+        {
+            Description = "The device exists: give it a new token (the old one and its sessions end) and, with --public-key, rotate its signing key",
+        };
+        var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, clientId, publicKey, renew, dataDir, db, config };
         add.SetAction((parse, cancellationToken) => WithServices(() => Load(parse, config, flags), async services =>
         {
             var pem = ReadPublicKey(parse.GetValue(publicKey));
             var registry = services.GetRequiredService<DeviceRegistry>();
-            var credentials = await registry.AddAsync(parse.GetValue(site)!, parse.GetValue(device)!, parse.GetValue(thumbprint), parse.GetValue(clientId), cancellationToken);
+            var keys = services.GetRequiredService<CloudRelay.Evidence.DeviceSigningKeys>();
+            var renewing = parse.GetValue(renew);
+            if (pem is not null && !renewing && await keys.ConflictAsync(parse.GetValue(site)!, parse.GetValue(device)!, pem, cancellationToken) is { } conflict)
+            {
+                throw new DeviceTakenException(conflict);
+            }
+
+            var credentials = await registry.AddAsync(parse.GetValue(site)!, parse.GetValue(device)!, parse.GetValue(thumbprint), parse.GetValue(clientId),
+                renewing, cancellationToken);
             var keyId = pem is null ? null
-                : await services.GetRequiredService<CloudRelay.Evidence.DeviceSigningKeys>().RegisterAsync(credentials.Site, credentials.Device, pem, cancellationToken);
+                : renewing ? await keys.RotateAsync(credentials.Site, credentials.Device, pem, cancellationToken)
+                : await keys.RegisterAsync(credentials.Site, credentials.Device, pem, cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(new { credentials.Site, credentials.Device, credentials.Username, credentials.Password, KeyId = keyId }, Json));
         }));
 

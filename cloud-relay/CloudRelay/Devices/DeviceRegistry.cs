@@ -20,9 +20,13 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
     /// </summary>
     public event Action? CredentialsChanged;
 
-    /// <summary>Registers a device (or gives an existing one a new token) and returns its credentials.</summary>
+    /// <summary>
+    /// Registers a device and returns its credentials. A device that already holds a token or a certificate is refused
+    /// with <see cref="DeviceTakenException"/> unless <paramref name="renew"/> (an admin's decision): then it gets a new
+    /// token, and the old one and the sessions it opened end at once.
+    /// </summary>
     public async Task<DeviceCredentials> AddAsync(string site, string device, string? certificateThumbprint = null, string? clientId = null,
-        CancellationToken cancellationToken = default)
+        bool renew = false, CancellationToken cancellationToken = default)
     {
         Validate(site, device);
         if (clientId is not null && ClientIds.Problem(site, device, clientId) is { } problem)
@@ -33,8 +37,12 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
         await EnsureClientIdsFreeAsync(site, device, clientId, cancellationToken);
         var token = SecretTokens.NewToken();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await store.AddDeviceAsync(site, device, null, Normalize(certificateThumbprint), now, cancellationToken);
-        await store.SetTokenHashAsync(site, device, SecretTokens.Hash(token), cancellationToken);
+        if (!await store.RegisterDeviceAsync(site, device, SecretTokens.Hash(token), Normalize(certificateThumbprint), now, renew, cancellationToken))
+        {
+            throw new DeviceTakenException(
+                $"device {site}/{device} is already registered; expected a new device, or an admin's renew (POST /api/devices?renew=true, 'cloud-relay devices add --renew'), which ends its current token");
+        }
+
         if (clientId is not null)
         {
             await store.SetClientIdAsync(site, device, clientId, cancellationToken);
@@ -44,10 +52,19 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
         return Credentials(site, device, token);
     }
 
-    /// <summary>Creates a one-time claim code for a device (registering it without a token if it is new).</summary>
+    /// <summary>
+    /// Creates a one-time claim code for a device nobody holds yet (registering it without a token if it is new). A device
+    /// with a token or a certificate is refused with <see cref="DeviceTakenException"/>: a claim would take it over.
+    /// </summary>
     public async Task<string> CreateClaimCodeAsync(string site, string device, TimeSpan? lifetime = null, CancellationToken cancellationToken = default)
     {
         Validate(site, device);
+        if (await store.FindDeviceAsync(site, device, cancellationToken) is { } existing && IsHeld(existing))
+        {
+            throw new DeviceTakenException(
+                $"device {site}/{device} is already claimed; expected a device not yet claimed (to hand its name to a new box, an admin removes it first: 'cloud-relay devices remove')");
+        }
+
         await EnsureClientIdsFreeAsync(site, device, null, cancellationToken);
         var now = time.GetUtcNow();
         await store.AddDeviceAsync(site, device, null, null, now.ToUnixTimeMilliseconds(), cancellationToken);
@@ -57,7 +74,18 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
         return code;
     }
 
-    /// <summary>Uses a claim code: returns fresh credentials once; a used, expired or unknown code gives null.</summary>
+    /// <summary>True when the device has a token or a certificate, i.e. some box holds it.</summary>
+    public static bool IsHeld(DeviceRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.TokenHash is not null || record.CertificateThumbprint is not null;
+    }
+
+    /// <summary>The device, or null when it is not registered.</summary>
+    public Task<DeviceRecord?> FindAsync(string site, string device, CancellationToken cancellationToken = default) =>
+        store.FindDeviceAsync(site, device, cancellationToken);
+
+    /// <summary>Uses a claim code: returns fresh credentials once; a used, expired or unknown code, or one whose device was claimed since, gives null.</summary>
     public async Task<DeviceCredentials?> ClaimAsync(string code, CancellationToken cancellationToken = default)
     {
         var normalized = SecretTokens.NormalizeClaimCode(code);
@@ -76,6 +104,14 @@ public sealed class DeviceRegistry(IRelayStore store, TimeProvider time)
 
         await ChangedAsync(cancellationToken);
         return Credentials(device.Site, device.Device, token);
+    }
+
+    /// <summary>The device a claim code would hand out (unused, unexpired), without using it up; null otherwise.</summary>
+    public async Task<(string Site, string Device)?> FindClaimDeviceAsync(string code, CancellationToken cancellationToken = default)
+    {
+        var normalized = SecretTokens.NormalizeClaimCode(code);
+        return normalized.Length == 0 ? null
+            : await store.FindClaimCodeAsync(SecretTokens.Hash(normalized), time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
     }
 
     /// <summary>Checks a username (<c>site/device</c>) and token; returns the device, or null.</summary>

@@ -1,3 +1,4 @@
+using CloudRelay.Devices;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts.Evidence;
 
@@ -20,11 +21,38 @@ public sealed class DeviceSigningKeys(IEvidenceStore evidence, TimeProvider time
         }
     }
 
-    /// <summary>Stores the key as the device's (replacing an earlier one); returns its id.</summary>
-    public async Task<string> RegisterAsync(string site, string device, string pem, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the key as the device's when it has none (or has this one); returns its id. A device with another key is
+    /// refused with <see cref="DeviceTakenException"/>: a claim never replaces a registered key.
+    /// </summary>
+    public Task<string> RegisterAsync(string site, string device, string pem, CancellationToken cancellationToken) =>
+        AddAsync(site, device, pem, replace: false, cancellationToken);
+
+    /// <summary>An admin's key rotation: the key becomes current, the earlier one is kept for the manifests it signed.</summary>
+    public Task<string> RotateAsync(string site, string device, string pem, CancellationToken cancellationToken) =>
+        AddAsync(site, device, pem, replace: true, cancellationToken);
+
+    /// <summary>The one-line refusal when the device has a key other than <paramref name="pem"/>'s; null when it has none or this one.</summary>
+    public async Task<string?> ConflictAsync(string site, string device, string pem, CancellationToken cancellationToken)
     {
         var keyId = Check(pem, out var error) ?? throw new ArgumentException(error);
-        await evidence.SetDeviceKeyAsync(site, device, keyId, pem.Trim() + "\n", time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        return await evidence.FindDeviceKeyAsync(site, device, cancellationToken) is { } current && current.KeyId != keyId
+            ? Taken(site, device, current.KeyId)
+            : null;
+    }
+
+    private async Task<string> AddAsync(string site, string device, string pem, bool replace, CancellationToken cancellationToken)
+    {
+        var keyId = Check(pem, out var error) ?? throw new ArgumentException(error);
+        if (!await evidence.AddDeviceKeyAsync(site, device, keyId, pem.Trim() + "\n", time.GetUtcNow().ToUnixTimeMilliseconds(), replace, cancellationToken))
+        {
+            var current = await evidence.FindDeviceKeyAsync(site, device, cancellationToken);
+            throw new DeviceTakenException(Taken(site, device, current?.KeyId ?? "(another)"));
+        }
+
         return keyId;
     }
+
+    private static string Taken(string site, string device, string currentKeyId) =>
+        $"device {site}/{device} already has signing key {currentKeyId}; expected the same key (a claim never replaces it; an admin rotates it with 'cloud-relay devices add --renew --public-key')";
 }

@@ -31,7 +31,8 @@ public static class EvidenceApi
             : TypedResults.NotFound();
     }
 
-    private static async Task<Results<Ok<EvidenceView>, NotFound>> GetEvidenceAsync(Guid id, IEvidenceStore evidence, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<EvidenceView>, NotFound>> GetEvidenceAsync(
+        Guid id, IEvidenceStore evidence, EvidenceVerifier verifier, CancellationToken cancellationToken)
     {
         var record = await evidence.FindEvidenceAsync(id, cancellationToken);
         if (record?.Manifest is null)
@@ -39,7 +40,9 @@ public static class EvidenceApi
             return TypedResults.NotFound();
         }
 
-        var key = await evidence.FindDeviceKeyAsync(record.Site, record.Device, cancellationToken);
+        // The key that signed this manifest, even after a rotation, so OpenSSL checks an older manifest too.
+        var key = record.KeyId is null ? null : await evidence.FindDeviceKeyAsync(record.Site, record.Device, record.KeyId, cancellationToken);
+        var (verified, note) = await verifier.CurrentAsync(record, cancellationToken);
         JsonElement? manifest = null;
         try
         {
@@ -52,15 +55,16 @@ public static class EvidenceApi
 
         return TypedResults.Ok(new EvidenceView(
             id, manifest, Convert.ToBase64String(record.Manifest), record.Signature is null ? null : Convert.ToBase64String(record.Signature),
-            record.KeyId, record.Verified == true, record.VerifyNote,
+            record.KeyId, verified == true, note,
             record.ClipSha256, record.ClipBytes, record.ClipMs is not null && record.ClipDeletedMs is null ? $"/api/alerts/{id:D}/clip" : null,
-            key?.PublicKeyPem));
+            key?.PublicKeyPem, key?.AddedMs, key?.RetiredMs));
     }
 }
 
 /// <summary>
 /// An alert's evidence. <c>manifest_base64</c> holds the exact signed bytes and <c>signature</c> the DER signature:
-/// with the device's <c>public_key</c> OpenSSL checks one against the other on its own.
+/// with <c>public_key</c> (the key that signed it: <c>key_id</c>, valid from <c>key_valid_from_ms</c> until
+/// <c>key_valid_until_ms</c>, null while current) OpenSSL checks one against the other on its own.
 /// </summary>
 public sealed record EvidenceView(
     [property: JsonPropertyName("alert_id")] Guid AlertId,
@@ -73,4 +77,6 @@ public sealed record EvidenceView(
     [property: JsonPropertyName("clip_sha256")] string? ClipSha256,
     [property: JsonPropertyName("clip_bytes")] long? ClipBytes,
     [property: JsonPropertyName("clip")] string? Clip,
-    [property: JsonPropertyName("public_key")] string? PublicKey);
+    [property: JsonPropertyName("public_key")] string? PublicKey,
+    [property: JsonPropertyName("key_valid_from_ms")] long? KeyValidFromMs = null,
+    [property: JsonPropertyName("key_valid_until_ms")] long? KeyValidUntilMs = null);

@@ -27,6 +27,12 @@ public sealed partial class EvidenceIngestor(
     public const string ClipGap = "clip_gap";
     public const string ClipChecksum = "clip_checksum";
 
+    /// <summary>A second, different manifest for an alert that has one: refused, the first kept.</summary>
+    public const string ManifestExists = "manifest_exists";
+
+    /// <summary>A manifest for an alert the relay has not stored.</summary>
+    public const string ManifestUnknownAlert = "manifest_unknown_alert";
+
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _locks = new();
 
     public async Task<IngestResult> HandleClipAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
@@ -119,9 +125,24 @@ public sealed partial class EvidenceIngestor(
             return foreign;
         }
 
-        // Kept whatever it says: a manifest that fails is evidence of tampering, recorded with the reason.
-        await evidence.RecordManifestAsync(alertId, topic.Site, topic.Device, envelope!.Manifest, envelope.Signature, envelope.KeyId,
-            time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        // A manifest is checked against its stored alert, so one for an alert not stored yet is refused (the box sends it again).
+        if (await store.FindAlertAsync(alertId, cancellationToken) is null)
+        {
+            return alerts.Reject(topic, ManifestUnknownAlert, $"evidence for alert {alertId:D}, which the relay has not stored; send the alert first");
+        }
+
+        // Write-once, and kept whatever it says: a manifest that fails is evidence of tampering, recorded with the reason.
+        if (!await evidence.RecordManifestAsync(alertId, topic.Site, topic.Device, envelope!.Manifest, envelope.Signature, envelope.KeyId,
+                time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken))
+        {
+            var kept = await evidence.FindEvidenceAsync(alertId, cancellationToken);
+            return kept?.Manifest is { } manifest && kept.Signature is { } signature
+                   && manifest.AsSpan().SequenceEqual(envelope.Manifest) && signature.AsSpan().SequenceEqual(envelope.Signature)
+                ? new IngestResult(IngestOutcome.Duplicate)
+                : alerts.Reject(topic, ManifestExists,
+                    $"evidence for alert {alertId:D} differs from the manifest already recorded (signed by key {kept?.KeyId}); the first is kept");
+        }
+
         await verifier.VerifyAsync(alertId, cancellationToken);
         return new IngestResult(IngestOutcome.Stored);
     }

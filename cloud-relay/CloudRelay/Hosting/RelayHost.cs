@@ -90,12 +90,13 @@ public static partial class RelayHost
 /// <summary>The in-process API on a built relay.</summary>
 public static class RelayApplicationExtensions
 {
-    /// <summary>Registers a device (or renews its token) and returns the credentials it connects with.</summary>
-    public static async Task<DeviceCredentials> RegisterDeviceAsync(this WebApplication app, string site, string device, CancellationToken cancellationToken = default)
+    /// <summary>Registers a device (an existing one only with <paramref name="renew"/>) and returns the credentials it connects with.</summary>
+    public static async Task<DeviceCredentials> RegisterDeviceAsync(this WebApplication app, string site, string device, bool renew = false,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(app);
         await app.Services.GetRequiredService<StoreReady>().EnsureAsync(cancellationToken);
-        return await app.Services.GetRequiredService<DeviceRegistry>().AddAsync(site, device, cancellationToken: cancellationToken);
+        return await app.Services.GetRequiredService<DeviceRegistry>().AddAsync(site, device, renew: renew, cancellationToken: cancellationToken);
     }
 
     /// <summary>Alerts as they are stored: an event and an async stream.</summary>

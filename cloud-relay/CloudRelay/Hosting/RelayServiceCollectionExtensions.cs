@@ -59,6 +59,7 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton(provider => new Evidence.ClipFiles(provider.GetRequiredService<IOptions<RelayOptions>>().Value.DataDir));
         services.AddSingleton(provider => new Evidence.EvidenceVerifier(
             provider.GetRequiredService<IEvidenceStore>(),
+            provider.GetRequiredService<IRelayStore>(),
             provider.GetRequiredService<IOptions<RelayOptions>>().Value.DataDir,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Evidence.EvidenceVerifier>>()));

@@ -42,6 +42,9 @@ public sealed partial class AlertIngestor(
     TimeProvider time,
     ILogger<AlertIngestor> logger)
 {
+    /// <summary>A second, different snapshot for an alert that has one: refused, the first kept.</summary>
+    public const string SnapshotExists = "snapshot_exists";
+
     private const int MaxSnapshotBytes = 4 * 1024 * 1024;
 
     // A device that sends garbage on purpose is counted every time but logged once a minute per reason.
@@ -191,7 +194,13 @@ public sealed partial class AlertIngestor(
 
         var folder = Path.Combine(options.Value.DataDir, "snapshots", topic.Site, topic.Device);
         var path = Path.Combine(folder, $"{alertId:D}.jpg");
-        if (!_snapshotBudget.TryReserve(topic.Site, topic.Device, path, payload.Length))
+        var bytes = payload.ToArray();
+        if (File.Exists(path))
+        {
+            return await SnapshotKeptAsync(topic, alertId, path, bytes, cancellationToken);
+        }
+
+        if (!_snapshotBudget.TryReserve(topic.Site, topic.Device, path, bytes.Length))
         {
             counters.CountLimit(LimitNames.SnapshotBytes);
             return Reject(topic, LimitNames.SnapshotBytes,
@@ -199,10 +208,33 @@ public sealed partial class AlertIngestor(
         }
 
         Directory.CreateDirectory(folder);
-        var temporary = path + ".tmp";
-        await File.WriteAllBytesAsync(temporary, payload.ToArray(), cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+        // Each write has its own temporary file, and the move never replaces: of two snapshots at once the first stays.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
+        try
+        {
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temporary);
+            _snapshotBudget.Release(topic.Site, topic.Device, bytes.Length);
+            return await SnapshotKeptAsync(topic, alertId, path, bytes, cancellationToken);
+        }
+
         return new IngestResult(IngestOutcome.Stored);
+    }
+
+    /// <summary>
+    /// A snapshot is write-once, since a verdict may vouch for it: the same bytes again (a redelivery) are a duplicate,
+    /// other bytes are refused and the first snapshot is kept.
+    /// </summary>
+    private async Task<IngestResult> SnapshotKeptAsync(EdgeTopic topic, Guid alertId, string path, byte[] bytes, CancellationToken cancellationToken)
+    {
+        var kept = await File.ReadAllBytesAsync(path, cancellationToken);
+        return kept.AsSpan().SequenceEqual(bytes)
+            ? new IngestResult(IngestOutcome.Duplicate)
+            : Reject(topic, SnapshotExists, $"snapshot for alert {alertId:D} differs from the one already kept ({kept.Length} bytes); the first is kept");
     }
 
     /// <summary>The <c>site</c> and <c>device</c> a JSON object payload names at its top level, or null for any other payload.</summary>

@@ -20,11 +20,20 @@ namespace CloudRelay.Ingest;
 public sealed partial class SharedSubscriber(
     AlertIngestor ingestor,
     Evidence.EvidenceIngestor evidence,
+    Devices.DeviceRegistry devices,
     TimeProvider time,
     IOptions<RelayOptions> options,
     ILogger<SharedSubscriber> logger) : BackgroundService
 {
     private static readonly string[] Channels = ["alert", "state", "status", "telemetry", "snapshot/+", "clip/+", "evidence/+"];
+
+    /// <summary>How long a device found registered is trusted without asking the database again.</summary>
+    internal static readonly TimeSpan KnownDeviceTtl = TimeSpan.FromSeconds(10);
+
+    /// <summary>A message from a device the relay has not registered (the broker let it in, the relay does not).</summary>
+    public const string UnknownDevice = "unknown_device";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _known = new(StringComparer.Ordinal);
     private readonly MqttClientFactory _factory = new();
     private readonly SemaphoreSlim _disconnected = new(0, 1);
     private IMqttClient? _client;
@@ -170,6 +179,13 @@ public sealed partial class SharedSubscriber(
             return true;
         }
 
+        // The external broker's ACL decides who may publish; the relay still stores only what its registered devices send.
+        if (!await IsRegisteredAsync(parsed.Site, parsed.Device))
+        {
+            ingestor.Reject(parsed, UnknownDevice, $"message on '{topic}' from device '{parsed.Site}/{parsed.Device}', which is not registered at the relay; expected a device added with 'cloud-relay devices add' or a claim");
+            return true;
+        }
+
         switch (parsed.Channel)
         {
             case EdgeChannel.Alert:
@@ -189,6 +205,25 @@ public sealed partial class SharedSubscriber(
                 await ingestor.HandleActivityAsync(parsed, payload, _stopping);
                 return true;
         }
+    }
+
+    private async Task<bool> IsRegisteredAsync(string site, string device)
+    {
+        var key = $"{site}/{device}";
+        var now = time.GetUtcNow();
+        if (_known.TryGetValue(key, out var until) && until > now)
+        {
+            return true;
+        }
+
+        if (await devices.FindAsync(site, device, _stopping) is null)
+        {
+            _known.TryRemove(key, out _);
+            return false;
+        }
+
+        _known[key] = now + KnownDeviceTtl;
+        return true;
     }
 
     private async Task AcknowledgeInOrderAsync(Task previous, Task<bool> work, MqttApplicationMessageReceivedEventArgs e)

@@ -21,6 +21,10 @@ internal sealed class SnapshotBudget(string dataDir, long maxBytesPerDevice)
         return fits;
     }
 
+    /// <summary>Gives back a reservation whose file was not kept.</summary>
+    public void Release(string site, string device, long bytes) =>
+        _used.AddOrUpdate($"{site}/{device}", 0, (_, used) => Math.Max(0, used - bytes));
+
     private static long Refuse(long used, out bool fits)
     {
         fits = false;

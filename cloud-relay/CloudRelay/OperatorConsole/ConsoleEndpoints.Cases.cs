@@ -201,12 +201,15 @@ public static partial class ConsoleEndpoints
 
         // The event clip and whether the box's signature over the evidence held, per alert that has either.
         var evidenceStore = services.GetRequiredService<IEvidenceStore>();
+        var verifier = services.GetRequiredService<Evidence.EvidenceVerifier>();
         var evidence = new Dictionary<Guid, CaseEvidence>();
         foreach (var alert in detail.Alerts)
         {
             if (await evidenceStore.FindEvidenceAsync(alert.Alert.Id, cancellationToken) is { } found)
             {
-                evidence[alert.Alert.Id] = new CaseEvidence(found.ClipMs is not null && found.ClipDeletedMs is null, found.Verified);
+                // The verdict as it holds now: a "verified" beside a snapshot other than the one checked would lie.
+                var (verified, _) = await verifier.CurrentAsync(found, cancellationToken);
+                evidence[alert.Alert.Id] = new CaseEvidence(found.ClipMs is not null && found.ClipDeletedMs is null, verified);
             }
         }
 

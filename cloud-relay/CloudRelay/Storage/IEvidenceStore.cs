@@ -6,16 +6,26 @@ namespace CloudRelay.Storage;
 /// </summary>
 public interface IEvidenceStore
 {
-    Task SetDeviceKeyAsync(string site, string device, string keyId, string publicKeyPem, long nowMs, CancellationToken cancellationToken);
+    /// <summary>
+    /// Makes the key the device's current one. A device whose current key is another is changed only with
+    /// <paramref name="replace"/>: the old key is then kept, valid until now. True when the key is current afterwards.
+    /// </summary>
+    Task<bool> AddDeviceKeyAsync(string site, string device, string keyId, string publicKeyPem, long nowMs, bool replace, CancellationToken cancellationToken);
 
+    /// <summary>The device's current key, or null.</summary>
     Task<DeviceKeyRecord?> FindDeviceKeyAsync(string site, string device, CancellationToken cancellationToken);
+
+    /// <summary>The device's key with that id, current or not (its latest period), or null when it was never registered.</summary>
+    Task<DeviceKeyRecord?> FindDeviceKeyAsync(string site, string device, string keyId, CancellationToken cancellationToken);
 
     /// <summary>Records a clip that arrived whole; false when this alert's clip was recorded before.</summary>
     Task<bool> RecordClipAsync(Guid alertId, string site, string device, long bytes, string sha256, long nowMs, CancellationToken cancellationToken);
 
-    Task RecordManifestAsync(Guid alertId, string site, string device, byte[] manifest, byte[] signature, string keyId, long nowMs, CancellationToken cancellationToken);
+    /// <summary>Records the alert's signed manifest once; false when it has one already (which is kept as it is).</summary>
+    Task<bool> RecordManifestAsync(Guid alertId, string site, string device, byte[] manifest, byte[] signature, string keyId, long nowMs, CancellationToken cancellationToken);
 
-    Task SetVerificationAsync(Guid alertId, bool verified, string note, long nowMs, CancellationToken cancellationToken);
+    /// <summary>Records a verdict with the SHA-256 of the snapshot and clip it checked (null when the manifest names none).</summary>
+    Task SetVerificationAsync(Guid alertId, bool verified, string note, string? snapshotSha256, string? clipSha256, long nowMs, CancellationToken cancellationToken);
 
     Task<EvidenceRecord?> FindEvidenceAsync(Guid alertId, CancellationToken cancellationToken);
 
@@ -26,7 +36,8 @@ public interface IEvidenceStore
     Task MarkClipDeletedAsync(Guid alertId, long nowMs, CancellationToken cancellationToken);
 }
 
-public sealed record DeviceKeyRecord(string Site, string Device, string KeyId, string PublicKeyPem, long AddedMs);
+/// <summary>A device's signing key, valid from <see cref="AddedMs"/> until <see cref="RetiredMs"/> (null while current).</summary>
+public sealed record DeviceKeyRecord(string Site, string Device, string KeyId, string PublicKeyPem, long AddedMs, long? RetiredMs = null);
 
 /// <summary>One alert's evidence; <see cref="Verified"/> is null until both the manifest and what it names are checked.</summary>
 public sealed record EvidenceRecord(
@@ -41,4 +52,7 @@ public sealed record EvidenceRecord(
     byte[]? Signature,
     string? KeyId,
     bool? Verified,
-    string? VerifyNote);
+    string? VerifyNote,
+    long? ManifestMs = null,
+    string? VerifiedSnapshotSha256 = null,
+    string? VerifiedClipSha256 = null);

@@ -28,6 +28,14 @@ public interface IRelayStore : IAsyncDisposable
 
     Task AddDeviceAsync(string site, string device, string? tokenHash, string? certificateThumbprint, long nowMs, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gives a device a token (and a certificate thumbprint when given) in one statement: a new device, or one that has
+    /// neither yet (waiting for its claim), always; one that has credentials only when <paramref name="renew"/>.
+    /// False when the device has credentials and <paramref name="renew"/> is false; nothing is changed then.
+    /// </summary>
+    Task<bool> RegisterDeviceAsync(string site, string device, string tokenHash, string? certificateThumbprint, long nowMs, bool renew,
+        CancellationToken cancellationToken);
+
     /// <summary>Registers a client id of the device's own besides <c>edgegw-{site}-{device}</c> (null clears it).</summary>
     Task SetClientIdAsync(string site, string device, string? clientId, CancellationToken cancellationToken);
 
@@ -51,9 +59,12 @@ public interface IRelayStore : IAsyncDisposable
 
     Task SetClaimCodeAsync(string site, string device, string codeHash, long expiresMs, CancellationToken cancellationToken);
 
+    /// <summary>The device of an unused, unexpired claim code, without using it up; null otherwise.</summary>
+    Task<(string Site, string Device)?> FindClaimCodeAsync(string codeHash, long nowMs, CancellationToken cancellationToken);
+
     /// <summary>
-    /// Uses up a claim code atomically: if it exists, is unused and not expired, marks it used, sets the
-    /// device's new token hash and returns the device; otherwise null.
+    /// Uses up a claim code atomically: if it exists, is unused and not expired, and its device has no token or
+    /// certificate yet, marks it used, sets the device's new token hash and returns the device; otherwise null.
     /// </summary>
     Task<DeviceRecord?> ConsumeClaimCodeAsync(string codeHash, string newTokenHash, long nowMs, CancellationToken cancellationToken);
 

@@ -159,6 +159,7 @@ public static class SchemaMigrations
             ALTER TABLE devices ADD COLUMN backlog INTEGER NULL;
             ALTER TABLE devices ADD COLUMN backlog_ms INTEGER NULL;
             """),
+        SigningKeysPerKeyId("INTEGER"),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -306,5 +307,25 @@ public static class SchemaMigrations
             ALTER TABLE devices ADD COLUMN backlog BIGINT NULL;
             ALTER TABLE devices ADD COLUMN backlog_ms BIGINT NULL;
             """),
+        SigningKeysPerKeyId("BIGINT"),
     ];
+
+    /// <summary>Step 10, the same in both databases but for the type of milliseconds.</summary>
+    private static SchemaMigration SigningKeysPerKeyId(string milliseconds) => new(10, "signing keys per key id, and what a verdict checked", $"""
+        CREATE TABLE device_signing_keys (
+            site TEXT NOT NULL,
+            device TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            valid_from_ms {milliseconds} NOT NULL,
+            valid_until_ms {milliseconds} NULL,
+            PRIMARY KEY (site, device, key_id, valid_from_ms));
+        CREATE UNIQUE INDEX device_signing_keys_current ON device_signing_keys (site, device) WHERE valid_until_ms IS NULL;
+        INSERT INTO device_signing_keys (site, device, key_id, public_key, valid_from_ms)
+            SELECT site, device, key_id, public_key, added_ms FROM device_keys;
+        DROP TABLE device_keys;
+        ALTER TABLE evidence ADD COLUMN manifest_ms {milliseconds} NULL;
+        ALTER TABLE evidence ADD COLUMN verified_snapshot_sha256 TEXT NULL;
+        ALTER TABLE evidence ADD COLUMN verified_clip_sha256 TEXT NULL;
+        """);
 }

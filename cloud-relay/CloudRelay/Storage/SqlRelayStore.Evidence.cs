@@ -7,25 +7,55 @@ namespace CloudRelay.Storage;
 public abstract partial class SqlRelayStore : IEvidenceStore
 {
     private const string EvidenceColumns =
-        "alert_id, site, device, clip_bytes, clip_sha256, clip_ms, clip_deleted_ms, manifest, signature, key_id, verified, verify_note";
+        "alert_id, site, device, clip_bytes, clip_sha256, clip_ms, clip_deleted_ms, manifest, signature, key_id, verified, verify_note, "
+        + "manifest_ms, verified_snapshot_sha256, verified_clip_sha256";
 
-    public async Task SetDeviceKeyAsync(string site, string device, string keyId, string publicKeyPem, long nowMs, CancellationToken cancellationToken)
+    public async Task<bool> AddDeviceKeyAsync(string site, string device, string keyId, string publicKeyPem, long nowMs, bool replace, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, """
-            INSERT INTO device_keys (site, device, key_id, public_key, added_ms) VALUES (@site, @device, @key_id, @pem, @now)
-            ON CONFLICT (site, device) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key, added_ms = excluded.added_ms
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var current = await ScalarAsync(connection, transaction,
+            "SELECT key_id FROM device_signing_keys WHERE site = @site AND device = @device AND valid_until_ms IS NULL",
+            cancellationToken, ("site", site), ("device", device)) as string;
+        if (current == keyId)
+        {
+            return true;
+        }
+
+        if (current is not null && !replace)
+        {
+            return false;
+        }
+
+        // The old key stays, with the time it stopped: manifests it signed before still verify.
+        await ExecuteAsync(connection, transaction,
+            "UPDATE device_signing_keys SET valid_until_ms = @now WHERE site = @site AND device = @device AND valid_until_ms IS NULL",
+            cancellationToken, ("site", site), ("device", device), ("now", nowMs));
+        // The unique index on the current key makes a second claim at the same moment insert nothing.
+        var added = await ExecuteAsync(connection, transaction, """
+            INSERT INTO device_signing_keys (site, device, key_id, public_key, valid_from_ms) VALUES (@site, @device, @key_id, @pem, @now)
+            ON CONFLICT DO NOTHING
             """, cancellationToken, ("site", site), ("device", device), ("key_id", keyId), ("pem", publicKeyPem), ("now", nowMs));
+        await transaction.CommitAsync(cancellationToken);
+        return added == 1;
     }
 
-    public async Task<DeviceKeyRecord?> FindDeviceKeyAsync(string site, string device, CancellationToken cancellationToken)
+    public async Task<DeviceKeyRecord?> FindDeviceKeyAsync(string site, string device, CancellationToken cancellationToken) =>
+        await FindKeyAsync("AND valid_until_ms IS NULL", cancellationToken, ("site", site), ("device", device));
+
+    public async Task<DeviceKeyRecord?> FindDeviceKeyAsync(string site, string device, string keyId, CancellationToken cancellationToken) =>
+        await FindKeyAsync("AND key_id = @key_id ORDER BY valid_from_ms DESC", cancellationToken, ("site", site), ("device", device), ("key_id", keyId));
+
+    private async Task<DeviceKeyRecord?> FindKeyAsync(string where, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, null,
-            "SELECT key_id, public_key, added_ms FROM device_keys WHERE site = @site AND device = @device", ("site", site), ("device", device));
+            $"SELECT site, device, key_id, public_key, valid_from_ms, valid_until_ms FROM device_signing_keys WHERE site = @site AND device = @device {where}",
+            parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new DeviceKeyRecord(site, device, reader.GetString(0), reader.GetString(1), Int64(reader, 2))
+            ? new DeviceKeyRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Int64(reader, 4),
+                reader.IsDBNull(5) ? null : Int64(reader, 5))
             : null;
     }
 
@@ -39,20 +69,24 @@ public abstract partial class SqlRelayStore : IEvidenceStore
             """, cancellationToken, ("bytes", bytes), ("sha", sha256), ("now", nowMs), ("id", alertId)) == 1;
     }
 
-    public async Task RecordManifestAsync(Guid alertId, string site, string device, byte[] manifest, byte[] signature, string keyId, long nowMs, CancellationToken cancellationToken)
+    public async Task<bool> RecordManifestAsync(Guid alertId, string site, string device, byte[] manifest, byte[] signature, string keyId, long nowMs, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await EnsureEvidenceRowAsync(connection, alertId, site, device, nowMs, cancellationToken);
-        await ExecuteAsync(connection, null, """
-            UPDATE evidence SET manifest = @manifest, signature = @signature, key_id = @key_id, updated_ms = @now WHERE alert_id = @id
-            """, cancellationToken, ("manifest", manifest), ("signature", signature), ("key_id", keyId), ("now", nowMs), ("id", alertId));
+        // Write-once: the WHERE is the guard, so of two manifests at once only one is kept.
+        return await ExecuteAsync(connection, null, """
+            UPDATE evidence SET manifest = @manifest, signature = @signature, key_id = @key_id, manifest_ms = @now, updated_ms = @now
+            WHERE alert_id = @id AND manifest IS NULL
+            """, cancellationToken, ("manifest", manifest), ("signature", signature), ("key_id", keyId), ("now", nowMs), ("id", alertId)) == 1;
     }
 
-    public async Task SetVerificationAsync(Guid alertId, bool verified, string note, long nowMs, CancellationToken cancellationToken)
+    public async Task SetVerificationAsync(Guid alertId, bool verified, string note, string? snapshotSha256, string? clipSha256, long nowMs, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, "UPDATE evidence SET verified = @verified, verify_note = @note, updated_ms = @now WHERE alert_id = @id",
-            cancellationToken, ("verified", verified ? 1 : 0), ("note", note), ("now", nowMs), ("id", alertId));
+        await ExecuteAsync(connection, null, """
+            UPDATE evidence SET verified = @verified, verify_note = @note, verified_snapshot_sha256 = @snapshot, verified_clip_sha256 = @clip, updated_ms = @now
+            WHERE alert_id = @id
+            """, cancellationToken, ("verified", verified ? 1 : 0), ("note", note), ("snapshot", snapshotSha256), ("clip", clipSha256), ("now", nowMs), ("id", alertId));
     }
 
     public async Task<EvidenceRecord?> FindEvidenceAsync(Guid alertId, CancellationToken cancellationToken)
@@ -92,7 +126,10 @@ public abstract partial class SqlRelayStore : IEvidenceStore
                 reader.IsDBNull(8) ? null : (byte[])reader.GetValue(8),
                 reader.IsDBNull(9) ? null : reader.GetString(9),
                 reader.IsDBNull(10) ? null : Convert.ToInt64(reader.GetValue(10), CultureInfo.InvariantCulture) == 1,
-                reader.IsDBNull(11) ? null : reader.GetString(11)));
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                Optional(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13),
+                reader.IsDBNull(14) ? null : reader.GetString(14)));
         }
 
         return records;

@@ -140,6 +140,22 @@ public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
             ("site", site), ("device", device), ("token", tokenHash), ("cert", certificateThumbprint), ("now", nowMs));
     }
 
+    public async Task<bool> RegisterDeviceAsync(string site, string device, string tokenHash, string? certificateThumbprint, long nowMs, bool renew,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // One statement, so two registrations of a new device at once cannot both hand out a token.
+        return await ExecuteAsync(connection, null, """
+            INSERT INTO devices (site, device, token_hash, cert_thumbprint, online, created_ms)
+            VALUES (@site, @device, @token, @cert, 0, @now)
+            ON CONFLICT (site, device) DO UPDATE SET
+                token_hash = excluded.token_hash,
+                cert_thumbprint = COALESCE(excluded.cert_thumbprint, devices.cert_thumbprint)
+            WHERE @renew = 1 OR (devices.token_hash IS NULL AND devices.cert_thumbprint IS NULL)
+            """, cancellationToken,
+            ("site", site), ("device", device), ("token", tokenHash), ("cert", certificateThumbprint), ("now", nowMs), ("renew", renew ? 1 : 0)) == 1;
+    }
+
     public async Task<DeviceRecord?> FindDeviceAsync(string site, string device, CancellationToken cancellationToken)
     {
         var found = await QueryDevicesAsync("WHERE site = @site AND device = @device", cancellationToken, ("site", site), ("device", device));
@@ -220,6 +236,15 @@ public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
             cancellationToken, ("code", codeHash), ("site", site), ("device", device), ("expires", expiresMs));
     }
 
+    public async Task<(string Site, string Device)?> FindClaimCodeAsync(string codeHash, long nowMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            "SELECT site, device FROM claim_codes WHERE code_hash = @code AND used_ms IS NULL AND expires_ms > @now", ("code", codeHash), ("now", nowMs));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetString(1)) : null;
+    }
+
     public async Task<DeviceRecord?> ConsumeClaimCodeAsync(string codeHash, string newTokenHash, long nowMs, CancellationToken cancellationToken)
     {
         string site, device;
@@ -243,9 +268,16 @@ public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
                 device = reader.GetString(1);
             }
 
-            await ExecuteAsync(connection, transaction,
-                "UPDATE devices SET token_hash = @token WHERE site = @site AND device = @device",
-                cancellationToken, ("site", site), ("device", device), ("token", newTokenHash));
+            // A claim code is for a device nobody holds yet: one that got a token or certificate since is refused.
+            if (await ExecuteAsync(connection, transaction, """
+                UPDATE devices SET token_hash = @token
+                WHERE site = @site AND device = @device AND token_hash IS NULL AND cert_thumbprint IS NULL
+                """, cancellationToken, ("site", site), ("device", device), ("token", newTokenHash)) != 1)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return null;
+            }
+
             await transaction.CommitAsync(cancellationToken);
         }
 
