@@ -159,6 +159,9 @@ public static class SchemaMigrations
             ALTER TABLE devices ADD COLUMN backlog INTEGER NULL;
             ALTER TABLE devices ADD COLUMN backlog_ms INTEGER NULL;
             """),
+        new(10, "the clip an alert names", """
+            ALTER TABLE alerts ADD COLUMN clip TEXT NULL;
+            """),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -305,6 +308,9 @@ public static class SchemaMigrations
         new(9, "reported backlog", """
             ALTER TABLE devices ADD COLUMN backlog BIGINT NULL;
             ALTER TABLE devices ADD COLUMN backlog_ms BIGINT NULL;
+            """),
+        new(10, "the clip an alert names", """
+            ALTER TABLE alerts ADD COLUMN clip TEXT NULL;
             """),
     ];
 }
