@@ -48,10 +48,12 @@ public sealed partial class EvidenceRetention(
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         await ledger.EnsureLoadedAsync(cancellationToken);
+        // Outside _running: the ingest holds an alert's lock while it waits for MakeRoomAsync, so this side must
+        // never hold _running while it waits for an alert's lock.
+        var deleted = await SweepPartsAsync(cancellationToken);
         await _running.WaitAsync(cancellationToken);
         try
         {
-            var deleted = await SweepPartsAsync(cancellationToken);
             var all = await evidence.ListClipsAsync(cancellationToken);
             ledger.SetFinished(all);
             return deleted + await DeleteFinishedAsync(all, null, cancellationToken);
