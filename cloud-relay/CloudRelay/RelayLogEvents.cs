@@ -166,4 +166,7 @@ public static class RelayLogEvents
 
     /// <summary>EvidenceRetention.SweepFailed.</summary>
     public const int EvidenceSweepFailed = 1504;
+
+    /// <summary>EvidenceRetention.PartDeleted: an unfinished clip past Relay:Evidence:PartTtl.</summary>
+    public const int EvidencePartDeleted = 1505;
 }

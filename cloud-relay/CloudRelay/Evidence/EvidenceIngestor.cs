@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using CloudRelay.Ingest;
 using CloudRelay.Storage;
@@ -21,6 +20,8 @@ public sealed partial class EvidenceIngestor(
     IEvidenceStore evidence,
     EvidenceVerifier verifier,
     ClipFiles clips,
+    ClipLedger ledger,
+    EvidenceRetention retention,
     TimeProvider time,
     ILogger<EvidenceIngestor> logger)
 {
@@ -33,7 +34,20 @@ public sealed partial class EvidenceIngestor(
     /// <summary>A manifest for an alert the relay has not stored.</summary>
     public const string ManifestUnknownAlert = "manifest_unknown_alert";
 
-    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _locks = new();
+    /// <summary>A piece for an alert the relay has not stored.</summary>
+    public const string ClipUnknownAlert = "clip_unknown_alert";
+
+    /// <summary>A piece for a stored alert whose <c>clip</c> field names no clip.</summary>
+    public const string ClipNotNamed = "clip_not_named";
+
+    /// <summary>A piece of a clip the relay had and retention deleted: it is never taken again.</summary>
+    public const string ClipDeleted = "clip_deleted";
+
+    /// <summary>A piece that would pass the device's or the relay's clip budget.</summary>
+    public const string ClipBudget = "clip_budget";
+
+    /// <summary>The data disk is below <c>Relay:Evidence:ReserveMB</c>: evidence waits, alerts go on.</summary>
+    public const string StorageFull = "storage_full";
 
     public async Task<IngestResult> HandleClipAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
@@ -47,13 +61,27 @@ public sealed partial class EvidenceIngestor(
             return alerts.Reject(topic, RejectReasons.Malformed, error!);
         }
 
-        if (await ForeignAlertAsync(topic, alertId, "clip", cancellationToken) is { } foreign)
+        // Only the clip a stored alert of this device names: any other id would be disk for nobody's evidence.
+        if (await store.FindAlertAsync(alertId, cancellationToken) is not { } owner)
         {
-            return foreign;
+            return alerts.Reject(topic, ClipUnknownAlert, $"clip for alert {alertId:D}, which the relay has not stored; send the alert first");
         }
 
+        if (owner.Alert.SiteId != topic.Site || owner.Alert.DeviceId != topic.Device)
+        {
+            return alerts.Reject(topic, RejectReasons.IdentityMismatch,
+                $"clip for alert {alertId:D} of '{owner.Alert.SiteId}/{owner.Alert.DeviceId}' was published under '{topic.Site}/{topic.Device}'");
+        }
+
+        if (owner.Alert.ClipRef != EdgeTopic.ClipReference(alertId))
+        {
+            return alerts.Reject(topic, ClipNotNamed,
+                $"clip for alert {alertId:D}, whose clip field is '{owner.Alert.ClipRef}'; expected '{EdgeTopic.ClipReference(alertId)}'");
+        }
+
+        await ledger.EnsureLoadedAsync(cancellationToken);
         var path = clips.FinalPath(topic.Site, topic.Device, alertId)!;
-        var gate = _locks.GetOrAdd(alertId, static _ => new SemaphoreSlim(1, 1));
+        var gate = ledger.LockFor(alertId);
         await gate.WaitAsync(cancellationToken);
         try
         {
@@ -62,7 +90,42 @@ public sealed partial class EvidenceIngestor(
                 return new IngestResult(IngestOutcome.Duplicate);
             }
 
-            return await WritePieceAsync(topic, alertId, path, chunk!, cancellationToken);
+            var part = ClipFiles.PartPath(path);
+            var held = File.Exists(part) ? new FileInfo(part).Length : -1;
+            if (held < 0 && await StartRefusalAsync(topic, alertId, chunk!, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            // Checked before any file is opened, so a refused piece leaves nothing behind.
+            if (chunk!.Offset > Math.Max(held, 0))
+            {
+                return alerts.Reject(topic, ClipGap, $"clip {alertId:D} piece starts at byte {chunk.Offset} but the relay holds {Math.Max(held, 0)}; send the clip again from byte 0");
+            }
+
+            var end = chunk.Offset + chunk.Data.Length;
+            var growth = Math.Max(0, end - Math.Max(held, 0));
+            if (growth > 0 && ledger.FreeBytes - growth < ledger.ReserveBytes)
+            {
+                return alerts.Reject(topic, StorageFull,
+                    $"the relay's data disk has {ledger.FreeBytes / (1024 * 1024)} MB free, below its {ledger.ReserveBytes / (1024 * 1024)} MB reserve for alerts (Relay:Evidence:ReserveMB); clips wait");
+            }
+
+            if (ledger.TryGrow(topic.Site, topic.Device, alertId, Math.Max(held, end)) is { } over)
+            {
+                return alerts.Reject(topic, ClipBudget, $"clip {alertId:D}: {over}");
+            }
+
+            try
+            {
+                return await WritePieceAsync(topic, alertId, path, part, chunk, cancellationToken);
+            }
+            catch (Exception) when (!File.Exists(part))
+            {
+                // The file never opened (or went): what was set aside for it goes back.
+                ledger.PartGone(alertId);
+                throw;
+            }
         }
         finally
         {
@@ -70,37 +133,85 @@ public sealed partial class EvidenceIngestor(
         }
     }
 
-    private async Task<IngestResult> WritePieceAsync(EdgeTopic topic, Guid alertId, string path, ClipChunk chunk, CancellationToken cancellationToken)
+    /// <summary>
+    /// Before a clip's first byte is kept: a clip retention deleted is never taken again, and the whole announced
+    /// length must fit the budgets, after the device's own oldest clips (and past <c>MaxMB</c> the relay's) make room
+    /// as retention would.
+    /// </summary>
+    private async Task<IngestResult?> StartRefusalAsync(EdgeTopic topic, Guid alertId, ClipChunk chunk, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var part = ClipFiles.PartPath(path);
-        await using (var file = new FileStream(part, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        if (await evidence.FindEvidenceAsync(alertId, cancellationToken) is { ClipMs: not null } had)
         {
-            if (chunk.Offset > file.Length)
+            return alerts.Reject(topic, ClipDeleted, $"clip {alertId:D} arrived whole before and was deleted {(had.ClipDeletedMs is { } ms ? $"at {DateTimeOffset.FromUnixTimeMilliseconds(ms):O}" : "since")}; it is not taken again");
+        }
+
+        if (chunk.Total > ledger.DeviceBudgetBytes || chunk.Total > ledger.RelayBudgetBytes)
+        {
+            return alerts.Reject(topic, ClipBudget,
+                $"clip {alertId:D} announces {chunk.Total} bytes; expected at most {Math.Min(ledger.DeviceBudgetBytes, ledger.RelayBudgetBytes)} (Relay:Evidence:MaxMBPerDevice, Relay:Evidence:MaxMB)");
+        }
+
+        if (ledger.DeviceBytes(topic.Site, topic.Device) + chunk.Total > ledger.DeviceBudgetBytes || ledger.TotalBytes + chunk.Total > ledger.RelayBudgetBytes)
+        {
+            await retention.MakeRoomAsync(topic.Site, topic.Device, chunk.Total, cancellationToken);
+            if (ledger.DeviceBytes(topic.Site, topic.Device) + chunk.Total > ledger.DeviceBudgetBytes)
             {
-                return alerts.Reject(topic, ClipGap, $"clip {alertId:D} piece starts at byte {chunk.Offset} but the relay holds {file.Length}; send the clip again from byte 0");
+                return alerts.Reject(topic, ClipBudget,
+                    $"clip {alertId:D} announces {chunk.Total} bytes; device {topic.Site}/{topic.Device} holds {ledger.DeviceBytes(topic.Site, topic.Device)} in clips still arriving and its {ledger.DeviceBudgetBytes / (1024 * 1024)} MB (Relay:Evidence:MaxMBPerDevice) cannot hold both");
             }
 
-            file.Position = chunk.Offset;
-            await file.WriteAsync(chunk.Data, cancellationToken);
-            if (!chunk.IsLast)
+            if (ledger.TotalBytes + chunk.Total > ledger.RelayBudgetBytes)
             {
-                return new IngestResult(IngestOutcome.Stored);
-            }
-
-            file.SetLength(chunk.Total);
-            file.Flush(flushToDisk: true);
-            file.Position = 0;
-            var actual = await SHA256.HashDataAsync(file, cancellationToken);
-            if (!actual.AsSpan().SequenceEqual(chunk.Sha256))
-            {
-                file.SetLength(0);
-                return alerts.Reject(topic, ClipChecksum,
-                    $"clip {alertId:D} of {chunk.Total} bytes has SHA-256 {Convert.ToHexStringLower(actual)}; its pieces said {Convert.ToHexStringLower(chunk.Sha256)}; send it again from byte 0");
+                return alerts.Reject(topic, ClipBudget,
+                    $"clip {alertId:D} announces {chunk.Total} bytes; the relay holds {ledger.TotalBytes} in clips still arriving and its {ledger.RelayBudgetBytes / (1024 * 1024)} MB (Relay:Evidence:MaxMB) cannot hold both");
             }
         }
 
+        return null;
+    }
+
+    private async Task<IngestResult> WritePieceAsync(EdgeTopic topic, Guid alertId, string path, string part, ClipChunk chunk, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var wrong = false;
+        byte[]? actual = null;
+        await using (var file = new FileStream(part, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            try
+            {
+                file.Position = chunk.Offset;
+                await file.WriteAsync(chunk.Data, cancellationToken);
+                if (chunk.IsLast)
+                {
+                    file.SetLength(chunk.Total);
+                    file.Flush(flushToDisk: true);
+                    file.Position = 0;
+                    actual = await SHA256.HashDataAsync(file, cancellationToken);
+                    wrong = !actual.AsSpan().SequenceEqual(chunk.Sha256);
+                }
+            }
+            finally
+            {
+                ledger.PartIs(topic.Site, topic.Device, alertId, file.Length);
+            }
+        }
+
+        if (!chunk.IsLast)
+        {
+            return new IngestResult(IngestOutcome.Stored);
+        }
+
+        if (wrong)
+        {
+            // Nothing of it is worth keeping: the box sends the clip again from byte 0.
+            File.Delete(part);
+            ledger.PartGone(alertId);
+            return alerts.Reject(topic, ClipChecksum,
+                $"clip {alertId:D} of {chunk.Total} bytes has SHA-256 {Convert.ToHexStringLower(actual!)}; its pieces said {Convert.ToHexStringLower(chunk.Sha256)}; send it again from byte 0");
+        }
+
         File.Move(part, path);
+        ledger.PartFinished(topic.Site, topic.Device, alertId, chunk.Total);
         var sha = Convert.ToHexStringLower(chunk.Sha256);
         await evidence.RecordClipAsync(alertId, topic.Site, topic.Device, chunk.Total, sha, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         Log.ClipStored(logger, topic.Site, topic.Device, alertId, chunk.Total);

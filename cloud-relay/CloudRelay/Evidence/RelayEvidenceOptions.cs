@@ -15,6 +15,12 @@ public sealed class RelayEvidenceOptions
     /// <summary>How often retention runs.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>An unfinished clip that got no piece for this long is deleted at the next sweep.</summary>
+    public TimeSpan PartTtl { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Free space on the data disk kept for alerts and the database: below it every evidence piece is refused.</summary>
+    public long ReserveMB { get; set; } = 1024;
+
     internal IEnumerable<string> Problems()
     {
         if (RetentionDays < 1)
@@ -35,6 +41,16 @@ public sealed class RelayEvidenceOptions
         if (SweepInterval <= TimeSpan.Zero)
         {
             yield return $"Relay:Evidence:SweepInterval '{SweepInterval}' is invalid; expected a positive time span such as 00:10:00";
+        }
+
+        if (PartTtl < TimeSpan.FromSeconds(1))
+        {
+            yield return $"Relay:Evidence:PartTtl '{PartTtl}' is invalid; expected a time span of at least 00:00:01 such as 01:00:00";
+        }
+
+        if (ReserveMB < 0)
+        {
+            yield return $"Relay:Evidence:ReserveMB '{ReserveMB}' is invalid; expected a whole number of MB of at least 0";
         }
     }
 }

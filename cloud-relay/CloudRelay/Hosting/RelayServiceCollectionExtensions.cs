@@ -63,6 +63,7 @@ public static class RelayServiceCollectionExtensions
             provider.GetRequiredService<IOptions<RelayOptions>>().Value.DataDir,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Evidence.EvidenceVerifier>>()));
+        services.AddSingleton<Evidence.ClipLedger>();
         services.AddSingleton<Evidence.EvidenceIngestor>();
         services.AddSingleton<Evidence.DeviceSigningKeys>();
         services.AddSingleton<Evidence.EvidenceRetention>();

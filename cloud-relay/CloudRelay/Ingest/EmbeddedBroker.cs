@@ -462,7 +462,7 @@ public sealed partial class EmbeddedBroker(
         e.Response.ReasonCode = result.Reason switch
         {
             RejectReasons.IdentityMismatch => MqttPubAckReasonCode.NotAuthorized,
-            LimitNames.SnapshotBytes => MqttPubAckReasonCode.QuotaExceeded,
+            LimitNames.SnapshotBytes or Evidence.EvidenceIngestor.ClipBudget or Evidence.EvidenceIngestor.StorageFull => MqttPubAckReasonCode.QuotaExceeded,
             _ => MqttPubAckReasonCode.TopicNameInvalid,
         };
         e.Response.ReasonString = result.Error;

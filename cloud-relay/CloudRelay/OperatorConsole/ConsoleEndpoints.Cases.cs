@@ -13,14 +13,15 @@ namespace CloudRelay.OperatorConsole;
 /// <summary>The console's devices and cases: lists, a case with its evidence, the operators' actions, snapshots and attachments.</summary>
 public static partial class ConsoleEndpoints
 {
-    private static async Task<IResult> DevicesAsync(HttpContext http, ConsoleSessions sessions, IRelayStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> DevicesAsync(HttpContext http, ConsoleSessions sessions, IRelayStore store, Evidence.ClipLedger clips, CancellationToken cancellationToken)
     {
         if (await sessions.FindAsync(http, cancellationToken) is not { } user)
         {
             return ToLogin(http);
         }
 
-        return Page(ConsolePages.Devices(ConsoleText.For(http, user.Language), user, await store.ListDevicesAsync(cancellationToken)));
+        var storage = clips.StorageFull ? new StorageState(clips.FreeBytes, clips.ReserveBytes) : null;
+        return Page(ConsolePages.Devices(ConsoleText.For(http, user.Language), user, await store.ListDevicesAsync(cancellationToken), storage));
     }
 
     private static async Task<IResult> CasesAsync(HttpContext http, ConsoleSessions sessions, ICaseStore cases, TimeProvider time,

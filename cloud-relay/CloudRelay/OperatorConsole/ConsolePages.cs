@@ -37,10 +37,16 @@ internal static partial class ConsolePages
     public static string Message(ConsoleText t, ConsoleUser? user, string message) =>
         Layout(t, user, t["app.title"], page => page.Element("p", message, ("id", "message"), ("class", "error"), ("role", "alert")), user?.Csrf);
 
-    public static string Devices(ConsoleText t, ConsoleUser user, IReadOnlyList<DeviceRecord> devices) =>
+    public static string Devices(ConsoleText t, ConsoleUser user, IReadOnlyList<DeviceRecord> devices, StorageState? storageFull = null) =>
         Layout(t, user, t["devices.title"], page =>
         {
             page.Element("h1", t["devices.title"]);
+            if (storageFull is { } full)
+            {
+                page.Element("p", string.Create(CultureInfo.InvariantCulture, $"{t["devices.storage_full"]} ({full.FreeBytes / (1024 * 1024)} MB / {full.ReserveBytes / (1024 * 1024)} MB)"),
+                    ("id", "storage-full"), ("class", "error"), ("role", "alert"));
+            }
+
             if (devices.Count == 0)
             {
                 page.Element("p", t["devices.none"]);
@@ -334,6 +340,9 @@ internal sealed record CaseFilter(string? State, string? Kind, string? Site)
 {
     public const string AnyState = "any";
 }
+
+/// <summary>The relay's data disk below its reserve: free bytes and the reserve, shown on the devices page.</summary>
+public sealed record StorageState(long FreeBytes, long ReserveBytes);
 
 /// <summary>What the console shows of an alert's evidence: whether its clip is at the relay, and whether the box's signature held.</summary>
 public sealed record CaseEvidence(bool HasClip, bool? Verified);

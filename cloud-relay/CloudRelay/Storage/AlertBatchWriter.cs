@@ -12,7 +12,7 @@ internal sealed class AlertBatchWriter : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insert;
-    private readonly SqliteParameter _id, _site, _device, _sequence, _kind, _severity, _state, _timestamp, _attributes, _snapshot, _received;
+    private readonly SqliteParameter _id, _site, _device, _sequence, _kind, _severity, _state, _timestamp, _attributes, _snapshot, _clip, _received;
     private readonly SqliteCommand _enqueueForward;
     private readonly SqliteCommand _enqueueCase;
     private readonly IReadOnlySet<string> _caseKinds;
@@ -26,8 +26,8 @@ internal sealed class AlertBatchWriter : IDisposable
         _caseKinds = caseKinds;
         _insert = connection.CreateCommand();
         _insert.CommandText = """
-            INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms)
-            VALUES ($id, $site, $device, $seq, $kind, $severity, $state, $ts, $attrs, $snapshot, $received)
+            INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, clip, received_ms)
+            VALUES ($id, $site, $device, $seq, $kind, $severity, $state, $ts, $attrs, $snapshot, $clip, $received)
             ON CONFLICT (id) DO NOTHING
             """;
         _id = Parameter(_insert, "$id");
@@ -40,6 +40,7 @@ internal sealed class AlertBatchWriter : IDisposable
         _timestamp = Parameter(_insert, "$ts");
         _attributes = Parameter(_insert, "$attrs");
         _snapshot = Parameter(_insert, "$snapshot");
+        _clip = Parameter(_insert, "$clip");
         _received = Parameter(_insert, "$received");
 
         // Runs right after a successful insert on the same connection, so last_insert_rowid() is that alert's position.
@@ -81,6 +82,7 @@ internal sealed class AlertBatchWriter : IDisposable
             _timestamp.Value = alert.TimestampMs;
             _attributes.Value = (object?)SqlRelayStore.AttributesJson(alert) ?? DBNull.Value;
             _snapshot.Value = (object?)alert.SnapshotRef ?? DBNull.Value;
+            _clip.Value = (object?)alert.ClipRef ?? DBNull.Value;
             inserted[i] = _insert.ExecuteNonQuery() == 1;
             if (inserted[i] && _caseKinds.Contains(alert.Kind))
             {

@@ -26,11 +26,11 @@ public sealed class PostgresRelayStore : SqlRelayStore
 
     private const string InsertSql = """
         WITH input AS (
-            SELECT * FROM unnest(@ids, @sites, @devices, @seqs, @kinds, @severities, @states, @ts, @attrs, @snapshots)
-                WITH ORDINALITY AS t(id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, ord)),
+            SELECT * FROM unnest(@ids, @sites, @devices, @seqs, @kinds, @severities, @states, @ts, @attrs, @snapshots, @clips)
+                WITH ORDINALITY AS t(id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, clip, ord)),
         inserted AS (
-            INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms)
-            SELECT id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, @received FROM input ORDER BY ord
+            INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, clip, received_ms)
+            SELECT id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, clip, @received FROM input ORDER BY ord
             ON CONFLICT (id) DO NOTHING
             RETURNING pos, id, kind),
         queued AS (
@@ -96,6 +96,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
             insert.Parameters.Add(Array("ts", NpgsqlDbType.Bigint, alerts.Select(a => a.TimestampMs)));
             insert.Parameters.Add(Array("attrs", NpgsqlDbType.Text, alerts.Select(AttributesJson)));
             insert.Parameters.Add(Array("snapshots", NpgsqlDbType.Text, alerts.Select(a => a.SnapshotRef)));
+            insert.Parameters.Add(Array("clips", NpgsqlDbType.Text, alerts.Select(a => a.ClipRef)));
             insert.Parameters.AddWithValue("received", receivedMs);
             insert.Parameters.AddWithValue("forward", enqueueForward);
             insert.Parameters.Add(Array("caseKinds", NpgsqlDbType.Text, CaseKinds));

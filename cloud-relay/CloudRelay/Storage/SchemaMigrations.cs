@@ -160,6 +160,9 @@ public static class SchemaMigrations
             ALTER TABLE devices ADD COLUMN backlog_ms INTEGER NULL;
             """),
         SigningKeysPerKeyId("INTEGER"),
+        new(11, "the clip an alert names", """
+            ALTER TABLE alerts ADD COLUMN clip TEXT NULL;
+            """),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -308,6 +311,9 @@ public static class SchemaMigrations
             ALTER TABLE devices ADD COLUMN backlog_ms BIGINT NULL;
             """),
         SigningKeysPerKeyId("BIGINT"),
+        new(11, "the clip an alert names", """
+            ALTER TABLE alerts ADD COLUMN clip TEXT NULL;
+            """),
     ];
 
     /// <summary>Step 10, the same in both databases but for the type of milliseconds.</summary>

@@ -12,7 +12,7 @@ namespace CloudRelay.Storage;
 /// </summary>
 public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
 {
-    private const string AlertColumns = "pos, id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms";
+    private const string AlertColumns = "pos, id, site, device, seq, kind, severity, state, ts_ms, attrs, snapshot, received_ms, clip";
     private const string DeviceColumns = "site, device, token_hash, cert_thumbprint, online, last_seen_ms, created_ms, client_id, backlog, backlog_ms";
 
     /// <summary>Last seen is written at most this often per device from the alert path; status messages write it always.</summary>
@@ -464,6 +464,7 @@ public abstract partial class SqlRelayStore : IRelayStore, ICaseStore
                 ? Alert.EmptyAttributes
                 : JsonSerializer.Deserialize<Dictionary<string, string>>(attributesText) ?? [],
             SnapshotRef = reader.IsDBNull(offset + 10) ? null : reader.GetString(offset + 10),
+            ClipRef = reader.FieldCount > offset + 12 && !reader.IsDBNull(offset + 12) ? reader.GetString(offset + 12) : null,
         };
         return new StoredAlert(Int64(0), alert, Int64(11));
     }

@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Health;
 using EdgeGateway.Host.Diagnostics;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeGateway.Host.Tests.Diagnostics;
 
@@ -31,12 +34,29 @@ public sealed class DiagnosticsApiTests(DiagnosticsApiTests.SharedServer shared)
     [Fact]
     public async Task Readyz_answers_without_a_login_with_a_status_per_check()
     {
-        using var client = Factory.CreateClient();
+        using var ready = Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddSingleton<ICameraMonitor>(new Cameras(Camera("k1", 4.0)))));
+        using var client = ready.CreateClient();
         using var response = await client.GetAsync("/readyz");
-        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"status {response.StatusCode}");
-        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(response.StatusCode == HttpStatusCode.OK ? "ok" : "fail", json.RootElement.GetProperty("status").GetString());
-        Assert.Equal(System.Text.Json.JsonValueKind.Array, json.RootElement.GetProperty("checks").ValueKind);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (status, checks) = await ProbeAsync(response);
+        Assert.Equal("ok", status);
+        Assert.Equal([("camera k1", "ok", "last frame analysed 4.0 s ago")], checks);
+    }
+
+    [Fact]
+    public async Task Readyz_answers_503_naming_each_camera_without_a_recent_analysed_frame()
+    {
+        using var stale = Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddSingleton<ICameraMonitor>(new Cameras(Camera("k1", 4.0), Camera("k2", 45.0), Camera("k3", null)))));
+        using var client = stale.CreateClient();
+        using var response = await client.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var (status, checks) = await ProbeAsync(response);
+        Assert.Equal("fail", status);
+        Assert.Equal([("camera k1", "ok", "last frame analysed 4.0 s ago"), ("camera k2", "fail", "last frame analysed 45.0 s ago"), ("camera k3", "fail", "no frame analysed yet")], checks);
     }
 
     [Theory]
@@ -281,5 +301,28 @@ public sealed class DiagnosticsApiTests(DiagnosticsApiTests.SharedServer shared)
         using var lines = await client.Http.GetFromJsonAsync<JsonDocument>("/api/logs");
         Assert.Contains(lines!.RootElement.EnumerateArray(), l => l.GetProperty("message").GetString()!.Contains("Maintenance check-in by tail-check", StringComparison.Ordinal));
         Assert.DoesNotContain(lines.RootElement.EnumerateArray(), l => l.GetProperty("message").GetString()!.Contains("Request starting", StringComparison.Ordinal));
+    }
+
+    /// <summary>The probe's overall status and its checks as (name, status, detail).</summary>
+    private static async Task<(string?, (string?, string?, string?)[])> ProbeAsync(HttpResponseMessage response)
+    {
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (json.RootElement.GetProperty("status").GetString(),
+            [.. json.RootElement.GetProperty("checks").EnumerateArray().Select(c => (c.GetProperty("name").GetString(), c.GetProperty("status").GetString(), c.GetProperty("detail").GetString()))]);
+    }
+
+    private static CameraHealth Camera(string id, double? analysedSecondsAgo) =>
+        new(id, "kitchen", true, 120, 40, 2, 0.1, 0, null, 4.0, analysedSecondsAgo);
+
+    /// <summary>Cameras whose last analysed frame is as old as the test says.</summary>
+    private sealed class Cameras(params CameraHealth[] cameras) : ICameraMonitor
+    {
+        public IReadOnlyList<CameraHealth> GetHealth() => cameras;
+
+        public bool TryGetLatestAnnotatedJpeg(string cameraId, out ReadOnlyMemory<byte> jpeg)
+        {
+            jpeg = default;
+            return false;
+        }
     }
 }

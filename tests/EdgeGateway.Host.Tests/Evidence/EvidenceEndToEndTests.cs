@@ -23,6 +23,7 @@ public sealed class EvidenceEndToEndTests : IAsyncLifetime
 {
     private const string Site = "xuhui-0193";
     private const string Device = "kitchen-0042";
+    private static long _sequence = 1_000_000;
     private readonly TempDirectory _work = new("edgegw-evidence-");
     private EvidenceRig _rig = null!;
 
@@ -120,7 +121,7 @@ public sealed class EvidenceEndToEndTests : IAsyncLifetime
         settings["Evidence:ChunkKB"] = "1";
         await using var gateway = GatewayApp.Build(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         await gateway.StartAsync();
-        var (alert, snapshotSha) = await PublishWithSnapshotAsync(gateway.Services);
+        var (alert, snapshotSha) = await PublishWithSnapshotAsync(gateway.Services, namesClip: true);
         var clip = await EvidenceRig.MakeClipAsync(_work.File("clip.mp4"), loops: 1);
         var clipBytes = await File.ReadAllBytesAsync(clip);
         var uploader = gateway.Services.GetRequiredService<EvidenceUploader>();
@@ -158,7 +159,7 @@ public sealed class EvidenceEndToEndTests : IAsyncLifetime
         var clip = await File.ReadAllBytesAsync(await EvidenceRig.MakeClipAsync(_work.File("clip.mp4"), loops: 1));
 
         // The clip is altered on the box's disk after the manifest was signed.
-        var (tampered, tamperedSnapshot) = await PublishWithSnapshotAsync(gateway.Services);
+        var (tampered, tamperedSnapshot) = await PublishWithSnapshotAsync(gateway.Services, namesClip: true);
         var manifest = new EvidenceManifest(tampered.Id, Device, Site, tampered.Kind, tampered.TimestampMs, tamperedSnapshot, EvidenceSignature.Sha256Hex(clip)).ToBytes();
         var changed = clip.ToArray();
         changed[changed.Length / 2] ^= 0x01;
@@ -185,13 +186,30 @@ public sealed class EvidenceEndToEndTests : IAsyncLifetime
 
     /// <summary>
     /// An alert whose snapshot reaches the relay without the box signing it on its own (the snapshot goes through the
-    /// outbox as the box sends it; the test signs the evidence itself).
+    /// outbox as the box sends it; the test signs the evidence itself). With <paramref name="namesClip"/> the alert
+    /// names its clip, as one from a camera that records clips does: the relay takes a clip only for such an alert.
     /// </summary>
-    private static async Task<(Alert Alert, string SnapshotSha)> PublishWithSnapshotAsync(IServiceProvider services)
+    private static async Task<(Alert Alert, string SnapshotSha)> PublishWithSnapshotAsync(IServiceProvider services, bool namesClip = false)
     {
         var snapshot = await File.ReadAllBytesAsync(RepoPaths.SharedFile("images", "person-with-mask.jpg"));
-        var alert = await services.GetRequiredService<IAlertSink>().PublishAsync(new AlertDraft(AlertKinds.NoMask, AlertSeverity.Warning, AlertState.Raised));
         var outbox = services.GetRequiredService<EdgeGateway.Core.Ports.IOutbox>();
+        Alert alert;
+        if (namesClip)
+        {
+            var id = Guid.CreateVersion7();
+            alert = new Alert
+            {
+                Id = id, SiteId = Site, DeviceId = Device, Sequence = Interlocked.Increment(ref _sequence), Kind = AlertKinds.NoMask,
+                Severity = AlertSeverity.Warning, State = AlertState.Raised, TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                ClipRef = EdgeGateway.Contracts.EdgeTopic.ClipReference(id),
+            };
+            await outbox.EnqueueAsync(new EdgeGateway.Core.Outbox.OutboxMessage(EdgeGateway.Core.Outbox.OutboxClass.Alarm, EdgeGateway.Contracts.AlertCbor.Encode(alert), id));
+        }
+        else
+        {
+            alert = await services.GetRequiredService<IAlertSink>().PublishAsync(new AlertDraft(AlertKinds.NoMask, AlertSeverity.Warning, AlertState.Raised));
+        }
+
         await outbox.EnqueueAsync(new EdgeGateway.Core.Outbox.OutboxMessage(EdgeGateway.Core.Outbox.OutboxClass.Snapshot, snapshot, alert.Id));
         return (alert, EvidenceSignature.Sha256Hex(snapshot));
     }
