@@ -58,6 +58,11 @@ internal sealed class DiagnosticsOptionsValidator : IValidateOptions<Diagnostics
             problems.Add($"Diagnostics:SessionIdle = '{options.SessionIdle}': expected at least 00:01:00");
         }
 
+        if (options.SessionLifetime < TimeSpan.FromMinutes(1) || options.SessionLifetime > TimeSpan.FromDays(7))
+        {
+            problems.Add($"Diagnostics:SessionLifetime = '{options.SessionLifetime}': expected between 00:01:00 and 7.00:00:00");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

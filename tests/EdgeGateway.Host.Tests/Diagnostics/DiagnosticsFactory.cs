@@ -32,6 +32,12 @@ public sealed class DiagnosticsFactory : WebApplicationFactory<DiagnosticsTestHo
 
     public int LoginAttemptsPerMinute { get; init; } = 5;
 
+    /// <summary>The page's clock; null for the system's.</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>Extra settings, e.g. Diagnostics:SessionLifetime.</summary>
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
+
     public DiagnosticsFactory()
     {
         Publisher = TestPublisher.Create(Outbox);
@@ -39,8 +45,11 @@ public sealed class DiagnosticsFactory : WebApplicationFactory<DiagnosticsTestHo
         ClientOptions.BaseAddress = new Uri("https://localhost");
     }
 
-    /// <summary>The box's data folder (session keys; the page's own certificate when it runs on Kestrel).</summary>
-    public string DataDir { get; } = Directory.CreateTempSubdirectory("edgegw-page-api-").FullName;
+    /// <summary>
+    /// The box's data folder (session keys and live sessions; the page's own certificate when it runs on Kestrel).
+    /// Give another server's to start the same box again.
+    /// </summary>
+    public string DataDir { get; init; } = Directory.CreateTempSubdirectory("edgegw-page-api-").FullName;
 
     protected override void Dispose(bool disposing)
     {
@@ -66,8 +75,18 @@ public sealed class DiagnosticsFactory : WebApplicationFactory<DiagnosticsTestHo
         builder.UseSetting("Diagnostics:PasswordHash", ConfiguredHash ?? string.Empty);
         builder.UseSetting("Diagnostics:LoginAttemptsPerMinute", LoginAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Diagnostics:PushInterval", "00:00:00.2");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureTestServices(services =>
         {
+            if (Time is { } time)
+            {
+                services.AddSingleton(time);
+            }
+
             if (WithParts)
             {
                 services.AddSingleton<ICameraMonitor>(Cameras);
