@@ -87,7 +87,7 @@ internal static class DiagnosticsEndpoints
                 StatusCodes.Status401Unauthorized,
                 "no technician password is set on this box",
                 "no_password",
-                "run `edgegw provision --diagnostics-password ...` on the box");
+                "run `sudo edgegw provision --force` on the box; it asks for the technician password");
         }
 
         // PBKDF2 takes a while on purpose; keep it off the request thread's critical path.

@@ -30,7 +30,7 @@ internal sealed class DiagnosticsOptionsValidator : IValidateOptions<Diagnostics
 
         if (!string.IsNullOrEmpty(options.PasswordHash) && !TechnicianPassword.IsWellFormed(options.PasswordHash))
         {
-            problems.Add("Diagnostics:PasswordHash = (hidden): expected 'pbkdf2-sha512$<iterations>$<salt>$<hash>' as written by `edgegw provision --diagnostics-password`");
+            problems.Add("Diagnostics:PasswordHash = (hidden): expected 'pbkdf2-sha512$<iterations>$<salt>$<hash>' as written by `edgegw provision`");
         }
 
         if (options.LoginAttemptsPerMinute is < 1 or > 1000)
