@@ -49,12 +49,25 @@ public sealed class DiagnosticsFactory : WebApplicationFactory<DiagnosticsTestHo
     /// The box's data folder (session keys and live sessions; the page's own certificate when it runs on Kestrel).
     /// Give another server's to start the same box again.
     /// </summary>
-    public string DataDir { get; init; } = Directory.CreateTempSubdirectory("edgegw-page-api-").FullName;
+    public string DataDir
+    {
+        get => _dataDir ??= Directory.CreateTempSubdirectory("edgegw-page-api-").FullName;
+        init
+        {
+            _dataDir = value;
+            _borrowedDataDir = true;
+        }
+    }
+
+    private string? _dataDir;
+
+    /// <summary>Another server's folder stays: that box only restarted.</summary>
+    private bool _borrowedDataDir;
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && !_borrowedDataDir && _dataDir is not null)
         {
             try
             {
