@@ -27,6 +27,9 @@ public static class HostLogEvents
     /// <summary>Log.DoctorRan.</summary>
     public const int PageDoctorRan = 7007;
 
+    /// <summary>Log.SessionRefused.</summary>
+    public const int PageSessionRefused = 7008;
+
     /// <summary>DiagnosticsListener.Log.Created.</summary>
     public const int PageCertificateCreated = 7010;
 

@@ -39,6 +39,44 @@ public sealed class CommandLineTests : IDisposable
         Assert.DoesNotContain("   at ", nameError + dbError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task An_operator_password_comes_from_a_private_file_or_stdin_never_from_a_flag()
+    {
+        const string Password = "district-7-watch";
+        var (flagged, _, flagError) = await OperatorsAddAsync(null, "li.wei", "--password", Password);
+        var shared = Path.Combine(_dataDir, "shared-password");
+        await File.WriteAllTextAsync(shared, Password + "\n");
+        File.SetUnixFileMode(shared, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var (exposed, _, exposedError) = await OperatorsAddAsync(null, "li.wei", "--password-file", shared);
+        var (both, _, bothError) = await OperatorsAddAsync(Password + "\n", "li.wei", "--password-file", shared, "--password-stdin");
+
+        Assert.Equal(2, flagged);
+        Assert.Equal(
+            "cloud-relay: --password is refused: a password on the command line is visible to every user of this machine (/proc/*/cmdline); use --password-file FILE (mode 600), --password-stdin or the prompt",
+            flagError.Trim());
+        Assert.Equal(2, exposed);
+        Assert.Equal($"cloud-relay: --password-file = '{shared}': the file is mode 640, so other users can read it; expected mode 600 (`chmod 600 {shared}`)", exposedError.Trim());
+        Assert.Equal(2, both);
+        Assert.Equal("cloud-relay: --password-file and --password-stdin are both given; expected one of them", bothError.Trim());
+
+        File.SetUnixFileMode(shared, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var (fromFile, added, _) = await OperatorsAddAsync(null, "li.wei", "--password-file", shared);
+        var (fromStdin, _, _) = await OperatorsAddAsync("read-only-2026\n", "zhang", "--password-stdin");
+        var (_, list, _) = await RunAsync("operators", "list", "--data-dir", _dataDir);
+
+        Assert.Equal((0, "{\"name\":\"li.wei\",\"role\":\"viewer\"}"), (fromFile, added.Trim()));
+        Assert.Equal(0, fromStdin);
+        Assert.Equal(2, list.Trim().Split('\n').Length);
+        Assert.DoesNotContain(Password, flagError + exposedError + bothError + added + list, StringComparison.Ordinal);
+    }
+
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private Task<(int Exit, string Stdout, string Stderr)> OperatorsAddAsync(string? input, string name, params string[] password) =>
+        EncryptedRelayTests.RunAsync(
+            TimeSpan.FromSeconds(60), "dotnet", input,
+            [Path.Combine(AppContext.BaseDirectory, "cloud-relay.dll"), "operators", "add", "--name", name, "--role", "viewer", .. password, "--data-dir", _dataDir]);
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CloudRelay.Hosting;
 using CloudRelay.OperatorConsole;
 using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Passwords;
 
 namespace CloudRelay.Cli;
 
@@ -22,16 +23,28 @@ internal static class OperatorsCommand
 
         var name = new Option<string>("--name") { Description = "The operator's login name", Required = true };
         var role = new Option<string>("--role") { Description = "viewer (reads), operator (also acts on cases) or admin", Required = true };
-        var add = new Command("add", "Add an operator; the password is read from stdin (one line), or asked twice on a terminal") { name, role, dataDir, db, config };
+        // Never a flag's value: --password stays only to be refused in one line.
+        var passwordFlag = new Option<string?>("--password") { Hidden = true };
+        var passwordFile = new Option<string?>("--password-file") { Description = "A file (mode 600) holding the operator's password" };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the operator's password as one line from stdin" };
+        var add = new Command("add", "Add an operator; the password comes from --password-file, --password-stdin, or is asked twice on a terminal")
+        {
+            name, role, passwordFlag, passwordFile, passwordStdin, dataDir, db, config,
+        };
         add.SetAction((parse, cancellationToken) => RelayCommands.WithService<Operators>(() => RelayCommands.Load(parse, config, flags), async operators =>
         {
+            if (parse.GetValue(passwordFlag) is not null)
+            {
+                throw new ArgumentException(SecretInput.FlagRefused("--password", "--password-file", "--password-stdin"));
+            }
+
             // Name and role first, so a typo costs no password prompt.
             if ((Api.ApiKeys.NameProblem(parse.GetValue(name)) ?? Operators.RoleProblem(parse.GetValue(role))) is { } problem)
             {
                 throw new ArgumentException(problem);
             }
 
-            var password = ReadPassword();
+            var password = ReadPassword(parse.GetValue(passwordFile), parse.GetValue(passwordStdin));
             await operators.AddAsync(parse.GetValue(name)!, parse.GetValue(role)!, password, cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(new { Name = parse.GetValue(name), Role = parse.GetValue(role) }, Json));
             return 0;
@@ -68,12 +81,13 @@ internal static class OperatorsCommand
         return command;
     }
 
-    /// <summary>One line from stdin when it is piped; on a terminal, asked twice without echo.</summary>
-    private static string ReadPassword()
+    /// <summary>From the file or stdin when asked (stdin also when it is piped); on a terminal, asked twice without echo.</summary>
+    private static string ReadPassword(string? file, bool fromStdin)
     {
-        if (Console.IsInputRedirected)
+        if (file is not null || fromStdin || Console.IsInputRedirected)
         {
-            return Console.In.ReadLine() ?? throw new ArgumentException("no password on stdin; expected one line with the operator's password");
+            return SecretInput.Read(file, fromStdin || file is null, "--password-file", "--password-stdin", Console.In, out var problem)
+                   ?? throw new ArgumentException(problem);
         }
 
         var first = Prompt("Password: ");

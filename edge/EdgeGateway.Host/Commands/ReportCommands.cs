@@ -59,6 +59,50 @@ internal static class ReportCommands
             return await WriteAsync(loaded, parse.GetValue(output)!, name!, text, TimeSpan.FromSeconds(seconds), cancellationToken);
         });
         root.Subcommands.Add(command);
+        root.Subcommands.Add(Verify());
+    }
+
+    /// <summary><c>edgegw verify-report</c>: checks a report against the box's registered key, never the key written in the report.</summary>
+    private static Command Verify()
+    {
+        var report = new Option<string>("--report") { Description = "The report.html to check", Required = true };
+        var publicKey = new Option<string>("--public-key")
+        {
+            Description = "The box's key as registered: its public key, its certificate (device.crt) or device.key, in PEM",
+            Required = true,
+        };
+        var command = new Command("verify-report", "Check that a commissioning report is unchanged and signed by this box's registered key; exit 0 when it is, 1 when not") { report, publicKey };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(report)!;
+            if (ReportSigner.ReadPublicKey(parse.GetValue(publicKey)!, out var keyProblem) is not { } key)
+            {
+                await Console.Error.WriteLineAsync($"edgegw verify-report: --public-key: {keyProblem}");
+                return ExitCodes.InvalidInput;
+            }
+
+            string html;
+            try
+            {
+                html = await File.ReadAllTextAsync(path, cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"edgegw verify-report: --report '{path}': cannot read it ({ex.Message})");
+                return ExitCodes.InvalidInput;
+            }
+
+            var fingerprint = ReportSigner.Fingerprint(key);
+            if (ReportSigner.Verify(html, key))
+            {
+                Console.WriteLine($"{path}: signed by the key with SHA-256 {fingerprint}, unchanged since");
+                return ExitCodes.Ok;
+            }
+
+            await Console.Error.WriteLineAsync($"{path}: NOT verified: it was changed after signing, is unsigned, or was signed by another key than the one with SHA-256 {fingerprint}");
+            return ExitCodes.Failed;
+        });
+        return command;
     }
 
     private static async Task<int> WriteAsync(GatewayConfig loaded, string path, string technician, PageText text, TimeSpan wait, CancellationToken cancellationToken)

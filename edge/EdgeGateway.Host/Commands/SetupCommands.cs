@@ -4,6 +4,7 @@ using EdgeGateway.Host.Gateway;
 using EdgeGateway.Host.Setup;
 using EdgeGateway.Host.Setup.Doctor;
 using EdgeGateway.Host.Setup.Provision;
+using EdgeGateway.Contracts.Passwords;
 using Spectre.Console;
 
 namespace EdgeGateway.Host.Commands;
@@ -16,9 +17,8 @@ internal static class SetupCommands
 
     public static void Register(RootCommand root) => Register(root, AnsiConsole.Console, modelFetcher: null);
 
-
-    /// <summary>Tests pass their own console to read what the installer would see.</summary>
-    public static void Register(RootCommand root, IAnsiConsole console, IModelFetcher? modelFetcher)
+    /// <summary>Tests pass their own console to read what the installer would see, and their own stdin.</summary>
+    public static void Register(RootCommand root, IAnsiConsole console, IModelFetcher? modelFetcher, TextReader? stdin = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(console);
@@ -27,7 +27,7 @@ internal static class SetupCommands
             console.Profile.Width = Math.Max(console.Profile.Width, 200); // Logs and pipes are not 80 columns.
         }
 
-        root.Subcommands.Add(Provision(console, modelFetcher));
+        root.Subcommands.Add(Provision(console, modelFetcher, stdin ?? Console.In));
         root.Subcommands.Add(Doctor(console));
     }
 
@@ -37,7 +37,7 @@ internal static class SetupCommands
         DefaultValueFactory = _ => GatewayConfigFile.DefaultPath,
     };
 
-    private static Command Provision(IAnsiConsole console, IModelFetcher? modelFetcher)
+    private static Command Provision(IAnsiConsole console, IModelFetcher? modelFetcher, TextReader stdin)
     {
         var config = ConfigOption();
         var force = new Option<bool>("--force") { Description = "Replace an existing config file (it is kept as <file>.bak-<time>)" };
@@ -55,20 +55,33 @@ internal static class SetupCommands
         var board = new Option<string?>("--board") { Description = "Elevator board profile (Elevator:Board), e.g. sim" };
         var broker = new Option<string?>("--broker") { Description = "MQTT broker, mqtts://host:8883" };
         var username = new Option<string?>("--username") { Description = "Broker user name, when not claiming" };
-        var password = new Option<string?>("--password") { Description = $"Broker password, when not claiming (or set {UplinkPasswordVariable})" };
+        // Passwords never as a flag's value: --password and --diagnostics-password stay only to be refused in one line.
+        var password = new Option<string?>("--password") { Hidden = true };
+        var passwordFile = new Option<string?>("--password-file") { Description = $"Broker password, when not claiming: a file (mode 600) holding it (or set {UplinkPasswordVariable})" };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Broker password, when not claiming: one line read from stdin" };
         var encoding = new Option<string?>("--encoding") { Description = "Alert encoding on the wire: cbor (default) or json" };
         var relayUrl = new Option<string?>("--relay-url") { Description = "The cloud relay, https://relay.example.com" };
         var claimCode = new Option<string?>("--claim-code") { Description = "One-time claim code from the relay operator; exchanged for device credentials" };
         var generateKey = new Option<bool>("--generate-key") { Description = "Create an EC P-256 key and a CSR for mTLS beside the config file" };
         var diagnosticsUrl = new Option<string?>("--diagnostics-url") { Description = $"Where the page listens (default {Provisioner.DefaultDiagnosticsUrl})" };
-        var diagnosticsPassword = new Option<string?>("--diagnostics-password") { Description = $"Technician password for the page, stored hashed (or set {DiagnosticsPasswordVariable})" };
+        var diagnosticsPassword = new Option<string?>("--diagnostics-password") { Hidden = true };
+        var diagnosticsPasswordFile = new Option<string?>("--diagnostics-password-file")
+        {
+            Description = $"Technician password for the page, stored hashed: a file (mode 600) holding it (or set {DiagnosticsPasswordVariable}, or answer the prompt)",
+        };
+        var diagnosticsPasswordStdin = new Option<bool>("--diagnostics-password-stdin") { Description = "Technician password for the page: one line read from stdin" };
+        var relayCa = new Option<string?>("--relay-ca-fingerprint")
+        {
+            Description = "SHA-256 fingerprint of the relay's CA, as the relay operator gave it; the claim's CA must match it",
+        };
         var skipModels = new Option<bool>("--skip-models") { Description = "Do not fetch the cameras' detector models now" };
 
         var command = new Command("provision", "Set up this box: identity, cameras, board, uplink, relay registration, page password");
         foreach (Option option in new Option[]
                  {
                      config, force, nonInteractive, deviceId, site, dataDir, modelsDir, camera, zone, board, broker, username, password,
-                     encoding, relayUrl, claimCode, generateKey, diagnosticsUrl, diagnosticsPassword, skipModels,
+                     passwordFile, passwordStdin, encoding, relayUrl, claimCode, relayCa, generateKey, diagnosticsUrl, diagnosticsPassword,
+                     diagnosticsPasswordFile, diagnosticsPasswordStdin, skipModels,
                  })
         {
             command.Options.Add(option);
@@ -76,6 +89,43 @@ internal static class SetupCommands
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var refused = new List<string>();
+            if (parse.GetValue(password) is not null)
+            {
+                refused.Add(SecretInput.FlagRefused("--password", "--password-file", "--password-stdin", UplinkPasswordVariable));
+            }
+
+            if (parse.GetValue(diagnosticsPassword) is not null)
+            {
+                refused.Add(SecretInput.FlagRefused("--diagnostics-password", "--diagnostics-password-file", "--diagnostics-password-stdin", DiagnosticsPasswordVariable));
+            }
+
+            if (parse.GetValue(passwordStdin) && parse.GetValue(diagnosticsPasswordStdin))
+            {
+                refused.Add("--password-stdin and --diagnostics-password-stdin are both given; stdin holds one of them, give the other as a file");
+            }
+
+            string? uplinkPassword = null;
+            string? technicianPassword = null;
+            if (refused.Count == 0)
+            {
+                uplinkPassword = SecretInput.Read(parse.GetValue(passwordFile), parse.GetValue(passwordStdin), "--password-file", "--password-stdin", stdin, out var uplinkProblem);
+                technicianPassword = SecretInput.Read(
+                    parse.GetValue(diagnosticsPasswordFile), parse.GetValue(diagnosticsPasswordStdin), "--diagnostics-password-file", "--diagnostics-password-stdin", stdin, out var technicianProblem);
+                refused.AddRange(new[] { uplinkProblem, technicianProblem }.OfType<string>());
+            }
+
+            if (refused.Count > 0)
+            {
+                foreach (var line in refused)
+                {
+                    console.Markup("[red]error:[/] ");
+                    console.Profile.Out.Writer.WriteLine(line);
+                }
+
+                return ExitCodes.InvalidInput;
+            }
+
             var input = new ProvisionInput
             {
                 ConfigPath = parse.GetValue(config)!,
@@ -92,12 +142,13 @@ internal static class SetupCommands
                 Board = parse.GetValue(board),
                 Broker = parse.GetValue(broker),
                 Username = parse.GetValue(username),
-                Password = parse.GetValue(password) ?? Environment.GetEnvironmentVariable(UplinkPasswordVariable),
+                Password = uplinkPassword ?? Environment.GetEnvironmentVariable(UplinkPasswordVariable),
                 Encoding = parse.GetValue(encoding),
                 RelayUrl = parse.GetValue(relayUrl),
                 ClaimCode = parse.GetValue(claimCode),
+                RelayCaFingerprint = parse.GetValue(relayCa),
                 DiagnosticsUrl = parse.GetValue(diagnosticsUrl),
-                DiagnosticsPassword = parse.GetValue(diagnosticsPassword) ?? Environment.GetEnvironmentVariable(DiagnosticsPasswordVariable),
+                DiagnosticsPassword = technicianPassword ?? Environment.GetEnvironmentVariable(DiagnosticsPasswordVariable),
             };
             var interactive = !input.NonInteractive && console.Profile.Capabilities.Interactive && !Console.IsInputRedirected;
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };

@@ -74,6 +74,7 @@ internal static class DiagnosticsEndpoints
         LoginRequest request,
         HttpContext context,
         IOptionsMonitor<DiagnosticsOptions> options,
+        PageSessions sessions,
         ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(LoggerCategory);
@@ -86,7 +87,7 @@ internal static class DiagnosticsEndpoints
                 StatusCodes.Status401Unauthorized,
                 "no technician password is set on this box",
                 "no_password",
-                "run `edgegw provision --diagnostics-password ...` on the box");
+                "run `sudo edgegw provision --force` on the box; it asks for the technician password");
         }
 
         // PBKDF2 takes a while on purpose; keep it off the request thread's critical path.
@@ -98,15 +99,16 @@ internal static class DiagnosticsEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "wrong password");
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "technician")], DiagnosticsAuth.Scheme);
-        await context.SignInAsync(DiagnosticsAuth.Scheme, new ClaimsPrincipal(identity));
+        await context.SignInAsync(DiagnosticsAuth.Scheme, PageSessions.Principal(sessions.Open()));
         Log.LoggedIn(logger, address);
         return TypedResults.NoContent();
     }
 
-    private static async Task<NoContent> LogoutAsync(HttpContext context, ClaimsPrincipal user)
+    private static async Task<NoContent> LogoutAsync(HttpContext context, ClaimsPrincipal user, PageSessions sessions)
     {
         ArgumentNullException.ThrowIfNull(user);
+        // Ended at the box too, so a copy of the cookie is worth nothing afterwards.
+        sessions.End(user.FindFirst(PageSessions.SessionIdClaim)?.Value);
         await context.SignOutAsync(DiagnosticsAuth.Scheme);
         return TypedResults.NoContent();
     }

@@ -37,6 +37,7 @@ public static class DiagnosticsExtensions
 
         services.AddSingleton<GatewayParts>();
         services.TryAddSingleton<GatewayHealth>();
+        services.AddSingleton<PageSessions>();
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<LogTail>();
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<LogTail>());
@@ -63,6 +64,8 @@ public static class DiagnosticsExtensions
             cookie.SlidingExpiration = true;
             cookie.Events.OnRedirectToLogin = context => Status(context.Response, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => Status(context.Response, StatusCodes.Status403Forbidden);
+            // The cookie alone is not enough: the box must still hold the session (logout, password change, lifetime).
+            cookie.Events.OnValidatePrincipal = PageSessions.ValidateAsync;
         });
         services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(DiagnosticsAuth.Scheme)
             .Configure<IOptions<DiagnosticsOptions>>((cookie, diagnostics) =>

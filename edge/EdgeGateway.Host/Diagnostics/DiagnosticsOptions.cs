@@ -42,6 +42,9 @@ public sealed class DiagnosticsOptions
     /// <summary>How long a session lasts without activity.</summary>
     public TimeSpan SessionIdle { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>How long a session lasts after login however active it is; then the technician logs in again.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
+
     /// <summary>How often CPU, memory, temperature and backlog are sampled for the one-hour charts.</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(10);
 

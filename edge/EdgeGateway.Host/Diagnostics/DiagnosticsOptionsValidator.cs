@@ -30,7 +30,7 @@ internal sealed class DiagnosticsOptionsValidator : IValidateOptions<Diagnostics
 
         if (!string.IsNullOrEmpty(options.PasswordHash) && !TechnicianPassword.IsWellFormed(options.PasswordHash))
         {
-            problems.Add("Diagnostics:PasswordHash = (hidden): expected 'pbkdf2-sha512$<iterations>$<salt>$<hash>' as written by `edgegw provision --diagnostics-password`");
+            problems.Add("Diagnostics:PasswordHash = (hidden): expected 'pbkdf2-sha512$<iterations>$<salt>$<hash>' as written by `edgegw provision`");
         }
 
         if (options.LoginAttemptsPerMinute is < 1 or > 1000)
@@ -56,6 +56,11 @@ internal sealed class DiagnosticsOptionsValidator : IValidateOptions<Diagnostics
         if (options.SessionIdle < TimeSpan.FromMinutes(1))
         {
             problems.Add($"Diagnostics:SessionIdle = '{options.SessionIdle}': expected at least 00:01:00");
+        }
+
+        if (options.SessionLifetime < TimeSpan.FromMinutes(1) || options.SessionLifetime > TimeSpan.FromDays(7))
+        {
+            problems.Add($"Diagnostics:SessionLifetime = '{options.SessionLifetime}': expected between 00:01:00 and 7.00:00:00");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

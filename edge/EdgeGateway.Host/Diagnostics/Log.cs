@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(EventId = HostLogEvents.PageDoctorRan, Level = LogLevel.Information, Message = "Doctor run from the diagnostics page: {Passed} pass, {Warned} warn, {Failed} fail")]
     public static partial void DoctorRan(ILogger logger, int passed, int warned, int failed);
 
+    [LoggerMessage(EventId = HostLogEvents.PageSessionRefused, Level = LogLevel.Information, Message = "Page session refused: {Reason}; the technician logs in again")]
+    public static partial void SessionRefused(ILogger logger, string reason);
+
     [LoggerMessage(EventId = HostLogEvents.PageSignalCheckStarted, Level = LogLevel.Information, Message = "Signal check started on the diagnostics page: {Inputs} inputs to toggle")]
     public static partial void SignalCheckStarted(ILogger logger, int inputs);
 

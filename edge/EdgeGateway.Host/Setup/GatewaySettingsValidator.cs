@@ -77,7 +77,7 @@ internal static partial class GatewaySettingsValidator
 
         if (string.IsNullOrEmpty(settings.PasswordHash))
         {
-            Check(ConfigKeys.PasswordHash, string.Empty, "expected a technician password hash; set one with `edgegw provision --diagnostics-password`");
+            Check(ConfigKeys.PasswordHash, string.Empty, "expected a technician password hash; set one with `edgegw provision` (prompt, --diagnostics-password-file or --diagnostics-password-stdin)");
         }
         else if (!TechnicianPassword.IsWellFormed(settings.PasswordHash))
         {

@@ -35,7 +35,7 @@ public sealed partial class VisionOptionsValidator : IValidateOptions<VisionOpti
 
             if (!CameraUrl.TryClassify(camera.Url, out _))
             {
-                yield return Line($"{key}:Url", camera.Url, "rtsp://…, http(s)://… (MJPEG), a video file path or file://…, or /dev/videoN");
+                yield return Line($"{key}:Url", camera.Url is null ? null : CameraUrl.Redact(camera.Url), "rtsp://…, http(s)://… (MJPEG), a video file path or file://…, or /dev/videoN");
             }
 
             if (camera.DetectUrl is { Length: > 0 } detectUrl && !CameraUrl.TryClassify(detectUrl, out _))

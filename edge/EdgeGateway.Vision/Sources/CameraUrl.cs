@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 
 namespace EdgeGateway.Vision.Sources;
 
@@ -11,7 +12,7 @@ public enum SourceKind
 }
 
 /// <summary>What kind of source a camera URL names, what to hand to FFmpeg, and how to print it safely.</summary>
-public static class CameraUrl
+public static partial class CameraUrl
 {
     public static bool TryClassify(string? url, out SourceKind kind)
     {
@@ -32,9 +33,11 @@ public static class CameraUrl
             return true;
         }
 
-        if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is not "file")
+        // The scheme and host are read past the user info, so a password with '#', '?' or '/' still classifies.
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme > 0 && Endpoint(url) is not null)
         {
-            switch (uri.Scheme)
+            switch (url[..scheme].ToLowerInvariant())
             {
                 case "rtsp" or "rtsps" or "rtmp":
                     kind = SourceKind.Rtsp;
@@ -66,7 +69,12 @@ public static class CameraUrl
     /// <summary>The host and port of a network source, for a quick reachability check.</summary>
     public static DnsEndPoint? Endpoint(string url)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is "file")
+        ArgumentNullException.ThrowIfNull(url);
+        // Without the user info: a '/' in the password would make part of it the host and port.
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var at = url.LastIndexOf('@');
+        var withoutUser = scheme > 0 && at > scheme ? string.Concat(url.AsSpan(0, scheme + 3), url.AsSpan(at + 1)) : url;
+        if (!Uri.TryCreate(withoutUser, UriKind.Absolute, out var uri) || uri.Scheme is "file")
         {
             return null;
         }
@@ -82,15 +90,63 @@ public static class CameraUrl
         return new DnsEndPoint(uri.Host, port);
     }
 
-    /// <summary>The URL without its password, for logs and health (secrets are never logged).</summary>
+    /// <summary>
+    /// The URL without its password, for logs and health (secrets are never logged). Read by hand, not by
+    /// <see cref="Uri"/>: a password holding '#', '?' or '/' (as installers type them, unencoded) stops
+    /// <see cref="Uri"/> from finding the user info at all. The user info runs from the scheme to the last '@',
+    /// so an '@' later in the path hides more than the password, never less.
+    /// </summary>
     public static string Redact(string url)
     {
-        if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0)
+        ArgumentNullException.ThrowIfNull(url);
+        return Password(url) is var (start, length) ? string.Concat(url.AsSpan(0, start), "***", url.AsSpan(start + length)) : url;
+    }
+
+    /// <summary>
+    /// A line that may quote the camera's URL (an FFmpeg or OpenCV error): the URL redacted, the password removed
+    /// wherever it appears (as written or percent-decoded), and the password of any other <c>//user:password@</c> hidden.
+    /// </summary>
+    public static string RedactLine(string line, string url)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(url);
+        var safe = line.Replace(url, Redact(url), StringComparison.Ordinal);
+        if (Password(url) is var (start, length))
         {
-            var user = uri.UserInfo.Split(':', 2)[0];
-            return new UriBuilder(uri) { UserName = user, Password = "***" }.Uri.ToString();
+            var password = url.Substring(start, length);
+            foreach (var form in new[] { password, Uri.UnescapeDataString(password) }.Where(f => f.Length >= MinPasswordToSearch))
+            {
+                safe = safe.Replace(form, "***", StringComparison.Ordinal);
+            }
         }
 
-        return url;
+        return UserInfo().Replace(safe, "//$1:***@");
     }
+
+    /// <summary>Shorter passwords would blank ordinary words of the line; the URL itself is redacted anyway.</summary>
+    private const int MinPasswordToSearch = 3;
+
+    /// <summary>Where the password is in the URL: after the first ':' of the user info, up to the last '@'.</summary>
+    private static (int Start, int Length)? Password(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme <= 0 || url.AsSpan(0, scheme).ContainsAny("/@?#"))
+        {
+            return null;
+        }
+
+        var start = scheme + 3;
+        var at = url.LastIndexOf('@');
+        if (at < start)
+        {
+            return null;
+        }
+
+        // A user name alone is no secret.
+        var colon = url.IndexOf(':', start, at - start);
+        return colon < 0 ? null : (colon + 1, at - colon - 1);
+    }
+
+    [GeneratedRegex(@"//([^\s@:/]+):[^\s@]*@")]
+    private static partial Regex UserInfo();
 }

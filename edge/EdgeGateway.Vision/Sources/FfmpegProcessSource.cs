@@ -213,8 +213,7 @@ internal sealed partial class FfmpegProcessSource : IFrameSource
         return opening ? $"cannot open {_safeUrl}: {detail}" : $"stream {_safeUrl} ended: {detail}";
     }
 
-    private string Redact(string line) =>
-        Credentials().Replace(line.Replace(_url, _safeUrl, StringComparison.Ordinal), "//***@");
+    private string Redact(string line) => CameraUrl.RedactLine(line, _url);
 
     public void Dispose()
     {
@@ -242,7 +241,4 @@ internal sealed partial class FfmpegProcessSource : IFrameSource
     /// <summary>ffmpeg's informational lines, which say nothing about why a stream failed.</summary>
     [GeneratedRegex(@"^(Input #|Output #|Stream mapping|Press \[q\]|video:|frame=|Exiting normally|Metadata:|Duration:)")]
     private static partial Regex NoiseLine();
-
-    [GeneratedRegex(@"//[^/@\s]+@")]
-    private static partial Regex Credentials();
 }

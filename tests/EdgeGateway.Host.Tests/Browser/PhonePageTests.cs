@@ -160,7 +160,7 @@ public sealed class PhonePageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Matches("<figure data-camera=\"car1\">.*<img [^>]*src=\"data:image/jpeg;base64,", html);
         Assert.Contains("data-signal=\"alarm_button\" data-seen=\"true\"", html, StringComparison.Ordinal);
         Assert.Contains("Asia/Shanghai", html, StringComparison.Ordinal);
-        Assert.True(ReportSigner.Verify(html), "the page's report is not signed with device.key");
+        ReportAssertions.SignedBy(html, deviceKey.KeyPath);
     }
 
     [Fact]
@@ -242,5 +242,33 @@ internal static class ReportAssertions
         Assert.StartsWith("<!doctype html>", html, StringComparison.Ordinal);
         Assert.DoesNotMatch(new Regex("(src|href)\\s*=\\s*\"(?!data:|#)", RegexOptions.IgnoreCase), html);
         Assert.DoesNotMatch(new Regex("https?://|url\\(|@import|<script|<link", RegexOptions.IgnoreCase), html);
+    }
+
+    /// <summary>
+    /// The report verifies with the box's registered key (the public half of <paramref name="deviceKeyPath"/>), and
+    /// with no other: not with a stranger's key, and not once a forger re-signs it with a key of their own and
+    /// writes that key into the file.
+    /// </summary>
+    public static void SignedBy(string html, string deviceKeyPath)
+    {
+        var registered = ReportSigner.ReadPublicKey(deviceKeyPath, out var problem) ?? throw new InvalidOperationException(problem);
+        Assert.True(ReportSigner.Verify(html, registered), "the report is not signed with device.key");
+
+        using var forger = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var forgerKey = forger.ExportSubjectPublicKeyInfo();
+        Assert.False(ReportSigner.Verify(html, forgerKey), "a stranger's key verifies the report");
+
+        var begin = html.IndexOf(CommissioningReport.SignedBegin, StringComparison.Ordinal) + CommissioningReport.SignedBegin.Length + 1;
+        var end = html.IndexOf(CommissioningReport.SignedEnd, StringComparison.Ordinal);
+        var forgedContent = html[begin..end].Replace("<td>", "<td>forged ", StringComparison.Ordinal);
+        var forgedSignature = Convert.ToBase64String(forger.SignData(
+            System.Text.Encoding.UTF8.GetBytes(forgedContent), System.Security.Cryptography.HashAlgorithmName.SHA256,
+            System.Security.Cryptography.DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+        var forged = html[..begin] + forgedContent + html[end..];
+        forged = Regex.Replace(forged, "data-signature=\"[^\"]*\"", $"data-signature=\"{forgedSignature}\"");
+        forged = Regex.Replace(forged, "data-public-key=\"[^\"]*\"", $"data-public-key=\"{Convert.ToBase64String(forgerKey)}\"");
+        forged = Regex.Replace(forged, "data-fingerprint=\"[^\"]*\"", $"data-fingerprint=\"{ReportSigner.Fingerprint(forgerKey)}\"");
+        Assert.True(ReportSigner.Verify(forged, forgerKey), "the forgery is not even self-consistent");
+        Assert.False(ReportSigner.Verify(forged, registered), "a report re-signed with another key verifies as the box's");
     }
 }

@@ -132,11 +132,22 @@ public sealed class DiagnosticsApiTests(DiagnosticsApiTests.SharedServer shared)
     [Fact]
     public async Task Logout_ends_the_session()
     {
-        using var client = await Factory.LoggedInAsync();
+        using var client = new TechnicianClient(Factory.CreateClient());
+        using var login = await client.LoginAsync(DiagnosticsFactory.Password);
+        var cookie = PageSessionTests.SessionCookie(login);
+        using (var before = await PageSessionTests.ReplayAsync(Factory, cookie))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
         using var logout = await client.PostAsync("/api/logout");
         Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
         using var status = await client.Http.GetAsync("/api/status");
         Assert.Equal(HttpStatusCode.Unauthorized, status.StatusCode);
+
+        // A copy of the cookie taken before the logout (another tab, a proxy log, a stolen phone) opens nothing.
+        using var replayed = await PageSessionTests.ReplayAsync(Factory, cookie);
+        Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
     }
 
     [Fact]

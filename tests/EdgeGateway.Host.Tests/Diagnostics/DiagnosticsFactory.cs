@@ -32,6 +32,12 @@ public sealed class DiagnosticsFactory : WebApplicationFactory<DiagnosticsTestHo
 
     public int LoginAttemptsPerMinute { get; init; } = 5;
 
+    /// <summary>The page's clock; null for the system's.</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>Extra settings, e.g. Diagnostics:SessionLifetime.</summary>
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
+
     public DiagnosticsFactory()
     {
         Publisher = TestPublisher.Create(Outbox);
@@ -39,13 +45,29 @@ public sealed class DiagnosticsFactory : WebApplicationFactory<DiagnosticsTestHo
         ClientOptions.BaseAddress = new Uri("https://localhost");
     }
 
-    /// <summary>The box's data folder (session keys; the page's own certificate when it runs on Kestrel).</summary>
-    public string DataDir { get; } = Directory.CreateTempSubdirectory("edgegw-page-api-").FullName;
+    /// <summary>
+    /// The box's data folder (session keys and live sessions; the page's own certificate when it runs on Kestrel).
+    /// Give another server's to start the same box again.
+    /// </summary>
+    public string DataDir
+    {
+        get => _dataDir ??= Directory.CreateTempSubdirectory("edgegw-page-api-").FullName;
+        init
+        {
+            _dataDir = value;
+            _borrowedDataDir = true;
+        }
+    }
+
+    private string? _dataDir;
+
+    /// <summary>Another server's folder stays: that box only restarted.</summary>
+    private bool _borrowedDataDir;
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && !_borrowedDataDir && _dataDir is not null)
         {
             try
             {
@@ -66,8 +88,18 @@ public sealed class DiagnosticsFactory : WebApplicationFactory<DiagnosticsTestHo
         builder.UseSetting("Diagnostics:PasswordHash", ConfiguredHash ?? string.Empty);
         builder.UseSetting("Diagnostics:LoginAttemptsPerMinute", LoginAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Diagnostics:PushInterval", "00:00:00.2");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureTestServices(services =>
         {
+            if (Time is { } time)
+            {
+                services.AddSingleton(time);
+            }
+
             if (WithParts)
             {
                 services.AddSingleton<ICameraMonitor>(Cameras);

@@ -111,8 +111,8 @@ public sealed class PageHttpsTests : IDisposable
             "provision", "--config", config, "--non-interactive", "--skip-models",
             "--device-id", "kitchen-0042", "--site", "xuhui-0193", "--data-dir", _dir.Path,
             "--board", "simulated",
-            "--broker", "mqtts://relay.example.com:8883", "--username", "xuhui-0193/kitchen-0042", "--password", "device-token",
-            "--diagnostics-password", Password,
+            "--broker", "mqtts://relay.example.com:8883", "--username", "xuhui-0193/kitchen-0042", "--password-file", _dir.Secret("uplink-password", "device-token"),
+            "--diagnostics-password-file", _dir.Secret("technician-password", Password),
         ];
 
         var (exit, output) = await CliRun.SetupAsync(flags);
@@ -147,7 +147,7 @@ public sealed class PageHttpsTests : IDisposable
         var (exit, output) = await CliRun.SetupAsync(
             "provision", "--config", config, "--non-interactive", "--skip-models", "--data-dir", _dir.Path, "--board", "simulated",
             "--broker", "mqtts://relay.example.com:8883", "--relay-url", "http://example.com", "--claim-code", "ABCD-EFGH-JKLM",
-            "--diagnostics-password", Password);
+            "--diagnostics-password-file", _dir.Secret("technician-password", Password));
 
         Assert.Equal(2, exit);
         var line = Assert.Single(output.Split('\n'), l => l.Contains(ConfigKeys.RelayUrl, StringComparison.Ordinal));

@@ -10,7 +10,10 @@ public static class CliRun
 {
     public static async Task<(int ExitCode, string Output)> SetupAsync(params string[] args) => await SetupAsync(null, args);
 
-    internal static async Task<(int ExitCode, string Output)> SetupAsync(IModelFetcher? models, params string[] args)
+    internal static Task<(int ExitCode, string Output)> SetupAsync(IModelFetcher? models, params string[] args) => SetupAsync(models, stdin: null, args);
+
+    /// <summary>Runs a setup verb with <paramref name="stdin"/> as what the installer piped in.</summary>
+    internal static async Task<(int ExitCode, string Output)> SetupAsync(IModelFetcher? models, string? stdin, params string[] args)
     {
         using var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -22,7 +25,8 @@ public static class CliRun
         });
         console.Profile.Width = 400; // Wide enough that no table cell wraps.
         var root = new RootCommand("edgegw");
-        SetupCommands.Register(root, console, models);
+        using var input = new StringReader(stdin ?? string.Empty);
+        SetupCommands.Register(root, console, models, input);
         var exit = await root.Parse(args).InvokeAsync();
         return (exit, writer.ToString());
     }
@@ -34,6 +38,15 @@ public sealed class TempDir : IDisposable
     public string Path { get; } = Directory.CreateTempSubdirectory("edgegw-setup-").FullName;
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>A password file as an installer makes one (mode 600), for the <c>--…-password-file</c> flags.</summary>
+    public string Secret(string name, string password)
+    {
+        var path = File(name);
+        System.IO.File.WriteAllText(path, password + "\n");
+        System.IO.File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
 
     public void Dispose()
     {

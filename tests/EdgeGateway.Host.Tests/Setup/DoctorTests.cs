@@ -28,7 +28,7 @@ public sealed class DoctorTests : IAsyncLifetime
             "provision", "--config", config, "--non-interactive", "--force",
             "--device-id", "kitchen-0042", "--site", "xuhui-0193", "--data-dir", _dir.Path, "--models-dir", ModelsDir,
             "--camera", $"id=k1,url={camera},model=yolox-nano-coco80", "--broker", $"mqtt://127.0.0.1:{_broker.Port}",
-            "--username", DeviceUser, "--password", password, "--diagnostics-password", "kitchen-tech-2026");
+            "--username", DeviceUser, "--password-file", _dir.Secret("uplink-password", password), "--diagnostics-password-file", _dir.Secret("technician-password", "kitchen-tech-2026"));
         Assert.True(exit == 0, output);
         return config;
     }

@@ -52,7 +52,7 @@ public sealed class ProvisionClaimTests : IAsyncLifetime
         "provision", "--config", config, "--non-interactive", "--skip-models",
         "--relay-url", _relayUrl.ToString(), "--claim-code", code, "--data-dir", _dir.Path,
         "--camera", $"id=k1,url={RepoPaths.SharedFile("video", "street-720p-10fps.mp4")}",
-        "--diagnostics-password", "kitchen-tech-2026");
+        "--diagnostics-password-file", _dir.Secret("technician-password", "kitchen-tech-2026"));
 
     [Fact]
     public async Task A_claim_code_registers_the_box_once_and_is_refused_the_second_time()
@@ -96,7 +96,7 @@ public sealed class ProvisionClaimTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task At_the_keyboard_the_installer_types_only_the_relay_the_claim_code_the_camera_and_the_password()
+    public async Task At_the_keyboard_the_installer_types_only_the_relay_the_claim_code_the_relay_CA_the_camera_and_the_password()
     {
         var code = await ClaimCodeAsync();
         var config = _dir.File("typed.json");
@@ -104,6 +104,7 @@ public sealed class ProvisionClaimTests : IAsyncLifetime
         console.Profile.Width = 200;
         console.Input.PushTextWithEnter(_relayUrl.ToString());                         // Relay URL
         console.Input.PushTextWithEnter(code);                                         // Claim code
+        console.Input.PushTextWithEnter(string.Empty);                                 // Relay CA fingerprint: its broker has no TLS
         console.Input.PushTextWithEnter("y");                                          // Add a camera?
         console.Input.PushTextWithEnter(string.Empty);                                 //   Camera id [k1]
         console.Input.PushTextWithEnter(RepoPaths.SharedFile("video", "street-720p-10fps.mp4"));

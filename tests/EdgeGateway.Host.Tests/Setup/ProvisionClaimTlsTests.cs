@@ -57,7 +57,8 @@ public sealed class ProvisionClaimTlsTests : IAsyncLifetime
         var (exit, output) = await CliRun.SetupAsync(
             "provision", "--config", config, "--non-interactive", "--skip-models",
             "--relay-url", _relayUrl.ToString(), "--claim-code", code, "--data-dir", _dir.File("data"),
-            "--board", "simulated", "--diagnostics-password", "machine-room-2026");
+            "--board", "simulated", "--diagnostics-password-file", _dir.Secret("technician-password", "machine-room-2026"),
+            "--relay-ca-fingerprint", _certificates.AuthorityFingerprint);
 
         Assert.True(exit == 0, output);
         using var json = JsonDocument.Parse(File.ReadAllText(config));
@@ -71,6 +72,52 @@ public sealed class ProvisionClaimTlsTests : IAsyncLifetime
         var (_, doctor) = await CliRun.SetupAsync("doctor", "--config", config);
         var brokerLine = Assert.Single(doctor.Split('\n'), l => l.Contains("│ broker", StringComparison.Ordinal));
         Assert.Contains("pass", brokerLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_relay_presenting_another_CA_than_the_one_pinned_is_refused_in_one_line_and_nothing_is_written()
+    {
+        // The operator's real CA, given to the installer out of band; the relay answering is another one's.
+        var pinned = RelayCertificateAuthority.Init(_dir.File("operators-ca"), ["127.0.0.1"], force: false, TimeProvider.System).AuthorityFingerprint;
+        var config = _dir.File("gateway.json");
+
+        var (exit, output) = await ClaimAsync(config, "--relay-ca-fingerprint", pinned.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant());
+
+        Assert.Equal(3, exit);
+        var line = Assert.Single(output.Split('\n'), l => l.Contains("--relay-ca-fingerprint", StringComparison.Ordinal));
+        Assert.Contains($"--relay-ca-fingerprint = '{pinned}': the relay presented a CA with SHA-256 {_certificates.AuthorityFingerprint}, not the pinned one; nothing was written", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(config));
+        Assert.False(File.Exists(_dir.File("relay-ca.crt")));
+    }
+
+    [Fact]
+    public async Task A_tls_relay_claimed_without_a_pinned_CA_is_refused_in_one_line_and_nothing_is_written()
+    {
+        var config = _dir.File("gateway.json");
+
+        var (exit, output) = await ClaimAsync(config);
+
+        Assert.Equal(3, exit);
+        var line = Assert.Single(output.Split('\n'), l => l.Contains("--relay-ca-fingerprint", StringComparison.Ordinal));
+        Assert.Contains("--relay-ca-fingerprint = '': the relay's broker uses TLS, and its CA must match the fingerprint the relay operator gave you; nothing was written", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(_certificates.AuthorityFingerprint, output, StringComparison.Ordinal); // Nothing to copy from the answer.
+        Assert.False(File.Exists(config));
+        Assert.False(File.Exists(_dir.File("relay-ca.crt")));
+    }
+
+    private async Task<(int ExitCode, string Output)> ClaimAsync(string config, params string[] extra)
+    {
+        using var http = new HttpClient { BaseAddress = _relayUrl };
+        http.DefaultRequestHeaders.Add(RelayApi.ApiKeyHeader, ApiKey);
+        using var created = await http.PostAsync(new Uri("/api/devices/sh-pudong-0815/gw-elev-0815/claim-code", UriKind.Relative), null);
+        var code = (await created.Content.ReadFromJsonAsync<JsonDocument>())!.RootElement.GetProperty("code").GetString()!;
+        return await CliRun.SetupAsync(
+        [
+            "provision", "--config", config, "--non-interactive", "--skip-models",
+            "--relay-url", _relayUrl.ToString(), "--claim-code", code, "--data-dir", _dir.File("data"),
+            "--board", "simulated", "--diagnostics-password-file", _dir.Secret("technician-password", "machine-room-2026"),
+            .. extra,
+        ]);
     }
 
     public async Task DisposeAsync()

@@ -17,8 +17,8 @@ public sealed class ProvisionTests : IDisposable
         "--camera", "id=k1,url=rtsp://10.0.0.21:554/stream1?a=1,b=2,role=kitchen,model=face-mask-retina",
         "--zone", "k1/prep=0.1:0.2;0.9:0.2;0.9:0.95;0.1:0.95",
         "--board", "simulated",
-        "--broker", "mqtts://relay.example.com:8883", "--username", "xuhui-0193/kitchen-0042", "--password", "device-token",
-        "--diagnostics-password", "kitchen-tech-2026",
+        "--broker", "mqtts://relay.example.com:8883", "--username", "xuhui-0193/kitchen-0042", "--password-file", _dir.Secret("uplink-password", "device-token"),
+        "--diagnostics-password-file", _dir.Secret("technician-password", "kitchen-tech-2026"),
         .. extra,
     ];
 
@@ -84,8 +84,8 @@ public sealed class ProvisionTests : IDisposable
             "--device-id", "Kitchen 42", "--site", "xuhui-0193",
             "--camera", "id=k1,url=ftp://cam/1,role=pantry,model=face-mask-retina",
             "--zone", "k1/prep=0.1:0.2;1.5:0.2;0.9:0.95",
-            "--broker", "http://relay:1883", "--username", "u", "--password", "p",
-            "--diagnostics-password", "short");
+            "--broker", "http://relay:1883", "--username", "u", "--password-file", _dir.Secret("uplink-password", "p"),
+            "--diagnostics-password-file", _dir.Secret("technician-password", "short"));
 
         Assert.Equal(2, exit);
         Assert.False(File.Exists(Config));
@@ -95,7 +95,7 @@ public sealed class ProvisionTests : IDisposable
         Assert.Contains("Cameras:0:Role = 'pantry': expected one of: kitchen, car", lines);
         Assert.Contains(lines, l => l.StartsWith("Cameras:0:Zones:0:Points = '0.1:0.2;1.5:0.2;0.9:0.95': expected every point x:y between 0 and 1", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Uplink:Broker = 'http://relay:1883': scheme 'http' is not supported; expected mqtt://host[:port] or mqtts://host[:port]", StringComparison.Ordinal));
-        Assert.Contains("--diagnostics-password = '(hidden)': expected at least 8 characters", lines);
+        Assert.Contains("technician password = '(hidden)': expected at least 8 characters", lines);
         Assert.Contains("6 problem(s); nothing was written:", output, StringComparison.Ordinal);
     }
 
@@ -105,10 +105,63 @@ public sealed class ProvisionTests : IDisposable
         var (exit, output) = await CliRun.SetupAsync(
             "provision", "--config", Config, "--non-interactive", "--skip-models",
             "--camera", "id=k1,url=rtsp://cam/1", "--broker", "mqtts://relay:8883",
-            "--claim-code", "ABCD-EFGH", "--diagnostics-password", "kitchen-tech-2026");
+            "--claim-code", "ABCD-EFGH", "--diagnostics-password-file", _dir.Secret("technician-password", "kitchen-tech-2026"));
         Assert.Equal(2, exit);
         Assert.Contains("--relay-url = '': expected the relay's https:// URL because --claim-code is given", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Device:Id", output, StringComparison.Ordinal); // The claim supplies identity.
+    }
+
+    [Fact]
+    public async Task A_claim_over_https_needs_the_relay_CA_pinned_before_the_code_is_spent()
+    {
+        string[] claim =
+        [
+            "provision", "--config", Config, "--non-interactive", "--skip-models", "--camera", "id=k1,url=rtsp://cam/1",
+            "--relay-url", "https://relay.example.com", "--claim-code", "ABCD-EFGH-JKLM",
+            "--diagnostics-password-file", _dir.Secret("technician-password", "kitchen-tech-2026"),
+        ];
+
+        var (missing, missingOutput) = await CliRun.SetupAsync(claim);
+        var (bad, badOutput) = await CliRun.SetupAsync([.. claim, "--relay-ca-fingerprint", "AB:CD"]);
+
+        // Exit 2 is "invalid input, nothing sent": the relay (which does not exist here) was never asked.
+        Assert.Equal(2, missing);
+        Assert.Contains("--relay-ca-fingerprint = '': expected the relay CA's SHA-256 fingerprint as the relay operator gave it", missingOutput, StringComparison.Ordinal);
+        Assert.Equal(2, bad);
+        Assert.Contains("--relay-ca-fingerprint = 'AB:CD': expected a SHA-256 fingerprint: 64 hex digits", badOutput, StringComparison.Ordinal);
+        Assert.False(File.Exists(Config));
+    }
+
+    [Theory]
+    [InlineData("--diagnostics-password", "--diagnostics-password-file FILE (mode 600), --diagnostics-password-stdin, EDGEGW_DIAGNOSTICS_PASSWORD or the prompt")]
+    [InlineData("--password", "--password-file FILE (mode 600), --password-stdin, EDGEGW_UPLINK_PASSWORD or the prompt")]
+    public async Task A_password_as_a_flag_value_is_refused_in_one_line_that_says_what_to_use(string flag, string instead)
+    {
+        var (exit, output) = await CliRun.SetupAsync([.. Flags(), flag, "kitchen-tech-2026-in-clear"]);
+
+        Assert.Equal(2, exit);
+        var line = Assert.Single(output.Split('\n'), l => l.Contains(flag + " is refused", StringComparison.Ordinal));
+        Assert.Contains("visible to every user of this machine (/proc/*/cmdline); use " + instead, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("kitchen-tech-2026-in-clear", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Config));
+    }
+
+    [Fact]
+    public async Task The_technician_password_comes_from_stdin_or_from_a_file_only_its_owner_reads()
+    {
+        var readable = _dir.Secret("shared-password", "kitchen-tech-2026");
+        File.SetUnixFileMode(readable, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        string[] withoutTechnician = [.. Flags().TakeWhile(f => f != "--diagnostics-password-file")];
+
+        var (exposed, exposedOutput) = await CliRun.SetupAsync([.. withoutTechnician, "--diagnostics-password-file", readable]);
+        Assert.Equal(2, exposed);
+        Assert.Contains($"--diagnostics-password-file = '{readable}': the file is mode 644, so other users can read it; expected mode 600 (`chmod 600 {readable}`)", exposedOutput, StringComparison.Ordinal);
+        Assert.False(File.Exists(Config));
+
+        var (piped, pipedOutput) = await CliRun.SetupAsync(null, "stdin-tech-2026\n", [.. withoutTechnician, "--diagnostics-password-stdin"]);
+        Assert.True(piped == 0, pipedOutput);
+        using var json = JsonDocument.Parse(File.ReadAllText(Config));
+        Assert.True(TechnicianPassword.Verify("stdin-tech-2026", json.RootElement.GetProperty("Diagnostics").GetProperty("PasswordHash").GetString()!));
     }
 
     [Fact]

@@ -83,9 +83,24 @@ public sealed class ReportCommandTests : IAsyncLifetime
         Assert.Contains("<tr data-signal=\"fire_mode\" data-seen=\"false\"><td>消防开关</td><td class=\"fail\">未识别</td>", html, StringComparison.Ordinal);
         Assert.Contains("data-fact=\"backlog\"", html, StringComparison.Ordinal);
 
-        // Signed with device.key: the signature holds, and a changed word breaks it.
-        Assert.True(ReportSigner.Verify(html));
-        Assert.False(ReportSigner.Verify(html.Replace("gw-elev-0815</td>", "gw-elev-0816</td>", StringComparison.Ordinal)));
+        // Signed with device.key: the signature holds with that key only, and a changed word breaks it.
+        var deviceKey = DeviceKeyPair.PathsBeside(config).KeyPath;
+        ReportAssertions.SignedBy(html, deviceKey);
+        var registered = ReportSigner.ReadPublicKey(deviceKey, out _)!;
+        Assert.False(ReportSigner.Verify(html.Replace("gw-elev-0815</td>", "gw-elev-0816</td>", StringComparison.Ordinal), registered));
+
+        // The office checks it with the key the box registered, never with the one the file carries.
+        var publicPem = _dir.File("box.pub.pem");
+        await File.WriteAllTextAsync(publicPem, System.Security.Cryptography.PemEncoding.WriteString("PUBLIC KEY", registered));
+        var (verified, verifiedOut, _) = await EdgegwAsync("verify-report", "--report", report, "--public-key", publicPem);
+        Assert.Equal(0, verified);
+        Assert.Contains($"signed by the key with SHA-256 {ReportSigner.Fingerprint(registered)}", verifiedOut, StringComparison.Ordinal);
+        using var stranger = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var strangerPem = _dir.File("stranger.pub.pem");
+        await File.WriteAllTextAsync(strangerPem, stranger.ExportSubjectPublicKeyInfoPem());
+        var (refused, _, refusedErrors) = await EdgegwAsync("verify-report", "--report", report, "--public-key", strangerPem);
+        Assert.Equal(1, refused);
+        Assert.Contains("NOT verified", refusedErrors, StringComparison.Ordinal);
 
         await using var chromium = await Chromium.StartAsync();
         var page = await chromium.NewPageAsync();

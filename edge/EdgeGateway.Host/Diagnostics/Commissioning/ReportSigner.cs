@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace EdgeGateway.Host.Diagnostics.Commissioning;
@@ -45,25 +46,72 @@ internal sealed class ReportSigner(string keyPath)
         return new ReportSignature(Convert.ToBase64String(signature), Convert.ToBase64String(publicKey), Fingerprint(publicKey));
     }
 
-    /// <summary>True when the file's signed part matches its signature and the public key matches its fingerprint.</summary>
-    public static bool Verify(string html)
+    /// <summary>
+    /// True when the file's signed part matches its signature under <paramref name="registeredKey"/> (the box's
+    /// public key as its owner registered it, SubjectPublicKeyInfo). The key written in the file is only a label:
+    /// anyone can sign a forged report with a key of their own and embed that one.
+    /// </summary>
+    public static bool Verify(string html, byte[] registeredKey)
     {
         ArgumentNullException.ThrowIfNull(html);
+        ArgumentNullException.ThrowIfNull(registeredKey);
         var begin = html.IndexOf(CommissioningReport.SignedBegin, StringComparison.Ordinal);
         var end = html.IndexOf(CommissioningReport.SignedEnd, StringComparison.Ordinal);
         var signature = Attribute(html, "data-signature");
-        var publicKey = Attribute(html, "data-public-key");
-        if (begin < 0 || end < begin || signature is null || publicKey is null)
+        if (begin < 0 || end < begin || signature is null || Attribute(html, "data-fingerprint") != Fingerprint(registeredKey))
         {
             return false;
         }
 
         var content = html[(begin + CommissioningReport.SignedBegin.Length + 1)..end];
-        var keyBytes = Convert.FromBase64String(publicKey);
-        using var key = ECDsa.Create();
-        key.ImportSubjectPublicKeyInfo(keyBytes, out _);
-        return Attribute(html, "data-fingerprint") == Fingerprint(keyBytes)
-               && key.VerifyData(Encoding.UTF8.GetBytes(content), Convert.FromBase64String(signature), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        try
+        {
+            using var key = ECDsa.Create();
+            key.ImportSubjectPublicKeyInfo(registeredKey, out _);
+            return key.VerifyData(Encoding.UTF8.GetBytes(content), Convert.FromBase64String(signature), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The public key (SubjectPublicKeyInfo) in a PEM file: a public key, the box's certificate (<c>device.crt</c>)
+    /// or its private key; null with a one-line reason when it holds no EC key.
+    /// </summary>
+    public static byte[]? ReadPublicKey(string path, out string? problem)
+    {
+        problem = null;
+        string pem;
+        try
+        {
+            pem = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problem = $"cannot read {path}: {ex.Message}";
+            return null;
+        }
+
+        try
+        {
+            if (pem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+            {
+                using var certificate = X509Certificate2.CreateFromPem(pem);
+                using var certificateKey = certificate.GetECDsaPublicKey();
+                return certificateKey?.ExportSubjectPublicKeyInfo() ?? throw new CryptographicException("not an EC certificate");
+            }
+
+            using var key = ECDsa.Create();
+            key.ImportFromPem(pem);
+            return key.ExportSubjectPublicKeyInfo();
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            problem = $"{path} holds no EC P-256 public key, certificate or private key in PEM";
+            return null;
+        }
     }
 
     public static string Fingerprint(byte[] subjectPublicKeyInfo) =>

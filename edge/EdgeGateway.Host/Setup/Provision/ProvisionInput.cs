@@ -39,6 +39,9 @@ internal sealed record ProvisionInput
 
     public string? ClaimCode { get; init; }
 
+    /// <summary>The relay CA's SHA-256 fingerprint as the operator gave it, out of band: the claim's CA must match it.</summary>
+    public string? RelayCaFingerprint { get; init; }
+
     public string? DiagnosticsUrl { get; init; }
 
     public string? DiagnosticsPassword { get; init; }

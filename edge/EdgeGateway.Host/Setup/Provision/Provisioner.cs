@@ -63,17 +63,24 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         };
         var claimCode = input.ClaimCode;
         var technicianPassword = input.DiagnosticsPassword;
+        var relayCa = input.RelayCaFingerprint;
 
         if (interactive && problems.Count == 0)
         {
-            (settings, claimCode, technicianPassword) = Ask(settings, claimCode, technicianPassword);
+            (settings, claimCode, technicianPassword, relayCa) = Ask(settings, claimCode, technicianPassword, relayCa);
+        }
+
+        string? pinnedCa = null;
+        if (relayCa is not null && RelayCaPin.Parse(relayCa, out pinnedCa) is { } badPin)
+        {
+            problems.Add(new ConfigProblem("--relay-ca-fingerprint", relayCa, badPin));
         }
 
         if (technicianPassword is not null)
         {
             if (TechnicianPassword.Weakness(technicianPassword) is { } weakness)
             {
-                problems.Add(new ConfigProblem("--diagnostics-password", "(hidden)", weakness));
+                problems.Add(new ConfigProblem("technician password", "(hidden)", weakness));
             }
             else
             {
@@ -88,6 +95,12 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
 
         // Before a one-time claim code is spent, everything else must already be right.
         var claiming = !string.IsNullOrEmpty(claimCode);
+        if (claiming && relayCa is null && !interactive && settings.CaFile is null
+            && Uri.TryCreate(settings.RelayUrl, UriKind.Absolute, out var relayUri) && relayUri.Scheme == Uri.UriSchemeHttps)
+        {
+            problems.Add(new ConfigProblem("--relay-ca-fingerprint", string.Empty, RelayCaPin.Missing));
+        }
+
         var toCheck = claiming
             ? settings with
             {
@@ -138,8 +151,13 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
                 Username = credentials.Username,
                 Password = credentials.Password,
             };
+            if (BrokerFromClaim(path, settings, credentials, pinnedCa) is not { } withBroker)
+            {
+                return ExitCodes.RelayRefused;
+            }
+
             console.MarkupLineInterpolated($"[green]Registered[/] at {settings.RelayUrl} as {credentials.Username}.");
-            settings = BrokerFromClaim(path, settings, credentials);
+            settings = withBroker;
         }
 
         if (input.GenerateKey)
@@ -189,9 +207,11 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
 
     /// <summary>
     /// The claim's answer names the broker (and, with TLS, the relay's CA), so the installer need not. A broker given
-    /// with --broker wins; the CA is written beside the config as relay-ca.crt once its fingerprint matches the answer's.
+    /// with --broker wins. The CA is written beside the config as relay-ca.crt only when it is the one the installer
+    /// pinned out of band (<c>--relay-ca-fingerprint</c>): an answer cannot vouch for its own CA. Null (after one line
+    /// saying why) when the CA is not the pinned one: nothing may then be written.
     /// </summary>
-    private GatewaySettings BrokerFromClaim(string path, GatewaySettings settings, DeviceCredentials credentials)
+    private GatewaySettings? BrokerFromClaim(string path, GatewaySettings settings, DeviceCredentials credentials, string? pinnedCa)
     {
         if (settings.Broker is null && credentials.Broker is { Length: > 0 } broker)
         {
@@ -214,21 +234,41 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         if (settings.CaFile is not null || credentials.CaPem is not { Length: > 0 } pem
             || !BrokerAddress.TryParse(settings.Broker, out var address, out _) || !address.Tls)
         {
+            if (pinnedCa is not null && settings.CaFile is null)
+            {
+                console.MarkupLineInterpolated($"[yellow]--relay-ca-fingerprint is not used: the relay sent no CA for the broker {settings.Broker ?? "(none)"}.[/]");
+            }
+
             return settings;
         }
 
-        using var authority = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
-        var fingerprint = string.Join(':', authority.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256)
-            .Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
-        if (!string.Equals(fingerprint, credentials.CaSha256, StringComparison.OrdinalIgnoreCase))
+        string fingerprint;
+        try
         {
-            Error($"the relay's CA certificate has SHA-256 {fingerprint}, not the {credentials.CaSha256} it announced; the CA is not used");
-            return settings;
+            using var authority = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
+            fingerprint = RelayCaPin.Of(authority);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            Error("the relay sent a CA that is not a PEM certificate; nothing was written; ask the relay operator");
+            return null;
+        }
+
+        if (pinnedCa is null)
+        {
+            Error($"--relay-ca-fingerprint = '': the relay's broker uses TLS, and its CA must match the fingerprint the relay operator gave you; nothing was written: run provision again with --relay-ca-fingerprint and a new claim code");
+            return null;
+        }
+
+        if (!string.Equals(fingerprint, pinnedCa, StringComparison.Ordinal))
+        {
+            Error($"--relay-ca-fingerprint = '{pinnedCa}': the relay presented a CA with SHA-256 {fingerprint}, not the pinned one; nothing was written (check the relay URL and the fingerprint with the relay operator, then use a new claim code)");
+            return null;
         }
 
         var caPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "relay-ca.crt");
         DurableFile.Write(caPath, System.Text.Encoding.ASCII.GetBytes(pem));
-        console.MarkupLineInterpolated($"Relay CA: {caPath}, SHA-256 fingerprint [bold]{fingerprint}[/] (compare it with the relay operator's)");
+        console.MarkupLineInterpolated($"Relay CA: {caPath}, SHA-256 fingerprint [bold]{fingerprint}[/], as pinned");
         return settings with { CaFile = caPath };
     }
 
@@ -325,7 +365,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         }
     }
 
-    private (GatewaySettings Settings, string? ClaimCode, string? Password) Ask(GatewaySettings settings, string? claimCode, string? password)
+    private (GatewaySettings Settings, string? ClaimCode, string? Password, string? RelayCa) Ask(GatewaySettings settings, string? claimCode, string? password, string? relayCa)
     {
         console.Write(new Rule("[bold]edgegw provision[/]").LeftJustified());
         console.MarkupLine("Press Enter to keep the value in brackets. Every answer is checked as you type it.");
@@ -342,6 +382,16 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
         }
 
         var claiming = !string.IsNullOrEmpty(claimCode);
+        if (claiming && relayCa is null && settings.CaFile is null)
+        {
+            // Typed from what the operator gave, never shown from the relay's answer: that would only trust the answer.
+            relayCa = AskText(
+                "Relay CA SHA-256 fingerprint from the relay operator [grey](empty when its broker has no TLS)[/]",
+                null,
+                v => RelayCaPin.Parse(v, out _),
+                optional: true);
+        }
+
         if (!claiming || settings.DeviceId is not null)
         {
             settings = settings with { DeviceId = AskText("Device id", settings.DeviceId, GatewaySettingsValidator.DeviceName) };
@@ -397,7 +447,7 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
             }
         }
 
-        return (settings, claimCode, password);
+        return (settings, claimCode, password, relayCa);
     }
 
     private CameraSettings AskCamera(int number)
