@@ -100,7 +100,7 @@ public static class RelayCommands
             Description = "The device exists: give it a new token (the old one and its sessions end) and, with --public-key, rotate its signing key",
         };
         var add = new Command("add", "Register a device and print its credentials (the token is shown only now)") { site, device, thumbprint, clientId, publicKey, renew, dataDir, db, config };
-        add.SetAction((parse, cancellationToken) => WithServices(() => Load(parse, config, flags), async services =>
+        add.SetAction((parse, cancellationToken) => WithService<IServiceProvider>(() => Load(parse, config, flags), async services =>
         {
             var pem = ReadPublicKey(parse.GetValue(publicKey));
             var registry = services.GetRequiredService<DeviceRegistry>();
@@ -117,29 +117,34 @@ public static class RelayCommands
                 : renewing ? await keys.RotateAsync(credentials.Site, credentials.Device, pem, cancellationToken)
                 : await keys.RegisterAsync(credentials.Site, credentials.Device, pem, cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(new { credentials.Site, credentials.Device, credentials.Username, credentials.Password, KeyId = keyId }, Json));
+            return 0;
         }));
 
         var claim = new Command("claim-code", "Print a one-time claim code an installer exchanges for the device's credentials") { site, device, dataDir, db, config };
-        claim.SetAction((parse, cancellationToken) => WithRegistry(() => Load(parse, config, flags), async registry =>
+        claim.SetAction((parse, cancellationToken) => WithService<DeviceRegistry>(() => Load(parse, config, flags), async registry =>
         {
             var code = await registry.CreateClaimCodeAsync(parse.GetValue(site)!, parse.GetValue(device)!, cancellationToken: cancellationToken);
             Console.WriteLine(code);
+            return 0;
         }));
 
         var list = new Command("list", "List devices with online state and last seen, one JSON line each") { dataDir, db, config };
-        list.SetAction((parse, cancellationToken) => WithRegistry(() => Load(parse, config, flags), async registry =>
+        list.SetAction((parse, cancellationToken) => WithService<DeviceRegistry>(() => Load(parse, config, flags), async registry =>
         {
             foreach (var record in await registry.ListAsync(cancellationToken))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new { record.Site, record.Device, record.Online, record.LastSeenMs }, Json));
             }
+
+            return 0;
         }));
 
         var remove = new Command("remove", "Remove a device; it can no longer connect") { site, device, dataDir, db, config };
-        remove.SetAction((parse, cancellationToken) => WithRegistry(() => Load(parse, config, flags), async registry =>
+        remove.SetAction((parse, cancellationToken) => WithService<DeviceRegistry>(() => Load(parse, config, flags), async registry =>
         {
             var removed = await registry.RemoveAsync(parse.GetValue(site)!, parse.GetValue(device)!, cancellationToken);
             Console.WriteLine(removed ? "removed" : "no such device");
+            return 0;
         }));
 
         devices.Subcommands.Add(add);
@@ -269,24 +274,6 @@ public static class RelayCommands
         return command;
     }
 
-    private static async Task<int> WithRegistry(Func<IConfiguration> load, Func<DeviceRegistry, Task> action) =>
-        await Guard(async () =>
-        {
-            await using var services = BuildServices(load());
-            await services.GetRequiredService<StoreReady>().EnsureAsync(CancellationToken.None);
-            await action(services.GetRequiredService<DeviceRegistry>());
-            return 0;
-        });
-
-    private static async Task<int> WithServices(Func<IConfiguration> load, Func<IServiceProvider, Task> action) =>
-        await Guard(async () =>
-        {
-            await using var services = BuildServices(load());
-            await services.GetRequiredService<StoreReady>().EnsureAsync(CancellationToken.None);
-            await action(services);
-            return 0;
-        });
-
     /// <summary>The PEM of <c>--public-key</c>: a file's text, or the text itself; checked before anything is stored.</summary>
     private static string? ReadPublicKey(string? value)
     {
@@ -303,7 +290,7 @@ public static class RelayCommands
             : pem;
     }
 
-    /// <summary>A verb that needs one relay service, with the schema migrated first.</summary>
+    /// <summary>A verb that needs one relay service (or, as <see cref="IServiceProvider"/>, several), with the schema migrated first.</summary>
     internal static async Task<int> WithService<T>(Func<IConfiguration> load, Func<T, Task<int>> action)
         where T : notnull =>
         await Guard(async () =>
