@@ -204,9 +204,33 @@ public sealed class SqliteCaseStoreTests : CaseStoreContractTests, IDisposable
             await command.ExecuteNonQueryAsync();
         }
 
-        await using var store = new SqliteRelayStore(path, new HashSet<string>(StringComparer.Ordinal) { AlertKinds.NoMask });
+        // Queued as that relay wrote them, in the columns it had.
         var waiting = Enumerable.Range(0, 3).Select(_ => TestAlerts.Make("site-1", "box-1")).ToList();
-        await store.InsertAlertsAsync(waiting, Start, enqueueForward: true, CancellationToken.None);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            foreach (var alert in waiting)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = """
+                    INSERT INTO alerts (id, site, device, seq, kind, severity, state, ts_ms, received_ms)
+                    VALUES ($id, $site, $device, $seq, $kind, $severity, $state, $ts, $received);
+                    INSERT INTO forward_queue (alert_pos) VALUES (last_insert_rowid());
+                    """;
+                insert.Parameters.AddWithValue("$id", alert.Id);
+                insert.Parameters.AddWithValue("$site", alert.SiteId);
+                insert.Parameters.AddWithValue("$device", alert.DeviceId);
+                insert.Parameters.AddWithValue("$seq", alert.Sequence);
+                insert.Parameters.AddWithValue("$kind", alert.Kind);
+                insert.Parameters.AddWithValue("$severity", (int)alert.Severity);
+                insert.Parameters.AddWithValue("$state", (int)alert.State);
+                insert.Parameters.AddWithValue("$ts", alert.TimestampMs);
+                insert.Parameters.AddWithValue("$received", Start);
+                await insert.ExecuteNonQueryAsync();
+            }
+        }
+
+        await using var store = new SqliteRelayStore(path, new HashSet<string>(StringComparer.Ordinal) { AlertKinds.NoMask });
 
         var version = await store.MigrateAsync(CancellationToken.None);
         var later = TestAlerts.Make("site-1", "box-1", AlertKinds.NoMask);
