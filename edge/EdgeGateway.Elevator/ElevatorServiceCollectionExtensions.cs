@@ -1,5 +1,6 @@
 using System.Device.Gpio;
 using EdgeGateway.Core;
+using EdgeGateway.Core.Configuration;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Elevator.Hardware;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Elevator;
 
@@ -33,14 +35,14 @@ public static class ElevatorServiceCollectionExtensions
         services.AddOptions<ElevatorOptions>().BindConfiguration(ElevatorOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElevatorOptions>, ElevatorOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => new MaintenanceLog(DataDirectory(configuration)));
+        services.TryAddSingleton(_ => new MaintenanceLog(StorageOptions.DataDirIn(configuration)));
         services.TryAddSingleton(sp => BoardProfileLoader.Load(ProfilePath(sp.GetRequiredService<IOptions<ElevatorOptions>>().Value)));
         services.TryAddSingleton(sp => new GpioController(sp.GetRequiredService<GpioDriver>()));
         services.TryAddSingleton<ElevatorInputs>();
         services.TryAddSingleton<IElevatorOutputs, GpioElevatorOutputs>();
         services.TryAddSingleton(sp => new MotionSensors(sp.GetRequiredService<ElevatorI2cDevices>()));
-        services.TryAddSingleton(_ => new FloorMemory(DataDirectory(configuration)));
-        services.TryAddSingleton(_ => new StatisticsStore(DataDirectory(configuration)));
+        services.TryAddSingleton(_ => new FloorMemory(StorageOptions.DataDirIn(configuration)));
+        services.TryAddSingleton(_ => new StatisticsStore(StorageOptions.DataDirIn(configuration)));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ElevatorOptions>>().Value;
@@ -81,13 +83,6 @@ public static class ElevatorServiceCollectionExtensions
         original.ImplementationInstance as IAlertSink
         ?? (IAlertSink?)original.ImplementationFactory?.Invoke(sp)
         ?? (IAlertSink)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!);
-
-    /// <summary>Where the data lives: <c>Storage:DataDir</c>, by default <c>/var/lib/edgegw</c> (<see cref="GatewayPaths"/>).</summary>
-    public static string DataDirectory(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        return GatewayPaths.DataDir(configuration["Storage:DataDir"]);
-    }
 
     /// <summary>
     /// <c>Elevator:BoardProfile</c> if set, else <c>hardware/profiles/&lt;Board&gt;.json</c> beside

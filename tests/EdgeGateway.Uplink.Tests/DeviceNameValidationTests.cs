@@ -2,6 +2,7 @@ using EdgeGateway.Uplink.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Uplink.Tests;
 

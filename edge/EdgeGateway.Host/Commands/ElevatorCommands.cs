@@ -7,6 +7,7 @@ using EdgeGateway.Elevator.Maintenance;
 using EdgeGateway.Elevator.Replay;
 using EdgeGateway.Host.Configuration;
 using Microsoft.Extensions.Configuration;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Host.Commands;
 
@@ -72,7 +73,7 @@ internal static class ElevatorCommands
             try
             {
                 var configuration = LoadConfiguration(parseResult, config);
-                var log = new MaintenanceLog(ElevatorServiceCollectionExtensions.DataDirectory(configuration));
+                var log = new MaintenanceLog(StorageOptions.DataDirIn(configuration));
                 var visit = log.CheckIn(parseResult.GetValue(technician)!, TimeProvider.System.GetUtcNow());
                 Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string>
                 {

@@ -17,6 +17,7 @@ using EdgeGateway.Uplink.Configuration;
 using EdgeGateway.Uplink.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Host.Commands;
 

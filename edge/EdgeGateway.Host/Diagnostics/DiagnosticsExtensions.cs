@@ -13,6 +13,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Host.Diagnostics;
 
@@ -29,7 +30,7 @@ public static class DiagnosticsExtensions
         ArgumentNullException.ThrowIfNull(configuration);
 
         services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.SectionName)
-            .Configure(options => options.DataDir = configuration["Storage:DataDir"])
+            .Configure(options => options.DataDir = StorageOptions.DataDirIn(configuration))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DiagnosticsOptions>, DiagnosticsOptionsValidator>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, DiagnosticsKestrelSetup>();
@@ -51,10 +52,7 @@ public static class DiagnosticsExtensions
 
         // Sessions survive a restart when the keys live in the data folder.
         var dataProtection = services.AddDataProtection().SetApplicationName("edgegw");
-        if (configuration["Storage:DataDir"] is { Length: > 0 } dataDir)
-        {
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "page-keys")));
-        }
+        dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StorageOptions.DataDirIn(configuration), "page-keys")));
 
         services.AddAuthentication(DiagnosticsAuth.Scheme).AddCookie(DiagnosticsAuth.Scheme, cookie =>
         {

@@ -7,6 +7,7 @@ using EdgeGateway.Vision.Configuration;
 using EdgeGateway.Vision.Recording;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Host.Evidence;
 

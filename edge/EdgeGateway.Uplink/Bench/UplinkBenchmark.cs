@@ -7,6 +7,7 @@ using EdgeGateway.Uplink.Configuration;
 using EdgeGateway.Uplink.Mqtt;
 using EdgeGateway.Uplink.Storage;
 using Microsoft.Extensions.Logging;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Uplink.Bench;
 

@@ -1,24 +1,5 @@
 namespace EdgeGateway.Uplink.Configuration;
 
-/// <summary><c>Device:*</c>: who this box is.</summary>
-public sealed class DeviceOptions
-{
-    public const string Section = "Device";
-
-    public string Id { get; set; } = "";
-
-    public string Site { get; set; } = "";
-}
-
-/// <summary><c>Storage:*</c>: where the box keeps its durable state.</summary>
-public sealed class StorageOptions
-{
-    public const string Section = "Storage";
-
-    /// <summary>Outbox, alert sequence and the other durable files; default <c>/var/lib/edgegw</c>.</summary>
-    public string DataDir { get; set; } = Core.GatewayPaths.DefaultDataDir;
-}
-
 /// <summary><c>Uplink:*</c>: the MQTT link to the cloud relay.</summary>
 public sealed class UplinkOptions
 {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using EdgeGateway.Contracts;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Uplink.Configuration;
 

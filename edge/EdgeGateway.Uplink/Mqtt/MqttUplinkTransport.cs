@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
 using EdgeGateway.Supervision.Retry;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Uplink.Mqtt;
 

@@ -39,6 +39,6 @@ public sealed class ModelStoreOptions
     public void ApplyDefaults(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        CacheDir = Core.GatewayPaths.ModelsCacheDir(CacheDir, configuration["Storage:DataDir"]);
+        CacheDir = Core.GatewayPaths.ModelsCacheDir(CacheDir, configuration[Core.Configuration.StorageOptions.DataDirKey]);
     }
 }

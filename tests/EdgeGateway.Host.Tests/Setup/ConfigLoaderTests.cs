@@ -7,6 +7,7 @@ using EdgeGateway.Testing;
 using EdgeGateway.Uplink.Configuration;
 using EdgeGateway.Vision.Models;
 using Microsoft.Extensions.Configuration;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Host.Tests.Setup;
 

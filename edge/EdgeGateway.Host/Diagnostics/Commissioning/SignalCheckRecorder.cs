@@ -2,6 +2,7 @@ using EdgeGateway.Core.Health;
 using EdgeGateway.Elevator.Machine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Host.Diagnostics.Commissioning;
 
@@ -16,7 +17,7 @@ internal sealed class SignalCheckRecorder(GatewayParts parts, IConfiguration con
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly Lock _gate = new();
-    private readonly string? _dataDir = configuration["Storage:DataDir"];
+    private readonly string _dataDir = StorageOptions.DataDirIn(configuration);
     private SignalCheck? _current;
 
     public SignalCheck? Current
@@ -25,7 +26,7 @@ internal sealed class SignalCheckRecorder(GatewayParts parts, IConfiguration con
         {
             lock (_gate)
             {
-                return _current ??= _dataDir is null ? null : SignalCheck.Read(_dataDir, out _);
+                return _current ??= SignalCheck.Read(_dataDir, out _);
             }
         }
     }
@@ -110,10 +111,7 @@ internal sealed class SignalCheckRecorder(GatewayParts parts, IConfiguration con
         lock (_gate)
         {
             _current = check;
-            if (_dataDir is not null)
-            {
-                check.Write(_dataDir);
-            }
+            check.Write(_dataDir);
 
             return check;
         }

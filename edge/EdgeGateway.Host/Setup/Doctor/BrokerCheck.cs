@@ -5,6 +5,7 @@ using EdgeGateway.Uplink.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MQTTnet;
+using EdgeGateway.Core.Configuration;
 
 namespace EdgeGateway.Host.Setup.Doctor;
 
