@@ -167,7 +167,7 @@ public sealed class GatewayDefaultsTests
         var empty = new ConfigurationBuilder().Build();
 
         Assert.Equal("/var/lib/edgegw", new StorageOptions().DataDir);
-        Assert.Equal("/var/lib/edgegw", ElevatorServiceCollectionExtensions.DataDirectory(empty));
+        Assert.Equal("/var/lib/edgegw", StorageOptions.DataDirIn(empty));
         Assert.Equal("/var/lib/edgegw/models", GatewayPaths.ModelsCacheDir(null, null, checkoutRoot: null));
         Assert.Equal("/srv/box/models", ModelStoreOptions.From(new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDir"] = "/srv/box" }).Build()).CacheDir);
