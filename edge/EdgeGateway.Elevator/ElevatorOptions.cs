@@ -125,7 +125,10 @@ public sealed class ElevatorOptions
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary><c>rpi4</c>, <c>rpi5</c> or <c>simulated</c>.</summary>
-    public string Board { get; set; } = "simulated";
+    public string Board { get; set; } = SimulatedBoard;
+
+    /// <summary>The board with no hardware: the simulated chips and physics drive the inputs.</summary>
+    public const string SimulatedBoard = "simulated";
 
     /// <summary>Board profile JSON; empty means <c>hardware/profiles/&lt;Board&gt;.json</c> beside the app.</summary>
     public string BoardProfile { get; set; } = "";

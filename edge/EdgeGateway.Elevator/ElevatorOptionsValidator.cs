@@ -7,7 +7,7 @@ namespace EdgeGateway.Elevator;
 /// <summary>Checks the elevator options; one line per problem: key, value, what was expected.</summary>
 public sealed class ElevatorOptionsValidator : IValidateOptions<ElevatorOptions>
 {
-    private static readonly string[] Boards = ["rpi4", "rpi5", "simulated"];
+    private static readonly string[] Boards = ["rpi4", "rpi5", ElevatorOptions.SimulatedBoard];
 
     public ValidateOptionsResult Validate(string? name, ElevatorOptions options)
     {

@@ -33,13 +33,13 @@ public sealed class VisionOptionsValidatorTests
 
         Assert.Equal(
         [
-            "Cameras:1:Id: 'k1' is invalid; expected an id no other camera uses",
-            "Cameras:1:Url: 'ftp://cam/2' is invalid; expected rtsp://…, http(s)://… (MJPEG), a video file path or file://…, or /dev/videoN",
-            "Cameras:1:Role: 'lobby' is invalid; expected kitchen or car",
-            "Cameras:1:AnalysisFps: '0' is invalid; expected more than 0 and at most 30",
-            "Cameras:1:Rules:0:Labels: '' is invalid; expected one or more model labels, e.g. [\"cat\",\"dog\"]",
-            "Cameras:1:Rules:0:Zones: 'door' is invalid; expected a zone of this camera (none defined)",
-            "Cameras:1:Rules:0:ActiveHours: 'late' is invalid; expected HH:mm-HH:mm, e.g. 22:00-06:00",
+            "Cameras:1:Id = \'k1\': expected an id no other camera uses",
+            "Cameras:1:Url = \'ftp://cam/2\': expected rtsp://…, http(s)://… (MJPEG), a video file path or file://…, or /dev/videoN",
+            "Cameras:1:Role = \'lobby\': expected kitchen or car",
+            "Cameras:1:AnalysisFps = \'0\': expected more than 0 and at most 30",
+            "Cameras:1:Rules:0:Labels = \'\': expected one or more model labels, e.g. [\"cat\",\"dog\"]",
+            "Cameras:1:Rules:0:Zones = \'door\': expected a zone of this camera (none defined)",
+            "Cameras:1:Rules:0:ActiveHours = \'late\': expected HH:mm-HH:mm, e.g. 22:00-06:00",
         ], problems);
     }
 
@@ -61,8 +61,8 @@ public sealed class VisionOptionsValidatorTests
 
         Assert.Equal(
         [
-            "Cameras:0:Id: 'car 1' is invalid; expected letters, digits, '.', '_' or '-' (1-64 characters)",
-            "Cameras:0:Zones:0:Points: '[0,2]' is invalid; expected at least 3 points [x,y] with x and y in 0..1 (fractions of the frame)",
+            "Cameras:0:Id = \'car 1\': expected letters, digits, '.', '_' or '-' (1-64 characters)",
+            "Cameras:0:Zones:0:Points = \'[0,2]\': expected at least 3 points [x,y] with x and y in 0..1 (fractions of the frame)",
         ], error.Failures);
     }
 

@@ -102,6 +102,9 @@ public static class DeviceNames
         && name != "." && name != ".."
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
+    /// <summary>What a name must be, in the words every program uses after the key and the value.</summary>
+    public const string Expected = "expected 1 to 64 letters, digits, '-', '_' or '.' (no spaces, '/', '+' or '#')";
+
     public static string Describe(string key, string? value) =>
         $"{key} '{value}' is invalid; expected 1-{MaxLength} letters, digits, '-', '_' or '.'";
 }

@@ -21,8 +21,8 @@ internal static class ElevatorBoardWiring
     public static IServiceCollection AddElevatorBoard(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var board = configuration[$"{ElevatorOptions.SectionName}:{nameof(ElevatorOptions.Board)}"] ?? "simulated";
-        if (board == "simulated")
+        var board = configuration[$"{ElevatorOptions.SectionName}:{nameof(ElevatorOptions.Board)}"] ?? ElevatorOptions.SimulatedBoard;
+        if (board == ElevatorOptions.SimulatedBoard)
         {
             services.AddSingleton(sp =>
             {

@@ -1,6 +1,4 @@
-using System.Text.RegularExpressions;
 using EdgeGateway.Contracts;
-using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Setup.Provision;
 using EdgeGateway.Vision.Configuration;
 using EdgeGateway.Vision.Sources;
@@ -12,109 +10,73 @@ namespace EdgeGateway.Host.Setup;
 /// Checks every installer-facing field. Each rule is also usable alone, so the interactive
 /// prompts reject a bad value as soon as it is typed.
 /// </summary>
-internal static partial class GatewaySettingsValidator
+internal static class GatewaySettingsValidator
 {
-    public const string SimulatedBoard = "simulated";
+    public const string SimulatedBoard = EdgeGateway.Elevator.ElevatorOptions.SimulatedBoard;
     public static readonly IReadOnlyList<string> Roles = CameraRoles.All;
-    public static readonly string[] Encodings = ["cbor", "json"];
 
-    /// <summary>Every problem, one per line; empty when the settings are usable.</summary>
+    /// <summary>
+    /// What only the installer checks, one problem per line: that the box watches something, that its model and board
+    /// are in the catalogue, that the files it names exist, the relay's address and the technician's password. Every
+    /// other field is checked by the validators <c>run</c> uses (<see cref="StartupValidation.Problems"/>), over the
+    /// configuration that would be written, so the installer, <c>doctor</c> and <c>run</c> say the same line.
+    /// </summary>
     public static IReadOnlyList<ConfigProblem> Validate(GatewaySettings settings, InstallCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(catalog);
         var problems = new List<ConfigProblem>();
-        void Check(string key, string? value, string? expected, bool secret = false)
+        void Check(string key, string? value, string? expected)
         {
             if (expected is not null)
             {
-                problems.Add(new ConfigProblem(key, secret && !string.IsNullOrEmpty(value) ? "(hidden)" : value, expected));
+                problems.Add(new ConfigProblem(key, value, expected));
             }
         }
 
-        Check(ConfigKeys.DeviceId, settings.DeviceId, DeviceName(settings.DeviceId));
-        Check(ConfigKeys.DeviceSite, settings.SiteId, DeviceName(settings.SiteId));
         Check(ConfigKeys.DataDir, settings.DataDir, AbsolutePath(settings.DataDir, required: false));
         Check(ConfigKeys.ModelsDir, settings.ModelsDir, AbsolutePath(settings.ModelsDir, required: false));
-
         if (settings.Cameras.Count == 0 && string.IsNullOrEmpty(settings.Board))
         {
             problems.Add(new ConfigProblem($"{ConfigKeys.Cameras} / {ConfigKeys.Board}", string.Empty, "expected at least one camera or an elevator board profile; the box would watch nothing"));
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < settings.Cameras.Count; i++)
         {
             var camera = settings.Cameras[i];
             var key = $"{ConfigKeys.Cameras}:{i}";
-            Check($"{key}:Id", camera.Id, CameraId(camera.Id) ?? (seen.Add(camera.Id) ? null : "expected a camera id used only once"));
-            Check($"{key}:Url", Redacted(camera.Url), CameraUrl(camera.Url));
-            Check($"{key}:Role", camera.Role, Role(camera.Role));
+            Check($"{key}:Url", Redacted(camera.Url), VideoFile(camera.Url));
             Check($"{key}:Model", camera.Model, Model(camera.Model, catalog));
-            for (var z = 0; z < camera.Zones.Count; z++)
-            {
-                var zone = camera.Zones[z];
-                Check($"{key}:Zones:{z}:Name", zone.Name, Name(zone.Name));
-                Check($"{key}:Zones:{z}:Points", ZoneText(zone), Zone(zone.Points));
-            }
         }
 
         Check(ConfigKeys.Board, settings.Board, settings.Board is null ? null : Board(settings.Board, catalog));
-        Check(ConfigKeys.Broker, BrokerAddress.Redacted(settings.Broker), Broker(settings.Broker, required: false));
-        Check(ConfigKeys.Encoding, settings.Encoding, settings.Encoding is null ? null : Encoding(settings.Encoding));
-        if (!string.IsNullOrEmpty(settings.Password) && string.IsNullOrEmpty(settings.Username))
-        {
-            Check(ConfigKeys.Username, settings.Username, "expected a user name because Uplink:Password is set");
-        }
-
         Check(ConfigKeys.ClientCertificate, settings.ClientCertificate, ExistingFile(settings.ClientCertificate));
         Check(ConfigKeys.ClientKey, settings.ClientKey, ExistingFile(settings.ClientKey));
         Check(ConfigKeys.RelayUrl, settings.RelayUrl, settings.RelayUrl is null ? null : RelayUrl(settings.RelayUrl));
-        if (settings.DiagnosticsUrl is not null && !DiagnosticsListener.TryParse(settings.DiagnosticsUrl, out _, out var urlProblem))
-        {
-            Check(ConfigKeys.DiagnosticsUrl, settings.DiagnosticsUrl, urlProblem);
-        }
-
         if (string.IsNullOrEmpty(settings.PasswordHash))
         {
-            Check(ConfigKeys.PasswordHash, string.Empty, "expected a technician password hash; set one with `edgegw provision` (prompt, --diagnostics-password-file or --diagnostics-password-stdin)");
-        }
-        else if (!TechnicianPassword.IsWellFormed(settings.PasswordHash))
-        {
-            Check(ConfigKeys.PasswordHash, settings.PasswordHash, "expected 'pbkdf2-sha512$<iterations>$<salt>$<hash>' as written by `edgegw provision`", secret: true);
+            Check(ConfigKeys.PasswordHash, string.Empty, "expected a technician password hash; set one with `edgegw provision --diagnostics-password-file`");
         }
 
         return problems;
     }
 
     /// <summary>Device and site ids: the wire contract's grammar (<see cref="DeviceNames"/>), the one the relay checks.</summary>
-    public static string? DeviceName(string? value) =>
-        DeviceNames.IsValid(value) ? null : $"expected 1 to {DeviceNames.MaxLength} letters, digits, '-', '_' or '.' (no spaces, '/', '+' or '#')";
+    public static string? DeviceName(string? value) => DeviceNames.IsValid(value) ? null : DeviceNames.Expected;
 
-    /// <summary>Zone names: they end up in alert attributes and file names.</summary>
-    public static string? Name(string? value) =>
-        string.IsNullOrEmpty(value) ? "expected a name: 2 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit"
-        : NamePattern().IsMatch(value) ? null
-        : "expected 2 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit (no spaces, '/', '+' or '#')";
+    /// <summary>A zone's name, as <c>run</c> checks it.</summary>
+    public static string? Name(string? value) => VisionOptionsValidator.ZoneNameProblem(value);
 
-    public static string? CameraId(string? value) =>
-        value is not null && CameraIdPattern().IsMatch(value) ? null
-        : "expected a short camera id: 1 to 64 of letters, digits, '.', '_' and '-', e.g. k1";
+    /// <summary>A camera id, as <c>run</c> checks it.</summary>
+    public static string? CameraId(string? value) => VisionOptionsValidator.CameraIdProblem(value);
 
-    public static string? CameraUrl(string? value)
-    {
-        if (!CameraUrlKinds.TryClassify(value, out var kind))
-        {
-            return "expected rtsp://host[:port]/path, http(s):// (MJPEG), /dev/videoN or a video file path";
-        }
+    /// <summary>A camera address as <c>run</c> checks it, and for a file, that the file is there (the installer's own rule).</summary>
+    public static string? CameraUrl(string? value) => VisionOptionsValidator.CameraUrlProblem(value) ?? VideoFile(value);
 
-        return kind == SourceKind.File && !File.Exists(CameraUrlKinds.OpenTarget(value!))
+    private static string? VideoFile(string? value) =>
+        CameraUrlKinds.TryClassify(value, out var kind) && kind == SourceKind.File && !File.Exists(CameraUrlKinds.OpenTarget(value!))
             ? "expected an existing video file"
             : null;
-    }
-
-    public static string? Role(string? value) =>
-        value is not null && Roles.Contains(value, StringComparer.Ordinal) ? null : $"expected one of: {string.Join(", ", Roles)}";
 
     public static string? Model(string? value, InstallCatalog catalog)
     {
@@ -153,9 +115,6 @@ internal static partial class GatewaySettingsValidator
         return BrokerAddress.TryParse(value, out _, out var error) ? null : error;
     }
 
-    public static string? Encoding(string? value) =>
-        value is not null && Encodings.Contains(value, StringComparer.Ordinal) ? null : $"expected one of: {string.Join(", ", Encodings)}";
-
     /// <summary>The relay's address: https://, or plain http:// only to a relay on this machine (the claim returns the device's token).</summary>
     public static string? RelayUrl(string? value) => RelayClaim.UrlProblem(value);
 
@@ -167,28 +126,13 @@ internal static partial class GatewaySettingsValidator
     public static string? ExistingFile(string? value) =>
         string.IsNullOrEmpty(value) || File.Exists(value) ? null : "expected an existing file";
 
+    /// <summary>A zone's points, as <c>run</c> checks them.</summary>
     public static string? Zone(IReadOnlyList<(double X, double Y)> points)
     {
         ArgumentNullException.ThrowIfNull(points);
-        if (points.Count < 3)
-        {
-            return "expected at least 3 points x:y with x and y between 0 and 1 (fractions of the image)";
-        }
-
-        return points.All(p => p.X is >= 0 and <= 1 && p.Y is >= 0 and <= 1)
-            ? null
-            : "expected every point x:y between 0 and 1 (fractions of the image width and height)";
+        return VisionOptionsValidator.ZonePointsProblem([.. points.Select(p => new[] { p.X, p.Y })]);
     }
 
     /// <summary>Hides a password in a camera URL before it is shown.</summary>
     public static string Redacted(string url) => CameraUrlKinds.Redact(url);
-
-    private static string ZoneText(ZoneSettings zone) =>
-        string.Join(';', zone.Points.Select(p => FormattableString.Invariant($"{p.X}:{p.Y}")));
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{1,63}$")]
-    private static partial Regex NamePattern();
-
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
-    private static partial Regex CameraIdPattern();
 }

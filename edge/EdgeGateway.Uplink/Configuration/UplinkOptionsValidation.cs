@@ -97,7 +97,7 @@ internal sealed class UplinkOptionsValidation :
         // The wire contract's grammar: the relay refuses any other name.
         if (!DeviceNames.IsValid(value))
         {
-            problems.Add(DeviceNames.Describe(key, value));
+            problems.Add($"{key} = '{value}': {DeviceNames.Expected}");
         }
     }
 

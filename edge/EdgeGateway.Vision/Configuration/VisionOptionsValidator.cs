@@ -24,28 +24,28 @@ public sealed partial class VisionOptionsValidator : IValidateOptions<VisionOpti
         {
             var camera = options.Cameras[i];
             var key = $"Cameras:{i}";
-            if (!IdPattern().IsMatch(camera.Id ?? string.Empty))
+            if (CameraIdProblem(camera.Id) is { } badId)
             {
-                yield return Line($"{key}:Id", camera.Id, "letters, digits, '.', '_' or '-' (1-64 characters)");
+                yield return Line($"{key}:Id", camera.Id, badId);
             }
             else if (!ids.Add(camera.Id!))
             {
-                yield return Line($"{key}:Id", camera.Id, "an id no other camera uses");
+                yield return Line($"{key}:Id", camera.Id, "expected an id no other camera uses");
             }
 
-            if (!CameraUrl.TryClassify(camera.Url, out _))
+            if (CameraUrlProblem(camera.Url) is { } badUrl)
             {
-                yield return Line($"{key}:Url", camera.Url is null ? null : CameraUrl.Redact(camera.Url), "rtsp://…, http(s)://… (MJPEG), a video file path or file://…, or /dev/videoN");
+                yield return Line($"{key}:Url", camera.Url is null ? null : CameraUrl.Redact(camera.Url), badUrl);
             }
 
-            if (camera.DetectUrl is { Length: > 0 } detectUrl && !CameraUrl.TryClassify(detectUrl, out _))
+            if (camera.DetectUrl is { Length: > 0 } detectUrl && CameraUrlProblem(detectUrl) is { } badDetectUrl)
             {
-                yield return Line($"{key}:DetectUrl", CameraUrl.Redact(detectUrl), "rtsp://…, http(s)://… (MJPEG), a video file path or file://…, or /dev/videoN");
+                yield return Line($"{key}:DetectUrl", CameraUrl.Redact(detectUrl), badDetectUrl);
             }
 
-            if (!CameraRoles.All.Contains(camera.Role, StringComparer.Ordinal))
+            if (RoleProblem(camera.Role) is { } badRole)
             {
-                yield return Line($"{key}:Role", camera.Role, string.Join(" or ", CameraRoles.All));
+                yield return Line($"{key}:Role", camera.Role, badRole);
             }
 
             if (string.IsNullOrWhiteSpace(camera.Model))
@@ -62,14 +62,14 @@ public sealed partial class VisionOptionsValidator : IValidateOptions<VisionOpti
             for (var z = 0; z < camera.Zones.Count; z++)
             {
                 var zone = camera.Zones[z];
-                if (string.IsNullOrWhiteSpace(zone.Name) || !zoneNames.Add(zone.Name))
+                if ((ZoneNameProblem(zone.Name) ?? (zoneNames.Add(zone.Name!) ? null : "expected a name no other zone of this camera uses")) is { } badName)
                 {
-                    yield return Line($"{key}:Zones:{z}:Name", zone.Name, "a non-empty name unique on this camera");
+                    yield return Line($"{key}:Zones:{z}:Name", zone.Name, badName);
                 }
 
-                if (zone.Points.Count < 3 || zone.Points.Any(p => p.Length != 2 || p.Any(v => v is < 0 or > 1)))
+                if (ZonePointsProblem(zone.Points) is { } badPoints)
                 {
-                    yield return Line($"{key}:Zones:{z}:Points", string.Join(" ", zone.Points.Select(p => $"[{string.Join(",", p)}]")), "at least 3 points [x,y] with x and y in 0..1 (fractions of the frame)");
+                    yield return Line($"{key}:Zones:{z}:Points", string.Join(" ", zone.Points.Select(p => $"[{string.Join(",", p)}]")), badPoints);
                 }
             }
 
@@ -181,8 +181,36 @@ public sealed partial class VisionOptionsValidator : IValidateOptions<VisionOpti
         }
     }
 
+    /// <summary>A camera id: it names the camera in alerts, files and URLs. Null when good, else what was expected.</summary>
+    public static string? CameraIdProblem(string? id) =>
+        IdPattern().IsMatch(id ?? string.Empty) ? null : "expected letters, digits, '.', '_' or '-' (1-64 characters)";
+
+    /// <summary>A camera address the readers can open. Null when good, else what was expected.</summary>
+    public static string? CameraUrlProblem(string? url) =>
+        CameraUrl.TryClassify(url, out _) ? null : "expected rtsp://…, http(s)://… (MJPEG), a video file path or file://…, or /dev/videoN";
+
+    /// <summary>A camera's role, which picks its default rules. Null when good, else what was expected.</summary>
+    public static string? RoleProblem(string? role) =>
+        CameraRoles.All.Contains(role, StringComparer.Ordinal) ? null : $"expected {string.Join(" or ", CameraRoles.All)}";
+
+    /// <summary>A zone's name, shown in alerts: 1 to 64 characters (whether another zone uses it is the caller's check).</summary>
+    public static string? ZoneNameProblem(string? name) =>
+        string.IsNullOrWhiteSpace(name) || name.Length > 64 || name.Any(char.IsControl)
+            ? "expected a name of 1 to 64 characters, unique on this camera"
+            : null;
+
+    /// <summary>A zone's outline: at least 3 points, each [x,y] in fractions of the frame.</summary>
+    public static string? ZonePointsProblem(IReadOnlyList<double[]> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        return points.Count < 3 || points.Any(p => p.Length != 2 || p.Any(v => v is < 0 or > 1))
+            ? "expected at least 3 points [x,y] with x and y in 0..1 (fractions of the frame)"
+            : null;
+    }
+
+    /// <summary>The box's one line per problem: the key, the value, what was expected.</summary>
     private static string Line(string key, object? value, string expected) =>
-        string.Create(CultureInfo.InvariantCulture, $"{key}: '{value}' is invalid; expected {expected}");
+        string.Create(CultureInfo.InvariantCulture, $"{key} = '{value}': {(expected.StartsWith("expected ", StringComparison.Ordinal) ? expected : "expected " + expected)}");
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
     private static partial Regex IdPattern();

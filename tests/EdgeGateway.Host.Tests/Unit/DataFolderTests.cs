@@ -13,12 +13,16 @@ namespace EdgeGateway.Host.Tests.Unit;
 [Trait("Category", "Unit")]
 public sealed class DataFolderTests
 {
-    private static IConfiguration Configuration(string? dataDir) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    private static IConfiguration Configuration(string? dataDir)
     {
-        ["Device:Id"] = "lift-1",
-        ["Device:Site"] = "site-1",
-        [StorageOptions.DataDirKey] = dataDir,
-    }).Build();
+        var settings = new Dictionary<string, string?> { ["Device:Id"] = "lift-1", ["Device:Site"] = "site-1" };
+        if (dataDir is not null)
+        {
+            settings[StorageOptions.DataDirKey] = dataDir;
+        }
+
+        return new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+    }
 
     [Theory]
     [InlineData(null, GatewayPaths.DefaultDataDir)]

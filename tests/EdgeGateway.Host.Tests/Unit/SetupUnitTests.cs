@@ -197,19 +197,6 @@ public sealed class HostReadingsTests : IDisposable
 }
 
 [Trait("Category", "Unit")]
-public sealed class StartupValidationTests
-{
-    [Fact]
-    public void A_component_line_about_a_key_already_reported_is_dropped()
-    {
-        var lines = StartupValidation.Merge(
-            [new ConfigProblem("Uplink:Broker", "http://x", "expected mqtt://host[:port]")],
-            ["Uplink:Broker = 'http://x': scheme 'http' is not supported", "Elevator:Floors = '0': expected at least 2"]);
-        Assert.Equal(["Uplink:Broker = 'http://x': expected mqtt://host[:port]", "Elevator:Floors = '0': expected at least 2"], lines);
-    }
-}
-
-[Trait("Category", "Unit")]
 public sealed class ConfigFileModeTests : IDisposable
 {
     private readonly string _path = Path.Combine(Directory.CreateTempSubdirectory("edgegw-mode-").FullName, "gateway.json");

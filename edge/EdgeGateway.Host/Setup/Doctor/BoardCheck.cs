@@ -27,7 +27,7 @@ internal sealed class BoardCheck : IDoctorCheck
         IReadOnlyList<DoctorResult> results = board switch
         {
             null or "" => [DoctorResult.Pass(Name, "no elevator board configured")],
-            "sim" or "simulated" => [DoctorResult.Pass(Name, $"board '{board}' is simulated; no hardware to probe")],
+            ElevatorOptions.SimulatedBoard => [DoctorResult.Pass(Name, $"board '{board}' is simulated; no hardware to probe")],
             _ => Probe(context, board),
         };
         return Task.FromResult(results);

@@ -28,9 +28,9 @@ internal sealed class ConfigCheck(InstallCatalog catalog) : IDoctorCheck
             }
         }
 
-        var problems = StartupValidation.Merge(
-            GatewaySettingsValidator.Validate(context.Settings, catalog),
-            StartupValidation.Problems(context.Configuration));
+        // The installer's own rules, then run's: each field is checked by one owner, so no line repeats.
+        IEnumerable<string> problems = [.. GatewaySettingsValidator.Validate(context.Settings, catalog).Select(p => p.ToString()),
+            .. StartupValidation.Problems(context.Configuration)];
         foreach (var problem in problems)
         {
             results.Add(DoctorResult.Fail(Name, problem, fix));

@@ -112,7 +112,8 @@ internal sealed class Provisioner(IAnsiConsole console, HttpClient http, TimePro
             : settings;
         problems.AddRange(GatewaySettingsValidator.Validate(toCheck, catalog)
             .Where(p => technicianPassword is null || p.Key != ConfigKeys.PasswordHash)); // Already said above.
-        var lines = StartupValidation.Merge(problems, StartupValidation.Problems(WouldBe(root, toCheck)));
+        // The installer's own rules, then run's over the file that would be written: one owner per field.
+        List<string> lines = [.. problems.Select(p => p.ToString()), .. StartupValidation.Problems(WouldBe(root, toCheck))];
         if (lines.Count > 0)
         {
             console.MarkupLine($"[red]{lines.Count} problem(s); nothing was written:[/]");
