@@ -7,6 +7,7 @@ using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Contracts.Evidence;
 
 namespace CloudRelay.Ingest;
 
@@ -45,7 +46,6 @@ public sealed partial class AlertIngestor(
     /// <summary>A second, different snapshot for an alert that has one: refused, the first kept.</summary>
     public const string SnapshotExists = "snapshot_exists";
 
-    private const int MaxSnapshotBytes = 4 * 1024 * 1024;
 
     // A device that sends garbage on purpose is counted every time but logged once a minute per reason.
     private readonly LogThrottle _logThrottle = new(time);
@@ -180,9 +180,9 @@ public sealed partial class AlertIngestor(
     /// </summary>
     public async Task<IngestResult> HandleSnapshotAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(topic.Rest, out var alertId) || payload.Length is 0 or > MaxSnapshotBytes)
+        if (!Guid.TryParse(topic.Rest, out var alertId) || payload.Length is 0 or > SnapshotLimits.MaxBytes)
         {
-            return Reject(topic, RejectReasons.BadTopic, $"snapshot on '{topic.Rest}' of {payload.Length} bytes; expected an alert id and 1-{MaxSnapshotBytes} bytes");
+            return Reject(topic, RejectReasons.BadTopic, $"snapshot on '{topic.Rest}' of {payload.Length} bytes; expected an alert id and 1-{SnapshotLimits.MaxBytes} bytes");
         }
 
         if (await store.FindAlertAsync(alertId, cancellationToken) is { } owner
@@ -288,24 +288,10 @@ public sealed partial class AlertIngestor(
             ? Path.Combine(dataDir, "snapshots", site, device, $"{alertId:D}.jpg")
             : null;
 
-    /// <summary>CBOR unless the payload starts with '{' (the JSON rendering). Never throws.</summary>
+    /// <summary>The contract's decoder (<see cref="AlertLimits.DecodeAny"/>), its refusal turned into the relay's reason. Never throws.</summary>
     public static IngestResult Decode(ReadOnlySequence<byte> payload)
     {
-        if (payload.Length > AlertLimits.MaxPayloadBytes * 2)
-        {
-            return new IngestResult(IngestOutcome.Rejected, RejectReasons.Oversized,
-                $"alert payload is {payload.Length} bytes; expected at most {AlertLimits.MaxPayloadBytes}");
-        }
-
-        ReadOnlyMemory<byte> bytes = payload.IsSingleSegment ? payload.First : payload.ToArray();
-        var span = bytes.Span;
-        var start = 0;
-        while (start < span.Length && span[start] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-        {
-            start++;
-        }
-
-        var result = start < span.Length && span[start] == (byte)'{' ? AlertJson.Decode(bytes) : AlertCbor.Decode(bytes);
+        var result = AlertLimits.DecodeAny(payload);
         if (result.Success)
         {
             return new IngestResult(IngestOutcome.Stored, Alert: result.Alert);

@@ -70,9 +70,9 @@ public static class AlertJson
             return AlertDecodeResult.Fail(AlertDecodeError.Empty, "alert payload is empty; expected a JSON object");
         }
 
-        if (payload.Length > AlertLimits.MaxPayloadBytes * 2)
+        if (payload.Length > AlertLimits.MaxJsonPayloadBytes)
         {
-            return AlertDecodeResult.Fail(AlertDecodeError.Oversized, $"alert payload is {payload.Length} bytes; expected at most {AlertLimits.MaxPayloadBytes * 2}");
+            return AlertDecodeResult.Fail(AlertDecodeError.Oversized, $"alert payload is {payload.Length} bytes; expected at most {AlertLimits.MaxJsonPayloadBytes}");
         }
 
         try

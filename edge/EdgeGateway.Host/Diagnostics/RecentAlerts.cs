@@ -1,5 +1,6 @@
 using EdgeGateway.Core.Alerts;
 using Microsoft.Extensions.Hosting;
+using EdgeGateway.Contracts.Evidence;
 
 namespace EdgeGateway.Host.Diagnostics;
 
@@ -10,7 +11,6 @@ namespace EdgeGateway.Host.Diagnostics;
 internal sealed class RecentAlerts(GatewayParts parts, LiveFeed feed) : IHostedService
 {
     public const int Capacity = 50;
-    private const int MaxSnapshotBytes = 2 * 1024 * 1024;
     private readonly RingBuffer<(AlertView View, ReadOnlyMemory<byte> Snapshot)> _alerts = new(Capacity);
     private AlertPublisher? _publisher;
 
@@ -36,7 +36,7 @@ internal sealed class RecentAlerts(GatewayParts parts, LiveFeed feed) : IHostedS
     {
         ArgumentNullException.ThrowIfNull(published);
         var alert = published.Alert;
-        var snapshot = published.SnapshotJpeg.Length <= MaxSnapshotBytes ? published.SnapshotJpeg.ToArray() : ReadOnlyMemory<byte>.Empty;
+        var snapshot = published.SnapshotJpeg.Length <= SnapshotLimits.MaxBytes ? published.SnapshotJpeg.ToArray() : ReadOnlyMemory<byte>.Empty;
         var view = new AlertView(
             alert.Id,
             alert.Sequence,

@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts.Evidence;
 namespace EdgeGateway.Vision.Configuration;
 
 /// <summary>The vision configuration: the top-level <c>Cameras</c> list and the <c>Vision</c> section.</summary>
@@ -18,7 +19,7 @@ public sealed class VisionSettings
     public int SnapshotMaxWidth { get; set; } = 640;
 
     /// <summary>Alert snapshots are re-encoded at lower quality until they fit this size.</summary>
-    public int SnapshotMaxBytes { get; set; } = 60 * 1024;
+    public int SnapshotMaxBytes { get; set; } = SnapshotLimits.MaxBytes;
 
     public TimeZoneInfo ResolveTimeZone() =>
         TimeZone is { Length: > 0 } id ? TimeZoneInfo.FindSystemTimeZoneById(id) : TimeZoneInfo.Local;

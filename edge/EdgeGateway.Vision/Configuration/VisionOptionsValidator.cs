@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using EdgeGateway.Vision.Rules;
 using EdgeGateway.Vision.Sources;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Contracts.Evidence;
 
 namespace EdgeGateway.Vision.Configuration;
 
@@ -92,9 +93,10 @@ public sealed partial class VisionOptionsValidator : IValidateOptions<VisionOpti
             yield return Line("Vision:SnapshotMaxWidth", options.Vision.SnapshotMaxWidth, "64..4096");
         }
 
-        if (options.Vision.SnapshotMaxBytes < 4096)
+        if (options.Vision.SnapshotMaxBytes is < SnapshotLimits.MinBytes or > SnapshotLimits.MaxBytes)
         {
-            yield return Line("Vision:SnapshotMaxBytes", options.Vision.SnapshotMaxBytes, "at least 4096");
+            yield return Line("Vision:SnapshotMaxBytes", options.Vision.SnapshotMaxBytes,
+                $"{SnapshotLimits.MinBytes}..{SnapshotLimits.MaxBytes} (a snapshot travels to the relay as one message)");
         }
     }
 
