@@ -103,12 +103,12 @@ models() {
   edgegw models fetch --all
 }
 
-# "passed failed skipped" from a .trx file's counters (skipped tests are the ones not executed).
+# "passed failed skipped" from a .trx file's counters (a skipped test is counted in total but not executed).
 test_counts() {
   local counters
   counters="$(grep -o '<Counters [^>]*>' "$1" || true)"
   attribute() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
-  echo "$(attribute passed) $(($(attribute failed) + $(attribute error) + $(attribute timeout) + $(attribute aborted))) $(attribute notExecuted)"
+  echo "$(attribute passed) $(($(attribute failed) + $(attribute error) + $(attribute timeout) + $(attribute aborted))) $(($(attribute total) - $(attribute executed)))"
 }
 
 case "${1:-help}" in
