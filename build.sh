@@ -150,7 +150,8 @@ case "${1:-help}" in
         failed+=("$name")
       fi
       if [[ ! -f artifacts/test-results/$name.trx ]]; then
-        summary+=("$(printf '%-32s no results: the run ended early (see artifacts/test-results/%s.log)' "$name" "$name")")
+        summary+=("$(printf '%-32s no results: the run ended early, counted as 1 failed (see artifacts/test-results/%s.log)' "$name" "$name")")
+        total_failed=$((total_failed + 1))
         continue
       fi
       read -r passed failures skipped < <(test_counts "artifacts/test-results/$name.trx")
