@@ -103,6 +103,14 @@ models() {
   edgegw models fetch --all
 }
 
+# "passed failed skipped" from a .trx file's counters (a skipped test is counted in total but not executed).
+test_counts() {
+  local counters
+  counters="$(grep -o '<Counters [^>]*>' "$1" || true)"
+  attribute() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  echo "$(attribute passed) $(($(attribute failed) + $(attribute error) + $(attribute timeout) + $(attribute aborted))) $(($(attribute total) - $(attribute executed)))"
+}
+
 case "${1:-help}" in
   deps)
     deps
@@ -122,30 +130,52 @@ case "${1:-help}" in
     # One test project at a time, each in its own run: the integration tests decode video and run
     # models in real time, and on a 2-core machine projects side by side would starve each other.
     # A hung test fails its project after 15 minutes instead of holding CI until its time limit.
-    # Each project's output is also kept in artifacts/test-results/<project>.log, and the failures are
-    # repeated at the end, where a CI log's tail shows them.
+    # Each project's output is also kept in artifacts/test-results/<project>.log (and its results in
+    # <project>.trx); the counts per project, the skipped tests with their reasons and the failures are
+    # repeated at the end, where a CI log's tail shows them. EDGEGW_REQUIRE_DRILLS=1 (set by CI) makes
+    # a disk drill that cannot mount fail instead of skipping.
     failed=()
+    summary=()
+    total_passed=0 total_failed=0 total_skipped=0
     mkdir -p artifacts/test-results
     for project in tests/*.Tests/*.Tests.csproj; do
       name="$(basename "$project" .csproj)"
       log "Testing $name"
+      rm -f "artifacts/test-results/$name.trx"
       # pipefail: the pipeline fails when dotnet test does.
       if ! dotnet test "$project" -c Release --no-build -nologo --blame-hang-timeout 15m \
         --filter "Category=Unit|Category=Integration" \
-        --logger "console;verbosity=normal" --results-directory artifacts/test-results \
+        --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" --results-directory artifacts/test-results \
         2>&1 | tee "artifacts/test-results/$name.log"; then
         failed+=("$name")
       fi
+      if [[ ! -f artifacts/test-results/$name.trx ]]; then
+        summary+=("$(printf '%-32s no results: the run ended early, counted as 1 failed (see artifacts/test-results/%s.log)' "$name" "$name")")
+        total_failed=$((total_failed + 1))
+        continue
+      fi
+      read -r passed failures skipped < <(test_counts "artifacts/test-results/$name.trx")
+      summary+=("$(printf '%-32s %5s passed, %5s failed, %5s skipped' "$name" "$passed" "$failures" "$skipped")")
+      total_passed=$((total_passed + passed)) total_failed=$((total_failed + failures)) total_skipped=$((total_skipped + skipped))
     done
+    log "Tests per project"
+    printf '%s\n' "${summary[@]}"
+    printf '%-32s %5s passed, %5s failed, %5s skipped\n' "Total" "$total_passed" "$total_failed" "$total_skipped"
+    if ((total_skipped > 0)); then
+      log "Skipped"
+      grep -h -E '^  Skipped [A-Za-z]' artifacts/test-results/*.log | sort -u | cut -c1-300 || true
+    fi
     if ((${#failed[@]} > 0)); then
       for name in "${failed[@]}"; do
         log "Failures in $name"
         grep -E -A 12 '^  Failed [A-Za-z]' "artifacts/test-results/$name.log" | cut -c1-400 || echo "(no failed test named; see artifacts/test-results/$name.log)"
       done
       log "Failed: ${failed[*]}"
+      echo "$total_passed passed, $total_failed failed"
       exit 1
     fi
     log "All test projects passed"
+    echo "$total_passed passed, $total_failed failed"
     ;;
   repin)
     build

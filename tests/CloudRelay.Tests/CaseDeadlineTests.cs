@@ -1,5 +1,6 @@
 using CloudRelay.Cases;
 using CloudRelay.Storage;
+using EdgeGateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudRelay.Tests;
@@ -32,6 +33,9 @@ public abstract class CaseDeadlineTests
     internal static async Task<IReadOnlyList<CaseRecord>> CasesAsync(RelayTestHost relay) =>
         (await relay.App.Services.GetRequiredService<ICaseStore>().QueryCasesAsync(new CaseQuery(Limit: 1000), CancellationToken.None)).Items;
 
+    internal static string Describe(RecordingPlatform platform) =>
+        $"{platform.Alerts(AlertKinds.RectificationOverdue).Count} rectification_overdue alerts, {platform.Events("case.overdue").Count} case.overdue events, {platform.Received.Count} deliveries";
+
     internal static async Task<IReadOnlyList<StoredAlert>> OverdueAlertsAsync(RelayTestHost relay) =>
         (await relay.Store.QueryAlertsAsync(new AlertQuery(Kind: AlertKinds.RectificationOverdue, Limit: 1000), CancellationToken.None)).Items;
 
@@ -45,10 +49,11 @@ public abstract class CaseDeadlineTests
         await box.PublishAlertAsync(At("box-1", "cam1"));
         await box.PublishAlertAsync(At("box-1", "cam2"));
         await box.PublishAlertAsync(At("box-1", "cam2", AlertState.Cleared));
-        await TestAlerts.WaitUntilAsync(() => Task.FromResult(platform.Alerts(AlertKinds.RectificationOverdue).Count >= 1),
-            TimeSpan.FromSeconds(20), "rectification_overdue at the platform");
-        // Well past cam2's deadline too: it must not follow.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(platform.Alerts(AlertKinds.RectificationOverdue).Count >= 1 && platform.Events("case.overdue").Count >= 1),
+            TimeSpan.FromSeconds(20), "rectification_overdue and case.overdue at the platform");
+        // On until well past cam2's deadline too (20 checks): nothing may follow.
+        await Eventually.StaysAsync(() => Task.FromResult(platform.Alerts(AlertKinds.RectificationOverdue).Count == 1 && platform.Events("case.overdue").Count == 1),
+            TimeSpan.FromSeconds(2), "one overdue alert and event", () => Describe(platform));
 
         var cases = await CasesAsync(relay);
         var cam1 = cases.Single(c => c.Subject == "cam1");
@@ -90,7 +95,8 @@ public abstract class CaseDeadlineTests
         await using var after = await RelayTestHost.StartAsync(db, platform.Url, Settings("00:00:04"), dataDir);
         await TestAlerts.WaitUntilAsync(() => Task.FromResult(platform.Alerts(AlertKinds.RectificationOverdue).Count >= 1),
             TimeSpan.FromSeconds(20), "rectification_overdue after the restart");
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Eventually.StaysAsync(() => Task.FromResult(platform.Alerts(AlertKinds.RectificationOverdue).Count == 1),
+            TimeSpan.FromSeconds(2), "one overdue alert", () => Describe(platform));
 
         var overdue = Assert.Single(platform.Alerts(AlertKinds.RectificationOverdue));
         Assert.Equal(caseId.ToString("D"), overdue.Body.GetProperty("attrs").GetProperty("case").GetString());
@@ -127,9 +133,11 @@ public sealed class PostgresCaseDeadlineTests(PostgresFixture postgres) : CaseDe
             await boxB.PublishAlertAsync(At("box-b", $"cam{i}"));
         }
 
-        await TestAlerts.WaitUntilAsync(() => Task.FromResult(platform.Alerts(AlertKinds.RectificationOverdue).Count >= 10),
-            TimeSpan.FromSeconds(30), "10 rectification_overdue alerts at the platform");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await TestAlerts.WaitUntilAsync(() => Task.FromResult(platform.Alerts(AlertKinds.RectificationOverdue).Count >= 10 && platform.Events("case.overdue").Count >= 10),
+            TimeSpan.FromSeconds(30), "10 rectification_overdue alerts and case.overdue events at the platform");
+        // Both instances go on checking every 100 ms: none may fire a case a second time.
+        await Eventually.StaysAsync(() => Task.FromResult(platform.Alerts(AlertKinds.RectificationOverdue).Count == 10 && platform.Events("case.overdue").Count == 10),
+            TimeSpan.FromSeconds(2), "ten overdue alerts and events", () => Describe(platform));
 
         var fired = platform.Alerts(AlertKinds.RectificationOverdue);
         Assert.Equal(10, fired.Count);

@@ -11,12 +11,13 @@ namespace CloudRelay.Tests;
 
 /// <summary>
 /// <c>cloud-relay run</c> as systemd starts it: a parent named <c>systemd</c>, a real notify socket,
-/// <c>WATCHDOG_USEC=2000000</c> (a ping about every second).
+/// <c>WATCHDOG_USEC=4000000</c> (a ping about every 2 s: a loaded machine may delay one by up to 2 s before systemd would act).
 /// </summary>
 [Trait("Category", "Integration")]
 [Collection(TimingSensitive.Name)]
 public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IDisposable
 {
+    private static readonly TimeSpan WatchdogTimeout = TimeSpan.FromSeconds(4);
     private readonly string _work = Directory.CreateTempSubdirectory("relay-systemd-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
@@ -31,7 +32,7 @@ public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IDisposa
             Path.Combine(AppContext.BaseDirectory, "cloud-relay.dll"),
             "run", "--http-url", http, "--mqtt-port", FreePort.Next().ToString(CultureInfo.InvariantCulture), "--data-dir", _work);
         start.Environment[NotifySettings.SocketVariable] = listener.SocketPath;
-        start.Environment[NotifySettings.WatchdogUsecVariable] = "2000000";
+        start.Environment[NotifySettings.WatchdogUsecVariable] = WatchdogTimeout.TotalMicroseconds.ToString(CultureInfo.InvariantCulture);
         start.Environment["Relay__ApiKey"] = "relay-test-api-key";
         start.Environment["RELAY_Relay__Mqtt__AllowPlaintext"] = "true";
         start.Environment["Logging__Console__FormatterName"] = "simple";
@@ -53,7 +54,7 @@ public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IDisposa
         {
             await listener.WaitUntilAsync(m => m.Any(x => x.Has("READY=1")), TimeSpan.FromSeconds(60), "READY=1", Log);
             Assert.Equal("systemd", SystemdParent.ProcessName(relay.Id));
-            await listener.WaitUntilAsync(m => m.Count(x => x.Has("WATCHDOG=1")) >= 9, TimeSpan.FromSeconds(30), "9 pings", Log);
+            await listener.WaitUntilAsync(m => m.Count(x => x.Has("WATCHDOG=1")) >= 7, TimeSpan.FromSeconds(60), "7 pings", Log);
 
             // READY=1 from the host's lifetime and with the watchdog's first ping, whichever runs first.
             var readies = listener.With("READY=1");
@@ -61,15 +62,8 @@ public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IDisposa
             var ready = readies[0];
             var pings = listener.With("WATCHDOG=1");
             Assert.All(pings, p => Assert.True(p.At >= ready.At, "no ping before READY=1"));
-            var gaps = pings.Zip(pings.Skip(1), (a, b) => (b.At - a.At).TotalSeconds).ToList();
-            var window = pings.Skip(1).Count(p => p.At - pings[1].At <= TimeSpan.FromSeconds(6.05));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"relay WATCHDOG_USEC=2000000: {pings.Count} pings, {window} in 6 s from the second, gaps mean {gaps.Average():0.000} s, min {gaps.Min():0.000} s, max {gaps.Max():0.000} s"));
-            // The rate: over 6 s from the second ping (the first comes at start-up), 7 pings give or take one, and no gap
-            // reaching the 2 s timeout, at which systemd would kill the relay. Pings keep their schedule, so on a loaded
-            // machine a late one (seen: 1.82 s) is followed by a short one (0.18 s).
-            Assert.InRange(window, 6, 8);
-            Assert.All(gaps, gap => Assert.InRange(gap, 0.1, 1.95));
+            // Never a gap reaching the timeout systemd would kill the relay at, and a ping every half timeout on average.
+            output.WriteLine("relay " + WatchdogPings.AssertKeptAlive(pings, WatchdogTimeout));
             Assert.StartsWith("store sqlite, stored 0", pings[^1].Value("STATUS"), StringComparison.Ordinal);
 
             // The probes need no API key and carry no secret.

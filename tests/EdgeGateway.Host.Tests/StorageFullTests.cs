@@ -152,13 +152,7 @@ public sealed class StorageFullTests(ITestOutputHelper output)
         settings.GroupBy(kv => kv.Key.Split(':')[0])
             .ToDictionary(g => g.Key, g => g.ToDictionary(kv => kv.Key.Split(':')[1], kv => kv.Value));
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitUntilAsync(
+        Func<Task<bool>> condition, TimeSpan timeout, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
+        Eventually.HoldsAsync(condition, timeout, what);
 }

@@ -13,9 +13,10 @@ public static class FreePort
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Waits until something accepts connections on <paramref name="port"/>; throws naming the port and the last refusal on timeout.</summary>
     public static async Task WaitUntilListeningAsync(int port, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             try
@@ -24,8 +25,13 @@ public static class FreePort
                 await client.ConnectAsync(IPAddress.Loopback, port);
                 return;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
+            catch (SocketException ex)
             {
+                if (clock.Elapsed > timeout)
+                {
+                    throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for a listener on 127.0.0.1:{port}; last attempt: {ex.SocketErrorCode}", ex);
+                }
+
                 await Task.Delay(50);
             }
         }

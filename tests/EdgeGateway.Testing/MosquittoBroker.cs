@@ -91,7 +91,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             // Generous: CI machines are small and busy while the whole suite runs.
             await FreePort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(30));
         }
-        catch (System.Net.Sockets.SocketException) when (_process.HasExited)
+        catch (TimeoutException) when (_process.HasExited)
         {
             throw new InvalidOperationException(
                 $"mosquitto exited with code {_process.ExitCode} at start: {await _process.StandardError.ReadToEndAsync()} {Log}");

@@ -1,6 +1,8 @@
-using System.Collections.Concurrent;
-using System.Text;
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
 using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
@@ -75,43 +77,57 @@ public sealed class MqttCollector : IAsyncDisposable
         return collector;
     }
 
-    public async Task WaitForUniqueAlertsAsync(int count, TimeSpan timeout)
+    /// <summary>Waits until <paramref name="count"/> distinct alert ids arrived; throws with what did arrive when <paramref name="timeout"/> passes.</summary>
+    public Task WaitForUniqueAlertsAsync(int count, TimeSpan timeout) =>
+        WaitForAsync(c => c.UniqueAlerts >= count, timeout, $"{count} unique alerts");
+
+    /// <summary>Waits until <paramref name="condition"/> holds; throws naming it and what arrived when <paramref name="timeout"/> passes.</summary>
+    public async Task WaitForAsync(
+        Func<MqttCollector, bool> condition, TimeSpan timeout, [CallerArgumentExpression(nameof(condition))] string? what = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (UniqueAlerts < count && DateTime.UtcNow < deadline)
+        ArgumentNullException.ThrowIfNull(condition);
+        var clock = Stopwatch.StartNew();
+        while (!condition(this))
         {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}; received {Describe()}");
+            }
+
             await Task.Delay(50);
         }
     }
 
-    public async Task WaitForAsync(Func<MqttCollector, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition(this) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-    }
-
-    /// <summary>Waits until no new message arrived for <paramref name="quiet"/>.</summary>
+    /// <summary>Waits until no new message arrived for <paramref name="quiet"/>; throws when messages still flow at <paramref name="timeout"/>.</summary>
     public async Task WaitForQuietAsync(TimeSpan quiet, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var clock = Stopwatch.StartNew();
         var last = Total;
-        var since = DateTime.UtcNow;
-        while (DateTime.UtcNow < deadline)
+        var since = clock.Elapsed;
+        while (clock.Elapsed < timeout)
         {
             await Task.Delay(100);
             if (Total != last)
             {
                 last = Total;
-                since = DateTime.UtcNow;
+                since = clock.Elapsed;
             }
-            else if (DateTime.UtcNow - since >= quiet)
+            else if (clock.Elapsed - since >= quiet)
             {
                 return;
             }
         }
+
+        throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {quiet.TotalSeconds:0.#} s without a message; received {Describe()}");
+    }
+
+    /// <summary>What arrived so far, for failure messages: counts, and messages per topic.</summary>
+    public string Describe()
+    {
+        var topics = Messages.GroupBy(m => m.Topic, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ToList();
+        var shown = string.Join(", ", topics.Take(8).Select(g => $"{g.Key} x{g.Count()}"));
+        return $"{Total} messages, {UniqueAlerts} unique alerts ({DuplicateAlerts} duplicates)"
+            + (topics.Count == 0 ? "" : $"; by topic: {shown}{(topics.Count > 8 ? $", and {topics.Count - 8} more topics" : "")}");
     }
 
     public async ValueTask DisposeAsync()

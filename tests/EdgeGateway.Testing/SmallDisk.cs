@@ -7,7 +7,8 @@ namespace EdgeGateway.Testing;
 /// A real small filesystem for drills: a loop-mounted ext4 image of a few MiB (no blocks reserved
 /// for root, so a test run as root meets the same ENOSPC as the box's service user), unmounted and
 /// deleted on dispose. <see cref="TryMount"/> says why when this machine cannot mount (not root,
-/// no loop devices), so the drill can skip with that reason.
+/// no loop devices), so the drill can skip with that reason, or fail with it where drills are required
+/// (<see cref="LoopMount.RequireVariable"/>).
 /// </summary>
 public sealed class SmallDisk : IDisposable
 {
@@ -23,16 +24,9 @@ public sealed class SmallDisk : IDisposable
 
     public static SmallDisk? TryMount(int megabytes, out string? whyNot)
     {
-        whyNot = null;
-        if (!OperatingSystem.IsLinux())
+        whyNot = LoopMount.WhyNot();
+        if (whyNot is not null)
         {
-            whyNot = "loop mounts need Linux";
-            return null;
-        }
-
-        if (!string.Equals(Environment.UserName, "root", StringComparison.Ordinal) && Run("id", "-u").Output.Trim() != "0")
-        {
-            whyNot = "mounting a loop ext4 needs root (CI runs as root)";
             return null;
         }
 
@@ -146,26 +140,40 @@ public sealed class SmallDisk : IDisposable
     }
 }
 
-/// <summary>A fact that needs loop mounts: skipped, with the reason, where this machine cannot mount (not root, no loop devices).</summary>
+/// <summary>
+/// A fact that needs loop mounts: skipped, with the reason, where this machine cannot mount (not root, no loop devices);
+/// run regardless where drills are required, so that it fails with the reason instead.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class LoopMountFactAttribute : FactAttribute
 {
-    public LoopMountFactAttribute() => Skip = LoopMount.WhyNot();
+    public LoopMountFactAttribute() => Skip = LoopMount.SkipReason();
 }
 
 /// <summary>A theory that needs loop mounts, skipped like <see cref="LoopMountFactAttribute"/>.</summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class LoopMountTheoryAttribute : TheoryAttribute
 {
-    public LoopMountTheoryAttribute() => Skip = LoopMount.WhyNot();
+    public LoopMountTheoryAttribute() => Skip = LoopMount.SkipReason();
 }
 
-internal static class LoopMount
+public static class LoopMount
 {
+    /// <summary>
+    /// Set to 1 where the drills must run (CI, as root): a drill that cannot mount then fails with the reason
+    /// instead of skipping, so the full-disk and torn-tail coverage cannot vanish from a run unseen.
+    /// </summary>
+    public const string RequireVariable = "EDGEGW_REQUIRE_DRILLS";
+
+    public static bool Required => Environment.GetEnvironmentVariable(RequireVariable) == "1";
+
     /// <summary>Why this machine cannot mount a loop ext4, or null when it can.</summary>
     public static string? WhyNot() =>
         !OperatingSystem.IsLinux() ? "loop-mounted ext4 drills need Linux"
         : !string.Equals(Environment.UserName, "root", StringComparison.Ordinal) ? "loop-mounted ext4 drills need root to mount (CI runs them as root)"
         : !File.Exists("/dev/loop-control") ? "loop-mounted ext4 drills need /dev/loop-control (no loop devices in this container)"
         : null;
+
+    /// <summary>The skip reason for a drill: none where drills are required (it runs and fails with <see cref="WhyNot"/>).</summary>
+    public static string? SkipReason() => Required ? null : WhyNot() is { } why ? $"{why}; set {RequireVariable}=1 to fail instead of skipping" : null;
 }

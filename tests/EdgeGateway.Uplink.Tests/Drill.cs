@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Ports;
+using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -73,14 +74,8 @@ internal static class Drill
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition(), "condition not met in time");
-    }
+    /// <summary>Waits until <paramref name="condition"/> holds; a timeout fails naming the condition.</summary>
+    public static Task WaitUntilAsync(
+        Func<bool> condition, TimeSpan timeout, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
+        Eventually.HoldsAsync(condition, timeout, what);
 }

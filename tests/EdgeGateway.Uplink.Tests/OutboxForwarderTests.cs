@@ -3,6 +3,7 @@ using EdgeGateway.Core;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
 using EdgeGateway.Core.Ports;
+using EdgeGateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeGateway.Uplink.Tests;
@@ -276,18 +277,9 @@ public sealed class OutboxForwarderTests
         Assert.Equal(AlertKinds.OutboxDeadLetter, Assert.Single(sink.Published).Kind);
     }
 
-    private static Task WaitForAsync(Func<bool> condition) => WaitForAsync(condition, TimeSpan.FromSeconds(10));
-
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition());
-    }
+    private static Task WaitForAsync(
+        Func<bool> condition, TimeSpan? timeout = null, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
+        Eventually.HoldsAsync(condition, timeout ?? TimeSpan.FromSeconds(10), what);
 
     /// <summary>A transport whose connection number the test advances, answering each send by a rule.</summary>
     private sealed class ScriptedTransport(Func<int, byte, UplinkSendResult> answer) : IUplinkTransport

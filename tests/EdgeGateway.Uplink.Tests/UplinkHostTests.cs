@@ -120,16 +120,8 @@ public sealed class UplinkHostTests
         Assert.Contains("Outbox:BudgetMB = 0", text);
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition());
-    }
+    private static Task WaitForAsync(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(10), what);
 }
 
 /// <summary>A generic host with only the uplink wired, as <c>edgegw run</c> would wire it.</summary>

@@ -21,13 +21,15 @@ namespace EdgeGateway.Host.Tests.Supervision;
 
 /// <summary>
 /// The box under a service manager that speaks systemd's notify protocol: a real notify socket,
-/// a parent process named <c>systemd</c>, <c>WATCHDOG_USEC=2000000</c> (a ping about every second).
+/// a parent process named <c>systemd</c>, <c>WATCHDOG_USEC=4000000</c> (a ping about every 2 s: a loaded machine
+/// may delay one by up to 2 s before systemd would act).
 /// </summary>
 [Collection(TimingSensitive.Name)]
 [Trait("Category", "Integration")]
 public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Ping = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan WatchdogTimeout = TimeSpan.FromSeconds(4);
     private readonly string _work = Directory.CreateTempSubdirectory("edgegw-systemd-").FullName;
     private MosquittoBroker _broker = null!;
 
@@ -52,7 +54,7 @@ public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IAsyncLi
             m => m.Any(x => x.Has("WATCHDOG=1") && x.Value("STATUS") == "backlog 0, uplink connected"),
             TimeSpan.FromSeconds(30), "a ping with the uplink connected", edgegw.Output);
         var from = listener.With("WATCHDOG=1").Count;
-        await listener.WaitUntilAsync(m => m.Count(x => x.Has("WATCHDOG=1")) >= from + 8, TimeSpan.FromSeconds(30), "8 more pings", edgegw.Output);
+        await listener.WaitUntilAsync(m => m.Count(x => x.Has("WATCHDOG=1")) >= from + 6, TimeSpan.FromSeconds(60), "6 more pings", edgegw.Output);
 
         // READY=1 from the host's lifetime and with the watchdog's first ping, whichever runs first.
         var readies = listener.With("READY=1");
@@ -60,14 +62,8 @@ public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IAsyncLi
         var ready = readies[0];
         var pings = listener.With("WATCHDOG=1");
         Assert.All(pings, p => Assert.True(p.At >= ready.At, "no ping before READY=1"));
-        var gaps = pings.Zip(pings.Skip(1), (a, b) => (b.At - a.At).TotalSeconds).ToList();
-        var window = pings.Skip(1).Count(p => p.At - pings[1].At <= TimeSpan.FromSeconds(6.05));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"WATCHDOG_USEC=2000000: {pings.Count} pings, {window} in 6 s from the second, gaps mean {gaps.Average():0.000} s, min {gaps.Min():0.000} s, max {gaps.Max():0.000} s"));
-        Assert.InRange(gaps.Average(), 0.9, 1.1);
-        // Never the 2 s deadline systemd would kill at, and never a burst. Pings keep their schedule, so
-        // one that a busy machine delays (seen: 1.82 s) shortens the gap after it (0.18 s).
-        Assert.All(gaps, gap => Assert.InRange(gap, 0.1, 1.95));
+        // Never a gap reaching the timeout systemd would kill at, and a ping every half timeout on average.
+        output.WriteLine(WatchdogPings.AssertKeptAlive(pings, WatchdogTimeout));
         Assert.All(listener.Messages.Where(m => m.Value("STATUS") is not null), m => Assert.DoesNotContain("stalled", m.Value("STATUS")!, StringComparison.Ordinal));
 
         // The probes answer without a login and name every watched part, and nothing secret.
@@ -227,7 +223,7 @@ public sealed class SystemdSupervisionTests(ITestOutputHelper output) : IAsyncLi
     {
         var start = SystemdParent.StartInfo(SystemdParent.DotnetHost, Path.Combine(AppContext.BaseDirectory, "edgegw.dll"), "run", "--config", config);
         start.Environment[NotifySettings.SocketVariable] = listener.SocketPath;
-        start.Environment[NotifySettings.WatchdogUsecVariable] = "2000000";
+        start.Environment[NotifySettings.WatchdogUsecVariable] = WatchdogTimeout.TotalMicroseconds.ToString(CultureInfo.InvariantCulture);
         start.Environment["Logging__Console__FormatterName"] = "simple";
         return ChildProcess.Start(start);
     }
