@@ -131,7 +131,7 @@ case "${1:-help}" in
     # models in real time, and on a 2-core machine projects side by side would starve each other.
     # A hung test fails its project after 15 minutes instead of holding CI until its time limit.
     # Each project's output is also kept in artifacts/test-results/<project>.log (and its results in
-    # <project>.trx); the counts per project, the skipped tests with their reasons and the failures are
+    # <project>.trx); the counts per project, the names of the skipped tests and the failures are
     # repeated at the end, where a CI log's tail shows them. EDGEGW_REQUIRE_DRILLS=1 (set by CI) makes
     # a disk drill that cannot mount fail instead of skipping.
     failed=()
