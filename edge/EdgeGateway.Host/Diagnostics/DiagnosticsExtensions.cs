@@ -112,6 +112,9 @@ public static class DiagnosticsExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Use(SecurityHeaders);
+        // Named here so they run after the headers are set: the answers they refuse (401, 403) carry them too.
+        app.UseAuthentication();
+        app.UseAuthorization();
         var files = new EmbeddedFileProvider(typeof(DiagnosticsExtensions).Assembly, "EdgeGateway.Host.wwwroot");
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
@@ -130,8 +133,11 @@ public static class DiagnosticsExtensions
     {
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy =
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
         headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        // What the page shows (frames, logs, the box's state) is never kept by a browser or a proxy.
+        headers.CacheControl = "no-store";
         headers["Referrer-Policy"] = "no-referrer";
         return next();
     }

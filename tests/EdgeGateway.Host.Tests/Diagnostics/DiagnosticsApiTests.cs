@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Host.Diagnostics;
+using EdgeGateway.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -234,7 +235,9 @@ public sealed class DiagnosticsApiTests(DiagnosticsApiTests.SharedServer shared)
     public async Task Recent_alerts_serve_their_snapshot()
     {
         using var client = await Factory.LoggedInAsync();
-        var jpeg = Factory.Cameras.Jpeg;
+        // A snapshot as the box renders it: within the contract's size (the camera's full frame is larger).
+        var jpeg = File.ReadAllBytes(RepoPaths.SharedFile("images", "person-with-mask.jpg"));
+        Assert.InRange(jpeg.Length, 1, EdgeGateway.Contracts.Evidence.SnapshotLimits.MaxBytes);
         var alert = await Factory.Publisher.PublishAsync(new AlertDraft(AlertKinds.NoMask, AlertSeverity.Warning, AlertState.Raised) { SnapshotJpeg = jpeg });
 
         using var alerts = await client.Http.GetFromJsonAsync<JsonDocument>("/api/alerts");
@@ -299,6 +302,18 @@ public sealed class DiagnosticsApiTests(DiagnosticsApiTests.SharedServer shared)
         var csp = string.Join(' ', page.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
         Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+        Assert.Contains("object-src 'none'", csp, StringComparison.Ordinal);
+
+        // The same headers as the relay's console, on the page and on every answer of its API, a refusal included.
+        using var status = await client.GetAsync("/api/status");
+        Assert.Equal(HttpStatusCode.Unauthorized, status.StatusCode);
+        foreach (var answer in new[] { page, status })
+        {
+            Assert.Equal("DENY", string.Join(',', answer.Headers.GetValues("X-Frame-Options")));
+            Assert.Equal("nosniff", string.Join(',', answer.Headers.GetValues("X-Content-Type-Options")));
+            Assert.True(answer.Headers.CacheControl?.NoStore, $"{answer.RequestMessage!.RequestUri} may be cached");
+        }
+
         using var script = await client.GetAsync("/app.js");
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
         Assert.Contains("parseMermaid", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
