@@ -19,7 +19,7 @@ public sealed class DeviceNameValidationTests
     {
         Assert.False(DeviceNames.IsValid(id));
         var error = Assert.Throws<OptionsValidationException>(() => Resolve(id, "site-1"));
-        Assert.Equal(DeviceNames.Describe("Device:Id", id), Assert.Single(error.Failures));
+        Assert.Equal($"Device:Id = '{id}': {DeviceNames.Expected}", Assert.Single(error.Failures));
     }
 
     [Theory]

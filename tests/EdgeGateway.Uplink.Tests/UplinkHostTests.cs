@@ -114,7 +114,7 @@ public sealed class UplinkHostTests
         var error = Assert.ThrowsAny<Exception>(() => host.StartAsync().GetAwaiter().GetResult());
         var failures = error is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [error];
         var text = string.Join("\n", failures.OfType<Microsoft.Extensions.Options.OptionsValidationException>().SelectMany(e => e.Failures));
-        Assert.Contains(DeviceNames.Describe("Device:Id", ""), text);
+        Assert.Contains($"Device:Id = '': {DeviceNames.Expected}", text);
         Assert.Contains("Uplink:Broker = 'http://example.com'", text);
         Assert.Contains("Uplink:Encoding = 'xml': expected cbor or json", text);
         Assert.Contains("Outbox:BudgetMB = 0", text);
