@@ -65,6 +65,7 @@ public static class RelayServiceCollectionExtensions
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Evidence.EvidenceVerifier>>()));
         services.AddSingleton<Evidence.ClipLedger>();
         services.AddSingleton<Evidence.EvidenceIngestor>();
+        services.AddSingleton<MessageRouter>();
         services.AddSingleton<Evidence.DeviceSigningKeys>();
         services.AddSingleton<Evidence.EvidenceRetention>();
 

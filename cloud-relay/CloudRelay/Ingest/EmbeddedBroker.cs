@@ -40,7 +40,7 @@ namespace CloudRelay.Ingest;
 /// </remarks>
 public sealed partial class EmbeddedBroker(
     AlertIngestor ingestor,
-    Evidence.EvidenceIngestor evidence,
+    MessageRouter router,
     DeviceRegistry devices,
     RelayCounters counters,
     IOptions<RelayOptions> options,
@@ -384,37 +384,24 @@ public sealed partial class EmbeddedBroker(
 
         try
         {
-            switch (topic.Channel)
+            if (topic.Channel == EdgeChannel.Alert && e.SessionItems[AcksItem] is PendingAcks acks && acks.TakeCurrentWasAdmitted())
             {
-                case EdgeChannel.Alert when e.SessionItems[AcksItem] is PendingAcks acks && acks.TakeCurrentWasAdmitted():
-                    // Already queued by the inbound hook; the reason code is set when its PUBACK goes out.
-                    e.ProcessPublish = false;
-                    e.Response.ReasonCode = MqttPubAckReasonCode.Success;
+                // Already queued by the inbound hook; the reason code is set when its PUBACK goes out.
+                e.ProcessPublish = false;
+                e.Response.ReasonCode = MqttPubAckReasonCode.Success;
+                return;
+            }
+
+            switch (await router.RouteAsync(topic, message.Payload, e.CancellationToken))
+            {
+                case { } alert when topic.Channel == EdgeChannel.Alert:
+                    AnswerAlert(e, topic, alert);
                     break;
-                case EdgeChannel.Alert:
-                    await HandleAlertAsync(e, topic);
-                    break;
-                case EdgeChannel.State:
-                    // Recorded in the registry; nobody subscribes here, and a plain Success PUBACK keeps any
-                    // client from reading "no matching subscribers" as a failure.
+                case { } result:
+                    // Taken by the relay and routed to nobody: a plain Success PUBACK keeps any client from reading
+                    // "no matching subscribers" as a failure.
                     e.ProcessPublish = false;
-                    Answer(e, await ingestor.HandleStateAsync(topic, message.Payload, e.CancellationToken));
-                    break;
-                case EdgeChannel.Status or EdgeChannel.Telemetry:
-                    e.ProcessPublish = false;
-                    Answer(e, await ingestor.HandleActivityAsync(topic, message.Payload, e.CancellationToken));
-                    break;
-                case EdgeChannel.Snapshot:
-                    e.ProcessPublish = false;
-                    Answer(e, await ingestor.HandleSnapshotAsync(topic, message.Payload, e.CancellationToken));
-                    break;
-                case EdgeChannel.Clip:
-                    e.ProcessPublish = false;
-                    Answer(e, await evidence.HandleClipAsync(topic, message.Payload, e.CancellationToken));
-                    break;
-                case EdgeChannel.Evidence:
-                    e.ProcessPublish = false;
-                    Answer(e, await evidence.HandleEvidenceAsync(topic, message.Payload, e.CancellationToken));
+                    Answer(e, result);
                     break;
                 default:
                     // Anything else under the device's own prefix is an ordinary MQTT message; only retained ones are capped.
@@ -580,10 +567,9 @@ public sealed partial class EmbeddedBroker(
     private static MqttPubAckReasonCode RejectCode(IngestResult result) =>
         result.Reason == RejectReasons.IdentityMismatch ? MqttPubAckReasonCode.NotAuthorized : MqttPubAckReasonCode.PayloadFormatInvalid;
 
-    private async Task HandleAlertAsync(InterceptingPublishEventArgs e, EdgeTopic topic)
+    private void AnswerAlert(InterceptingPublishEventArgs e, EdgeTopic topic, IngestResult result)
     {
         e.ProcessPublish = false;
-        var result = await ingestor.IngestAlertAsync(topic, e.ApplicationMessage.Payload, e.CancellationToken);
         switch (result.Outcome)
         {
             case IngestOutcome.Stored or IngestOutcome.Duplicate:

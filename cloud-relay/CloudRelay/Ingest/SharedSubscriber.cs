@@ -19,14 +19,12 @@ namespace CloudRelay.Ingest;
 /// </summary>
 public sealed partial class SharedSubscriber(
     AlertIngestor ingestor,
-    Evidence.EvidenceIngestor evidence,
+    MessageRouter router,
     Devices.DeviceRegistry devices,
     TimeProvider time,
     IOptions<RelayOptions> options,
     ILogger<SharedSubscriber> logger) : BackgroundService
 {
-    private static readonly string[] Channels = ["alert", "state", "status", "telemetry", "snapshot/+", "clip/+", "evidence/+"];
-
     /// <summary>How long a device found registered is trusted without asking the database again.</summary>
     internal static readonly TimeSpan KnownDeviceTtl = TimeSpan.FromSeconds(10);
 
@@ -100,10 +98,10 @@ public sealed partial class SharedSubscriber(
                 }
 
                 var subscribe = _factory.CreateSubscribeOptionsBuilder();
-                foreach (var channel in Channels)
+                foreach (var channel in MessageRouter.Channels)
                 {
                     subscribe.WithTopicFilter(f => f
-                        .WithTopic($"$share/{mqtt.SharedGroup}/{mqtt.TopicPrefix}/+/+/{channel}")
+                        .WithTopic($"$share/{mqtt.SharedGroup}/{EdgeTopic.FilterFor(mqtt.TopicPrefix, channel)}")
                         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce));
                 }
 
@@ -186,25 +184,9 @@ public sealed partial class SharedSubscriber(
             return true;
         }
 
-        switch (parsed.Channel)
-        {
-            case EdgeChannel.Alert:
-                var result = await ingestor.IngestAlertAsync(parsed, payload, _stopping);
-                return result.Outcome != IngestOutcome.Failed;
-            case EdgeChannel.State:
-                await ingestor.HandleStateAsync(parsed, payload, _stopping);
-                return true;
-            case EdgeChannel.Snapshot:
-                await ingestor.HandleSnapshotAsync(parsed, payload, _stopping);
-                return true;
-            case EdgeChannel.Clip:
-                return (await evidence.HandleClipAsync(parsed, payload, _stopping)).Outcome != IngestOutcome.Failed;
-            case EdgeChannel.Evidence:
-                return (await evidence.HandleEvidenceAsync(parsed, payload, _stopping)).Outcome != IngestOutcome.Failed;
-            default:
-                await ingestor.HandleActivityAsync(parsed, payload, _stopping);
-                return true;
-        }
+        // Acknowledged unless storing failed: a refusal is final, a failure comes again.
+        var result = await router.RouteAsync(parsed, payload, _stopping);
+        return result is not { Outcome: IngestOutcome.Failed };
     }
 
     private async Task<bool> IsRegisteredAsync(string site, string device)

@@ -82,6 +82,19 @@ public readonly record struct EdgeTopic(string Site, string Device, EdgeChannel 
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "no topic for this channel"),
     };
 
+    /// <summary>The subscription filter for one channel of every device, e.g. <c>{prefix}/+/+/alert</c> or <c>{prefix}/+/+/clip/+</c>.</summary>
+    public static string FilterFor(string prefix, EdgeChannel channel) => channel switch
+    {
+        EdgeChannel.Alert => $"{prefix}/+/+/alert",
+        EdgeChannel.State => $"{prefix}/+/+/state",
+        EdgeChannel.Status => $"{prefix}/+/+/status",
+        EdgeChannel.Telemetry => $"{prefix}/+/+/telemetry",
+        EdgeChannel.Snapshot => $"{prefix}/+/+/snapshot/+",
+        EdgeChannel.Clip => $"{prefix}/+/+/clip/+",
+        EdgeChannel.Evidence => $"{prefix}/+/+/evidence/+",
+        _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "no filter for this channel"),
+    };
+
     /// <summary>The snapshot's topic suffix under the device, e.g. <c>snapshot/0190…</c>; an alert's <c>snapshot</c> field.</summary>
     public static string SnapshotReference(Guid alertId) => $"snapshot/{alertId:D}";
 
