@@ -37,6 +37,8 @@ public sealed class EvidenceStorageFullTests
         var alarm = await HostileEvidenceTests.PublishAlertWithClipAsync(box, "s1", "box");
         var clip = RandomNumberGenerator.GetBytes(40_000);
         var refused = await HostileEvidenceTests.SendAsync(box, "s1", "box", alarm.Id, 0, clip.Length, clip, SHA256.HashData(clip));
+        var jpeg = await File.ReadAllBytesAsync(RepoPaths.SharedFile("images", "person-with-mask.jpg"));
+        var snapshot = await PublishSnapshotAsync(box, alarm.Id, jpeg);
         var during = await StorageCheckAsync(relay);
         var devicesPage = (await alice.GetAsync("/console/devices")).Body;
 
@@ -45,7 +47,10 @@ public sealed class EvidenceStorageFullTests
         Assert.NotNull(await relay.Store.FindAlertAsync(alarm.Id, CancellationToken.None));
         Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, refused.ReasonCode);
         Assert.Contains("Relay:Evidence:ReserveMB", refused.ReasonString, StringComparison.Ordinal);
-        Assert.Equal(1, relay.Counters.RejectsByReason.GetValueOrDefault(EvidenceIngestor.StorageFull));
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, snapshot.ReasonCode);
+        Assert.Contains("snapshots wait", snapshot.ReasonString, StringComparison.Ordinal);
+        Assert.Equal(2, relay.Counters.RejectsByReason.GetValueOrDefault(EvidenceIngestor.StorageFull));
+        Assert.False(File.Exists(Path.Combine(disk.Path, "relay", "snapshots", "s1", "box", $"{alarm.Id:D}.jpg")));
         Assert.Empty(HostileEvidenceTests.ClipFilesOf(relay));
         Assert.StartsWith("ok:storage_full:", during, StringComparison.Ordinal);
         Assert.Contains("id=\"storage-full\"", devicesPage, StringComparison.Ordinal);
@@ -54,9 +59,17 @@ public sealed class EvidenceStorageFullTests
         disk.Empty();
         Assert.True((await HostileEvidenceTests.SendAsync(box, "s1", "box", alarm.Id, 0, clip.Length, clip, SHA256.HashData(clip))).IsSuccess);
         Assert.Equal(clip, await relay.Http.GetByteArrayAsync($"/api/alerts/{alarm.Id:D}/clip"));
+        Assert.True((await PublishSnapshotAsync(box, alarm.Id, jpeg)).IsSuccess);
         Assert.DoesNotContain("storage_full", await StorageCheckAsync(relay), StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"storage-full\"", (await alice.GetAsync("/console/devices")).Body, StringComparison.Ordinal);
     }
+
+    private static Task<MqttClientPublishResult> PublishSnapshotAsync(IMqttClient box, Guid alertId, byte[] jpeg) =>
+        box.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic($"edge/s1/box/snapshot/{alertId:D}")
+            .WithPayload(jpeg)
+            .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build());
 
     /// <summary>The <c>storage</c> check of <c>/readyz</c> as <c>status:detail</c>; the probe itself must answer 200.</summary>
     private static async Task<string> StorageCheckAsync(RelayTestHost relay)

@@ -39,6 +39,7 @@ public sealed partial class AlertIngestor(
     DeviceRegistry devices,
     IRelayStore store,
     RelayCounters counters,
+    Evidence.ClipLedger disk,
     IOptions<RelayOptions> options,
     TimeProvider time,
     ILogger<AlertIngestor> logger)
@@ -198,6 +199,13 @@ public sealed partial class AlertIngestor(
         if (File.Exists(path))
         {
             return await SnapshotKeptAsync(topic, alertId, path, bytes, cancellationToken);
+        }
+
+        if (disk.FreeBytes - bytes.Length < disk.ReserveBytes)
+        {
+            // Evidence stops first: the space left below the reserve is the alarms'.
+            return Reject(topic, Evidence.EvidenceIngestor.StorageFull,
+                $"the relay's data disk has {disk.FreeBytes / (1024 * 1024)} MB free, below its {disk.ReserveBytes / (1024 * 1024)} MB reserve for alerts (Relay:Evidence:ReserveMB); snapshots wait");
         }
 
         if (!_snapshotBudget.TryReserve(topic.Site, topic.Device, path, bytes.Length))
