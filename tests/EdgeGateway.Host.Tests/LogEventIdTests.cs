@@ -26,7 +26,7 @@ public sealed class GatewayLogEventIdTests
         {
             typeof(EdgeGateway.Core.CoreLogEvents).Assembly,
             typeof(EdgeGateway.Uplink.UplinkLogEvents).Assembly,
-            typeof(EdgeGateway.Vision.VisionLogEvents).Assembly,
+            typeof(EdgeGateway.Vision.Logging.VisionLogEvents).Assembly,
             typeof(EdgeGateway.Elevator.ElevatorLogEvents).Assembly,
             typeof(HostLogEvents).Assembly,
         };

@@ -1,5 +1,6 @@
 using EdgeGateway.Vision.Pipeline;
 using Microsoft.Extensions.Time.Testing;
+using EdgeGateway.Vision.Sources;
 
 namespace EdgeGateway.Vision.Tests;
 

@@ -1,5 +1,6 @@
 using EdgeGateway.Testing;
 using EdgeGateway.Vision;
+using EdgeGateway.Vision.Logging;
 
 namespace EdgeGateway.Vision.Tests;
 

@@ -3,6 +3,7 @@ using EdgeGateway.Host.Setup.Provision;
 using EdgeGateway.Vision.Configuration;
 using EdgeGateway.Vision.Sources;
 using CameraUrlKinds = EdgeGateway.Vision.Sources.CameraUrl;
+using EdgeGateway.Vision;
 
 namespace EdgeGateway.Host.Setup;
 

@@ -9,6 +9,7 @@ using EdgeGateway.Vision.Pipeline;
 using EdgeGateway.Vision.Rules;
 using EdgeGateway.Vision.Sources;
 using OpenCvSharp;
+using EdgeGateway.Vision.Configuration;
 
 namespace EdgeGateway.Vision.Benchmarks;
 

@@ -1,5 +1,4 @@
 using EdgeGateway.Supervision.Retry;
-using EdgeGateway.Vision.Rules;
 
 namespace EdgeGateway.Vision.Configuration;
 

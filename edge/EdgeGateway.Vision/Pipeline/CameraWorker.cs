@@ -11,6 +11,7 @@ using EdgeGateway.Vision.Rules;
 using EdgeGateway.Vision.Sources;
 using Microsoft.Extensions.Logging;
 using OpenCvSharp;
+using EdgeGateway.Vision.Logging;
 
 namespace EdgeGateway.Vision.Pipeline;
 

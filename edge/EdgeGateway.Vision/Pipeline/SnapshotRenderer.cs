@@ -1,6 +1,7 @@
 using EdgeGateway.Core.Vision;
 using EdgeGateway.Vision.Rules;
 using OpenCvSharp;
+using EdgeGateway.Vision.Configuration;
 
 namespace EdgeGateway.Vision.Pipeline;
 

@@ -7,6 +7,8 @@ using EdgeGateway.Vision.Native;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeGateway.Vision.Sources;
+using EdgeGateway.Vision.Logging;
 
 namespace EdgeGateway.Vision.Pipeline;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using EdgeGateway.Vision.Logging;
 
 namespace EdgeGateway.Vision.Recording;
 

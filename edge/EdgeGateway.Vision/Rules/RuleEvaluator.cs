@@ -1,5 +1,6 @@
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Vision;
+using EdgeGateway.Vision.Configuration;
 
 namespace EdgeGateway.Vision.Rules;
 

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using EdgeGateway.Vision.Configuration;
-using EdgeGateway.Vision.Pipeline;
 using Microsoft.Extensions.Logging;
 using OpenCvSharp;
+using EdgeGateway.Vision.Logging;
 
 namespace EdgeGateway.Vision.Sources;
 

@@ -3,6 +3,7 @@ using CloudRelay.Ingest;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Evidence;
 using EdgeGateway.Vision.Configuration;
+using EdgeGateway.Vision;
 
 namespace EdgeGateway.Host.Tests.Unit;
 

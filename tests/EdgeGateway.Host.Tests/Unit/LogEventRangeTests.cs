@@ -5,6 +5,7 @@ using EdgeGateway.Supervision;
 using EdgeGateway.Testing;
 using EdgeGateway.Uplink;
 using EdgeGateway.Vision;
+using EdgeGateway.Vision.Logging;
 
 namespace EdgeGateway.Host.Tests.Unit;
 

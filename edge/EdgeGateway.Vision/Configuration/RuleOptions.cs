@@ -1,6 +1,6 @@
 using EdgeGateway.Core.Alerts;
 
-namespace EdgeGateway.Vision.Rules;
+namespace EdgeGateway.Vision.Configuration;
 
 /// <summary>
 /// One violation rule of a camera (<c>Cameras:N:Rules:M</c>): which labels mean which violation,

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace EdgeGateway.Vision.Pipeline;
+namespace EdgeGateway.Vision.Logging;
 
 /// <summary>Source-generated log messages of the vision pipeline.</summary>
 internal static partial class VisionLog

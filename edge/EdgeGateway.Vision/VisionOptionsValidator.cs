@@ -4,8 +4,9 @@ using EdgeGateway.Vision.Rules;
 using EdgeGateway.Vision.Sources;
 using Microsoft.Extensions.Options;
 using EdgeGateway.Contracts.Evidence;
+using EdgeGateway.Vision.Configuration;
 
-namespace EdgeGateway.Vision.Configuration;
+namespace EdgeGateway.Vision;
 
 /// <summary>Checks the whole vision configuration; each problem is one line: key, value, what was expected.</summary>
 public sealed partial class VisionOptionsValidator : IValidateOptions<VisionOptions>

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using OpenCvSharp;
 
-namespace EdgeGateway.Vision.Pipeline;
+namespace EdgeGateway.Vision.Sources;
 
 /// <summary>Frame buffers handed between a camera's reader and worker, so steady state allocates no frames.</summary>
 internal sealed class MatPool : IDisposable

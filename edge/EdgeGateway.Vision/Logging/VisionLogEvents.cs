@@ -1,4 +1,4 @@
-namespace EdgeGateway.Vision;
+namespace EdgeGateway.Vision.Logging;
 
 /// <summary>
 /// Every log event id of this assembly, in one registry: each <c>[LoggerMessage]</c> takes its id from here, no two

@@ -1,6 +1,6 @@
 using EdgeGateway.Core.Health;
 
-namespace EdgeGateway.Vision.Pipeline;
+namespace EdgeGateway.Vision.Sources;
 
 /// <summary>Live counters of one camera, written by its reader and worker, read by the diagnostics page.</summary>
 public sealed class CameraStats(string cameraId, string role, TimeProvider time)

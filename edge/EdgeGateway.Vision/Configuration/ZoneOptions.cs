@@ -1,4 +1,4 @@
-namespace EdgeGateway.Vision.Rules;
+namespace EdgeGateway.Vision.Configuration;
 
 /// <summary>A named polygon zone of a camera, in fractions of the frame (0..1), e.g. <c>[[0,0.5],[1,0.5],[1,1],[0,1]]</c>.</summary>
 public sealed class ZoneOptions
