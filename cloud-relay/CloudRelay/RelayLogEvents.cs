@@ -24,13 +24,13 @@ public static class RelayLogEvents
     /// <summary>AlertWriter.CommitFailed.</summary>
     public const int WriterCommitFailed = 100;
 
-    /// <summary>AlertIngestor.Rejected.</summary>
+    /// <summary>DeviceMessageIngestor.Rejected.</summary>
     public const int IngestRejected = 200;
 
-    /// <summary>AlertIngestor.DeviceState.</summary>
+    /// <summary>DeviceMessageIngestor.DeviceState.</summary>
     public const int IngestDeviceState = 201;
 
-    /// <summary>AlertIngestor.StatusFailed.</summary>
+    /// <summary>DeviceMessageIngestor.StatusFailed.</summary>
     public const int IngestStatusFailed = 202;
 
     /// <summary>EmbeddedBroker.TlsStarted.</summary>

@@ -48,7 +48,7 @@ public sealed class EvidenceTests
         Assert.True(manifestAgain.IsSuccess);
         Assert.False(secondSnapshot.IsSuccess);
         Assert.False(secondManifest.IsSuccess);
-        Assert.Equal(1, relay.Counters.RejectsByReason.GetValueOrDefault(AlertIngestor.SnapshotExists));
+        Assert.Equal(1, relay.Counters.RejectsByReason.GetValueOrDefault(DeviceMessageIngestor.SnapshotExists));
         Assert.Equal(1, relay.Counters.RejectsByReason.GetValueOrDefault(EvidenceIngestor.ManifestExists));
         Assert.Equal(photo, await relay.Http.GetByteArrayAsync($"/api/alerts/{alert.Id:D}/snapshot"));
         var evidence = await EvidenceAsync(relay, alert.Id);
@@ -72,7 +72,7 @@ public sealed class EvidenceTests
         Assert.True((await EvidenceAsync(relay, alert.Id)).GetProperty("verified").GetBoolean());
 
         // Whatever replaced the file, the verdict vouches for the bytes it checked, not for the file's name.
-        var path = AlertIngestor.SnapshotPath(relay.DataDir, "site-1", "box-1", alert.Id)!;
+        var path = DeviceMessageIngestor.SnapshotPath(relay.DataDir, "site-1", "box-1", alert.Id)!;
         await File.WriteAllBytesAsync(path, await File.ReadAllBytesAsync(RepoPaths.SharedFile("images", "street-bicycle-dog.jpg")));
 
         var evidence = await EvidenceAsync(relay, alert.Id);

@@ -288,7 +288,7 @@ public sealed class HostileLimitTests(PostgresFixture postgres) : IClassFixture<
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, foreignState.ReasonCode);
         Assert.Equal(MqttClientPublishReasonCode.Success, ownState.ReasonCode);
         Assert.True(victim.IsConnected);
-        Assert.False(File.Exists(AlertIngestor.SnapshotPath(relay.DataDir, "s1", "box-1", victimAlert.Id)));
+        Assert.False(File.Exists(DeviceMessageIngestor.SnapshotPath(relay.DataDir, "s1", "box-1", victimAlert.Id)));
         Assert.True(device.IsConnected);
         var stats = await relay.Http.GetJsonAsync<StatsView>("/api/stats");
         Assert.Equal(1, stats.Ingest.Limits[LimitNames.RetainedCap]);

@@ -60,8 +60,8 @@ public sealed class DecodeTests
     {
         var alert = TestAlerts.Make("s", "d");
 
-        var cbor = AlertIngestor.Decode(new ReadOnlySequence<byte>(AlertCbor.Encode(alert)));
-        var json = AlertIngestor.Decode(new ReadOnlySequence<byte>([.. " \n"u8, .. AlertJson.Encode(alert)]));
+        var cbor = DeviceMessageIngestor.Decode(new ReadOnlySequence<byte>(AlertCbor.Encode(alert)));
+        var json = DeviceMessageIngestor.Decode(new ReadOnlySequence<byte>([.. " \n"u8, .. AlertJson.Encode(alert)]));
 
         Assert.Equal(alert, cbor.Alert);
         Assert.Equal(alert, json.Alert);
@@ -73,7 +73,7 @@ public sealed class DecodeTests
     [InlineData(new byte[] { (byte)'{', (byte)'x' }, RejectReasons.Malformed)]
     public void Garbage_is_classified_as_malformed(byte[] payload, string reason)
     {
-        var result = AlertIngestor.Decode(new ReadOnlySequence<byte>(payload));
+        var result = DeviceMessageIngestor.Decode(new ReadOnlySequence<byte>(payload));
         Assert.Equal((IngestOutcome.Rejected, reason), (result.Outcome, result.Reason));
         Assert.False(string.IsNullOrWhiteSpace(result.Error));
     }
@@ -81,9 +81,9 @@ public sealed class DecodeTests
     [Fact]
     public void Oversized_and_future_version_payloads_get_their_own_reasons()
     {
-        var big = AlertIngestor.Decode(new ReadOnlySequence<byte>(new byte[AlertLimits.MaxPayloadBytes + 1]));
+        var big = DeviceMessageIngestor.Decode(new ReadOnlySequence<byte>(new byte[AlertLimits.MaxPayloadBytes + 1]));
         var future = Encoding.UTF8.GetBytes(AlertJson.Render(TestAlerts.Make("s", "d")).Replace("\"v\":1", "\"v\":7", StringComparison.Ordinal));
-        var newer = AlertIngestor.Decode(new ReadOnlySequence<byte>(future));
+        var newer = DeviceMessageIngestor.Decode(new ReadOnlySequence<byte>(future));
 
         Assert.Equal(RejectReasons.Oversized, big.Reason);
         Assert.Equal(RejectReasons.FutureVersion, newer.Reason);
@@ -258,7 +258,7 @@ public sealed class DecodeRobustnessTests
                 }
             }
 
-            var result = AlertIngestor.Decode(new ReadOnlySequence<byte>(payload));
+            var result = DeviceMessageIngestor.Decode(new ReadOnlySequence<byte>(payload));
             outcomes[result.Outcome] = outcomes.GetValueOrDefault(result.Outcome) + 1;
             if (result.Outcome == IngestOutcome.Rejected)
             {

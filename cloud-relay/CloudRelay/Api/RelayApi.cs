@@ -132,7 +132,7 @@ public static class RelayApi
     {
         // Find the alert's device first, so the id alone never names a path.
         var match = await store.FindAlertAsync(id, cancellationToken);
-        var path = match is null ? null : AlertIngestor.SnapshotPath(Path.GetFullPath(options.Value.DataDir), match.Alert.SiteId, match.Alert.DeviceId, id);
+        var path = match is null ? null : DeviceMessageIngestor.SnapshotPath(Path.GetFullPath(options.Value.DataDir), match.Alert.SiteId, match.Alert.DeviceId, id);
         return path is not null && File.Exists(path) ? TypedResults.PhysicalFile(path, "image/jpeg") : TypedResults.NotFound();
     }
 

@@ -15,7 +15,7 @@ namespace CloudRelay.Evidence;
 /// already whole are acknowledged and ignored, so a clip arrives whole exactly once.
 /// </summary>
 public sealed partial class EvidenceIngestor(
-    AlertIngestor alerts,
+    DeviceMessageIngestor alerts,
     IRelayStore store,
     IEvidenceStore evidence,
     EvidenceVerifier verifier,

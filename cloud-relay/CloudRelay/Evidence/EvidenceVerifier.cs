@@ -157,7 +157,7 @@ public sealed partial class EvidenceVerifier(
 
     private async Task<string?> SnapshotSha256Async(EvidenceRecord record, CancellationToken cancellationToken)
     {
-        var path = AlertIngestor.SnapshotPath(dataDir, record.Site, record.Device, record.AlertId);
+        var path = DeviceMessageIngestor.SnapshotPath(dataDir, record.Site, record.Device, record.AlertId);
         return path is null || !File.Exists(path) ? null : EvidenceSignature.Sha256Hex(await File.ReadAllBytesAsync(path, cancellationToken));
     }
 

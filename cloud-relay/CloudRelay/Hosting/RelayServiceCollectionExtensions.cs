@@ -48,7 +48,7 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<StoreReady>();
         services.AddSingleton<DeviceRegistry>();
         services.AddSingleton<CloudRelay.Api.ApiKeys>();
-        services.AddSingleton<AlertIngestor>();
+        services.AddSingleton<DeviceMessageIngestor>();
         services.AddSingleton(provider => (IConsoleStore)provider.GetRequiredService<IRelayStore>());
         services.AddSingleton<OperatorConsole.Operators>();
         services.AddSingleton<OperatorConsole.ConsoleSessions>();

@@ -39,7 +39,7 @@ namespace CloudRelay.Ingest;
 /// the device sends again.
 /// </remarks>
 public sealed partial class EmbeddedBroker(
-    AlertIngestor ingestor,
+    DeviceMessageIngestor ingestor,
     MessageRouter router,
     DeviceRegistry devices,
     RelayCounters counters,
@@ -486,8 +486,8 @@ public sealed partial class EmbeddedBroker(
             return;
         }
 
-        var outcome = await ingestor.AdmitAlertAsync(topic, publish.Payload, e.CancellationToken);
-        acks.Add(publish.PacketIdentifier, outcome);
+        var admission = await ingestor.AdmitAlertAsync(topic, publish.Payload, e.CancellationToken);
+        acks.Add(publish.PacketIdentifier, admission.Outcome);
         acks.CurrentWasAdmitted = true;
     }
 

@@ -9,7 +9,7 @@ namespace CloudRelay.Ingest;
 /// shared subscriber call <see cref="RouteAsync"/> and only turn its result into their own acknowledgement: a PUBACK
 /// reason code, or acknowledging the external broker's delivery (never on a failure, so it comes again).
 /// </summary>
-public sealed class MessageRouter(AlertIngestor alerts, EvidenceIngestor evidence)
+public sealed class MessageRouter(DeviceMessageIngestor alerts, EvidenceIngestor evidence)
 {
     /// <summary>The channels the relay takes; the shared subscriber subscribes to exactly these.</summary>
     public static IReadOnlyList<EdgeChannel> Channels { get; } =

@@ -18,7 +18,7 @@ namespace CloudRelay.Ingest;
 /// so a restarted instance receives again whatever it had not acknowledged.
 /// </summary>
 public sealed partial class SharedSubscriber(
-    AlertIngestor ingestor,
+    DeviceMessageIngestor ingestor,
     MessageRouter router,
     Devices.DeviceRegistry devices,
     TimeProvider time,

@@ -194,7 +194,7 @@ public static partial class ConsoleEndpoints
         var snapshots = new HashSet<Guid>();
         foreach (var alert in detail.Alerts.Where(a => a.Alert.SnapshotRef is not null))
         {
-            if (File.Exists(AlertIngestor.SnapshotPath(Path.GetFullPath(options.DataDir), alert.Alert.SiteId, alert.Alert.DeviceId, alert.Alert.Id)))
+            if (File.Exists(DeviceMessageIngestor.SnapshotPath(Path.GetFullPath(options.DataDir), alert.Alert.SiteId, alert.Alert.DeviceId, alert.Alert.Id)))
             {
                 snapshots.Add(alert.Alert.Id);
             }
@@ -221,7 +221,7 @@ public static partial class ConsoleEndpoints
 
     private static async Task<string?> SnapshotPathAsync(IRelayStore store, RelayOptions options, Guid id, CancellationToken cancellationToken) =>
         await store.FindAlertAsync(id, cancellationToken) is { } match
-            ? AlertIngestor.SnapshotPath(Path.GetFullPath(options.DataDir), match.Alert.SiteId, match.Alert.DeviceId, id)
+            ? DeviceMessageIngestor.SnapshotPath(Path.GetFullPath(options.DataDir), match.Alert.SiteId, match.Alert.DeviceId, id)
             : null;
 
     private static async Task<CaseAttachment?> AcceptAsync(IFormFile file, long maxBytes, CancellationToken cancellationToken)

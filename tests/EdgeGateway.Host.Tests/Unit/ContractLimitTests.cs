@@ -19,7 +19,7 @@ public sealed class ContractLimitTests
         var payload = new byte[size];
         payload[0] = 0xA1; // A CBOR map: read as CBOR, not JSON.
 
-        var result = AlertIngestor.Decode(new ReadOnlySequence<byte>(payload));
+        var result = DeviceMessageIngestor.Decode(new ReadOnlySequence<byte>(payload));
 
         Assert.Equal(IngestOutcome.Rejected, result.Outcome);
         Assert.Equal(RejectReasons.Oversized, result.Reason);
@@ -30,7 +30,7 @@ public sealed class ContractLimitTests
     public void A_json_alert_may_take_twice_the_cbor_bound_and_no_more()
     {
         var padded = "{" + new string(' ', AlertLimits.MaxPayloadBytes + 100) + "}";
-        var result = AlertIngestor.Decode(new ReadOnlySequence<byte>(System.Text.Encoding.UTF8.GetBytes(padded)));
+        var result = DeviceMessageIngestor.Decode(new ReadOnlySequence<byte>(System.Text.Encoding.UTF8.GetBytes(padded)));
 
         Assert.NotEqual(RejectReasons.Oversized, result.Reason);
     }

@@ -29,12 +29,15 @@ public enum IngestOutcome
 /// <summary>What happened to one message; <see cref="Error"/> is one line for logs and reason strings.</summary>
 public readonly record struct IngestResult(IngestOutcome Outcome, string? Reason = null, string? Error = null, Alert? Alert = null);
 
+/// <summary>An alert queued for storage; <see cref="Outcome"/> completes once it is durable (or failed), and never faults.</summary>
+public readonly record struct AlertAdmission(Task<IngestResult> Outcome);
+
 /// <summary>
-/// Broker-neutral ingest: decodes CBOR or JSON alerts, checks that the payload's device and site match the
-/// topic's, and waits for the group-commit writer. Bad input is counted and answered, never thrown.
-/// Also keeps device state (birth / Last Will), last seen and snapshots.
+/// Takes what a device sends besides its evidence, for both broker heads (through <see cref="MessageRouter"/>): alerts
+/// (decoded as CBOR or JSON, checked against the topic's device, stored by the group-commit writer), its state (birth
+/// and Last Will), its activity (last seen) and its snapshots. Bad input is counted and answered, never thrown.
 /// </summary>
-public sealed partial class AlertIngestor(
+public sealed partial class DeviceMessageIngestor(
     AlertWriter writer,
     DeviceRegistry devices,
     IRelayStore store,
@@ -42,7 +45,7 @@ public sealed partial class AlertIngestor(
     Evidence.ClipLedger disk,
     IOptions<RelayOptions> options,
     TimeProvider time,
-    ILogger<AlertIngestor> logger)
+    ILogger<DeviceMessageIngestor> logger)
 {
     /// <summary>A second, different snapshot for an alert that has one: refused, the first kept.</summary>
     public const string SnapshotExists = "snapshot_exists";
@@ -55,8 +58,8 @@ public sealed partial class AlertIngestor(
     /// <summary>Decodes, checks and stores one alert; returns once it is durable (or rejected, or failed).</summary>
     public async Task<IngestResult> IngestAlertAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
-        var outcome = await AdmitAlertAsync(topic, payload, cancellationToken);
-        return await outcome.WaitAsync(cancellationToken);
+        var admission = await AdmitAlertAsync(topic, payload, cancellationToken);
+        return await admission.Outcome.WaitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -64,20 +67,20 @@ public sealed partial class AlertIngestor(
     /// it for storage. Returns once it is queued; the returned task, which never faults, gives the outcome once
     /// the alert is durable. Lets a connection read its next alert while this one waits for its commit.
     /// </summary>
-    public async ValueTask<Task<IngestResult>> AdmitAlertAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    public async ValueTask<AlertAdmission> AdmitAlertAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         counters.CountReceived();
         var decoded = Decode(payload);
         if (decoded.Outcome == IngestOutcome.Rejected)
         {
-            return Task.FromResult(Reject(topic, decoded.Reason!, decoded.Error!));
+            return new AlertAdmission(Task.FromResult(Reject(topic, decoded.Reason!, decoded.Error!)));
         }
 
         var alert = decoded.Alert!;
         if (alert.SiteId != topic.Site || alert.DeviceId != topic.Device)
         {
-            return Task.FromResult(Reject(topic, RejectReasons.IdentityMismatch,
-                $"alert says device '{alert.SiteId}/{alert.DeviceId}' but was published under '{topic.Site}/{topic.Device}'"));
+            return new AlertAdmission(Task.FromResult(Reject(topic, RejectReasons.IdentityMismatch,
+                $"alert says device '{alert.SiteId}/{alert.DeviceId}' but was published under '{topic.Site}/{topic.Device}'")));
         }
 
         Task<bool> stored;
@@ -88,10 +91,10 @@ public sealed partial class AlertIngestor(
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             counters.CountStoreFailure();
-            return Task.FromResult(new IngestResult(IngestOutcome.Failed, Error: ex.Message));
+            return new AlertAdmission(Task.FromResult(new IngestResult(IngestOutcome.Failed, Error: ex.Message)));
         }
 
-        return OutcomeAsync(stored, alert);
+        return new AlertAdmission(OutcomeAsync(stored, alert));
     }
 
     private async Task<IngestResult> OutcomeAsync(Task<bool> stored, Alert alert)
