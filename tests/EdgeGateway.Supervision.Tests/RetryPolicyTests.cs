@@ -44,6 +44,14 @@ public sealed class RetryPolicyTests
     }
 
     [Fact]
+    public void Settings_not_yet_validated_slow_retries_down_instead_of_throwing()
+    {
+        var inverted = RetryPolicy.FromSettings(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
+        Assert.Equal([5, 5, 5], Enumerable.Range(1, 3).Select(a => inverted.Delay(a).TotalSeconds));
+        Assert.Equal(TimeSpan.FromMilliseconds(1), RetryPolicy.FromSettings(TimeSpan.Zero, TimeSpan.Zero).Delay(1));
+    }
+
+    [Fact]
     public void A_cap_below_the_first_delay_is_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new RetryPolicy(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1)));

@@ -97,7 +97,7 @@ public sealed partial class WebhookForwarder(
         using var client = httpClients.CreateClient(HttpClientName);
         client.Timeout = webhook.Timeout;
         var shownUrl = url.GetLeftPart(UriPartial.Path);
-        var retry = new RetryPolicy(FirstBackoff, webhook.MaxBackoff < FirstBackoff ? FirstBackoff : webhook.MaxBackoff).Start(time);
+        var retry = RetryPolicy.FromSettings(FirstBackoff, webhook.MaxBackoff).Start(time);
         var failing = false;
         while (!stoppingToken.IsCancellationRequested && await lease.IsHeldAsync(stoppingToken))
         {

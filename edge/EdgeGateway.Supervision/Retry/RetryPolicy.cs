@@ -17,6 +17,16 @@ public sealed record RetryPolicy
         Jitter = jitter;
     }
 
+    /// <summary>
+    /// A policy from settings that may not have been validated yet (a probe, a bench): the first delay at least 1 ms,
+    /// the cap at least the first delay, so a bad setting slows retries instead of throwing. Validators report it.
+    /// </summary>
+    public static RetryPolicy FromSettings(TimeSpan first, TimeSpan max, bool jitter = false)
+    {
+        var safeFirst = first < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : first;
+        return new RetryPolicy(safeFirst, max < safeFirst ? safeFirst : max, jitter);
+    }
+
     public TimeSpan First { get; }
 
     public TimeSpan Max { get; }

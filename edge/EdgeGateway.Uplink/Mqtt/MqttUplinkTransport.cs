@@ -59,7 +59,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidenc
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         _options = options;
-        _reconnect = new RetryPolicy(TimeSpan.FromMilliseconds(options.ReconnectMinMs), TimeSpan.FromMilliseconds(options.ReconnectMaxMs), jitter: true);
+        _reconnect = RetryPolicy.FromSettings(TimeSpan.FromMilliseconds(options.ReconnectMinMs), TimeSpan.FromMilliseconds(options.ReconnectMaxMs), jitter: true);
         if (!BrokerAddress.TryParse(options.Broker, out _broker, out var error))
         {
             throw new ArgumentException($"Uplink:Broker = '{options.Broker}': {error}", nameof(options));

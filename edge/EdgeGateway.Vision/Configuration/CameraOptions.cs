@@ -59,8 +59,8 @@ public sealed class CameraOptions
 
     public double ReconnectMaxSeconds { get; set; } = 30;
 
-    /// <summary>How the stream and its recorder are reopened after a failure (validation keeps Max at least Min).</summary>
-    public RetryPolicy Reconnect() => new(TimeSpan.FromSeconds(ReconnectMinSeconds), TimeSpan.FromSeconds(ReconnectMaxSeconds));
+    /// <summary>How the stream and its recorder are reopened after a failure.</summary>
+    public RetryPolicy Reconnect() => RetryPolicy.FromSettings(TimeSpan.FromSeconds(ReconnectMinSeconds), TimeSpan.FromSeconds(ReconnectMaxSeconds));
 
     public List<ZoneOptions> Zones { get; set; } = [];
 
