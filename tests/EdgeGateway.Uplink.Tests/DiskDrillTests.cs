@@ -79,7 +79,7 @@ public sealed class DiskDrillTests(ITestOutputHelper output)
             await restarted.StopAsync();
         }
 
-        await collector.WaitForQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
+        await collector.WaitForQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(15));
         Assert.Equal(delivered + 1, collector.UniqueAlerts);
         Assert.DoesNotContain(collector.Messages.Skip((int)beforeRestart), m => m.Topic.EndsWith("/alert", StringComparison.Ordinal)
             && AlertCbor.Decode(m.Payload).Alert?.Kind == AlertKinds.Test);
@@ -404,11 +404,14 @@ public sealed class DiskDrillTests(ITestOutputHelper output)
         var outbox = host.Services.GetRequiredService<DurableOutbox>();
         var poisonId = await EnqueuePoisonAndAlarmsAsync(host);
 
-        // The poison is parked, but its notice cannot be queued (as on a full disk).
-        await Drill.WaitUntilAsync(() => failing.Failed >= 1 && outbox.GetStats().DeadLetters == 1, TimeSpan.FromSeconds(30));
+        // The poison is parked, but its notice cannot be queued (as on a full disk); the failure is logged just after
+        // the refusal, so the wait covers the log line too.
+        static bool Said(CapturingLoggerProvider logs) =>
+            logs.TextOf(EdgeGateway.Core.CoreLogEvents.ForwarderDeadLetterFailed).Any(l => l.Contains("outbox storage is full", StringComparison.Ordinal));
+        await Drill.WaitUntilAsync(() => failing.Failed >= 1 && outbox.GetStats().DeadLetters == 1 && Said(logs), TimeSpan.FromSeconds(30));
         await collector.WaitForUniqueAlertsAsync(20, TimeSpan.FromSeconds(30));
         Assert.Equal(1, outbox.GetStats().UnreportedDeadLetters);
-        Assert.Contains(logs.TextOf(EdgeGateway.Core.CoreLogEvents.ForwarderDeadLetterFailed), l => l.Contains("outbox storage is full", StringComparison.Ordinal));
+        Assert.True(Said(logs));
 
         // The broker goes; room returns while it is away; it comes back: the notice is queued and delivered.
         await broker.StopGracefullyAsync();

@@ -127,7 +127,7 @@ public sealed class UplinkFaultTests(ITestOutputHelper output)
         // The eviction alert itself needs room, so it pushes out one more of the oldest alarms.
         var expected = (int)stats.Depth[OutboxClass.Alarm];
         await collector.WaitForUniqueAlertsAsync(expected, TimeSpan.FromSeconds(30));
-        await collector.WaitForQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
+        await collector.WaitForQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(15));
         await host.StopAsync();
 
         var eviction = AlertCbor.Decode(collector.Messages.First(IsEviction).Payload).Alert!;

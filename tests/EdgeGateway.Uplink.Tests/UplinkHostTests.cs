@@ -32,7 +32,7 @@ public sealed class UplinkHostTests
         Assert.Equal(alert.Id.ToString("D"), received.AlertId);
         Assert.Equal("application/cbor", received.ContentType);
         Assert.Equal(alert, AlertCbor.Decode(received.Payload).Alert);
-        await collector.WaitForAsync(c => c.Messages.Any(m => m.Topic.EndsWith("/state", StringComparison.Ordinal)), TimeSpan.FromSeconds(5));
+        await collector.WaitForAsync(c => c.Messages.Any(m => m.Topic.EndsWith("/state", StringComparison.Ordinal)), TimeSpan.FromSeconds(15));
         Assert.Contains(collector.Messages, m => m.Topic == $"edge/{UplinkHost.Site}/{UplinkHost.Device}/state" && m.Text == "online");
 
         var health = host.Services.GetRequiredService<IUplinkMonitor>().GetHealth();
@@ -41,7 +41,7 @@ public sealed class UplinkHostTests
         await WaitForAsync(() => host.Services.GetRequiredService<IUplinkMonitor>().GetHealth().Depth[OutboxClass.Alarm] == 0);
 
         await host.StopAsync();
-        await collector.WaitForAsync(c => c.Messages.Any(m => m.Text == "offline"), TimeSpan.FromSeconds(5));
+        await collector.WaitForAsync(c => c.Messages.Any(m => m.Text == "offline"), TimeSpan.FromSeconds(15));
         Assert.Equal("offline", collector.Messages.Last(m => m.Topic.EndsWith("/state", StringComparison.Ordinal)).Text);
     }
 
