@@ -223,8 +223,8 @@ public sealed class FileOutboxStoreTests : IDisposable
     [Fact]
     public async Task The_quarantine_folder_is_capped_and_counted_on_disk()
     {
-        // A quarantined segment's size depends on how the writer batched it, so the cap is set from the first one:
-        // room for two such segments, not for four.
+        // A quarantined segment's size depends on how the writer batched it, so every record is flushed on its own
+        // (the same batches each round) and the cap is set from the first one: room for two such segments, not four.
         var cap = long.MaxValue;
         for (var round = 0; round < 4; round++)
         {
@@ -239,9 +239,8 @@ public sealed class FileOutboxStoreTests : IDisposable
                 for (var i = 0; i < 20; i++)
                 {
                     await outbox.EnqueueAsync(Numbered(i));
+                    await outbox.FlushAsync();
                 }
-
-                await outbox.FlushAsync();
             }
 
             FlipAByteInTheMiddle();
