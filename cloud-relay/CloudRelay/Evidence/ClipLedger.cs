@@ -49,6 +49,18 @@ public sealed class ClipLedger(ClipFiles clips, IEvidenceStore evidence, IOption
     /// <summary>The data disk is below its reserve: evidence is refused, alerts are still stored.</summary>
     public bool StorageFull => FreeBytes < ReserveBytes;
 
+    /// <summary>
+    /// Null when <paramref name="growth"/> more bytes of evidence leave the reserve whole; else the one line that says
+    /// why <paramref name="what"/> (clips, snapshots) must wait. The disk is asked once.
+    /// </summary>
+    public string? ReserveRefusal(long growth, string what)
+    {
+        var free = FreeBytes;
+        return growth > 0 && free - growth < ReserveBytes
+            ? $"the relay's data disk has {free / Megabyte} MB free, below its {ReserveBytes / Megabyte} MB reserve for alerts (Relay:Evidence:ReserveMB); {what} wait"
+            : null;
+    }
+
     /// <summary>Reads what is already at the relay, once.</summary>
     public async Task EnsureLoadedAsync(CancellationToken cancellationToken)
     {

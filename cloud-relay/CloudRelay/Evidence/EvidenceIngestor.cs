@@ -105,10 +105,9 @@ public sealed partial class EvidenceIngestor(
 
             var end = chunk.Offset + chunk.Data.Length;
             var growth = Math.Max(0, end - Math.Max(held, 0));
-            if (growth > 0 && ledger.FreeBytes - growth < ledger.ReserveBytes)
+            if (ledger.ReserveRefusal(growth, "clips") is { } full)
             {
-                return alerts.Reject(topic, StorageFull,
-                    $"the relay's data disk has {ledger.FreeBytes / (1024 * 1024)} MB free, below its {ledger.ReserveBytes / (1024 * 1024)} MB reserve for alerts (Relay:Evidence:ReserveMB); clips wait");
+                return alerts.Reject(topic, StorageFull, full);
             }
 
             if (ledger.TryGrow(topic.Site, topic.Device, alertId, Math.Max(held, end)) is { } over)

@@ -204,11 +204,10 @@ public sealed partial class DeviceMessageIngestor(
             return await SnapshotKeptAsync(topic, alertId, path, bytes, cancellationToken);
         }
 
-        if (disk.FreeBytes - bytes.Length < disk.ReserveBytes)
+        // Evidence stops first: the space left below the reserve is the alarms'.
+        if (disk.ReserveRefusal(bytes.Length, "snapshots") is { } full)
         {
-            // Evidence stops first: the space left below the reserve is the alarms'.
-            return Reject(topic, Evidence.EvidenceIngestor.StorageFull,
-                $"the relay's data disk has {disk.FreeBytes / (1024 * 1024)} MB free, below its {disk.ReserveBytes / (1024 * 1024)} MB reserve for alerts (Relay:Evidence:ReserveMB); snapshots wait");
+            return Reject(topic, Evidence.EvidenceIngestor.StorageFull, full);
         }
 
         if (!_snapshotBudget.TryReserve(topic.Site, topic.Device, path, bytes.Length))
