@@ -173,14 +173,7 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
     public async Task Two_connects_of_one_device_close_together_never_leave_a_session_that_skips_the_acl()
     {
         await using var relay = await RelayTestHost.StartAsync();
-        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
-        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        victim.ApplicationMessageReceivedAsync += e =>
-        {
-            received.Enqueue(e.ApplicationMessage.ConvertPayloadToString());
-            return Task.CompletedTask;
-        };
-        await victim.SubscribeAsync("edge/s1/victim/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        var (victim, received) = await SubscribedVictimAsync(relay);
         var racer = await relay.AddDeviceAsync("s1", "racer");
         var answers = new List<string>();
 
@@ -192,7 +185,14 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
             foreach (var (client, _) in pair)
             {
                 answers.Add(await TryPublishAsync(client, "edge/s1/victim/cmd", $"forged-{round}"));
-                client.Dispose();
+                try
+                {
+                    client.Dispose();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The relay closed this connection as it was disposed: MQTTnet's own cleanup got there first.
+                }
             }
         }
 
@@ -217,14 +217,7 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
     public async Task A_message_from_a_session_without_a_device_identity_is_refused_and_never_routed()
     {
         await using var relay = await RelayTestHost.StartAsync();
-        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
-        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        victim.ApplicationMessageReceivedAsync += e =>
-        {
-            received.Enqueue(e.ApplicationMessage.ConvertPayloadToString());
-            return Task.CompletedTask;
-        };
-        await victim.SubscribeAsync("edge/s1/victim/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        var (victim, received) = await SubscribedVictimAsync(relay);
         var server = relay.App.Services.GetRequiredService<EmbeddedBroker>().Server!;
 
         // A message that reaches the publish hook with no identity in its session items, however it got there.
@@ -326,5 +319,19 @@ public sealed class HostileSessionTests(PostgresFixture postgres) : IClassFixtur
         Assert.True((await bystander.PublishAlertAsync(TestAlerts.Make("s1", "bystander"))).IsSuccess);
         Assert.Equal(2, relay.Counters.Limit(LimitNames.SessionRevoked));
         probe.AssertBounded();
+    }
+
+    /// <summary>A device subscribed to everything under its own prefix, with what reaches it.</summary>
+    private static async Task<(IMqttClient Victim, System.Collections.Concurrent.ConcurrentQueue<string> Received)> SubscribedVictimAsync(RelayTestHost relay)
+    {
+        var victim = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "victim"));
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        victim.ApplicationMessageReceivedAsync += e =>
+        {
+            received.Enqueue(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await victim.SubscribeAsync("edge/s1/victim/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        return (victim, received);
     }
 }
