@@ -211,11 +211,11 @@ public sealed class HostileEvidenceTests
 
         // Time only moves on: after 1.5 s the piece is surely older than the 1 s PartTtl.
         await Task.Delay(TimeSpan.FromSeconds(1.5));
-        var swept = await relay.App.Services.GetRequiredService<EvidenceRetention>().SweepAsync(CancellationToken.None);
+        // The relay's own start-up sweep may run this late on a loaded machine, so what is asserted is what is left.
+        await relay.App.Services.GetRequiredService<EvidenceRetention>().SweepAsync(CancellationToken.None);
         var next = await SendAsync(box, "s1", "box", alert.Id, Piece, clip.Length, clip.AsMemory(Piece), SHA256.HashData(clip));
 
         Assert.Equal(Piece, held);
-        Assert.Equal(1, swept);
         Assert.Equal(0, ledger.DeviceBytes("s1", "box"));
         Assert.NotEqual(MqttClientPublishReasonCode.Success, next.ReasonCode);
         Assert.Equal(1, relay.Counters.RejectsByReason.GetValueOrDefault(EvidenceIngestor.ClipGap));
