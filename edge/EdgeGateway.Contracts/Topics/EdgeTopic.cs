@@ -15,6 +15,12 @@ public enum EdgeChannel
 
     /// <summary>The signed evidence manifest of an alert: <c>evidence/{alertId}</c> (contract v2).</summary>
     Evidence,
+
+    /// <summary>The relay's desired configuration for the device, <c>config/desired</c>: the relay publishes it, the device only reads it.</summary>
+    ConfigDesired,
+
+    /// <summary>What the device did with its desired configuration, <c>config/reported</c>.</summary>
+    ConfigReported,
 }
 
 /// <summary>
@@ -60,6 +66,8 @@ public readonly record struct EdgeTopic(string Site, string Device, EdgeChannel 
             "snapshot" when rest.Length > 0 => EdgeChannel.Snapshot,
             "clip" when rest.Length > 0 => EdgeChannel.Clip,
             "evidence" when rest.Length > 0 => EdgeChannel.Evidence,
+            "config" when rest == "desired" => EdgeChannel.ConfigDesired,
+            "config" when rest == "reported" => EdgeChannel.ConfigReported,
             _ => EdgeChannel.Other,
         };
         parsed = new EdgeTopic(parts[1], parts[2], channel, rest);
@@ -79,6 +87,8 @@ public readonly record struct EdgeTopic(string Site, string Device, EdgeChannel 
         EdgeChannel.Snapshot => PrefixOf(prefix, site, device) + SnapshotReference(alertId ?? Guid.Empty),
         EdgeChannel.Clip => PrefixOf(prefix, site, device) + ClipReference(alertId ?? Guid.Empty),
         EdgeChannel.Evidence => PrefixOf(prefix, site, device) + $"evidence/{alertId ?? Guid.Empty:D}",
+        EdgeChannel.ConfigDesired => PrefixOf(prefix, site, device) + "config/desired",
+        EdgeChannel.ConfigReported => PrefixOf(prefix, site, device) + "config/reported",
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "no topic for this channel"),
     };
 
@@ -92,6 +102,7 @@ public readonly record struct EdgeTopic(string Site, string Device, EdgeChannel 
         EdgeChannel.Snapshot => $"{prefix}/+/+/snapshot/+",
         EdgeChannel.Clip => $"{prefix}/+/+/clip/+",
         EdgeChannel.Evidence => $"{prefix}/+/+/evidence/+",
+        EdgeChannel.ConfigReported => $"{prefix}/+/+/config/reported",
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "no filter for this channel"),
     };
 
