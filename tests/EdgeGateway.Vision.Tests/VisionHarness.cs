@@ -16,9 +16,14 @@ internal sealed class VisionHarness : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly CancellationTokenSource _stop = new();
 
-    private VisionHarness(ServiceProvider services, RecordingAlertSink sink, StringWriterLoggerProvider logs)
+    private readonly IConfigurationRoot _configuration;
+    private readonly ReloadableSettings _settings;
+
+    private VisionHarness(ServiceProvider services, IConfigurationRoot configuration, ReloadableSettings settings, RecordingAlertSink sink, StringWriterLoggerProvider logs)
     {
         _services = services;
+        _configuration = configuration;
+        _settings = settings;
         Sink = sink;
         Logs = logs;
         Pipeline = services.GetRequiredService<VisionPipeline>();
@@ -32,13 +37,8 @@ internal sealed class VisionHarness : IAsyncDisposable
 
     public static VisionHarness Create(IDictionary<string, string?> settings)
     {
-        var all = new Dictionary<string, string?>(settings)
-        {
-            ["Models:CacheDir"] = TestModels.CacheDir,
-            ["Models:SharedDir"] = RepoPaths.SharedFile("models"),
-            ["Models:ManifestDir"] = RepoPaths.Seeds("models"),
-        };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
+        var source = new ReloadableSettings(WithModels(settings));
+        var configuration = new ConfigurationBuilder().Add(source).Build();
         var sink = new RecordingAlertSink(TimeProvider.System);
         var logs = new StringWriterLoggerProvider();
         var services = new ServiceCollection()
@@ -46,8 +46,22 @@ internal sealed class VisionHarness : IAsyncDisposable
             .AddSingleton<IAlertSink>(sink)
             .AddEdgeVision(configuration)
             .BuildServiceProvider();
-        return new VisionHarness(services, sink, logs);
+        return new VisionHarness(services, configuration, source, sink, logs);
     }
+
+    /// <summary>Replaces the whole configuration and reloads it, as the host does when a fleet document is applied.</summary>
+    public void Reload(IDictionary<string, string?> settings)
+    {
+        _settings.Replace(WithModels(settings));
+        _configuration.Reload();
+    }
+
+    private static Dictionary<string, string?> WithModels(IDictionary<string, string?> settings) => new(settings)
+    {
+        ["Models:CacheDir"] = TestModels.CacheDir,
+        ["Models:SharedDir"] = RepoPaths.SharedFile("models"),
+        ["Models:ManifestDir"] = RepoPaths.Seeds("models"),
+    };
 
     public Task StartAsync() => Pipeline.StartAsync(_stop.Token);
 
@@ -107,4 +121,16 @@ internal sealed class StringWriterLoggerProvider : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
     }
+}
+
+/// <summary>A configuration provider whose data a test replaces; <see cref="IConfigurationRoot.Reload"/> loads it and fires the reload token.</summary>
+internal sealed class ReloadableSettings(IDictionary<string, string?> initial) : ConfigurationProvider, IConfigurationSource
+{
+    private Dictionary<string, string?> _pending = new(initial, StringComparer.OrdinalIgnoreCase);
+
+    public IConfigurationProvider Build(IConfigurationBuilder builder) => this;
+
+    public void Replace(IDictionary<string, string?> settings) => _pending = new(settings, StringComparer.OrdinalIgnoreCase);
+
+    public override void Load() => Data = new Dictionary<string, string?>(_pending, StringComparer.OrdinalIgnoreCase);
 }

@@ -28,4 +28,13 @@ internal static partial class VisionLog
 
     [LoggerMessage(EventId = VisionLogEvents.CameraStalled, Level = LogLevel.Warning, Message = "Camera {CameraId}: {Error}")]
     public static partial void Stalled(ILogger logger, string cameraId, string error);
+
+    [LoggerMessage(EventId = VisionLogEvents.CameraRuleGone, Level = LogLevel.Information, Message = "Camera {CameraId}: {Kind} clears its {Count} raised violation(s) once: {Reason} by a configuration change")]
+    public static partial void RuleGone(ILogger logger, string cameraId, string kind, int count, string reason);
+
+    [LoggerMessage(EventId = VisionLogEvents.CameraReconfigured, Level = LogLevel.Information, Message = "Camera {CameraId}: {Change} by a configuration change{Detail}")]
+    public static partial void Reconfigured(ILogger logger, string cameraId, string change, string detail);
+
+    [LoggerMessage(EventId = VisionLogEvents.CameraReconfigureFailed, Level = LogLevel.Error, Message = "Camera {CameraId}: new settings not applied, the camera keeps its previous ones: {Error}")]
+    public static partial void ReconfigureFailed(ILogger logger, string cameraId, string error);
 }

@@ -30,6 +30,15 @@ public static class VisionLogEvents
     /// <summary>VisionLog.Stalled.</summary>
     public const int CameraStalled = 3008;
 
+    /// <summary>VisionLog.RuleGone.</summary>
+    public const int CameraRuleGone = 3009;
+
+    /// <summary>VisionLog.Reconfigured.</summary>
+    public const int CameraReconfigured = 3010;
+
+    /// <summary>VisionLog.ReconfigureFailed.</summary>
+    public const int CameraReconfigureFailed = 3011;
+
     /// <summary>RecordingLog.RecorderStarted.</summary>
     public const int RecorderStarted = 1520;
 

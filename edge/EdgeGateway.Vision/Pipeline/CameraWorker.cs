@@ -44,6 +44,7 @@ internal sealed class CameraWorker : IDisposable
     private readonly Lock _latestGate = new();
     private readonly List<Detection> _latestDetections = [];
     private Mat? _latest;
+    private bool _disposed;
     private bool _stallReported;
     private CameraReader? _reader;
 
@@ -83,10 +84,17 @@ internal sealed class CameraWorker : IDisposable
 
     public string CameraId => _camera.Id;
 
+    /// <summary>The settings this worker runs with; a configuration change compares them to decide whether it restarts.</summary>
+    public CameraOptions Options => _camera;
+
     public IReadOnlyList<RuleEvaluator> Rules => _rules;
 
-    /// <summary>Runs until stopped; each turn (every frame, or every tick without one) beats <paramref name="heartbeat"/>.</summary>
-    public async Task RunAsync(Heartbeat? heartbeat, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs until <paramref name="cancellationToken"/> stops the loop; each turn (every frame, or every tick without one)
+    /// beats <paramref name="heartbeat"/>. An alert already being handed to the sink is only abandoned when
+    /// <paramref name="abort"/> fires (the service stops), so a worker replaced on a configuration change finishes it.
+    /// </summary>
+    public async Task RunAsync(Heartbeat? heartbeat, CancellationToken cancellationToken, CancellationToken abort = default)
     {
         _reader = new CameraReader(_camera, Stats, _frames.Writer, _pool, _time, _logger);
         _reader.Start(cancellationToken);
@@ -141,7 +149,7 @@ internal sealed class CameraWorker : IDisposable
                 _events.Clear();
             }
 
-            await PublishAsync(frame, cancellationToken);
+            await PublishAsync(frame, abort);
             if (frame is not null)
             {
                 KeepLatest(frame);
@@ -195,6 +203,30 @@ internal sealed class CameraWorker : IDisposable
         }
 
         _events.Clear();
+    }
+
+    /// <summary>
+    /// After this worker's loop has ended: hands each rule's raised violations to the rule of the same kind in
+    /// <paramref name="successor"/> (not started yet), and publishes once the clear of those no rule takes over
+    /// (the rule or the camera is gone).
+    /// </summary>
+    public async Task HandOverAsync(CameraWorker? successor, CancellationToken cancellationToken)
+    {
+        foreach (var rule in _rules)
+        {
+            var next = successor?._rules.FirstOrDefault(r => string.Equals(r.Kind, rule.Kind, StringComparison.Ordinal));
+            if (next is not null)
+            {
+                next.TakeOver(rule.HandOver());
+            }
+            else if (rule.ActiveCount > 0)
+            {
+                VisionLog.RuleGone(_logger, _camera.Id, rule.Kind, rule.ActiveCount, successor is null ? "camera removed" : "rule removed");
+                rule.ClearAll(_events);
+            }
+        }
+
+        await PublishAsync(null, cancellationToken);
     }
 
     private bool IsViolation(Detection detection) => _violationLabels.Contains(detection.Label);
@@ -262,7 +294,7 @@ internal sealed class CameraWorker : IDisposable
     {
         lock (_latestGate)
         {
-            if (_latest is null)
+            if (_latest is null || _disposed)
             {
                 jpeg = default;
                 return false;
@@ -280,17 +312,24 @@ internal sealed class CameraWorker : IDisposable
     {
         _motion.Dispose();
         _snapshots.Dispose();
-        if (ReaderCompletion.IsCompleted)
+        var readerGone = ReaderCompletion.IsCompleted;
+        if (readerGone)
         {
             // Only once the reader thread is gone are the pooled frames ours to free.
             _pool.Dispose();
-            lock (_latestGate)
+        }
+
+        // The page may be rendering this worker's latest frame while a configuration change retires it.
+        lock (_latestGate)
+        {
+            _disposed = true;
+            if (readerGone)
             {
                 _latest?.Dispose();
                 _latest = null;
             }
-        }
 
-        _annotations.Dispose();
+            _annotations.Dispose();
+        }
     }
 }

@@ -120,6 +120,52 @@ public sealed class RuleEvaluator
         }
     }
 
+    /// <summary>
+    /// Hands this rule's raised violations (and its cool-downs) to the rule of the same kind in the worker that
+    /// replaces this one on a configuration change, and forgets them here: the successor neither raises them again
+    /// nor misses their clear.
+    /// </summary>
+    public RuleHandover HandOver()
+    {
+        var handover = new RuleHandover(
+            Kind,
+            [.. _objects.Where(o => o.Raised).Select(o => new RuleHandover.Raised(o.Id, o.Latest, o.Zone, o.LastSeen))],
+            [.. _coolingDown]);
+        _objects.Clear();
+        _coolingDown.Clear();
+        return handover;
+    }
+
+    /// <summary>
+    /// Continues the violations a previous rule of this kind raised: each stays raised (matched by box overlap to
+    /// new sightings) and clears once it has been absent for this rule's <see cref="RuleOptions.ClearSeconds"/>.
+    /// </summary>
+    public void TakeOver(RuleHandover handover)
+    {
+        ArgumentNullException.ThrowIfNull(handover);
+        foreach (var raised in handover.Violations)
+        {
+            var tracked = new TrackedObject(raised.ObjectId) { Latest = raised.Latest, Zone = raised.Zone, LastSeen = raised.LastSeen, Raised = true };
+            _objects.Add(tracked);
+            _nextObjectId = Math.Max(_nextObjectId, raised.ObjectId + 1);
+        }
+
+        _coolingDown.AddRange(handover.CoolingDown);
+    }
+
+    /// <summary>Clears every raised violation at once (its rule or camera is gone), appending one clear each to <paramref name="events"/>.</summary>
+    public void ClearAll(List<ViolationEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var tracked in _objects.Where(o => o.Raised))
+        {
+            events.Add(Event(AlertState.Cleared, tracked));
+        }
+
+        _objects.Clear();
+        _coolingDown.Clear();
+    }
+
     private void CollectSightings(DateTimeOffset now, IReadOnlyList<Detection> detections, int frameWidth, int frameHeight)
     {
         _sightings.Clear();

@@ -18,6 +18,8 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
     private long _openedTimestamp = -1;
     private volatile string? _lastError;
     private double _analysisFps;
+    private volatile string _role = role;
+    private volatile string? _settingsError;
 
     public string CameraId { get; } = cameraId;
 
@@ -37,7 +39,20 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
     /// <summary>A file camera that reached its end (not looping).</summary>
     public bool Ended => _ended;
 
-    public string? LastError => _lastError;
+    public string? LastError => _settingsError ?? _lastError;
+
+    /// <summary>The camera's role; a configuration change may give the camera another one and keep its counters.</summary>
+    public string Role
+    {
+        get => _role;
+        internal set => _role = value;
+    }
+
+    /// <summary>
+    /// New settings this camera could not take (e.g. its model did not load): shown as its error, ahead of the
+    /// reader's, until settings it can run with arrive. Null clears it.
+    /// </summary>
+    internal void SettingsRejected(string? error) => _settingsError = error;
 
     public double? LastFrameAgeSeconds
     {
@@ -139,7 +154,7 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
 
     public CameraHealth ToHealth() => new(
         CameraId,
-        role,
+        _role,
         Connected,
         FramesIn,
         FramesAnalysed,

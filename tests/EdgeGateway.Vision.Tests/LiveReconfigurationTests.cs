@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using EdgeGateway.Core.Alerts;
+using EdgeGateway.Testing;
+using EdgeGateway.Vision.Sources;
+using Xunit.Abstractions;
+
+namespace EdgeGateway.Vision.Tests;
+
+/// <summary>
+/// The real pipeline on real clips, reconfigured while it runs the way the host does it (the configuration's
+/// data changes and it reloads): only the changed camera restarts, and no violation is raised twice or lost.
+/// </summary>
+[Trait("Category", "Integration")]
+[Collection(RealtimePipelines.Name)]
+public sealed class LiveReconfigurationTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _dir = new("edgegw-livereconf-");
+
+    [Fact]
+    public async Task Changing_one_cameras_rule_restarts_that_camera_only_and_its_raised_violation_is_neither_raised_again_nor_lost()
+    {
+        // One minute of the faces clip, played once: a restart of that camera would open the file a second time.
+        var minute = _dir.File("faces-60s.mp4");
+        using (var ffmpeg = Process.Start(new ProcessStartInfo(
+            "ffmpeg", ["-loglevel", "error", "-stream_loop", "5", "-i", RepoPaths.SharedFile("video", "faces-mask-mixed-720p-10fps.mp4"), "-c", "copy", minute])
+            { UseShellExecute = false, RedirectStandardError = true })!)
+        {
+            await ffmpeg.WaitForExitAsync();
+            Assert.Equal(0, ffmpeg.ExitCode);
+        }
+
+        var settings = Settings(clearSeconds: "3", hits: "5");
+        settings["Cameras:1:Id"] = "kitchen-1";
+        settings["Cameras:1:Url"] = minute;
+        settings["Cameras:1:Model"] = "face-mask-retina";
+        settings["Cameras:1:AnalysisFps"] = "5";
+        await using var vision = VisionHarness.Create(settings);
+        await vision.StartAsync();
+        var kitchen = vision.Pipeline.Stats["kitchen-1"];
+
+        Assert.True(await VisionHarness.WaitUntilAsync(() => CarDrafts(vision).Count == 1, TimeSpan.FromSeconds(30)), "ebike_in_car was never raised");
+        using var gaps = new AnalysisGaps(kitchen);
+
+        // The rule changes (new timings): car-1 restarts and sees the same bicycle with a fresh evaluator.
+        vision.Reload(Settings(clearSeconds: "4", hits: "6", extra: settings));
+        Assert.True(await VisionHarness.WaitUntilAsync(() => Lines(vision, "car-1: restarted").Count == 1, TimeSpan.FromSeconds(10)), "car-1 was not restarted");
+        var restartedAt = Stopwatch.GetTimestamp();
+        Assert.True(await VisionHarness.WaitUntilAsync(() => Stopwatch.GetElapsedTime(restartedAt) > TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(6)));
+        var analysedByNewWorker = vision.Pipeline.Stats["car-1"].FramesAnalysed;
+
+        // Its stream changes to one without a bicycle: the handed-over violation clears, once.
+        var noBicycle = Settings(clearSeconds: "4", hits: "6", extra: settings);
+        noBicycle["Cameras:0:Url"] = RepoPaths.SharedFile("video", "faces-mask-mixed-720p-10fps.mp4");
+        vision.Reload(noBicycle);
+        Assert.True(await VisionHarness.WaitUntilAsync(() => CarDrafts(vision).Count >= 2, TimeSpan.FromSeconds(20)), "ebike_in_car never cleared");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var longestGap = gaps.Stop();
+        await vision.StopAsync();
+
+        foreach (var line in vision.Logs.Lines.Where(l => l.Contains("configuration change", StringComparison.Ordinal)))
+        {
+            output.WriteLine(line);
+        }
+
+        output.WriteLine($"kitchen-1: longest gap between analysed frames across both changes {longestGap.TotalMilliseconds:F0} ms over {gaps.Samples} analysed frames");
+        Assert.Equal([AlertState.Raised, AlertState.Cleared], CarDrafts(vision).Select(d => d.State));
+        Assert.True(analysedByNewWorker > 10, $"car-1 analysed only {analysedByNewWorker} frames, too few for the new rule to have seen the bicycle");
+        Assert.Equal(2, Lines(vision, "car-1: restarted").Count);
+        Assert.Empty(Lines(vision, "kitchen-1: restarted"));
+        Assert.Single(Lines(vision, "Camera kitchen-1: opened"));
+        Assert.True(gaps.Samples > 20, $"kitchen-1 analysed only {gaps.Samples} frames across the changes");
+        // At 5 fps a frame is analysed every 0.2 s; a restart of the camera would cost it a new FFmpeg and the file from its start.
+        Assert.True(longestGap < TimeSpan.FromSeconds(2), $"kitchen-1 went {longestGap.TotalSeconds:F1} s without an analysed frame");
+    }
+
+    [Fact]
+    public async Task Removing_a_camera_clears_its_raised_violation_once_and_a_camera_that_cannot_start_takes_no_other_down()
+    {
+        var settings = Settings(clearSeconds: "3", hits: "5");
+        settings["Cameras:1:Id"] = "kitchen-1";
+        settings["Cameras:1:Url"] = RepoPaths.SharedFile("video", "faces-mask-mixed-720p-10fps.mp4");
+        settings["Cameras:1:Model"] = "face-mask-retina";
+        settings["Cameras:1:Loop"] = "true";
+        settings["Cameras:1:AnalysisFps"] = "5";
+        await using var vision = VisionHarness.Create(settings);
+        await vision.StartAsync();
+        var kitchen = vision.Pipeline.Stats["kitchen-1"];
+        Assert.True(await VisionHarness.WaitUntilAsync(() => CarDrafts(vision).Count == 1, TimeSpan.FromSeconds(30)), "ebike_in_car was never raised");
+
+        var missing = _dir.File("no-such-clip.mp4");
+        vision.Reload(new Dictionary<string, string?>
+        {
+            ["Cameras:0:Id"] = "kitchen-1",
+            ["Cameras:0:Url"] = settings["Cameras:1:Url"],
+            ["Cameras:0:Model"] = "face-mask-retina",
+            ["Cameras:0:Loop"] = "true",
+            ["Cameras:0:AnalysisFps"] = "5",
+            ["Cameras:1:Id"] = "lobby",
+            ["Cameras:1:Url"] = missing,
+        });
+        Assert.True(await VisionHarness.WaitUntilAsync(() => CarDrafts(vision).Count >= 2, TimeSpan.FromSeconds(10)), "the removed camera's violation never cleared");
+        Assert.True(await VisionHarness.WaitUntilAsync(
+            () => vision.Pipeline.GetHealth().Any(h => h.CameraId == "lobby" && h.LastError is not null), TimeSpan.FromSeconds(20)), "the missing file never showed as lobby's error");
+        var analysed = kitchen.FramesAnalysed;
+        Assert.True(await VisionHarness.WaitUntilAsync(() => kitchen.FramesAnalysed > analysed + 10, TimeSpan.FromSeconds(10)), "kitchen-1 stopped analysing");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await vision.StopAsync();
+
+        var health = vision.Pipeline.GetHealth();
+        output.WriteLine(string.Join(Environment.NewLine, health.Select(h => $"{h.CameraId}: analysed={h.FramesAnalysed} error={h.LastError}")));
+        Assert.Equal([AlertState.Raised, AlertState.Cleared], CarDrafts(vision).Select(d => d.State));
+        Assert.Single(Lines(vision, "Camera car-1: ebike_in_car clears its 1 raised violation(s) once: camera removed"));
+        Assert.Equal(["kitchen-1", "lobby"], health.Select(h => h.CameraId));
+        Assert.Contains("no-such-clip.mp4", health[1].LastError, StringComparison.Ordinal);
+        Assert.Null(health[0].LastError);
+        Assert.Empty(Lines(vision, "kitchen-1: restarted"));
+    }
+
+    /// <summary>car-1 plays the street clip (a bicycle throughout) in a loop, with one ebike_in_car rule.</summary>
+    private static Dictionary<string, string?> Settings(string clearSeconds, string hits, IDictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>())
+        {
+            ["Cameras:0:Id"] = "car-1",
+            ["Cameras:0:Url"] = RepoPaths.SharedFile("video", "street-720p-10fps.mp4"),
+            ["Cameras:0:Role"] = "car",
+            ["Cameras:0:Loop"] = "true",
+            ["Cameras:0:AnalysisFps"] = "5",
+            ["Cameras:0:RecheckSeconds"] = "1",
+            ["Cameras:0:Rules:0:Kind"] = "ebike_in_car",
+            ["Cameras:0:Rules:0:Labels:0"] = "bicycle",
+            ["Cameras:0:Rules:0:Labels:1"] = "motorcycle",
+            ["Cameras:0:Rules:0:Hits"] = hits,
+            ["Cameras:0:Rules:0:WindowSeconds"] = "5",
+            ["Cameras:0:Rules:0:ClearSeconds"] = clearSeconds,
+            ["Cameras:0:Rules:0:PerObject"] = "false",
+        };
+        return settings;
+    }
+
+    private static List<AlertDraft> CarDrafts(VisionHarness vision) =>
+        [.. vision.Sink.Drafts.Select(d => d.Draft).Where(d => d.Kind == AlertKinds.EbikeInCar && d.Attributes!["camera"] == "car-1")];
+
+    private static List<string> Lines(VisionHarness vision, string text) =>
+        [.. vision.Logs.Lines.Where(l => l.Contains(text, StringComparison.Ordinal))];
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Watches one camera's analysed-frame counter from a thread of its own and keeps the longest time it stood still.</summary>
+    private sealed class AnalysisGaps : IDisposable
+    {
+        private readonly CameraStats _stats;
+        private readonly Thread _thread;
+        private volatile bool _stop;
+        private TimeSpan _longest;
+
+        public AnalysisGaps(CameraStats stats)
+        {
+            _stats = stats;
+            _thread = new Thread(Watch) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public long Samples { get; private set; }
+
+        public TimeSpan Stop()
+        {
+            _stop = true;
+            _thread.Join();
+            return _longest;
+        }
+
+        public void Dispose()
+        {
+            if (!_stop)
+            {
+                Stop();
+            }
+        }
+
+        private void Watch()
+        {
+            var first = _stats.FramesAnalysed;
+            var count = first;
+            var since = Stopwatch.GetTimestamp();
+            while (!_stop)
+            {
+                Thread.Sleep(10);
+                var now = _stats.FramesAnalysed;
+                if (now != count)
+                {
+                    var gap = Stopwatch.GetElapsedTime(since);
+                    _longest = gap > _longest ? gap : _longest;
+                    count = now;
+                    since = Stopwatch.GetTimestamp();
+                }
+            }
+
+            var tail = Stopwatch.GetElapsedTime(since);
+            _longest = tail > _longest ? tail : _longest;
+            Samples = count - first;
+        }
+    }
+}
