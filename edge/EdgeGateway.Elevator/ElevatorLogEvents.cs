@@ -26,4 +26,16 @@ public static class ElevatorLogEvents
 
     /// <summary>Log.StatisticsNotSaved.</summary>
     public const int ElevatorStatisticsNotSaved = 4007;
+
+    /// <summary>Log.Reconfigured.</summary>
+    public const int ElevatorReconfigured = 4008;
+
+    /// <summary>Log.SettingsRejected.</summary>
+    public const int ElevatorSettingsRejected = 4009;
+
+    /// <summary>Log.SampleIntervalChanged.</summary>
+    public const int ElevatorSampleIntervalChanged = 4010;
+
+    /// <summary>Log.BoardChanged.</summary>
+    public const int ElevatorBoardChanged = 4011;
 }

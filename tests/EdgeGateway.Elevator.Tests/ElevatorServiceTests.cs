@@ -11,6 +11,7 @@ using EdgeGateway.Simulation;
 using EdgeGateway.Simulation.Physics;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -109,6 +110,37 @@ public sealed class ElevatorServiceTests : IDisposable
             await Eventually(() => sink.Alerts.FirstOrDefault(a => a.Kind == AlertKinds.AlarmButton && a.State == AlertState.Cleared), "alarm_button cleared");
             Assert.Equal(2, sink.Alerts.Count(a => a.Kind == AlertKinds.AlarmButton));
             await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_reloaded_alarm_hold_keeps_the_raised_alarm_without_a_second_raise_and_applies_to_the_next_press()
+    {
+        var (host, rig, sink) = Start();
+        using (host)
+        {
+            rig.Car.PressAlarm(true);
+            await Eventually(() => sink.Alerts.FirstOrDefault(a => a.Kind == AlertKinds.AlarmButton), "alarm_button raised");
+
+            // As the host applies a fleet document: the provider's data changes and the configuration reloads.
+            var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
+            configuration.Providers.OfType<MemoryConfigurationProvider>().Single(p => p.TryGet("Elevator:AlarmButtonHold", out _)).Set("Elevator:AlarmButtonHold", "00:00:02");
+            configuration.Reload();
+            // Still held, longer than the new hold: a machine that forgot the raise would raise again.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Single(sink.Alerts, a => a.Kind == AlertKinds.AlarmButton);
+
+            rig.Car.PressAlarm(false);
+            await Eventually(() => sink.Alerts.FirstOrDefault(a => a.Kind == AlertKinds.AlarmButton && a.State == AlertState.Cleared), "alarm_button cleared");
+            var pressedAt = DateTimeOffset.UtcNow;
+            rig.Car.PressAlarm(true);
+            var again = await Eventually(() => sink.Alerts.Skip(2).FirstOrDefault(a => a.Kind == AlertKinds.AlarmButton), "alarm_button raised again");
+            await host.StopAsync();
+
+            Assert.Equal([AlertState.Raised, AlertState.Cleared, AlertState.Raised], sink.Alerts.Where(a => a.Kind == AlertKinds.AlarmButton).Select(a => a.State));
+            // The new 2 s hold, not the old 0.5 s (a slow machine only makes it later).
+            var held = DateTimeOffset.FromUnixTimeMilliseconds(again.TimestampMs) - pressedAt;
+            Assert.True(held >= TimeSpan.FromSeconds(1.8), $"raised {held.TotalSeconds:F2} s after the press");
         }
     }
 

@@ -35,6 +35,16 @@ internal sealed class MaintenanceRule(ElevatorOptions options, long baseTicks, D
     }
 
     public void Restart() => Active = false;
+
+    public void TakeOver(IFaultRule previous)
+    {
+        if (previous is MaintenanceRule rule)
+        {
+            Active = rule.Active;
+            _baseTicks = rule._baseTicks;
+            LastCheckIn = rule.LastCheckIn;
+        }
+    }
 }
 
 /// <summary>inspection_overdue: from the day after <c>InspectionDue</c> (UTC); cleared when the date is moved later.</summary>
@@ -63,4 +73,7 @@ internal sealed class InspectionRule(ElevatorOptions options) : IFaultRule
     }
 
     public void Restart() => Active = false;
+
+    // A later InspectionDue clears it on the next evaluation.
+    public void TakeOver(IFaultRule previous) => Active = previous is InspectionRule { Active: true };
 }

@@ -85,6 +85,15 @@ internal sealed class CarSignals(double movingThresholdMps, double overspeedMps 
         Floor = update.Floor ?? Floor;
     }
 
+    /// <summary>Every held value as one update, to hand the signals to a machine with new settings.</summary>
+    public SignalUpdate Held() => new()
+    {
+        DoorClosed = DoorClosed, DoorZone = DoorZone, SafetyCircuitOk = SafetyCircuitOk, DoorLockOk = DoorLockOk,
+        AlarmButton = AlarmButton, Presence = Presence, MainsPower = MainsPower, InspectionMode = InspectionMode,
+        FireMode = FireMode, CallButton = CallButton, DoorOpenCmd = DoorOpenCmd, DoorCloseCmd = DoorCloseCmd,
+        VibrationMps2 = VibrationMps2, SpeedMps = SpeedMps, Floor = Floor,
+    };
+
     /// <summary>Every input's held level by its <see cref="ElevatorSignals"/> name, as the page and the signal check show it.</summary>
     public Dictionary<string, bool> ToDictionary() =>
         ElevatorSignals.Inputs.ToDictionary(s => s.Name, s => s.Held(this), StringComparer.Ordinal);

@@ -56,6 +56,22 @@ internal sealed class DoorFaultRule(CarSignals signals, ElevatorOptions options)
         }
     }
 
+    public void TakeOver(IFaultRule previous)
+    {
+        if (previous is DoorFaultRule rule)
+        {
+            Active = rule.Active;
+            foreach (var opening in rule._openings)
+            {
+                _openings.Enqueue(opening);
+            }
+
+            _lastOpening = rule._lastOpening;
+            _wasMoving = rule._wasMoving;
+            _wasDoorOpen = rule._wasDoorOpen;
+        }
+    }
+
     public void Restart()
     {
         Active = false;

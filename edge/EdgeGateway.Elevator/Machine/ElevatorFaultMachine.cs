@@ -71,6 +71,12 @@ public sealed class ElevatorFaultMachine : IFaultSink
     private bool _suppressing;
 
     public ElevatorFaultMachine(ElevatorOptions options, TimeProvider time, DateTimeOffset? lastMaintenance = null, ElevatorStatistics? statistics = null)
+        : this(options, time, lastMaintenance, statistics, previous: null)
+    {
+    }
+
+    private ElevatorFaultMachine(
+        ElevatorOptions options, TimeProvider time, DateTimeOffset? lastMaintenance, ElevatorStatistics? statistics, ElevatorFaultMachine? previous)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -79,18 +85,54 @@ public sealed class ElevatorFaultMachine : IFaultSink
         var start = Now();
         _signals = new CarSignals(options.MovingThresholdMps, options.RatedSpeedMps * options.OverspeedFactor,
             options.RatedSpeedMps * options.SpeedAnomalyLowFactor, options.VibrationLimitMps2) { Floor = options.BottomFloor };
+        if (previous is not null)
+        {
+            _signals.Apply(previous._signals.Held());
+        }
+
         _codes = ElevatorCodes.For(options);
-        _statistics = new RunStatistics(statistics);
+        _statistics = previous?._statistics ?? new RunStatistics(statistics);
         _rules = [.. FaultRules.Create(_signals, options, start, lastMaintenance)];
         _modes = [.. _rules.Where(r => r.Kind is AlertKinds.InspectionMode or AlertKinds.FireMode)];
         _maintenance = _rules.OfType<MaintenanceRule>().Single();
         var suppressed = new HashSet<string>((IEnumerable<string>?)options.SuppressedInModes ?? FaultRules.DefaultSuppressedInModes, StringComparer.Ordinal);
         _suppressible = [.. _rules.Select(r => suppressed.Contains(r.Kind) && !_modes.Contains(r))];
 
+        if (previous is not null)
+        {
+            TakeOver(previous);
+        }
+
         _machine = new StateMachine<State, Trigger>(() => _state, value => _state = value, FiringMode.Immediate);
         Configure();
         _machine.OnTransitioned(_ => _statusDirty = true);
         Evaluate(start);
+    }
+
+    /// <summary>
+    /// A machine with new settings that continues this one: the held signals and state, the faults raised (not
+    /// raised again, still cleared once, by the new rules), every rule's timers and counters, the operating mode,
+    /// the run statistics and the last maintenance. The new timings apply from now. This machine is not used after.
+    /// </summary>
+    public ElevatorFaultMachine Reconfigure(ElevatorOptions options) => new(options, _time, LastMaintenance, null, this);
+
+    private void TakeOver(ElevatorFaultMachine previous)
+    {
+        foreach (var rule in _rules)
+        {
+            if (Array.Find(previous._rules, r => string.Equals(r.Kind, rule.Kind, StringComparison.Ordinal)) is { } old)
+            {
+                rule.TakeOver(old);
+            }
+        }
+
+        _state = Desired();
+        _suppressing = previous._suppressing;
+        _lastStatusTicks = previous._lastStatusTicks;
+        while (previous._changes.TryDequeue(out var change))
+        {
+            _changes.Enqueue(change);
+        }
     }
 
     /// <summary>The machine as a Mermaid state diagram, for the diagnostics page.</summary>

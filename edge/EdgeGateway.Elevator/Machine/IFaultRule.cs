@@ -22,6 +22,13 @@ internal interface IFaultRule
 
     /// <summary>Forgets every timer, counter and the active flag, so the rule starts afresh from the next evaluation.</summary>
     void Restart();
+
+    /// <summary>
+    /// Continues where <paramref name="previous"/> (the same rule of the machine this one replaces on a settings
+    /// change) left off: raised or not, its timers and counters. A raised fault is not raised again and still clears;
+    /// the new settings apply from the next evaluation.
+    /// </summary>
+    void TakeOver(IFaultRule previous);
 }
 
 /// <summary>Where a rule reports its raise or clear, stamped with the moment it fired.</summary>

@@ -65,6 +65,21 @@ internal sealed class OverspeedRule(CarSignals signals, ElevatorOptions options,
         _wasArmed = Armed;
     }
 
+    public void TakeOver(IFaultRule previous)
+    {
+        if (previous is OverspeedRule rule)
+        {
+            Active = rule.Active;
+            foreach (var sample in rule._samples)
+            {
+                _samples.Enqueue(sample);
+            }
+
+            _nextSample = rule._nextSample;
+            _wasArmed = rule._wasArmed;
+        }
+    }
+
     public void Restart()
     {
         Active = false;

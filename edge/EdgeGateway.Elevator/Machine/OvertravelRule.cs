@@ -41,6 +41,15 @@ internal sealed class OvertravelRule : IFaultRule
         _rule.Evaluate(at, sink);
     }
 
+    public void TakeOver(IFaultRule previous)
+    {
+        if (previous is OvertravelRule rule)
+        {
+            _rule.TakeOver(rule._rule);
+            _levelAtTerminal = rule._levelAtTerminal && rule._terminal == _terminal;
+        }
+    }
+
     public void Restart()
     {
         _rule.Restart();

@@ -65,6 +65,16 @@ internal sealed class SustainedRule(
         }
     }
 
+    public void TakeOver(IFaultRule previous)
+    {
+        if (previous is SustainedRule rule)
+        {
+            Active = rule.Active;
+            _raiseSince = rule._raiseSince;
+            _clearSince = rule._clearSince;
+        }
+    }
+
     public void Restart()
     {
         Active = false;

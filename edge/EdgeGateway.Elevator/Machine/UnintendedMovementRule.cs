@@ -60,6 +60,19 @@ internal sealed class UnintendedMovementRule(CarSignals signals, ElevatorOptions
         }
     }
 
+    public void TakeOver(IFaultRule previous)
+    {
+        if (previous is UnintendedMovementRule rule)
+        {
+            Active = rule.Active;
+            _armed = rule._armed;
+            _travelledM = rule._travelledM;
+            _last = rule._last;
+            _heldSpeed = rule._heldSpeed;
+            _heldMoving = rule._heldMoving;
+        }
+    }
+
     public void Restart()
     {
         Active = false;

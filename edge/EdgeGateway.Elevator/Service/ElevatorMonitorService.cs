@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EdgeGateway.Core.Elevator;
 using EdgeGateway.Core.Ports;
 using EdgeGateway.Elevator.Machine;
@@ -14,6 +15,8 @@ namespace EdgeGateway.Elevator.Service;
 /// is never dropped), publishes status through <see cref="IElevatorStatusSink"/> when one is
 /// registered, and refreshes the monitor's snapshot. Every <c>Elevator:StatisticsInterval</c> it stores the
 /// run statistics and hands them to <see cref="IElevatorStatisticsSink"/> when one is registered.
+/// When the <c>Elevator</c> settings change (the configuration reloads), it continues with a fault machine of the
+/// new settings that takes over the raised faults, timers, statistics and maintenance state of the old one.
 /// </summary>
 public sealed class ElevatorMonitorService(
     ElevatorEventChannel channel,
@@ -21,26 +24,51 @@ public sealed class ElevatorMonitorService(
     ElevatorMonitor monitor,
     MaintenanceLog maintenance,
     TimeProvider time,
-    IOptions<ElevatorOptions> options,
+    IOptionsMonitor<ElevatorOptions> options,
     ILogger<ElevatorMonitorService> logger,
     IElevatorStatusSink? status = null,
     StatisticsStore? statisticsStore = null,
     IElevatorStatisticsSink? statisticsSink = null) : BackgroundService
 {
+    private int _settingsChanged;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var settings = options.Value;
+        var settings = options.CurrentValue;
+        var applied = JsonSerializer.Serialize(settings);
         var last = maintenance.Last();
         var machine = new ElevatorFaultMachine(settings, time, last?.At, statisticsStore?.Load());
         var nextStatistics = time.GetUtcNow() + settings.StatisticsInterval;
         Log.Started(logger, settings.CarId, last?.At);
-        using var ticker = new CancellationTokenSource();
+        // Only a flag here: the reload runs on the configuration's thread, the machine only on this one.
+        using var subscription = options.OnChange(_ => Volatile.Write(ref _settingsChanged, 1));
+        var ticker = new CancellationTokenSource();
         var tickLoop = TickAsync(settings.TickInterval, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, ticker.Token).Token);
         try
         {
             var reader = channel.Reader;
             while (await reader.WaitToReadAsync(stoppingToken))
             {
+                if (Interlocked.Exchange(ref _settingsChanged, 0) == 1 && TryTakeNewSettings(applied) is { } next)
+                {
+                    machine = machine.Reconfigure(next);
+                    var kept = machine.ActiveFaults();
+                    Log.Reconfigured(logger, next.CarId, kept);
+                    await PublishChangesAsync(machine, next.CarId, stoppingToken);
+                    if (next.TickInterval != settings.TickInterval)
+                    {
+                        await ticker.CancelAsync();
+                        await tickLoop;
+                        ticker.Dispose();
+                        ticker = new CancellationTokenSource();
+                        tickLoop = TickAsync(next.TickInterval, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, ticker.Token).Token);
+                    }
+
+                    nextStatistics += next.StatisticsInterval - settings.StatisticsInterval;
+                    settings = next;
+                    applied = JsonSerializer.Serialize(next);
+                }
+
                 while (reader.TryRead(out var item))
                 {
                     switch (item.Kind)
@@ -87,7 +115,23 @@ public sealed class ElevatorMonitorService(
         {
             await ticker.CancelAsync();
             await tickLoop;
+            ticker.Dispose();
             SaveStatistics(machine.Statistics());
+        }
+    }
+
+    /// <summary>The reloaded settings when they differ from <paramref name="applied"/>; null when equal or invalid (kept, with one line).</summary>
+    private ElevatorOptions? TryTakeNewSettings(string applied)
+    {
+        try
+        {
+            var next = options.CurrentValue;
+            return JsonSerializer.Serialize(next) == applied ? null : next;
+        }
+        catch (OptionsValidationException ex)
+        {
+            Log.SettingsRejected(logger, string.Join("; ", ex.Failures));
+            return null;
         }
     }
 

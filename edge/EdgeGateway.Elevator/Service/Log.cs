@@ -25,4 +25,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = ElevatorLogEvents.ElevatorStatisticsNotSaved, Level = LogLevel.Warning, Message = "Elevator run statistics not saved to {Path}")]
     public static partial void StatisticsNotSaved(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorReconfigured, Level = LogLevel.Information, Message = "Elevator {Car}: settings changed; the fault machine continues with them, raised faults kept: [{Faults}]")]
+    public static partial void Reconfigured(ILogger logger, string car, IReadOnlyList<string> faults);
+
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorSettingsRejected, Level = LogLevel.Error, Message = "Elevator: new settings not applied, the previous ones stay: {Problems}")]
+    public static partial void SettingsRejected(ILogger logger, string problems);
+
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorSampleIntervalChanged, Level = LogLevel.Information, Message = "Elevator sampler: SampleInterval {Old} -> {New}, applied")]
+    public static partial void SampleIntervalChanged(ILogger logger, TimeSpan old, TimeSpan @new);
+
+    [LoggerMessage(EventId = ElevatorLogEvents.ElevatorBoardChanged, Level = LogLevel.Warning, Message = "Elevator sampler: Board '{OldBoard}' (profile '{OldProfile}') -> '{NewBoard}' (profile '{NewProfile}') takes effect when the service starts again")]
+    public static partial void BoardChanged(ILogger logger, string oldBoard, string oldProfile, string newBoard, string newProfile);
 }
