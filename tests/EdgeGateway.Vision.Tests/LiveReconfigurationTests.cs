@@ -48,6 +48,7 @@ public sealed class LiveReconfigurationTests(ITestOutputHelper output) : IDispos
         }
 
         using var gaps = new AnalysisGaps(kitchen);
+        using var page = new PageReads(vision);
 
         // The rule changes (new timings): car-1 restarts and sees the same bicycle with a fresh evaluator.
         vision.Reload(Settings(clearSeconds: "4", hits: "6", extra: settings));
@@ -63,6 +64,7 @@ public sealed class LiveReconfigurationTests(ITestOutputHelper output) : IDispos
         Assert.True(await VisionHarness.WaitUntilAsync(() => CarDrafts(vision).Count >= 2, TimeSpan.FromSeconds(20)), "ebike_in_car never cleared");
         await Task.Delay(TimeSpan.FromSeconds(2));
         var longestGap = gaps.Stop();
+        var (pictures, pageErrors) = page.Stop();
         await vision.StopAsync();
 
         foreach (var line in vision.Logs.Lines.Where(l => l.Contains("configuration change", StringComparison.Ordinal)))
@@ -72,6 +74,9 @@ public sealed class LiveReconfigurationTests(ITestOutputHelper output) : IDispos
 
         output.WriteLine($"kitchen-1: longest gap between analysed frames across both changes {longestGap.TotalMilliseconds:F0} ms over {gaps.Samples} analysed frames; {before.TotalMilliseconds:F0} ms in 4 s before them");
         Assert.Equal([AlertState.Raised, AlertState.Cleared], CarDrafts(vision).Select(d => d.State));
+        // The page kept reading car-1's picture while its worker was replaced twice.
+        Assert.Empty(pageErrors);
+        Assert.True(pictures > 10, $"the page got only {pictures} pictures of car-1");
         Assert.True(analysedByNewWorker > 10, $"car-1 analysed only {analysedByNewWorker} frames, too few for the new rule to have seen the bicycle");
         Assert.Equal(2, Lines(vision, "car-1: restarted").Count);
         Assert.Empty(Lines(vision, "kitchen-1: restarted"));
@@ -153,6 +158,60 @@ public sealed class LiveReconfigurationTests(ITestOutputHelper output) : IDispos
         [.. vision.Logs.Lines.Where(l => l.Contains(text, StringComparison.Ordinal))];
 
     public void Dispose() => _dir.Dispose();
+
+    /// <summary>Reads what the diagnostics page reads (health, car-1's picture and detections) in a loop from a thread of its own.</summary>
+    private sealed class PageReads : IDisposable
+    {
+        private readonly VisionHarness _vision;
+        private readonly Thread _thread;
+        private readonly List<string> _errors = [];
+        private volatile bool _stop;
+        private int _pictures;
+
+        public PageReads(VisionHarness vision)
+        {
+            _vision = vision;
+            _thread = new Thread(Read) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public (int Pictures, IReadOnlyList<string> Errors) Stop()
+        {
+            _stop = true;
+            _thread.Join();
+            return (_pictures, _errors);
+        }
+
+        public void Dispose()
+        {
+            if (!_stop)
+            {
+                Stop();
+            }
+        }
+
+        private void Read()
+        {
+            while (!_stop)
+            {
+                try
+                {
+                    _ = _vision.Pipeline.GetHealth();
+                    _ = _vision.Pipeline.LatestDetections("car-1");
+                    if (_vision.Pipeline.TryGetLatestAnnotatedJpeg("car-1", out var jpeg) && jpeg.Length > 0)
+                    {
+                        _pictures++;
+                    }
+                }
+                catch (Exception e)
+                {
+                    _errors.Add(e.ToString());
+                }
+
+                Thread.Sleep(100);
+            }
+        }
+    }
 
     /// <summary>Watches one camera's analysed-frame counter from a thread of its own and keeps the longest time it stood still.</summary>
     private sealed class AnalysisGaps : IDisposable
