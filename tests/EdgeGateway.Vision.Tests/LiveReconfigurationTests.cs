@@ -49,13 +49,15 @@ public sealed class LiveReconfigurationTests(ITestOutputHelper output) : IDispos
 
         using var gaps = new AnalysisGaps(kitchen);
         using var page = new PageReads(vision);
+        var car = vision.Pipeline.Stats["car-1"];
+        var analysedBefore = car.FramesAnalysed;
 
         // The rule changes (new timings): car-1 restarts and sees the same bicycle with a fresh evaluator.
         vision.Reload(Settings(clearSeconds: "4", hits: "6", extra: settings));
         Assert.True(await VisionHarness.WaitUntilAsync(() => Lines(vision, "car-1: restarted").Count == 1, TimeSpan.FromSeconds(10)), "car-1 was not restarted");
         var restartedAt = Stopwatch.GetTimestamp();
         Assert.True(await VisionHarness.WaitUntilAsync(() => Stopwatch.GetElapsedTime(restartedAt) > TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(6)));
-        var analysedByNewWorker = vision.Pipeline.Stats["car-1"].FramesAnalysed;
+        var analysedByNewWorker = car.FramesAnalysed - analysedBefore;
 
         // Its stream changes to one without a bicycle: the handed-over violation clears, once.
         var noBicycle = Settings(clearSeconds: "4", hits: "6", extra: settings);
@@ -77,6 +79,8 @@ public sealed class LiveReconfigurationTests(ITestOutputHelper output) : IDispos
         // The page kept reading car-1's picture while its worker was replaced twice.
         Assert.Empty(pageErrors);
         Assert.True(pictures > 10, $"the page got only {pictures} pictures of car-1");
+        // The page's counters of the restarted camera go on from where they were.
+        Assert.Same(car, vision.Pipeline.Stats["car-1"]);
         Assert.True(analysedByNewWorker > 10, $"car-1 analysed only {analysedByNewWorker} frames, too few for the new rule to have seen the bicycle");
         Assert.Equal(2, Lines(vision, "car-1: restarted").Count);
         Assert.Empty(Lines(vision, "kitchen-1: restarted"));
@@ -127,6 +131,53 @@ public sealed class LiveReconfigurationTests(ITestOutputHelper output) : IDispos
         Assert.Contains("no-such-clip.mp4", health[1].LastError, StringComparison.Ordinal);
         Assert.Null(health[0].LastError);
         Assert.Empty(Lines(vision, "kitchen-1: restarted"));
+    }
+
+    [Fact]
+    public async Task A_change_of_the_shared_vision_settings_restarts_the_camera_and_keeps_its_raised_violation()
+    {
+        var settings = Settings(clearSeconds: "3", hits: "5");
+        await using var vision = VisionHarness.Create(settings);
+        await vision.StartAsync();
+        Assert.True(await VisionHarness.WaitUntilAsync(() => CarDrafts(vision).Count == 1, TimeSpan.FromSeconds(30)), "ebike_in_car was never raised");
+
+        vision.Reload(new Dictionary<string, string?>(settings) { ["Vision:SnapshotMaxWidth"] = "480" });
+        Assert.True(await VisionHarness.WaitUntilAsync(() => Lines(vision, "car-1: restarted").Count == 1, TimeSpan.FromSeconds(10)), "car-1 was not restarted");
+        // The bicycle stays in view long enough for a fresh rule to raise it (5 hits at 5 fps).
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await vision.StopAsync();
+
+        Assert.Single(Lines(vision, "car-1: restarted with new settings by a configuration change (Vision changed)"));
+        Assert.Equal([AlertState.Raised], CarDrafts(vision).Select(d => d.State));
+    }
+
+    [Fact]
+    public async Task A_camera_whose_new_model_does_not_load_keeps_its_old_settings_and_shows_the_error_until_a_rollback()
+    {
+        var settings = Settings(clearSeconds: "3", hits: "5");
+        await using var vision = VisionHarness.Create(settings);
+        await vision.StartAsync();
+        var car = vision.Pipeline.Stats["car-1"];
+        Assert.True(await VisionHarness.WaitUntilAsync(() => car.FramesAnalysed > 5, TimeSpan.FromSeconds(20)), "car-1 never analysed a frame");
+
+        var broken = new Dictionary<string, string?>(settings) { ["Cameras:0:Model"] = "no-such-model" };
+        vision.Reload(broken);
+        Assert.True(await VisionHarness.WaitUntilAsync(
+            () => vision.Pipeline.GetHealth().Single().LastError?.Contains("no-such-model", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(10)),
+            "the model that did not load never showed as car-1's error");
+        var analysed = car.FramesAnalysed;
+        Assert.True(await VisionHarness.WaitUntilAsync(() => car.FramesAnalysed > analysed + 5, TimeSpan.FromSeconds(10)), "car-1 stopped analysing");
+        var error = vision.Pipeline.GetHealth().Single().LastError;
+
+        // The rollback brings back the settings it runs with: nothing restarts and the error goes.
+        vision.Reload(settings);
+        Assert.True(await VisionHarness.WaitUntilAsync(() => vision.Pipeline.GetHealth().Single().LastError is null, TimeSpan.FromSeconds(10)), "the error stayed after the rollback");
+        await vision.StopAsync();
+
+        output.WriteLine(error);
+        Assert.StartsWith("Cameras 'car-1': settings not applied: ", error, StringComparison.Ordinal);
+        Assert.Empty(Lines(vision, "car-1: restarted"));
+        Assert.Single(Lines(vision, "Camera car-1: new settings not applied"));
     }
 
     /// <summary>car-1 plays the street clip (a bicycle throughout) in a loop, with one ebike_in_car rule.</summary>
