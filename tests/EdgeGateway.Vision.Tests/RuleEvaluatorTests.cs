@@ -48,6 +48,46 @@ public sealed class RuleEvaluatorTests
         Assert.Equal("cam", raised.CameraId);
     }
 
+    [Fact]
+    public void A_handed_over_violation_is_not_raised_again_by_the_successor_and_clears_once_on_its_new_timing()
+    {
+        var old = Rule();
+        Feed(old, 0, 2, D("no_mask", Left), D("no_mask", Right));
+        Assert.Equal(2, _events.Count(e => e.State == AlertState.Raised));
+        _events.Clear();
+
+        var successor = Rule(r => r.ClearSeconds = 2);
+        successor.TakeOver(old.HandOver());
+        Feed(successor, 2, 6, D("no_mask", Left), D("no_mask", Right));
+        Assert.Empty(_events);
+        Assert.Equal(0, old.ActiveCount);
+        Assert.Equal(2, successor.ActiveCount);
+
+        // Right is last seen at 5.8 s and clears 2 s later (the new timing, not the old 5 s); Left goes on.
+        Feed(successor, 6, 9, D("no_mask", Left));
+        var right = Assert.Single(_events);
+        Assert.Equal((AlertState.Cleared, Right), (right.State, right.Detection.Box));
+
+        Feed(successor, 9, 12);
+        Assert.Equal([AlertState.Cleared, AlertState.Cleared], _events.Select(e => e.State));
+        Assert.Equal(Left, _events[1].Detection.Box);
+    }
+
+    [Fact]
+    public void Clearing_all_at_once_publishes_one_clear_per_raised_violation()
+    {
+        var rule = Rule();
+        Feed(rule, 0, 2, D("no_mask", Left), D("no_mask", Right));
+        _events.Clear();
+
+        rule.ClearAll(_events);
+        rule.ClearAll(_events);
+
+        Assert.Equal(2, _events.Count);
+        Assert.All(_events, e => Assert.Equal(AlertState.Cleared, e.State));
+        Assert.Equal(0, rule.ActiveCount);
+    }
+
     [Theory]
     [InlineData(33.0, true)]
     [InlineData(32.8, false)]
