@@ -86,8 +86,8 @@ public sealed class LiveReconfigurationTests(ITestOutputHelper output) : IDispos
         Assert.Empty(Lines(vision, "kitchen-1: restarted"));
         Assert.Single(Lines(vision, "Camera kitchen-1: opened"));
         Assert.True(gaps.Samples > 20, $"kitchen-1 analysed only {gaps.Samples} frames across the changes");
-        // At 5 fps a frame is analysed every 0.2 s; a restart of the camera would cost it a new FFmpeg and the file from its start.
-        Assert.True(longestGap < TimeSpan.FromSeconds(2), $"kitchen-1 went {longestGap.TotalSeconds:F1} s without an analysed frame");
+        // At 5 fps a frame is analysed every 0.2 s; a loaded 2-core machine stretches that, a stopped camera much more.
+        Assert.True(longestGap < TimeSpan.FromSeconds(3), $"kitchen-1 went {longestGap.TotalSeconds:F1} s without an analysed frame");
     }
 
     [Fact]
