@@ -28,6 +28,7 @@ public static class RelayCommands
         root.Subcommands.Add(BenchRelayCommand());
         root.Subcommands.Add(CertsCommand.Create());
         root.Subcommands.Add(OperatorsCommand.Create());
+        root.Subcommands.Add(FleetCommand.Create());
     }
 
     // Flags that set a Relay:* key have no default of their own: the file, then RELAY_* variables, then the
@@ -159,7 +160,7 @@ public static class RelayCommands
         var command = new Command("api-key", "Platform API keys: create, list, revoke (each named, scoped and stored hashed)");
 
         var name = new Option<string>("--name") { Description = "The key's name, e.g. platform", Required = true };
-        var scope = new Option<string>("--scope") { Description = "read, devices or admin", Required = true };
+        var scope = new Option<string>("--scope") { Description = "read, devices, cases, fleet or admin", Required = true };
         var keyDataDir = DataDir();
         var db = Db();
         var keyConfig = Config();
