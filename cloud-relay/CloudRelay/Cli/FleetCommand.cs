@@ -16,7 +16,7 @@ internal static class FleetCommand
         var fleet = new Command("fleet", "Fleet configuration: layers for all devices, a site or a device, and what devices reported");
         var command = new Command("config", "Set, clear, show and list configuration layers");
         var dataDir = RelayCommands.DataDir();
-        var db = new Option<string?>("--db") { Description = "sqlite (default) or postgres://user:password@host:port/database (Relay:Db)" };
+        var db = RelayCommands.Db();
         var config = RelayCommands.Config();
         var flags = new ConfigFlags().Map(dataDir, "Relay:DataDir").Map(db, "Relay:Db");
         var target = new Option<string>("--target") { Description = "all, site:<site> or device:<site>/<device>", Required = true };
