@@ -85,6 +85,22 @@ public abstract class FleetConfigTests
     }
 
     [Fact]
+    public async Task A_layer_that_would_make_a_devices_merged_configuration_too_large_is_refused_naming_the_device()
+    {
+        await using var relay = await StartAsync();
+        var note = new string('x', 150 * 1024);
+        await PutAsync(relay.Http, "all", $$$"""{"Vision": {"Note": "{{{note}}}"}}""");
+
+        var response = await relay.Http.PutAsync("/api/fleet/config/device:s1/a", new StringContent($$$"""{"Elevator": {"Note": "{{{note}}}"}}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var line = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![0]!.GetValue<string>();
+        Assert.StartsWith("layer for 'device:s1/a' is refused: the merged configuration of device s1/a would be 30", line, StringComparison.Ordinal);
+        Assert.EndsWith($"bytes; expected at most {FleetDocument.MaxBytes}", line, StringComparison.Ordinal);
+        Assert.Single((await relay.Http.GetJsonAsync<JsonObject>("/api/fleet/config"))["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Only_fleet_and_admin_keys_change_layers_and_read_keys_may_look()
     {
         await using var relay = await StartAsync();
