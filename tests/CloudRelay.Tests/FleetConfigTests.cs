@@ -58,6 +58,12 @@ public abstract class FleetConfigTests
         Assert.Equal(other, (await ShowAsync(relay.Http, "s2", "c")).Version);
         Assert.Equal("""{"Vision":{"FrameRate":5,"Threshold":0.5},"Outbox":{"MaxItems":100}}""", bAfter.Document.ToJsonString());
 
+        // A device registered after the changes starts at the version of what covers it.
+        await relay.AddDeviceAsync("s2", "later");
+        var later = await ShowAsync(relay.Http, "s2", "later");
+        Assert.Equal(other, later.Version);
+        Assert.Equal("""{"Vision":{"FrameRate":5,"Threshold":0.5},"Outbox":{"MaxItems":7}}""", later.Document.ToJsonString());
+
         // The fleet list says the same in one call, per site.
         var list = await relay.Http.GetJsonAsync<JsonObject>("/api/fleet/devices?site=s1");
         var items = list["items"]!.AsArray();
