@@ -279,7 +279,7 @@ public abstract class FleetConfigTests
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, result.Items.Single().ResultCode);
     }
 
-    private static async Task<DesiredConfig> NextAsync(ConcurrentQueue<DesiredConfig> received, string what)
+    internal static async Task<DesiredConfig> NextAsync(ConcurrentQueue<DesiredConfig> received, string what)
     {
         DesiredConfig? desired = null;
         await TestAlerts.WaitUntilAsync(() => Task.FromResult(received.TryDequeue(out desired)), TimeSpan.FromSeconds(20), what);

@@ -35,14 +35,14 @@ public sealed class FleetExternalBrokerTests
         await TestAlerts.WaitUntilAsync(async () => (await relay.Store.FindDeviceAsync("s1", "early", default))?.Online == true,
             TimeSpan.FromSeconds(20), "the relay to see the box online");
         var version = await FleetConfigTests.PutAsync(relay.Http, "all", """{"Outbox": {"MaxItems": 9}}""");
-        var desired = await NextAsync(earlyReceived, "the desired configuration through the broker");
+        var desired = await FleetConfigTests.NextAsync(earlyReceived, "the desired configuration through the broker");
         Assert.Equal(version, desired.Version);
         Assert.Equal("""{"Outbox":{"MaxItems":9}}""", desired.Document.ToJsonString());
 
         // Online after the change: its birth message brings it.
         var (late, lateReceived) = await BoxAsync(broker, "late");
         using var lateClient = late;
-        Assert.Equal(version, (await NextAsync(lateReceived, "the desired configuration of a box that came online after the change")).Version);
+        Assert.Equal(version, (await FleetConfigTests.NextAsync(lateReceived, "the desired configuration of a box that came online after the change")).Version);
 
         var report = new ConfigReport(version, desired.Sha256, FleetConfigStatus.RolledBack, ["gate alarms_flowing failed: 0 alarms in 2 min"], [new FleetGate("alarms_flowing", false, "0")], 1);
         await early.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(EdgeTopic.Format("edge", "s1", "early", EdgeChannel.ConfigReported))
@@ -65,12 +65,5 @@ public sealed class FleetExternalBrokerTests
         await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(EdgeTopic.Format("edge", "s1", device, EdgeChannel.State))
             .WithPayload("online").WithRetainFlag().WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
         return (client, received);
-    }
-
-    private static async Task<DesiredConfig> NextAsync(ConcurrentQueue<DesiredConfig> received, string what)
-    {
-        DesiredConfig? desired = null;
-        await TestAlerts.WaitUntilAsync(() => Task.FromResult(received.TryDequeue(out desired)), TimeSpan.FromSeconds(20), what);
-        return desired!;
     }
 }
