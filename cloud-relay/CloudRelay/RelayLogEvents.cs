@@ -169,4 +169,22 @@ public static class RelayLogEvents
 
     /// <summary>EvidenceRetention.PartDeleted: an unfinished clip past Relay:Evidence:PartTtl.</summary>
     public const int EvidencePartDeleted = 1505;
+
+    /// <summary>FleetConfigService.LayerSet.</summary>
+    public const int FleetLayerSet = 1700;
+
+    /// <summary>FleetConfigService.LayerCleared.</summary>
+    public const int FleetLayerCleared = 1701;
+
+    /// <summary>FleetConfigService.LayerRefused: a layer refused whole (bad target, body, forbidden key or size).</summary>
+    public const int FleetLayerRefused = 1702;
+
+    /// <summary>FleetDelivery.Delivered: desired configurations handed to the broker after a change.</summary>
+    public const int FleetDelivered = 1703;
+
+    /// <summary>FleetDelivery.Failed: reading the layers or publishing failed; tried again at the next poll.</summary>
+    public const int FleetDeliveryFailed = 1704;
+
+    /// <summary>FleetReports.Reported: a device's report that is not 'applied' or 'pending'.</summary>
+    public const int FleetReportedProblem = 1705;
 }

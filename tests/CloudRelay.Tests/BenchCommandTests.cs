@@ -25,4 +25,18 @@ public sealed class BenchCommandTests(PostgresFixture postgres) : IClassFixture<
             Assert.True(line.GetProperty("stored_per_s").GetDouble() > 0);
         });
     }
+
+    [Fact]
+    public async Task Fleet_bench_prints_one_line_once_every_box_reported_the_version_it_was_sent()
+    {
+        var (exit, stdout, stderr) = await CommandLineTests.RunAsync("bench", "fleet", "--devices", "30", "--timeout", "60");
+
+        Assert.True(exit == 0, stderr);
+        var line = JsonDocument.Parse(stdout.Trim()).RootElement;
+        Assert.Equal("sqlite", line.GetProperty("db").GetString());
+        Assert.Equal(30, line.GetProperty("reported").GetInt32());
+        Assert.Equal(30, line.GetProperty("received").GetInt32());
+        Assert.True(line.GetProperty("seconds").GetDouble() > 0);
+        Assert.True(line.GetProperty("relay_cpu_seconds").GetDouble() > 0);
+    }
 }

@@ -24,12 +24,15 @@ public sealed class MessageRouterTests
     }
 
     [Fact]
-    public void Every_channel_the_box_sends_an_alert_or_its_evidence_on_is_routed()
+    public void Every_channel_the_box_sends_an_alert_its_evidence_or_its_config_report_on_is_routed()
     {
         Assert.Equal(
-            [EdgeChannel.Alert, EdgeChannel.State, EdgeChannel.Status, EdgeChannel.Telemetry, EdgeChannel.Snapshot, EdgeChannel.Clip, EdgeChannel.Evidence],
+            [EdgeChannel.Alert, EdgeChannel.State, EdgeChannel.Status, EdgeChannel.Telemetry, EdgeChannel.Snapshot, EdgeChannel.Clip, EdgeChannel.Evidence,
+             EdgeChannel.ConfigReported],
             MessageRouter.Channels);
         Assert.DoesNotContain(EdgeChannel.Other, MessageRouter.Channels);
+        // The relay writes config/desired; it never takes it from a device.
+        Assert.DoesNotContain(EdgeChannel.ConfigDesired, MessageRouter.Channels);
     }
 
     /// <summary>MQTT filter matching with '+' (one level), as a broker does it.</summary>

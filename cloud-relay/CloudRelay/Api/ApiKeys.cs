@@ -17,9 +17,12 @@ public static class ApiScopes
     /// <summary>Read cases and act on them (acknowledge, rectify, reopen).</summary>
     public const string Cases = "cases";
 
+    /// <summary>Set and clear fleet configuration layers, and read them with what devices reported.</summary>
+    public const string Fleet = "fleet";
+
     public const string Admin = "admin";
 
-    public static readonly IReadOnlyList<string> All = [Read, Devices, Cases, Admin];
+    public static readonly IReadOnlyList<string> All = [Read, Devices, Cases, Fleet, Admin];
 
     public static bool Allows(string granted, string needed) => granted == Admin || granted == needed;
 }

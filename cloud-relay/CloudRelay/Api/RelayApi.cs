@@ -47,6 +47,7 @@ public static class RelayApi
         endpoints.MapGet("/api/alerts/{id:guid}/snapshot", GetSnapshotAsync).AddEndpointFilter(RequireScope(ApiScopes.Read, ApiScopes.Cases));
         endpoints.MapCaseApi();
         endpoints.MapEvidenceApi();
+        Fleet.FleetApi.MapFleetApi(endpoints);
         return endpoints;
     }
 

@@ -12,6 +12,9 @@ public sealed record BenchDevice(string Device, string Username, string Password
 /// <summary>The relay's counters at one moment, read over the control channel.</summary>
 public sealed record BenchCounters(long Alerts, long Duplicates, long Commits, long CommittedAlerts, double CommitSeconds);
 
+/// <summary>The relay's measurement of one fleet change: from the set to the last report stored, and its own CPU meanwhile.</summary>
+public sealed record FleetBenchAnswer(long Version, int Reported, double Seconds, double CpuSeconds);
+
 internal static class BenchJson
 {
     public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -104,6 +107,16 @@ internal sealed class BenchRelayProcess : IAsyncDisposable
         await input.WriteLineAsync(".".AsMemory(), cancellationToken);
         await input.FlushAsync(cancellationToken);
         return long.Parse(await ReadAnswerAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sets <paramref name="layer"/> for <c>all</c> in the relay and waits there until every device reported its version.</summary>
+    public async Task<FleetBenchAnswer> SetAllAndWaitAsync(string layer, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var input = _process.StandardInput;
+        await input.WriteLineAsync($"fleet-set {(long)timeout.TotalMilliseconds}".AsMemory(), cancellationToken);
+        await input.WriteLineAsync(layer.ReplaceLineEndings(" ").AsMemory(), cancellationToken);
+        await input.FlushAsync(cancellationToken);
+        return JsonSerializer.Deserialize<FleetBenchAnswer>(await ReadAnswerAsync(cancellationToken), BenchJson.Options)!;
     }
 
     private async Task<string> ReadAnswerAsync(CancellationToken cancellationToken) =>

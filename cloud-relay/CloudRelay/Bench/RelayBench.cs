@@ -192,6 +192,13 @@ public static class RelayBench
 
                     await output.WriteLineAsync(missing.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
+                else if (command.StartsWith("fleet-set ", StringComparison.Ordinal))
+                {
+                    var timeout = TimeSpan.FromMilliseconds(long.Parse(command["fleet-set ".Length..], System.Globalization.CultureInfo.InvariantCulture));
+                    var layer = await input.ReadLineAsync(cancellationToken) ?? "{}";
+                    var answer = await FleetBench.SetAndMeasureAsync(app.Services, site, devices, layer, timeout, cancellationToken);
+                    await output.WriteLineAsync(JsonSerializer.Serialize(answer, BenchJson.Options));
+                }
 
                 await output.FlushAsync(cancellationToken);
             }

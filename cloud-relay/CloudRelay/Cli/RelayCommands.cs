@@ -28,13 +28,14 @@ public static class RelayCommands
         root.Subcommands.Add(BenchRelayCommand());
         root.Subcommands.Add(CertsCommand.Create());
         root.Subcommands.Add(OperatorsCommand.Create());
+        root.Subcommands.Add(FleetCommand.Create());
     }
 
     // Flags that set a Relay:* key have no default of their own: the file, then RELAY_* variables, then the
     // relay's defaults decide what a flag that is not given means.
     internal static Option<string?> DataDir() => new("--data-dir") { Description = "Folder for the SQLite file, secrets and snapshots (Relay:DataDir, default relay-data)" };
 
-    private static Option<string?> Db() => new("--db") { Description = "sqlite (default) or postgres://user:password@host:port/database (Relay:Db)" };
+    internal static Option<string?> Db() => new("--db") { Description = "sqlite (default) or postgres://user:password@host:port/database (Relay:Db)" };
 
     internal static Option<string?> Config() => new("--config") { Description = "JSON file with a Relay section (secrets here: keep it mode 600); RELAY_* variables and given flags override it" };
 
@@ -159,7 +160,7 @@ public static class RelayCommands
         var command = new Command("api-key", "Platform API keys: create, list, revoke (each named, scoped and stored hashed)");
 
         var name = new Option<string>("--name") { Description = "The key's name, e.g. platform", Required = true };
-        var scope = new Option<string>("--scope") { Description = "read, devices or admin", Required = true };
+        var scope = new Option<string>("--scope") { Description = "read, devices, cases, fleet or admin", Required = true };
         var keyDataDir = DataDir();
         var db = Db();
         var keyConfig = Config();
@@ -220,6 +221,7 @@ public static class RelayCommands
             DefaultValueFactory = _ => AlertKinds.Test,
         };
         var command = new Command("bench", "Drive real MQTT clients into a relay in its own process; prints one JSON line per database") { devices, count, window, db, kind };
+        command.Subcommands.Add(FleetBenchCommand());
         command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
         {
             var clean = true;
@@ -231,6 +233,24 @@ public static class RelayCommands
             }
 
             return clean ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static Command FleetBenchCommand()
+    {
+        var devices = new Option<int>("--devices") { Description = "Simulated boxes (one MQTT client each)", DefaultValueFactory = _ => 1000 };
+        var db = new Option<string>("--db") { Description = "sqlite (default, a temp file) or postgres://...", DefaultValueFactory = _ => "sqlite" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for every report", DefaultValueFactory = _ => 120 };
+        var command = new Command("fleet", "Set a layer for all devices and measure the time until every device's report is stored, and the relay's CPU; prints one JSON line")
+        {
+            devices, db, timeout,
+        };
+        command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
+        {
+            var result = await FleetBench.RunAsync(parse.GetValue(devices), parse.GetValue(db)!, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken);
+            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            return result.Reported == result.Devices ? 0 : 1;
         }));
         return command;
     }

@@ -37,6 +37,9 @@ public sealed class RelayOptions
     /// <summary>Clip retention (<c>Relay:Evidence</c>).</summary>
     public Evidence.RelayEvidenceOptions Evidence { get; set; } = new();
 
+    /// <summary>Fleet configuration delivery (<c>Relay:Fleet</c>).</summary>
+    public Fleet.RelayFleetOptions Fleet { get; set; } = new();
+
     public bool UsesPostgres => PostgresUrl.IsPostgres(Db);
 
     /// <summary>The SQLite file when not on PostgreSQL.</summary>
@@ -238,6 +241,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         problems.AddRange(options.Cases.Problems());
         problems.AddRange(options.Console.Problems());
         problems.AddRange(options.Evidence.Problems());
+        problems.AddRange(options.Fleet.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

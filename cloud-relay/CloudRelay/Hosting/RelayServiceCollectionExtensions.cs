@@ -65,6 +65,9 @@ public static class RelayServiceCollectionExtensions
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Evidence.EvidenceVerifier>>()));
         services.AddSingleton<Evidence.ClipLedger>();
         services.AddSingleton<Evidence.EvidenceIngestor>();
+        services.AddSingleton(provider => (IFleetStore)provider.GetRequiredService<IRelayStore>());
+        services.AddSingleton<Fleet.FleetConfigService>();
+        services.AddSingleton<Fleet.FleetReports>();
         services.AddSingleton<MessageRouter>();
         services.AddSingleton<Evidence.DeviceSigningKeys>();
         services.AddSingleton<Evidence.EvidenceRetention>();
@@ -78,13 +81,19 @@ public static class RelayServiceCollectionExtensions
         if (string.IsNullOrWhiteSpace(mqtt["Broker"]))
         {
             services.AddSingleton<EmbeddedBroker>();
+            services.AddSingleton<Fleet.IFleetPublisher>(provider => provider.GetRequiredService<EmbeddedBroker>());
             services.AddHostedService(provider => provider.GetRequiredService<EmbeddedBroker>());
         }
         else
         {
             services.AddSingleton<SharedSubscriber>();
+            services.AddSingleton<Fleet.IFleetPublisher>(provider => provider.GetRequiredService<SharedSubscriber>());
             services.AddHostedService(provider => provider.GetRequiredService<SharedSubscriber>());
         }
+
+        // After the broker head it publishes through.
+        services.AddSingleton<Fleet.FleetDelivery>();
+        services.AddHostedService(provider => provider.GetRequiredService<Fleet.FleetDelivery>());
 
         // After the writer, so its inbox exists; under the same lease as the forwarder.
         services.AddHostedService<CaseTracker>();

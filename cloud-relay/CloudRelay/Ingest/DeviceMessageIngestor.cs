@@ -146,8 +146,16 @@ public sealed partial class DeviceMessageIngestor(
         }
 
         await MarkSafelyAsync(topic.Site, topic.Device, online, cancellationToken);
+        if (online == true)
+        {
+            CameOnline?.Invoke(topic.Site, topic.Device);
+        }
+
         return new IngestResult(IngestOutcome.Stored);
     }
+
+    /// <summary>Raised when a device's state says it is online (its birth message).</summary>
+    public event Action<string, string>? CameOnline;
 
     /// <summary>
     /// Status and telemetry move last seen, and a telemetry backlog report (<see cref="BacklogReport"/>) records the

@@ -45,9 +45,13 @@ public sealed partial class EmbeddedBroker(
     RelayCounters counters,
     IOptions<RelayOptions> options,
     TimeProvider time,
-    ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
+    ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable, Fleet.IFleetPublisher
 {
     private const string DeviceItem = "cloud-relay.device";
+    private const string RelayItem = "cloud-relay.relay";
+
+    /// <summary>The session items of the relay's own publishes (desired configurations); no device session can carry them.</summary>
+    private readonly Dictionary<object, object> _relayItems = new() { [RelayItem] = RelayItem };
     private const string AcksItem = "cloud-relay.acks";
     // Keyed by the connection (its remote end point object, one per accepted socket), not by client id: two CONNECTs
     // of one client id close together must each find their own identity. Entries go with their connection.
@@ -110,6 +114,7 @@ public sealed partial class EmbeddedBroker(
         _server.InterceptingPublishAsync += InterceptPublishAsync;
         _server.InterceptingOutboundPacketAsync += HoldAckUntilStoredAsync;
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        _server.ClientSubscribedTopicAsync += ClientSubscribedAsync;
         _server.ClientConnectedAsync += ClientConnectedAsync;
         _server.ClientDisconnectedAsync += ClientDisconnectedAsync;
         await _server.StartAsync();
@@ -359,9 +364,48 @@ public sealed partial class EmbeddedBroker(
         }
     }
 
+    public event Action<string, string>? DeviceReady;
+
+    public Task<IReadOnlyCollection<(string Site, string Device)>> ReachableAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyCollection<(string Site, string Device)>>([.. _live.Values.Select(s => (s.Device.Site, s.Device.Device)).Distinct()]);
+
+    public async Task PublishDesiredAsync(string site, string device, byte[] payload, CancellationToken cancellationToken)
+    {
+        if (_server is not { IsStarted: true } server)
+        {
+            return;
+        }
+
+        var message = new MQTTnet.MqttApplicationMessageBuilder()
+            .WithTopic(EdgeTopic.Format(options.Value.Mqtt.TopicPrefix, site, device, EdgeChannel.ConfigDesired))
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { CustomSessionItems = _relayItems }, cancellationToken);
+    }
+
+    /// <summary>A device that subscribed to a filter covering its own <c>config/desired</c> can receive it from now on.</summary>
+    private Task ClientSubscribedAsync(ClientSubscribedTopicEventArgs e)
+    {
+        if (e.SessionItems[DeviceItem] is DeviceSession { Device: var device }
+            && MQTTnet.MqttTopicFilterComparer.Compare(EdgeTopic.Format(options.Value.Mqtt.TopicPrefix, device.Site, device.Device, EdgeChannel.ConfigDesired), e.TopicFilter.Topic)
+               == MQTTnet.MqttTopicFilterCompareResult.IsMatch)
+        {
+            DeviceReady?.Invoke(device.Site, device.Device);
+        }
+
+        return Task.CompletedTask;
+    }
+
     private async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
     {
         var message = e.ApplicationMessage;
+        if (e.SessionItems[RelayItem] is RelayItem)
+        {
+            // The relay's own desired configuration: delivered to whoever subscribed (the device alone may).
+            return;
+        }
+
         if (e.SessionItems[DeviceItem] is not DeviceSession { Device: var device })
         {
             // Fail closed: a session without an identity must not skip the ACL, the retained cap and the pacing.
@@ -378,7 +422,9 @@ public sealed partial class EmbeddedBroker(
             Log.AclDenied(logger, device.Key, message.Topic);
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
-            e.Response.ReasonString = $"{device.Key} may publish only under {EdgeTopic.PrefixOf(options.Value.Mqtt.TopicPrefix, device.Site, device.Device)}";
+            e.Response.ReasonString = message.Topic == EdgeTopic.Format(options.Value.Mqtt.TopicPrefix, device.Site, device.Device, EdgeChannel.ConfigDesired)
+                ? $"{message.Topic} is written by the relay only; a device reports on config/reported"
+                : $"{device.Key} may publish only under {EdgeTopic.PrefixOf(options.Value.Mqtt.TopicPrefix, device.Site, device.Device)}";
             return;
         }
 

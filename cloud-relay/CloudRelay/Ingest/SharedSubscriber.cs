@@ -23,7 +23,7 @@ public sealed partial class SharedSubscriber(
     Devices.DeviceRegistry devices,
     TimeProvider time,
     IOptions<RelayOptions> options,
-    ILogger<SharedSubscriber> logger) : BackgroundService
+    ILogger<SharedSubscriber> logger) : BackgroundService, Fleet.IFleetPublisher
 {
     /// <summary>How long a device found registered is trusted without asking the database again.</summary>
     internal static readonly TimeSpan KnownDeviceTtl = TimeSpan.FromSeconds(10);
@@ -52,6 +52,34 @@ public sealed partial class SharedSubscriber(
     internal static readonly RetryPolicy Reconnect = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
 
     public string ClientId => $"cloud-relay-{options.Value.Mqtt.InstanceId}";
+
+    /// <summary>
+    /// With an external broker the relay sees no subscriptions: a device's birth message (state online) stands for
+    /// "ready", and the broker keeps what arrives for a device's persistent session while it reconnects.
+    /// </summary>
+    public event Action<string, string>? DeviceReady
+    {
+        add => ingestor.CameOnline += value;
+        remove => ingestor.CameOnline -= value;
+    }
+
+    /// <summary>Devices whose state is online in the registry (every instance on the database shares it).</summary>
+    public async Task<IReadOnlyCollection<(string Site, string Device)>> ReachableAsync(CancellationToken cancellationToken) =>
+        [.. (await devices.ListAsync(cancellationToken)).Where(d => d.Online).Select(d => (d.Site, d.Device))];
+
+    public async Task PublishDesiredAsync(string site, string device, byte[] payload, CancellationToken cancellationToken)
+    {
+        if (_client is not { IsConnected: true } client)
+        {
+            throw new InvalidOperationException($"not connected to {options.Value.Mqtt.Broker}");
+        }
+
+        await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(EdgeTopic.Format(options.Value.Mqtt.TopicPrefix, site, device, EdgeChannel.ConfigDesired))
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build(), cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

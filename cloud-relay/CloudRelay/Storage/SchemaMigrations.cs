@@ -163,6 +163,7 @@ public static class SchemaMigrations
         new(11, "the clip an alert names", """
             ALTER TABLE alerts ADD COLUMN clip TEXT NULL;
             """),
+        FleetConfiguration("INTEGER"),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -314,6 +315,7 @@ public static class SchemaMigrations
         new(11, "the clip an alert names", """
             ALTER TABLE alerts ADD COLUMN clip TEXT NULL;
             """),
+        FleetConfiguration("BIGINT"),
     ];
 
     /// <summary>Step 10, the same in both databases but for the type of milliseconds.</summary>
@@ -333,5 +335,37 @@ public static class SchemaMigrations
         ALTER TABLE evidence ADD COLUMN manifest_ms {milliseconds} NULL;
         ALTER TABLE evidence ADD COLUMN verified_snapshot_sha256 TEXT NULL;
         ALTER TABLE evidence ADD COLUMN verified_clip_sha256 TEXT NULL;
+        """);
+
+    /// <summary>
+    /// Step 12: fleet configuration layers and what each device reported. Every set or clear of a layer takes the next
+    /// value of one counter, and a clear keeps its row (document NULL), so a device's version, the largest revision of
+    /// the layers that cover it, only grows.
+    /// </summary>
+    private static SchemaMigration FleetConfiguration(string milliseconds) => new(12, "fleet configuration layers and reports", $"""
+        CREATE TABLE fleet_revision (
+            id INTEGER PRIMARY KEY,
+            revision {milliseconds} NOT NULL);
+        INSERT INTO fleet_revision (id, revision) VALUES (1, 0);
+        CREATE TABLE fleet_layers (
+            target TEXT PRIMARY KEY,
+            scope INTEGER NOT NULL,
+            site TEXT NULL,
+            device TEXT NULL,
+            document TEXT NULL,
+            revision {milliseconds} NOT NULL,
+            updated_ms {milliseconds} NOT NULL,
+            updated_by TEXT NOT NULL);
+        CREATE TABLE fleet_reported (
+            site TEXT NOT NULL,
+            device TEXT NOT NULL,
+            version {milliseconds} NOT NULL,
+            sha256 TEXT NOT NULL,
+            status TEXT NOT NULL,
+            lines TEXT NOT NULL,
+            gates TEXT NOT NULL,
+            time_ms {milliseconds} NOT NULL,
+            received_ms {milliseconds} NOT NULL,
+            PRIMARY KEY (site, device));
         """);
 }
