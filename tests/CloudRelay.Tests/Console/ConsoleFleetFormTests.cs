@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using CloudRelay.Fleet;
 using CloudRelay.OperatorConsole;
+using EdgeGateway.Contracts.Fleet;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudRelay.Tests.Console;
@@ -26,7 +27,16 @@ public sealed partial class ConsoleFleetFormTests
         var fleet = relay.App.Services.GetRequiredService<FleetConfigService>();
         var layer = new Dictionary<string, string> { ["target"] = "all", ["layer"] = """{"Outbox": {"MaxItems": 1}}""" };
 
-        // An operator reads the fleet, but the editor and its posts are refused whatever the token.
+        // No login, no fleet: to the login page, and a post changes nothing.
+        using var stranger = new ConsoleClient(relay);
+        var anonymous = await stranger.GetAsync("/console/fleet");
+        Assert.Equal((HttpStatusCode.Redirect, "/console/login"), (anonymous.Status, anonymous.Response.Headers.Location?.OriginalString));
+        Assert.Equal(HttpStatusCode.Redirect, (await stranger.PostAsync("/console/fleet/layer/save", layer)).Status);
+
+        // An operator reads the fleet (in Chinese by default), but the editor and its posts are refused whatever the token.
+        using var chinese = new ConsoleClient(relay);
+        await chinese.LogInAsync("li.wei", Password);
+        Assert.Contains("<h1>设备配置</h1>", (await chinese.GetAsync("/console/fleet")).Body, StringComparison.Ordinal);
         using var operatorClient = new ConsoleClient(relay, "en");
         await operatorClient.LogInAsync("li.wei", Password);
         Assert.Equal(HttpStatusCode.OK, (await operatorClient.GetAsync("/console/fleet")).Status);
@@ -56,6 +66,19 @@ public sealed partial class ConsoleFleetFormTests
         var badSite = await admin.GetAsync("/console/fleet?site=a%2Fb");
         Assert.Equal((HttpStatusCode.BadRequest, "site 'a/b' is invalid; expected 1 to 64 letters, digits, '-', '_' or '.' (no spaces, '/', '+' or '#')"),
             (badSite.Status, ConsoleClient.ErrorOf(badSite.Body)));
+        var badStatus = await admin.GetAsync("/console/fleet?status=broken");
+        Assert.Equal((HttpStatusCode.BadRequest, "status 'broken' is unknown; expected one of applied, pending, deferred, invalid, rolled_back, none, behind"),
+            (badStatus.Status, ConsoleClient.ErrorOf(badStatus.Body)));
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/console/fleet/devices/xuhui-0193/no-such-box")).Status);
+
+        // Too large: past the layer's bound the service says so; past what the form may carry, the console does.
+        var large = $$$"""{"Vision": {"Note": "{{{new string('x', FleetDocument.MaxBytes)}}}"}}""";
+        var tooLarge = await admin.PostAsync("/console/fleet/layer/save", new Dictionary<string, string> { ["target"] = "all", ["layer"] = large });
+        Assert.Equal(HttpStatusCode.BadRequest, tooLarge.Status);
+        Assert.Equal($"layer for 'all' of {large.Length} bytes is refused; expected at most {FleetDocument.MaxBytes}", Assert.Single(Problems(tooLarge.Body)));
+        var huge = await admin.PostAsync("/console/fleet/layer/save", new Dictionary<string, string> { ["target"] = "all", ["layer"] = large + new string(' ', 3 * FleetDocument.MaxBytes) });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.Status);
+        Assert.StartsWith("form of ", ConsoleClient.ErrorOf(huge.Body), StringComparison.Ordinal);
         Assert.Empty(await fleet.ListAsync(CancellationToken.None));
 
         // The admin previews against no layer; another admin's change lands before the save: nothing is saved, the new diff shows.
