@@ -63,8 +63,14 @@ public sealed class ConsoleFleetBrowserTests
         await ConsoleHostileFieldsTests.AssertNoInjectedElementsAsync(page);
         await Chromium.ScreenshotAsync(page, "console-fleet");
 
+        // One status only, from its count.
+        await page.Locator("#fleet-counts li[data-status=rolled_back] a").ClickAsync();
+        await Expect(page.Locator("#fleet-devices tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#fleet-devices tbody tr")).ToHaveAttributeAsync("data-device", $"{Site}/lift-0007");
+
         // One site only.
         await page.Locator("#site").FillAsync("minhang-0021");
+        await page.Locator("#status").SelectOptionAsync(string.Empty);
         await page.Locator("#fleet-filter button").ClickAsync();
         await Expect(page.Locator("#fleet-devices tbody tr")).ToHaveCountAsync(1);
         await ExpectCountsAsync(page, applied: 0, invalid: 0, rolledBack: 0, none: 1, behind: 1);
