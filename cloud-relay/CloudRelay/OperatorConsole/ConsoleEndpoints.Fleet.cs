@@ -82,7 +82,7 @@ public static partial class ConsoleEndpoints
 
         var layers = await fleet.ListAsync(cancellationToken);
         var own = Own(layers, parsed);
-        return Page(ConsolePages.LayerEditor(t, user, new LayerEdit(parsed.ToString(), LineDiff.Print(own?.Document), own?.Document is null ? null : own.Revision, [], null)));
+        return Page(ConsolePages.LayerEditor(t, user, new LayerEdit(parsed.ToString(), LineDiff.Print(own?.Document), LiveVersion(own), [], null)));
     }
 
     /// <summary>The diff of what is in force against what the text would make it, shown with the button that saves that very text.</summary>
@@ -122,7 +122,7 @@ public static partial class ConsoleEndpoints
         if (result.Change is null)
         {
             var own = targetHolds ? Own(await fleet.ListAsync(cancellationToken), parsed) : null;
-            return Page(ConsolePages.LayerEditor(t, user, new LayerEdit(target, text, own?.Document is null ? null : own.Revision, result.Problems, null)),
+            return Page(ConsolePages.LayerEditor(t, user, new LayerEdit(target, text, LiveVersion(own), result.Problems, null)),
                 StatusCodes.Status400BadRequest);
         }
 
@@ -162,7 +162,7 @@ public static partial class ConsoleEndpoints
 
         var layers = await fleet.ListAsync(cancellationToken);
         var own = Own(layers, parsed);
-        var version = own?.Document is null ? null : (long?)own.Revision;
+        var version = LiveVersion(own);
         if (!FleetDocument.TryParse(text, out var layer, out var bodyProblem))
         {
             return (StatusCodes.Status400BadRequest, new LayerEdit(parsed.ToString(), text, version, [.. notes, bodyProblem!], null));
@@ -197,6 +197,9 @@ public static partial class ConsoleEndpoints
         var own = Own(layers, target);
         return new FleetBefore(own?.Document, own?.Revision ?? 0);
     }
+
+    /// <summary>The layer's version while it has a document; null for no layer or a cleared one.</summary>
+    private static long? LiveVersion(FleetLayerRecord? layer) => layer?.Document is null ? null : layer.Revision;
 
     private static FleetLayerRecord? Own(IReadOnlyList<FleetLayerRecord> layers, FleetTarget target) => layers.FirstOrDefault(l => l.Target == target);
 
