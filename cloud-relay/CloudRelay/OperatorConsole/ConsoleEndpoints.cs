@@ -16,8 +16,8 @@ using Microsoft.Extensions.Options;
 namespace CloudRelay.OperatorConsole;
 
 /// <summary>
-/// The operators' console under <c>/console</c>: login, devices, cases, a case with its evidence and actions, attachments
-/// and the live feed. Served over HTTPS only (plain HTTP only from loopback on a relay set to
+/// The operators' console under <c>/console</c>: login, devices, cases, a case with its evidence and actions, attachments,
+/// fleet configuration and the live feed. Served over HTTPS only (plain HTTP only from loopback on a relay set to
 /// <c>Relay:Mqtt:AllowPlaintext</c>); every state-changing form carries a CSRF token; every page names its own files only.
 /// </summary>
 public static partial class ConsoleEndpoints
@@ -49,6 +49,12 @@ public static partial class ConsoleEndpoints
         console.MapGet("/operators", OperatorsPageAsync);
         console.MapPost("/operators", AddOperatorAsync);
         console.MapPost("/operators/{name}/remove", RemoveOperatorAsync);
+        console.MapGet("/fleet", FleetAsync);
+        console.MapGet("/fleet/devices/{site}/{device}", FleetDeviceAsync);
+        console.MapGet("/fleet/layer", LayerEditorAsync);
+        console.MapPost("/fleet/layer/preview", PreviewLayerAsync);
+        console.MapPost("/fleet/layer/save", SaveLayerAsync);
+        console.MapPost("/fleet/layer/clear", ClearLayerAsync);
         console.MapGet("/events", ConsoleLiveFeed.StreamAsync);
         console.MapGet("/static/{file}", ConsoleStaticFiles.Serve);
         return endpoints;

@@ -14,6 +14,8 @@ public sealed record ConsoleUser(string Name, string Role, string? Language, str
     public bool MayActOnCases => OperatorRoles.MayActOnCases(Role);
 
     public bool MayManageOperators => OperatorRoles.MayManageOperators(Role);
+
+    public bool MayEditFleet => OperatorRoles.MayEditFleet(Role);
 }
 
 /// <summary>

@@ -14,4 +14,7 @@ public static class OperatorRoles
 
     /// <summary>True when the role may add and remove operators in the console.</summary>
     public static bool MayManageOperators(string role) => role is Admin;
+
+    /// <summary>True when the role may set and clear fleet configuration layers; every role reads them.</summary>
+    public static bool MayEditFleet(string role) => role is Admin;
 }

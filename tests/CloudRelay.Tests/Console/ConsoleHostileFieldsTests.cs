@@ -16,8 +16,8 @@ namespace CloudRelay.Tests.Console;
 public sealed class ConsoleHostileFieldsTests
 {
     private const string Password = "kitchen-watch-2026";
-    private const string Script = "<script>window.pwned=1</script>";
-    private const string Image = "<img src=x onerror=\"window.pwned=2\">";
+    internal const string Script = "<script>window.pwned=1</script>";
+    internal const string Image = "<img src=x onerror=\"window.pwned=2\">";
 
     [Fact]
     public async Task Script_in_every_device_controlled_field_is_shown_as_text_in_the_console()
@@ -72,7 +72,7 @@ public sealed class ConsoleHostileFieldsTests
     }
 
     /// <summary>The page holds only its own script, no image an attribute made, and nothing ran.</summary>
-    private static async Task AssertNoInjectedElementsAsync(IPage page)
+    internal static async Task AssertNoInjectedElementsAsync(IPage page)
     {
         Assert.Equal(1, await page.Locator("script").CountAsync());
         Assert.Equal(0, await page.Locator("img[onerror]").CountAsync());
