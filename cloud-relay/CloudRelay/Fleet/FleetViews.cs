@@ -47,12 +47,12 @@ public static class FleetViews
     {
         ArgumentNullException.ThrowIfNull(rows);
         var counts = new JsonObject();
-        foreach (var status in FleetConfigStatus.All.Append("none"))
+        foreach (var status in FleetConfigStatus.All.Append(FleetDeviceRow.NeverReported))
         {
-            counts[status] = rows.Count(r => (r.Reported?.Report.Status ?? "none") == status);
+            counts[status] = rows.Count(r => r.Status == status);
         }
 
-        counts["behind"] = rows.Count(r => r.DesiredVersion > 0 && r.Reported?.Report.Version != r.DesiredVersion);
+        counts[FleetDeviceRow.Behind] = rows.Count(r => r.IsBehind);
         return new JsonObject
         {
             ["items"] = new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject

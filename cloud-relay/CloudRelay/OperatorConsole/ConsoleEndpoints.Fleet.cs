@@ -236,22 +236,16 @@ public static partial class ConsoleEndpoints
 /// <summary>The fleet list's filters: one site, one status word, <c>none</c> (never reported) or <c>behind</c> (not on its desired version).</summary>
 internal sealed record FleetFilter(string? Site, string? Status)
 {
-    public const string None = "none";
-    public const string Behind = "behind";
+    public const string None = FleetDeviceRow.NeverReported;
+    public const string Behind = FleetDeviceRow.Behind;
 
     public static readonly IReadOnlyList<string> Statuses = [.. FleetConfigStatus.All, None, Behind];
-
-    /// <summary>The row's status as the counts name it: its report's word, or <c>none</c>.</summary>
-    public static string StatusOf(FleetDeviceRow row) => row.Reported?.Report.Status ?? None;
-
-    /// <summary>Covered by some layer and not reporting that version (as the fleet list's <c>behind</c> counts it).</summary>
-    public static bool IsBehind(FleetDeviceRow row) => row.DesiredVersion > 0 && row.Reported?.Report.Version != row.DesiredVersion;
 
     public bool Matches(FleetDeviceRow row) => Status switch
     {
         null => true,
-        Behind => IsBehind(row),
-        _ => StatusOf(row) == Status,
+        Behind => row.IsBehind,
+        _ => row.Status == Status,
     };
 }
 

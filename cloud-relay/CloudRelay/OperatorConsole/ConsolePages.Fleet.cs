@@ -160,7 +160,7 @@ internal static partial class ConsolePages
     private static void FleetRow(Html page, ConsoleText t, FleetDeviceRow row)
     {
         var report = row.Reported?.Report;
-        page.Open("tr", ("data-device", $"{row.Site}/{row.Device}"), ("data-status", FleetFilter.StatusOf(row)), ("class", FleetFilter.IsBehind(row) ? "behind" : null))
+        page.Open("tr", ("data-device", $"{row.Site}/{row.Device}"), ("data-status", row.Status), ("class", row.IsBehind ? "behind" : null))
             .Element("td", row.Site)
             .Raw("<td>").Element("a", row.Device, ("href", $"{Root}/fleet/devices/{Uri.EscapeDataString(row.Site)}/{Uri.EscapeDataString(row.Device)}")).Raw("</td>")
             .Element("td", Version(t, row.DesiredVersion > 0 ? row.DesiredVersion : null), ("class", "desired"))

@@ -10,7 +10,20 @@ public sealed record FleetLayerRecord(FleetTarget Target, JsonObject? Document, 
 public sealed record FleetReportRecord(ConfigReport Report, long ReceivedMs);
 
 /// <summary>One registered device in the fleet list: its desired version (0 while no layer covers it) and its latest report.</summary>
-public sealed record FleetDeviceRow(string Site, string Device, bool Online, long DesiredVersion, FleetReportRecord? Reported);
+public sealed record FleetDeviceRow(string Site, string Device, bool Online, long DesiredVersion, FleetReportRecord? Reported)
+{
+    /// <summary>The status word of a device that never reported.</summary>
+    public const string NeverReported = "none";
+
+    /// <summary>What the fleet list counts a device that is covered by a layer and does not report that version as.</summary>
+    public const string Behind = "behind";
+
+    /// <summary>The device's status as the fleet list counts it: its report's word, or <see cref="NeverReported"/>.</summary>
+    public string Status => Reported?.Report.Status ?? NeverReported;
+
+    /// <summary>Covered by some layer and not reporting that version.</summary>
+    public bool IsBehind => DesiredVersion > 0 && Reported?.Report.Version != DesiredVersion;
+}
 
 /// <summary>
 /// Fleet configuration: layers per target under one global revision counter, and the latest report per device.
