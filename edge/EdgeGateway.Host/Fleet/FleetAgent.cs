@@ -142,11 +142,7 @@ internal sealed partial class FleetAgent : BackgroundService
             return;
         }
 
-        var lines = FleetKeys.Problems(desired!.Document).ToList();
-        if (lines.Count == 0)
-        {
-            lines.AddRange(_validate(_layering.Compose(desired.Document)));
-        }
+        var lines = FleetKeys.Problems(desired!.Document).Concat(_validate(_layering.Compose(desired.Document))).ToList();
 
         if (lines.Count > 0)
         {
