@@ -22,7 +22,21 @@ internal static partial class FleetServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var logger = sp.GetRequiredService<ILogger<FleetStore>>();
-            return new FleetStore(StorageOptions.DataDirIn(configuration), line => Log.StoreProblem(logger, line));
+
+            // The page reads the folder on every push: a broken file is said once, not every second.
+            var said = new HashSet<string>(StringComparer.Ordinal);
+            return new FleetStore(StorageOptions.DataDirIn(configuration), line =>
+            {
+                lock (said)
+                {
+                    if (!said.Add(line))
+                    {
+                        return;
+                    }
+                }
+
+                Log.StoreProblem(logger, line);
+            });
         });
         return services;
     }
