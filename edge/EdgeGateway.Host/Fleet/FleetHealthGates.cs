@@ -34,8 +34,10 @@ internal sealed class FleetHealthGates(IServiceProvider services, IConfiguration
         }
 
         var seconds = Math.Max((now - baseline.At).TotalSeconds, 0.001);
-        var cameras = (services.GetService<ICameraMonitor>()?.GetHealth() ?? []).ToDictionary(c => c.CameraId, StringComparer.Ordinal);
-        foreach (var camera in configuration.GetSection("Cameras").GetChildren())
+        // Without a camera monitor the pipeline was not wired at start: its cameras run from the next start on.
+        var monitor = services.GetService<ICameraMonitor>();
+        var cameras = (monitor?.GetHealth() ?? []).ToDictionary(c => c.CameraId, StringComparer.Ordinal);
+        foreach (var camera in monitor is null ? [] : configuration.GetSection("Cameras").GetChildren())
         {
             var id = camera["Id"] ?? camera.Key;
             var expected = (double.TryParse(camera["AnalysisFps"], NumberStyles.Float, CultureInfo.InvariantCulture, out var fps) ? fps : 5) / 2;

@@ -31,14 +31,30 @@ internal static class FleetParts
         return new RestartedParts(elevator, allCameras, cameras);
     }
 
-    /// <summary>Top-level sections that changed and are only read when the service starts.</summary>
+    /// <summary>
+    /// Top-level sections that changed and are only read when the service starts, and the first cameras or an
+    /// elevator added to (or removed from) a box that started without them.
+    /// </summary>
     public static IReadOnlyList<string> StartOnly(JsonObject before, JsonObject after)
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
-        return [.. before.Select(p => p.Key).Union(after.Select(p => p.Key), StringComparer.OrdinalIgnoreCase)
+        var sections = before.Select(p => p.Key).Union(after.Select(p => p.Key), StringComparer.OrdinalIgnoreCase)
             .Where(s => !Live.Contains(s, StringComparer.OrdinalIgnoreCase) && Differs(before, after, s))
-            .Order(StringComparer.Ordinal)];
+            .ToList();
+
+        // The service wires the vision pipeline and the elevator monitor only when they are configured at start.
+        if (CamerasById(before).Count == 0 && CamerasById(after).Count > 0)
+        {
+            sections.Add("Cameras");
+        }
+
+        if ((Section(before, "Elevator") is null) != (Section(after, "Elevator") is null))
+        {
+            sections.Add("Elevator");
+        }
+
+        return [.. sections.Order(StringComparer.Ordinal)];
     }
 
     /// <summary>The keys a document sets, as configuration paths (e.g. <c>Outbox:BudgetMB</c>, <c>Cameras</c>).</summary>

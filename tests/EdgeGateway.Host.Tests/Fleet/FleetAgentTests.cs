@@ -202,6 +202,17 @@ public sealed class FleetAgentTests : IDisposable
         Assert.Equal(12, store.LastGood()?.Version);
     }
 
+    [Fact]
+    public async Task The_first_cameras_of_a_box_that_started_without_any_are_said_to_take_effect_at_the_next_start()
+    {
+        var (agent, _, _) = Start();
+        var cameras = new JsonArray(new JsonObject { ["Id"] = "prep-1", ["Url"] = "rtsp://10.0.0.5/1" });
+
+        await agent.HandleDesiredAsync(DesiredConfig.Of(2, new JsonObject { ["Cameras"] = cameras, ["Outbox"] = new JsonObject { ["BudgetMB"] = 64 } }).Encode());
+
+        Assert.Equal("takes effect at the next start of the service: Cameras, Outbox", Assert.Single(_channel.Reports[^1].Lines));
+    }
+
     public void Dispose()
     {
         _services?.Dispose();
