@@ -65,6 +65,9 @@ public static class HostLogEvents
     /// <summary>FleetAgent.Log.ReportNotSent.</summary>
     public const int FleetReportNotSent = 7107;
 
+    /// <summary>FleetAgent.Log.StepFailed.</summary>
+    public const int FleetStepFailed = 7109;
+
     /// <summary>FleetServiceCollectionExtensions.Log.StoreProblem.</summary>
     public const int FleetStoreProblem = 7108;
 

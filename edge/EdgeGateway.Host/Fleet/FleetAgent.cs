@@ -97,18 +97,30 @@ internal sealed partial class FleetAgent : BackgroundService
 
             while (_events.Reader.TryRead(out var next))
             {
-                switch (next)
+                await GuardAsync(next switch
                 {
-                    case byte[] payload:
-                        await HandleDesiredAsync(payload, stoppingToken).ConfigureAwait(false);
-                        break;
-                    case Connected:
-                        await ResendAsync(stoppingToken).ConfigureAwait(false);
-                        break;
-                }
+                    byte[] payload => () => HandleDesiredAsync(payload, stoppingToken),
+                    Connected => () => ResendAsync(stoppingToken),
+                    _ => () => Task.CompletedTask,
+                }).ConfigureAwait(false);
             }
 
-            await TickAsync(stoppingToken).ConfigureAwait(false);
+            await GuardAsync(() => TickAsync(stoppingToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A fleet step that fails (a full disk, a broken document) is logged; it never stops the service and its alarms.</summary>
+    private async Task GuardAsync(Func<Task> step)
+    {
+        try
+        {
+            await step().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Configuration from afar must never take the box down.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            Log.StepFailed(_logger, ex.GetType().Name, ex.Message);
         }
     }
 
@@ -142,7 +154,7 @@ internal sealed partial class FleetAgent : BackgroundService
             return;
         }
 
-        var lines = FleetKeys.Problems(desired!.Document).Concat(_validate(_layering.Compose(desired.Document))).ToList();
+        var lines = FleetKeys.Problems(desired!.Document).Concat(Validate(desired.Document)).ToList();
 
         if (lines.Count > 0)
         {
@@ -154,6 +166,19 @@ internal sealed partial class FleetAgent : BackgroundService
         var now = _time.GetUtcNow();
         _deferral = new Deferral(desired, now + _options.MaxDeferral);
         await TryApplyDeferredAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The validators' lines; a value the options cannot even bind (a word for a number) is one line too.</summary>
+    private IReadOnlyList<string> Validate(JsonObject document)
+    {
+        try
+        {
+            return _validate(_layering.Compose(document));
+        }
+        catch (InvalidOperationException ex)
+        {
+            return [ex.Message];
+        }
     }
 
     /// <summary>After every connect: the last report again, in case the relay missed it.</summary>
@@ -326,6 +351,9 @@ internal sealed partial class FleetAgent : BackgroundService
 
         [LoggerMessage(EventId = HostLogEvents.FleetRolledBack, Level = LogLevel.Warning, Message = "Fleet configuration version {Version} rolled back: {Lines}")]
         public static partial void RolledBack(ILogger logger, long version, string lines);
+
+        [LoggerMessage(EventId = HostLogEvents.FleetStepFailed, Level = LogLevel.Error, Message = "Fleet configuration step failed ({Type}: {Reason}); the box runs on as it was")]
+        public static partial void StepFailed(ILogger logger, string type, string reason);
 
         [LoggerMessage(EventId = HostLogEvents.FleetReportNotSent, Level = LogLevel.Debug, Message = "Fleet report {Status} of version {Version} not sent yet ({Reason}); it is sent again after the next connect")]
         public static partial void ReportNotSent(ILogger logger, long version, string status, string reason);

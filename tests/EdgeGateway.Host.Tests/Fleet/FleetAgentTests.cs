@@ -52,6 +52,19 @@ public sealed class FleetAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task A_value_the_options_cannot_bind_is_reported_invalid_naming_the_key()
+    {
+        var (agent, _, store) = Start(validate: StartupValidation.Problems);
+
+        await agent.HandleDesiredAsync(DesiredConfig.Of(7, new JsonObject { ["Uplink"] = new JsonObject { ["Window"] = "many" } }).Encode());
+
+        var report = Assert.Single(_channel.Reports);
+        Assert.Equal(FleetConfigStatus.Invalid, report.Status);
+        Assert.Contains("Uplink:Window", Assert.Single(report.Lines), StringComparison.Ordinal);
+        Assert.Null(store.InForce());
+    }
+
+    [Fact]
     public async Task A_payload_that_is_not_a_desired_document_is_reported_invalid_when_its_version_is_readable()
     {
         var (agent, _, _) = Start();
