@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeGateway.Contracts.Fleet;
+using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Fleet;
 using EdgeGateway.Host.Setup.Doctor;
@@ -10,6 +11,8 @@ using EdgeGateway.Host.Tests.Browser;
 using EdgeGateway.Host.Tests.Diagnostics;
 using EdgeGateway.Host.Tests.Setup;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Host.Tests.Fleet;
 
@@ -75,6 +78,29 @@ public sealed class FleetPageTests : IDisposable
         Assert.Equal((DoctorStatus.Pass, "fleet version 3 in force; last status applied (version 3)"), (applied.Status, applied.Detail));
         Assert.Equal(DoctorStatus.Warn, refused.Status);
         Assert.Equal("fleet version 3 in force; last status invalid (version 4): Uplink:Window = 0: expected 1..65535", refused.Detail);
+    }
+
+    [Fact]
+    public async Task A_swapped_document_reaches_the_options_monitors_of_the_service_built_by_run()
+    {
+        var config = _dir.File("gateway.json");
+        File.WriteAllText(config, new JsonObject
+        {
+            ["Device"] = new JsonObject { ["Id"] = "kitchen-0042", ["Site"] = "xuhui-0193" },
+            ["Storage"] = new JsonObject { ["DataDir"] = _dir.File("data") },
+            ["Uplink"] = new JsonObject { ["Broker"] = "mqtt://127.0.0.1:1" },
+            ["Diagnostics"] = new JsonObject { ["Url"] = "http://127.0.0.1:0" },
+            ["Outbox"] = new JsonObject { ["StatusTtl"] = "01:00:00" },
+        }.ToJsonString());
+        var loaded = GatewayConfigLoader.Load(config, true, ConfigFileUse.Required, new Dictionary<string, string?>(), TextWriter.Null, FleetStart.Run);
+        var settings = new ConfigurationBuilder().AddConfiguration(loaded.Configuration).Build();
+        await using var app = Gateway.GatewayApp.Build(settings);
+        var monitor = app.Services.GetRequiredService<IOptionsMonitor<Uplink.Configuration.OutboxOptions>>();
+        Assert.Equal(TimeSpan.FromHours(1), monitor.CurrentValue.StatusTtl);
+
+        loaded.Fleet!.Swap(new JsonObject { ["Outbox"] = new JsonObject { ["StatusTtl"] = "02:00:00" } });
+
+        Assert.Equal(TimeSpan.FromHours(2), monitor.CurrentValue.StatusTtl);
     }
 
     public void Dispose() => _dir.Dispose();
