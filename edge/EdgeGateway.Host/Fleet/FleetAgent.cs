@@ -68,12 +68,6 @@ internal sealed partial class FleetAgent : BackgroundService
         alarms.Changed = () => _events.Writer.TryWrite(AlarmsChanged.Instance);
     }
 
-    /// <summary>The version in force (null: the box's own file alone).</summary>
-    public DesiredConfig? InForce => _inForce;
-
-    /// <summary>The last report made, as the relay should have it.</summary>
-    public ConfigReport? LastReport => _lastReport;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
