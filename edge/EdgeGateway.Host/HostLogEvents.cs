@@ -44,6 +44,33 @@ public static class HostLogEvents
 
     /// <summary>Log.ReportMade.</summary>
     public const int PageReportMade = 1703;
+    /// <summary>FleetAgent.Log.Unreadable.</summary>
+    public const int FleetUnreadable = 7101;
+
+    /// <summary>FleetAgent.Log.Refused.</summary>
+    public const int FleetRefused = 7102;
+
+    /// <summary>FleetAgent.Log.Deferred.</summary>
+    public const int FleetDeferred = 7103;
+
+    /// <summary>FleetAgent.Log.Applying.</summary>
+    public const int FleetApplying = 7104;
+
+    /// <summary>FleetAgent.Log.Applied.</summary>
+    public const int FleetApplied = 7105;
+
+    /// <summary>FleetAgent.Log.RolledBack.</summary>
+    public const int FleetRolledBack = 7106;
+
+    /// <summary>FleetAgent.Log.ReportNotSent.</summary>
+    public const int FleetReportNotSent = 7107;
+
+    /// <summary>FleetAgent.Log.StepFailed.</summary>
+    public const int FleetStepFailed = 7109;
+
+    /// <summary>FleetServiceCollectionExtensions.Log.StoreProblem.</summary>
+    public const int FleetStoreProblem = 7108;
+
     /// <summary>EvidenceService.Log.Ready.</summary>
     public const int EvidenceReady = 1530;
 }

@@ -27,6 +27,9 @@ public static class UplinkLogEvents
     /// <summary>MqttUplinkTransport.GoodbyeFailed.</summary>
     public const int LinkGoodbyeFailed = 305;
 
+    /// <summary>MqttUplinkTransport.SubscribeRefused.</summary>
+    public const int LinkSubscribeRefused = 306;
+
     /// <summary>UplinkService.SendLoopFailed.</summary>
     public const int ServiceSendLoopFailed = 401;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeGateway.Host.Configuration;
+using EdgeGateway.Host.Fleet;
 using EdgeGateway.Host.Gateway;
 using EdgeGateway.Supervision.Hosting;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,7 @@ internal static class ServiceCommands
         var run = new Command("run", "Run the gateway service: cameras, elevator, outbox drain, diagnostics page") { config };
         run.SetAction(async (parseResult, cancellationToken) =>
         {
-            var loaded = GatewayConfigLoader.Load(parseResult, config, ConfigFileUse.Required);
+            var loaded = GatewayConfigLoader.Load(parseResult, config, ConfigFileUse.Required, fleet: FleetStart.Run);
             if (loaded.Problem is { } problem)
             {
                 await Console.Error.WriteLineAsync(problem);
@@ -32,7 +33,7 @@ internal static class ServiceCommands
             // The page's report signs with device.key beside the config file, so the service is told where that is.
             var settings = new ConfigurationBuilder().AddConfiguration(loaded.Configuration)
                 .AddInMemoryCollection([new(Diagnostics.DiagnosticsOptions.ConfigPathKey, loaded.FilePath)]).Build();
-            return await RunAsync(() => GatewayApp.Build(settings), loaded.FilePath, cancellationToken);
+            return await RunAsync(() => GatewayApp.Build(settings, app => app.Services.AddFleetAgent(loaded.Fleet!)), loaded.FilePath, cancellationToken);
         });
         return run;
     }

@@ -1,6 +1,12 @@
 using System.CommandLine;
-using EdgeGateway.Host.Setup;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Fleet;
+using EdgeGateway.Core.Configuration;
+using EdgeGateway.Host.Fleet;
+using EdgeGateway.Host.Setup;
 
 namespace EdgeGateway.Host.Configuration;
 
@@ -18,16 +24,34 @@ internal enum ConfigFileUse
 }
 
 /// <summary>The configuration one verb runs with, and where it came from.</summary>
-/// <param name="Configuration">File, then environment, then the flags given.</param>
+/// <param name="Configuration">File, then the fleet document, then environment, then the flags given.</param>
 /// <param name="FilePath">The config file's full path (whether or not it was read).</param>
 /// <param name="FileRead">Whether the file was part of <paramref name="Configuration"/>.</param>
 /// <param name="Problem">One line saying why the verb cannot run, else null.</param>
-internal sealed record GatewayConfig(IConfiguration Configuration, string FilePath, bool FileRead, string? Problem);
+internal sealed record GatewayConfig(IConfiguration Configuration, string FilePath, bool FileRead, string? Problem)
+{
+    /// <summary>How the fleet document is layered in, when the file was read; <c>run</c> swaps documents through it.</summary>
+    public FleetLayering? Fleet { get; init; }
+
+    /// <summary>The fleet document in force (null: the file alone).</summary>
+    public DesiredConfig? FleetInForce { get; init; }
+}
+
+/// <summary>How a verb treats the fleet state in <c>{Storage:DataDir}/fleet/</c>.</summary>
+internal enum FleetStart
+{
+    /// <summary>Read the document in force and change nothing (every verb but <c>run</c>).</summary>
+    Read,
+
+    /// <summary><c>run</c>: an unfinished health watch counts a failed start, and enough of them go back to the last good document.</summary>
+    Run,
+}
 
 /// <summary>
 /// The box's one configuration loader, used by every verb of <c>edgegw</c>, in this order:
 /// <list type="number">
 /// <item>the JSON file (<c>--config</c>, default <c>/etc/edgegw/gateway.json</c>);</item>
+/// <item>the fleet document in force (<c>{Storage:DataDir}/fleet/</c>), merged into the file by RFC 7396, so arrays replace;</item>
 /// <item>environment variables <c>EDGEGW_</c> + the key with <c>__</c> between sections, e.g. <c>EDGEGW_Storage__DataDir</c>;</item>
 /// <item>command-line flags, only those actually given (a flag's default never overrides the file).</item>
 /// </list>
@@ -46,16 +70,18 @@ internal static class GatewayConfigLoader
     };
 
     /// <summary>Loads the configuration for a verb from its parse result.</summary>
-    public static GatewayConfig Load(ParseResult parse, Option<string> config, ConfigFileUse use, ConfigFlags? flags = null, TextWriter? warnings = null)
+    public static GatewayConfig Load(ParseResult parse, Option<string> config, ConfigFileUse use, ConfigFlags? flags = null, TextWriter? warnings = null,
+        FleetStart fleet = FleetStart.Read)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(config);
         var given = parse.GetResult(config) is { Implicit: false };
-        return Load(parse.GetValue(config) ?? GatewayConfigFile.DefaultPath, given, use, flags?.Given(parse) ?? [], warnings ?? Console.Error);
+        return Load(parse.GetValue(config) ?? GatewayConfigFile.DefaultPath, given, use, flags?.Given(parse) ?? [], warnings ?? Console.Error, fleet);
     }
 
-    /// <summary>Loads file, environment and <paramref name="flags"/> (config key to value) in that order.</summary>
-    public static GatewayConfig Load(string path, bool pathGiven, ConfigFileUse use, IReadOnlyDictionary<string, string?> flags, TextWriter warnings)
+    /// <summary>Loads file, fleet document, environment and <paramref name="flags"/> (config key to value) in that order.</summary>
+    public static GatewayConfig Load(string path, bool pathGiven, ConfigFileUse use, IReadOnlyDictionary<string, string?> flags, TextWriter warnings,
+        FleetStart fleet = FleetStart.Read, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(warnings);
         var fullPath = Path.GetFullPath(path);
@@ -95,8 +121,34 @@ internal static class GatewayConfigLoader
             warnings.WriteLine(exposed);
         }
 
-        return new GatewayConfig(configuration, fullPath, readFile, problem);
+        if (!readFile)
+        {
+            return new GatewayConfig(configuration, fullPath, readFile, problem);
+        }
+
+        // The data folder and the rollback settings are box-local (no fleet layer may set them), so the file,
+        // environment and flags alone say where the fleet state is and what a failed start means.
+        var store = new FleetStore(StorageOptions.DataDirIn(configuration), warnings.WriteLine);
+        var inForce = fleet == FleetStart.Run
+            ? store.StartRun(MaxFailedStarts(configuration), (time ?? TimeProvider.System).GetUtcNow())
+            : store.InForce();
+        var layering = new FleetLayering(ReadObject(fullPath), inForce?.Document, flags);
+        return new GatewayConfig(layering.Configuration, fullPath, readFile, problem) { Fleet = layering, FleetInForce = inForce };
     }
+
+    /// <summary><c>Fleet:MaxFailedStarts</c> as the options will hold it; a bad value is the validator's to report.</summary>
+    private static int MaxFailedStarts(IConfiguration configuration) =>
+        int.TryParse(configuration["Fleet:MaxFailedStarts"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var max) && max > 0
+            ? max
+            : new FleetOptions().MaxFailedStarts;
+
+    /// <summary>The file as a JSON object; <see cref="GatewayConfigFile.Check"/> has already parsed it.</summary>
+    private static JsonObject ReadObject(string path) =>
+        (JsonObject)JsonNode.Parse(File.ReadAllBytes(path), documentOptions: new JsonDocumentOptions
+        {
+            CommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+        })!;
 
     private static bool IsReadable(string path)
     {

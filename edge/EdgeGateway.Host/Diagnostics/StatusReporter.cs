@@ -14,7 +14,8 @@ internal sealed class StatusReporter(
     LiveFeed feed,
     LogTail tail,
     IOptions<DiagnosticsOptions> options,
-    TimeProvider time) : BackgroundService
+    TimeProvider time,
+    Fleet.FleetStore? fleet = null) : BackgroundService
 {
     private readonly HostReadings _readings = new();
     private readonly RingBuffer<MetricSample> _history = new(
@@ -47,7 +48,21 @@ internal sealed class StatusReporter(
         {
             TimeZone = Commissioning.BoxTime.IanaName(options.Value.BoxTimeZone),
             PushSeconds = options.Value.PushInterval.TotalSeconds,
+            Fleet = FleetView(),
         };
+    }
+
+    private FleetView? FleetView()
+    {
+        if (fleet is null)
+        {
+            return null;
+        }
+
+        var inForce = fleet.InForce();
+        var report = fleet.LastReport();
+        return new FleetView(inForce?.Version, report?.Status, report?.Version,
+            inForce is null ? [] : Fleet.FleetParts.Keys(inForce.Document), report?.Lines ?? []);
     }
 
     /// <summary>Takes one sample now (the CPU share is over the time since the previous one).</summary>

@@ -19,7 +19,16 @@ public sealed record StatusView(
 
     /// <summary>Seconds between status pushes; the page marks data stale after a few missed ones.</summary>
     public double PushSeconds { get; init; } = 1;
+
+    /// <summary>The fleet configuration in force and the box's last word on one.</summary>
+    public FleetView? Fleet { get; init; }
 }
+
+/// <summary>
+/// The fleet configuration as the page shows it: the version in force (null: the box's own file), the last status
+/// reported and the keys the document in force sets (never their values, which may hold camera passwords).
+/// </summary>
+public sealed record FleetView(long? Version, string? Status, long? StatusVersion, IReadOnlyList<string> Keys, IReadOnlyList<string> Lines);
 
 /// <summary>One point of the one-hour charts.</summary>
 public sealed record MetricSample(

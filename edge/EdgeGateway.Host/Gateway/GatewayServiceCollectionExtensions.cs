@@ -3,6 +3,7 @@ using EdgeGateway.Elevator;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Elevator;
 using EdgeGateway.Host.Evidence;
+using EdgeGateway.Host.Fleet;
 using EdgeGateway.Uplink;
 using EdgeGateway.Vision;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -45,6 +46,7 @@ internal static class GatewayServiceCollectionExtensions
         }
 
         services.AddEvidence(configuration);
+        services.AddFleetState(configuration);
 
         // The page binds Kestrel to Diagnostics:Url itself.
         services.AddDiagnostics(configuration);

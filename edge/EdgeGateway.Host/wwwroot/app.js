@@ -216,6 +216,10 @@ function renderStatus(status) {
   $('uptime').textContent = duration(status.uptimeSeconds);
   $('version').textContent = `edgegw ${status.version}`;
   $('box-time').textContent = `${formatTime(status.now.time, true)} (${state.timeZone})`;
+  const fleet = status.fleet;
+  $('fleet-detail').textContent = fleet && fleet.version !== null
+    ? t('overview.fleetInForce', { version: fleet.version, status: fleet.status ?? '–', keys: fleet.keys.join(', ') || '–' })
+    : t('overview.fleetNone', { status: fleet?.status ?? '–' });
   const now = status.now;
   $('cpu').textContent = now.cpuPercent === null ? '–' : `${fixed(now.cpuPercent)} %`;
   $('memory').textContent = now.memoryUsedMb === null

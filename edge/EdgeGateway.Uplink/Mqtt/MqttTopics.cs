@@ -4,7 +4,8 @@ namespace EdgeGateway.Uplink.Mqtt;
 
 /// <summary>
 /// The device's topics: <c>{prefix}/{site}/{device}/alert</c>, <c>…/snapshot/{alertId}</c>,
-/// <c>…/status</c>, <c>…/telemetry</c>, and the retained birth / last-will topic <c>…/state</c>.
+/// <c>…/status</c>, <c>…/telemetry</c>, the retained birth / last-will topic <c>…/state</c>, and the fleet
+/// configuration's <c>…/config/desired</c> (read) and <c>…/config/reported</c>.
 /// </summary>
 /// <remarks>Formatted by the contract's <see cref="EdgeTopic"/>, the same type the relay parses with.</remarks>
 public sealed class MqttTopics(string prefix, string site, string device)
@@ -19,6 +20,12 @@ public sealed class MqttTopics(string prefix, string site, string device)
 
     /// <summary>Retained <c>online</c> while connected; the broker sets <c>offline</c> (Last Will) when the link dies.</summary>
     public string State { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.State);
+
+    /// <summary>The relay's desired configuration for this device; the device subscribes to it.</summary>
+    public string ConfigDesired { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.ConfigDesired);
+
+    /// <summary>What the device did with its desired configuration.</summary>
+    public string ConfigReported { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.ConfigReported);
 
     public string Snapshot(Guid alertId) => EdgeTopic.Format(prefix, site, device, EdgeChannel.Snapshot, alertId);
 

@@ -84,6 +84,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidenc
         _clientOptions = BuildOptions(ClientIdFor(_options, device), withWill: true);
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
+        _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
     }
 
     /// <summary>The broker as shown to people: scheme, host and port, never credentials.</summary>
@@ -262,6 +263,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidenc
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
         await _client.PublishAsync(birth, timeout.Token).ConfigureAwait(false);
+        await SubscribeDesiredAsync(timeout.Token).ConfigureAwait(false);
 
         var window = Math.Max(1, Math.Min(_options.Window, (int?)result.ReceiveMaximum is > 0 and var max ? max : 65_535));
         Task lost;
@@ -281,6 +283,7 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidenc
         changed.TrySetResult();
         Volatile.Write(ref _lastError, null);
         Log.Connected(_logger, Broker, connection, window);
+        Subscribed?.Invoke();
         return lost;
     }
 
@@ -544,6 +547,9 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidenc
 
         [LoggerMessage(EventId = UplinkLogEvents.LinkPublishFailed, Level = LogLevel.Warning, Message = "Uplink publish on connection {Connection} got no PUBACK ({Reason}); reconnecting")]
         public static partial void PublishFailed(ILogger logger, int connection, string reason);
+
+        [LoggerMessage(EventId = UplinkLogEvents.LinkSubscribeRefused, Level = LogLevel.Warning, Message = "Uplink subscription to {Topic} was refused ({Code}); the box will not receive fleet configuration until the broker allows it")]
+        public static partial void SubscribeRefused(ILogger logger, string topic, string code);
 
         [LoggerMessage(EventId = UplinkLogEvents.LinkGoodbyeFailed, Level = LogLevel.Debug, Message = "Uplink could not say offline before stopping: {Reason}")]
         public static partial void GoodbyeFailed(ILogger logger, string reason);

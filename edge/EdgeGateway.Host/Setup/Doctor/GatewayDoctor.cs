@@ -15,6 +15,7 @@ internal sealed class GatewayDoctor(IReadOnlyList<IDoctorCheck> checks, TimeSpan
             new BrokerCheck(),
             new DiskCheck(),
             new ClockCheck(),
+            new FleetCheck(),
         ],
         TimeSpan.FromSeconds(20));
 
