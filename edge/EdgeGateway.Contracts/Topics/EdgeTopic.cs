@@ -21,6 +21,9 @@ public enum EdgeChannel
 
     /// <summary>What the device did with its desired configuration, <c>config/reported</c>.</summary>
     ConfigReported,
+
+    /// <summary>The device's health report (<see cref="Telemetry.HealthReport"/>, CBOR), <c>health</c>.</summary>
+    Health,
 }
 
 /// <summary>
@@ -68,6 +71,7 @@ public readonly record struct EdgeTopic(string Site, string Device, EdgeChannel 
             "evidence" when rest.Length > 0 => EdgeChannel.Evidence,
             "config" when rest == "desired" => EdgeChannel.ConfigDesired,
             "config" when rest == "reported" => EdgeChannel.ConfigReported,
+            "health" when rest.Length == 0 => EdgeChannel.Health,
             _ => EdgeChannel.Other,
         };
         parsed = new EdgeTopic(parts[1], parts[2], channel, rest);
@@ -89,6 +93,7 @@ public readonly record struct EdgeTopic(string Site, string Device, EdgeChannel 
         EdgeChannel.Evidence => PrefixOf(prefix, site, device) + $"evidence/{alertId ?? Guid.Empty:D}",
         EdgeChannel.ConfigDesired => PrefixOf(prefix, site, device) + "config/desired",
         EdgeChannel.ConfigReported => PrefixOf(prefix, site, device) + "config/reported",
+        EdgeChannel.Health => PrefixOf(prefix, site, device) + "health",
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "no topic for this channel"),
     };
 
@@ -103,6 +108,7 @@ public readonly record struct EdgeTopic(string Site, string Device, EdgeChannel 
         EdgeChannel.Clip => $"{prefix}/+/+/clip/+",
         EdgeChannel.Evidence => $"{prefix}/+/+/evidence/+",
         EdgeChannel.ConfigReported => $"{prefix}/+/+/config/reported",
+        EdgeChannel.Health => $"{prefix}/+/+/health",
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "no filter for this channel"),
     };
 
