@@ -114,11 +114,11 @@ public sealed class ClipRecorder : BackgroundService, IClipRecorder
         {
         }
 
+        // The rings stay listed while the service stops: an alert raised now still gets a clip of its pre-roll.
         Recording[] last;
         lock (_gate)
         {
             last = [.. _rings.Values];
-            _rings.Clear();
         }
 
         await Task.WhenAll(last.Select(RetireAsync));

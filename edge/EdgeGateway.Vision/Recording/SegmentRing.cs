@@ -287,9 +287,16 @@ internal sealed partial class SegmentRing(CameraOptions camera, string folder, d
 
     private void DeleteRun(string run)
     {
-        if (Directory.Exists(run))
+        try
         {
-            Directory.Delete(run, recursive: true);
+            if (Directory.Exists(run))
+            {
+                Directory.Delete(run, recursive: true);
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Deleted meanwhile by a second discard (a clip written while the service stops).
         }
 
         lock (_gate)
