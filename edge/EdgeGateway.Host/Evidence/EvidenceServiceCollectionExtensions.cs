@@ -29,7 +29,8 @@ internal static class EvidenceServiceCollectionExtensions
         if (configuration.GetSection("Cameras").GetChildren().Any())
         {
             services.TryAddSingleton(sp => new ClipRecorder(
-                sp.GetRequiredService<IOptions<VisionOptions>>().Value.Cameras,
+                // The recorder follows camera changes made while the box runs (a fleet document applied).
+                sp.GetRequiredService<IOptionsMonitor<VisionOptions>>(),
                 sp.GetRequiredService<IOptions<EvidenceOptions>>().Value,
                 sp.GetRequiredService<EvidenceFolder>(),
                 sp.GetRequiredService<TimeProvider>(),

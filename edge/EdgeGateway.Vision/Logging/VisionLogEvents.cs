@@ -56,4 +56,13 @@ public static class VisionLogEvents
 
     /// <summary>RecordingLog.NotCopyable.</summary>
     public const int RecorderNotCopyable = 1525;
+
+    /// <summary>RecordingLog.RecorderRestarted.</summary>
+    public const int RecorderRestarted = 1526;
+
+    /// <summary>RecordingLog.RecorderRemoved.</summary>
+    public const int RecorderRemoved = 1527;
+
+    /// <summary>RecordingLog.RecorderAdded.</summary>
+    public const int RecorderAdded = 1528;
 }

@@ -22,4 +22,13 @@ internal static partial class RecordingLog
 
     [LoggerMessage(EventId = VisionLogEvents.RecorderNotCopyable, Level = LogLevel.Warning, Message = "Camera {Camera} is not recorded: a {Kind} source has no encoded stream to copy; set Cameras:N:Record false or use an RTSP Url")]
     public static partial void NotCopyable(ILogger logger, string camera, string kind);
+
+    [LoggerMessage(EventId = VisionLogEvents.RecorderRestarted, Level = LogLevel.Information, Message = "Camera {Camera} recorder restarted by a configuration change ({Changes}); clips under way finish from the old recording")]
+    public static partial void RecorderRestarted(ILogger logger, string camera, string changes);
+
+    [LoggerMessage(EventId = VisionLogEvents.RecorderRemoved, Level = LogLevel.Information, Message = "Camera {Camera} recorder stopped by a configuration change (camera removed or not recorded)")]
+    public static partial void RecorderRemoved(ILogger logger, string camera);
+
+    [LoggerMessage(EventId = VisionLogEvents.RecorderAdded, Level = LogLevel.Information, Message = "Camera {Camera} recorder started by a configuration change: a {PreRoll:F0} s pre-roll (stream copy, {Segment:F1} s segments)")]
+    public static partial void RecorderAdded(ILogger logger, string camera, double preRoll, double segment);
 }

@@ -13,14 +13,20 @@ internal sealed record Segment(string Path, DateTimeOffset Start, DateTimeOffset
 /// A camera's last minute or so of encoded video, kept by an <c>ffmpeg -c copy</c> child (no decoding, no
 /// re-encoding) as short MPEG-TS segments cut at keyframes, as Frigate records. ffmpeg lists each finished segment
 /// with its stream times; the ring maps them to the box's clock by the smallest delay it has seen between a
-/// segment's end and its listing. Segments older than the longest clip needs are deleted.
+/// segment's end and its listing. Segments older than the longest clip needs are deleted. A stopped ring keeps its
+/// segments (a clip may still be cut from them) until <see cref="Discard"/>.
 /// </summary>
 internal sealed partial class SegmentRing(CameraOptions camera, string folder, double segmentSeconds, TimeSpan keep, TimeProvider time, ILogger logger)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
     private readonly Lock _gate = new();
     private readonly List<(string Path, double Start, double End)> _segments = [];
+    private readonly List<string> _runs = [];
     private TimeSpan? _anchor;
+
+    /// <summary>What the ring reads from its camera: a ring whose settings differ must be started anew.</summary>
+    public static RingSettings SettingsOf(CameraOptions camera) =>
+        new(camera.Url, camera.Loop, camera.OpenTimeoutSeconds, camera.ReconnectMinSeconds, camera.ReconnectMaxSeconds);
 
     public string CameraId => camera.Id;
 
@@ -53,10 +59,15 @@ internal sealed partial class SegmentRing(CameraOptions camera, string folder, d
         while (!cancellationToken.IsCancellationRequested)
         {
             var run = Path.Combine(folder, camera.Id, time.GetUtcNow().ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture));
-            Directory.CreateDirectory(run);
             var started = time.GetTimestamp();
             try
             {
+                lock (_gate)
+                {
+                    _runs.Add(run);
+                }
+
+                Directory.CreateDirectory(run);
                 await RecordOnceAsync(run, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -77,8 +88,6 @@ internal sealed partial class SegmentRing(CameraOptions camera, string folder, d
 
             await reconnect.WaitAsync(reconnect.Fail(), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-
-        DeleteAll();
     }
 
     private async Task RecordOnceAsync(string run, CancellationToken cancellationToken)
@@ -211,11 +220,18 @@ internal sealed partial class SegmentRing(CameraOptions camera, string folder, d
 
         if (run is null)
         {
-            foreach (var finished in Directory.EnumerateDirectories(Path.Combine(folder, camera.Id)))
+            // Only this ring's runs: another ring of the same camera (before a configuration change) may still hold a clip's segments.
+            string[] runs;
+            lock (_gate)
             {
-                if (!Directory.EnumerateFiles(finished, "*.ts").Any())
+                runs = [.. _runs];
+            }
+
+            foreach (var finished in runs)
+            {
+                if (!Directory.Exists(finished) || !Directory.EnumerateFiles(finished, "*.ts").Any())
                 {
-                    Directory.Delete(finished, recursive: true);
+                    DeleteRun(finished);
                 }
             }
         }
@@ -240,17 +256,83 @@ internal sealed partial class SegmentRing(CameraOptions camera, string folder, d
     private DateTimeOffset Wall(double streamSeconds) =>
         new DateTimeOffset((_anchor ?? TimeSpan.Zero).Ticks, TimeSpan.Zero) + TimeSpan.FromSeconds(streamSeconds);
 
-    private void DeleteAll()
+    /// <summary>Deletes the stopped ring's segments and run folders, and the camera's folder once nothing else is in it.</summary>
+    public void Discard()
     {
+        string[] runs;
         lock (_gate)
         {
             _segments.Clear();
+            runs = [.. _runs];
         }
 
-        var own = Path.Combine(folder, camera.Id);
-        if (Directory.Exists(own))
+        foreach (var run in runs)
         {
-            Directory.Delete(own, recursive: true);
+            DeleteRun(run);
         }
+
+        try
+        {
+            var own = Path.Combine(folder, camera.Id);
+            if (Directory.Exists(own) && !Directory.EnumerateFileSystemEntries(own).Any())
+            {
+                Directory.Delete(own);
+            }
+        }
+        catch (IOException)
+        {
+            // A new ring of the camera started a run in it meanwhile: the folder is that ring's now.
+        }
+    }
+
+    private void DeleteRun(string run)
+    {
+        try
+        {
+            if (Directory.Exists(run))
+            {
+                Directory.Delete(run, recursive: true);
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Deleted meanwhile by a second discard (a clip written while the service stops).
+        }
+
+        lock (_gate)
+        {
+            _runs.Remove(run);
+        }
+    }
+}
+
+/// <summary>The camera settings a <see cref="SegmentRing"/> reads (no secrets are logged from it: only which ones changed).</summary>
+internal sealed record RingSettings(string Url, bool Loop, double OpenTimeoutSeconds, double ReconnectMinSeconds, double ReconnectMaxSeconds)
+{
+    /// <summary>The names of the settings that differ from <paramref name="other"/>, e.g. <c>Url, Loop</c>.</summary>
+    public string Changes(RingSettings other)
+    {
+        var names = new List<string>();
+        if (!string.Equals(Url, other.Url, StringComparison.Ordinal))
+        {
+            names.Add(nameof(Url));
+        }
+
+        if (Loop != other.Loop)
+        {
+            names.Add(nameof(Loop));
+        }
+
+        if (!OpenTimeoutSeconds.Equals(other.OpenTimeoutSeconds))
+        {
+            names.Add(nameof(OpenTimeoutSeconds));
+        }
+
+        if (!ReconnectMinSeconds.Equals(other.ReconnectMinSeconds) || !ReconnectMaxSeconds.Equals(other.ReconnectMaxSeconds))
+        {
+            names.Add("Reconnect*Seconds");
+        }
+
+        return string.Join(", ", names);
     }
 }
