@@ -4,7 +4,7 @@ using System.Text.Json;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Publishing;
 using EdgeGateway.Testing;
 using EdgeGateway.Uplink.Storage;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,5 @@
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Testing;
 using EdgeGateway.Uplink.Storage;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Diagnostics.Commissioning;

@@ -6,6 +6,7 @@ using System.Text.Json;
 using EdgeGateway.Contracts;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Core.Publishing;
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Gateway;
 using EdgeGateway.Uplink;

@@ -3,6 +3,7 @@ using EdgeGateway.Contracts;
 using EdgeGateway.Core;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Core.Publishing;
 using EdgeGateway.Uplink.Configuration;
 using EdgeGateway.Uplink.Mqtt;
 using EdgeGateway.Uplink.Storage;

@@ -1,7 +1,7 @@
+using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Core.Publishing;
 
 /// <summary>
 /// Turns a draft into a stamped alert (id, device, site, sequence, time: the draft's own moment, else now) and puts it in the

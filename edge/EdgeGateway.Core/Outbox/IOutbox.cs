@@ -1,6 +1,4 @@
-using EdgeGateway.Core.Outbox;
-
-namespace EdgeGateway.Core.Ports;
+namespace EdgeGateway.Core.Outbox;
 
 /// <summary>
 /// The durable store-and-forward queue in front of the uplink. An alarm-class enqueue returns

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Alerts;
 using EdgeGateway.Storage;
 
-namespace EdgeGateway.Core.Alerts;
+namespace EdgeGateway.Core.Publishing;
 
 /// <summary>
 /// A per-device sequence that survives power loss. It reserves numbers in blocks and syncs the

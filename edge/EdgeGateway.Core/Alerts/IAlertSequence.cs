@@ -1,4 +1,4 @@
-namespace EdgeGateway.Core.Ports;
+namespace EdgeGateway.Core.Alerts;
 
 /// <summary>Hands out the per-device sequence numbers; strictly increasing across restarts.</summary>
 public interface IAlertSequence

@@ -1,6 +1,4 @@
-using EdgeGateway.Core.Alerts;
-
-namespace EdgeGateway.Core.Ports;
+namespace EdgeGateway.Core.Alerts;
 
 /// <summary>
 /// Where rules and state machines hand their decisions. Returns once the alert is durable
