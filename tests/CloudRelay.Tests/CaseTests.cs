@@ -1,5 +1,6 @@
 using CloudRelay.Cases;
 using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;

@@ -7,6 +7,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using CloudRelay.Tls;
 using EdgeGateway.Testing;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CloudRelay.Forwarding;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;

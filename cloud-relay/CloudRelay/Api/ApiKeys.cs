@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using CloudRelay.Devices;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 
 namespace CloudRelay.Api;

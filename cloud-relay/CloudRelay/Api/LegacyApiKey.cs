@@ -1,5 +1,4 @@
-using CloudRelay.Devices;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 
 namespace CloudRelay.Api;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using CloudRelay.Devices;
 using CloudRelay.Evidence;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
 using EdgeGateway.Supervision.Health;

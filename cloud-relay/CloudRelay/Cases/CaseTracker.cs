@@ -1,4 +1,4 @@
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Hosting;

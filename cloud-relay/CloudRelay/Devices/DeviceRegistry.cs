@@ -1,7 +1,8 @@
+using CloudRelay.Settings;
+using CloudRelay.Storage;
 using EdgeGateway.Contracts;
 using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
 
 namespace CloudRelay.Devices;
 

@@ -1,4 +1,4 @@
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

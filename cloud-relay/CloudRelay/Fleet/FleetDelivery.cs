@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts.Fleet;
 using Microsoft.Extensions.Hosting;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using CloudRelay.Api;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
 using EdgeGateway.Supervision.Progress;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using CloudRelay.Devices;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Telemetry;

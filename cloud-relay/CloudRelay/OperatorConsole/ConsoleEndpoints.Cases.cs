@@ -1,8 +1,8 @@
 using System.Globalization;
 using CloudRelay.Api;
 using CloudRelay.Cases;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Net;
 using CloudRelay.Api;
-using CloudRelay.Cases;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

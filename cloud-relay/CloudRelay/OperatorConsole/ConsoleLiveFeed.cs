@@ -1,6 +1,6 @@
 using System.Text.Json;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
 using Microsoft.AspNetCore.Http;

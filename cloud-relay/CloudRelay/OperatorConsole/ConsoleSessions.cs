@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using CloudRelay.Devices;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using EdgeGateway.Contracts;
 using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Hosting;

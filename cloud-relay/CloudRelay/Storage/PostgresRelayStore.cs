@@ -1,4 +1,5 @@
 using System.Data.Common;
+using CloudRelay.Settings;
 using EdgeGateway.Contracts;
 using Npgsql;
 using NpgsqlTypes;
@@ -42,7 +43,7 @@ public sealed class PostgresRelayStore : SqlRelayStore
 
     private readonly NpgsqlDataSource _dataSource;
 
-    /// <param name="caseKinds">Alert kinds that open a case (<see cref="Cases.CaseDeadlines"/>); none when null.</param>
+    /// <param name="caseKinds">Alert kinds that open a case (<see cref="Settings.CaseDeadlines"/>); none when null.</param>
     public PostgresRelayStore(string url, IReadOnlySet<string>? caseKinds = null)
         : base(caseKinds)
     {

@@ -16,7 +16,7 @@ public sealed class SqliteRelayStore : SqlRelayStore
     private AlertBatchWriter? _writer;
     private int _disposed;
 
-    /// <param name="caseKinds">Alert kinds that open a case (<see cref="Cases.CaseDeadlines"/>); none when null.</param>
+    /// <param name="caseKinds">Alert kinds that open a case (<see cref="Settings.CaseDeadlines"/>); none when null.</param>
     public SqliteRelayStore(string path, IReadOnlySet<string>? caseKinds = null)
         : base(caseKinds)
     {

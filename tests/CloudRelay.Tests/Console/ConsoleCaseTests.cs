@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using CloudRelay.Cases;
 using CloudRelay.OperatorConsole;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Evidence;

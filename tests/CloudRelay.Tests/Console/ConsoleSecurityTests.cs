@@ -2,6 +2,7 @@ using System.Net;
 using CloudRelay.Cases;
 using CloudRelay.Hosting;
 using CloudRelay.OperatorConsole;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;

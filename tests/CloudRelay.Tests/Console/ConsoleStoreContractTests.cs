@@ -1,4 +1,5 @@
 using CloudRelay.Cases;
+using CloudRelay.Settings;
 using CloudRelay.Storage;
 
 namespace CloudRelay.Tests.Console;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Npgsql;
 
-namespace CloudRelay.Storage;
+namespace CloudRelay.Settings;
 
 /// <summary>
 /// Turns <c>postgres://user:password@host:port/database?sslmode=require</c> into an Npgsql connection string.

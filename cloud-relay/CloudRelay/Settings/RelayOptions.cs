@@ -1,8 +1,7 @@
 using EdgeGateway.Contracts;
-using CloudRelay.Storage;
 using Microsoft.Extensions.Options;
 
-namespace CloudRelay.Hosting;
+namespace CloudRelay.Settings;
 
 /// <summary>The relay's configuration, bound from the <c>Relay</c> section.</summary>
 public sealed class RelayOptions
@@ -30,15 +29,15 @@ public sealed class RelayOptions
     public RelayLimitsOptions Limits { get; set; } = new();
 
     /// <summary>Cases and rectification deadlines (<c>Relay:Cases</c>).</summary>
-    public Cases.RelayCasesOptions Cases { get; set; } = new();
+    public RelayCasesOptions Cases { get; set; } = new();
 
     /// <summary>The operators' console at <c>/console</c> (<c>Relay:Console</c>).</summary>
-    public OperatorConsole.RelayConsoleOptions Console { get; set; } = new();
+    public RelayConsoleOptions Console { get; set; } = new();
     /// <summary>Clip retention (<c>Relay:Evidence</c>).</summary>
-    public Evidence.RelayEvidenceOptions Evidence { get; set; } = new();
+    public RelayEvidenceOptions Evidence { get; set; } = new();
 
     /// <summary>Fleet configuration delivery (<c>Relay:Fleet</c>).</summary>
-    public Fleet.RelayFleetOptions Fleet { get; set; } = new();
+    public RelayFleetOptions Fleet { get; set; } = new();
 
     public bool UsesPostgres => PostgresUrl.IsPostgres(Db);
 

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CloudRelay.Devices;
 using EdgeGateway.Storage;
 using Microsoft.Extensions.Options;
 
-namespace CloudRelay.Hosting;
+namespace CloudRelay.Settings;
 
 /// <summary>
 /// The webhook signing secret. A configured value wins; otherwise it is generated once and kept in

@@ -1,4 +1,4 @@
-namespace CloudRelay.Fleet;
+namespace CloudRelay.Settings;
 
 /// <summary>Delivering fleet configuration to devices (<c>Relay:Fleet</c>).</summary>
 public sealed class RelayFleetOptions

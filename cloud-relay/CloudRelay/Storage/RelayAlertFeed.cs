@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using CloudRelay.Storage;
 
-namespace CloudRelay.Hosting;
+namespace CloudRelay.Storage;
 
 /// <summary>
 /// Alerts as the relay stores them, for whoever hosts it in-process (tests wait on them).

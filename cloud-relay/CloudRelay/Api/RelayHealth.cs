@@ -6,7 +6,7 @@ using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Supervision.Systemd;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CloudRelay.Hosting;
+namespace CloudRelay.Api;
 
 /// <summary>
 /// The relay's health: liveness (<c>/healthz</c>: no writer loop or forwarder has stalled),

@@ -1,7 +1,7 @@
 using System.Globalization;
 using EdgeGateway.Contracts;
 
-namespace CloudRelay.Cases;
+namespace CloudRelay.Settings;
 
 /// <summary>
 /// <c>Relay:Cases</c>: which alert kinds open a case and how long the site has to rectify each.

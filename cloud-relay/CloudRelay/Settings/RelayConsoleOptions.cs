@@ -1,4 +1,4 @@
-namespace CloudRelay.OperatorConsole;
+namespace CloudRelay.Settings;
 
 /// <summary><c>Relay:Console</c>: sessions, login limits and attachments of the operators' console.</summary>
 public sealed class RelayConsoleOptions

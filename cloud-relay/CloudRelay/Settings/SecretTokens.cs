@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace CloudRelay.Devices;
+namespace CloudRelay.Settings;
 
 /// <summary>Random secrets and their stored hashes. Tokens carry 256 bits, so a plain SHA-256 is a safe hash.</summary>
 public static class SecretTokens

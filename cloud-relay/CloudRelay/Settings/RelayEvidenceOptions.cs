@@ -1,4 +1,4 @@
-namespace CloudRelay.Evidence;
+namespace CloudRelay.Settings;
 
 /// <summary>How long and how much evidence (clips) the relay keeps (<c>Relay:Evidence</c>). Alerts are never deleted by it.</summary>
 public sealed class RelayEvidenceOptions
