@@ -1,6 +1,6 @@
 using CloudRelay.Cases;
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 
 namespace CloudRelay.Tests;
 

@@ -8,7 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using CloudRelay.Tls;
 using EdgeGateway.Testing;
 using Microsoft.AspNetCore.Builder;

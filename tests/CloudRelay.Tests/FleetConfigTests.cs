@@ -240,7 +240,7 @@ public abstract class FleetConfigTests
     }
 
     private static string[] DbOf(RelayTestHost relay) =>
-        relay.Store is CloudRelay.Storage.PostgresRelayStore
+        relay.Store is CloudRelay.Database.PostgresRelayStore
             ? ["--db", relay.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CloudRelay.Settings.RelayOptions>>().Value.Db]
             : [];
 

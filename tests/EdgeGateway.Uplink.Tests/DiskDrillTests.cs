@@ -6,7 +6,7 @@ using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
 using EdgeGateway.Core.Publishing;
 using EdgeGateway.Testing;
-using EdgeGateway.Uplink.Storage;
+using EdgeGateway.Uplink.Segments;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 
 namespace CloudRelay.Api;
 

@@ -3,7 +3,7 @@ using CloudRelay.Devices;
 using CloudRelay.Evidence;
 using CloudRelay.Ingest;
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Supervision.Health;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Supervision.Health;
 using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Supervision.Systemd;

@@ -1,5 +1,5 @@
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

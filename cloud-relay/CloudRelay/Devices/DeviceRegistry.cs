@@ -1,5 +1,5 @@
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Ingest;

@@ -1,5 +1,5 @@
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using Microsoft.Extensions.Options;
 
 namespace CloudRelay.Evidence;

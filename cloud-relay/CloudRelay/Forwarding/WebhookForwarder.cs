@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using CloudRelay.Api;
 using CloudRelay.Ingest;
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Hosting;

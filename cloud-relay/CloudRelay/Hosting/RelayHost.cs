@@ -2,7 +2,7 @@ using CloudRelay.Api;
 using CloudRelay.Devices;
 using CloudRelay.Ingest;
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;

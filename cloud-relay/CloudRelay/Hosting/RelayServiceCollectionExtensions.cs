@@ -4,7 +4,7 @@ using CloudRelay.Devices;
 using CloudRelay.Forwarding;
 using CloudRelay.Ingest;
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Supervision;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

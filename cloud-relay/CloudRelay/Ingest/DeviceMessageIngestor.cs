@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using CloudRelay.Devices;
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Telemetry;
 using Microsoft.Extensions.Logging;

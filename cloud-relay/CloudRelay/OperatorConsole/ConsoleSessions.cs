@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 

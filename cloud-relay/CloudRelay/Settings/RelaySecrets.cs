@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeGateway.Storage;
+using EdgeGateway.DurableFiles;
 using Microsoft.Extensions.Options;
 
 namespace CloudRelay.Settings;

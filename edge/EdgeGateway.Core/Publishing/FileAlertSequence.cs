@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using EdgeGateway.Core.Alerts;
-using EdgeGateway.Storage;
+using EdgeGateway.DurableFiles;
 
 namespace EdgeGateway.Core.Publishing;
 

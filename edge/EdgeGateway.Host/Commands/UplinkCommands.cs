@@ -13,7 +13,7 @@ using EdgeGateway.Uplink;
 using EdgeGateway.Uplink.Bench;
 using EdgeGateway.Uplink.Configuration;
 using EdgeGateway.Uplink.Mqtt;
-using EdgeGateway.Uplink.Storage;
+using EdgeGateway.Uplink.Segments;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

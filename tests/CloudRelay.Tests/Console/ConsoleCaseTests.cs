@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using CloudRelay.Cases;
 using CloudRelay.OperatorConsole;
 using CloudRelay.Settings;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Evidence;
 using EdgeGateway.Testing;
