@@ -10,7 +10,7 @@ namespace CloudRelay.Tests;
 public sealed class FolderDependencyTests
 {
     /// <summary>The folders that still reach themselves; a folder leaves this list when its knot is untied.</summary>
-    private static readonly string[] StillInACycle = ["Api", "Cases", "Database", "Devices", "Evidence", "Ingest"];
+    private static readonly string[] StillInACycle = ["Api", "Cases", "Database", "Evidence", "Ingest"];
 
     private static readonly FolderGraph Graph = FolderGraph.Of(Path.Combine(RepoPaths.Root, "cloud-relay", "CloudRelay"), "CloudRelay");
 

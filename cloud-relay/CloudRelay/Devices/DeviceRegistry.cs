@@ -2,7 +2,6 @@ using CloudRelay.Settings;
 using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using System.Security.Cryptography.X509Certificates;
-using CloudRelay.Ingest;
 
 namespace CloudRelay.Devices;
 
