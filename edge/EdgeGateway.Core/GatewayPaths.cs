@@ -81,28 +81,6 @@ public static class GatewayPaths
             ? shared
             : CheckoutRoot is { } root ? Path.GetFullPath(Path.Combine(root, "..", "shared")) : null;
 
-    /// <summary>
-    /// The relay program for <c>edgegw demo</c>: <c>cloud-relay</c> (or <c>cloud-relay.dll</c>) beside edgegw, else
-    /// the checkout's build output (Release, then Debug). Null when there is none.
-    /// </summary>
-    public static string? RelayProgram()
-    {
-        var candidates = new List<string>
-        {
-            Path.Combine(AppDir, "cloud-relay.dll"),
-            Path.Combine(AppDir, "cloud-relay"),
-        };
-        if (CheckoutRoot is { } root)
-        {
-            foreach (var configuration in new[] { "Release", "Debug" })
-            {
-                candidates.Add(Path.Combine(root, "cloud-relay", "CloudRelay", "bin", configuration, "net10.0", "cloud-relay.dll"));
-            }
-        }
-
-        return candidates.FirstOrDefault(File.Exists);
-    }
-
     /// <summary>The nearest folder at or above <paramref name="start"/> holding <see cref="CheckoutMarker"/>.</summary>
     public static string? FindCheckoutRoot(string start)
     {

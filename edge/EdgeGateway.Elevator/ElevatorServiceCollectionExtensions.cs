@@ -1,8 +1,8 @@
 using System.Device.Gpio;
 using EdgeGateway.Core;
+using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Configuration;
 using EdgeGateway.Core.Health;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Elevator.Hardware;
 using EdgeGateway.Elevator.Maintenance;
 using EdgeGateway.Elevator.Service;

@@ -14,7 +14,7 @@ public static class VisionServiceCollectionExtensions
     /// <summary>
     /// Registers the vision pipeline: <c>Cameras</c>, <c>Vision</c> and <c>Models</c> options (validated
     /// at start), the model catalog, one detector per model, the hosted pipeline and <see cref="ICameraMonitor"/>.
-    /// Needs an <see cref="Core.Ports.IAlertSink"/> registered elsewhere. The pipeline's start throws
+    /// Needs an <see cref="Core.Alerts.IAlertSink"/> registered elsewhere. The pipeline's start throws
     /// <see cref="NativeVisionException"/> (one line naming the package to install) when OpenCV's
     /// native library does not load, so the service refuses to start instead of losing every camera;
     /// registering and validating (provision, doctor) work without it.

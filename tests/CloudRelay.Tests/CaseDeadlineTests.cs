@@ -1,5 +1,5 @@
 using CloudRelay.Cases;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,7 @@
 using CloudRelay.Cases;
 using CloudRelay.Hosting;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;

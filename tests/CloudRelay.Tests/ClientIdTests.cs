@@ -1,5 +1,5 @@
 using CloudRelay.Devices;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 
 namespace CloudRelay.Tests;
 

@@ -1,5 +1,6 @@
 using CloudRelay.Evidence;
 using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,4 +1,4 @@
-using CloudRelay.Storage;
+using CloudRelay.Database;
 
 namespace CloudRelay.Tests;
 

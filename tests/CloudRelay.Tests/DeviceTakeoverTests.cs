@@ -6,7 +6,7 @@ using CloudRelay.Api;
 using CloudRelay.Devices;
 using CloudRelay.Evidence;
 using CloudRelay.Hosting;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts.Evidence;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;

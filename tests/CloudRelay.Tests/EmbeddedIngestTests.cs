@@ -1,7 +1,7 @@
 using CloudRelay.Api;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using MQTTnet;
 using MQTTnet.Protocol;
 

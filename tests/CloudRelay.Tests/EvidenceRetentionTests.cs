@@ -1,6 +1,6 @@
 using System.Net;
 using CloudRelay.Evidence;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 

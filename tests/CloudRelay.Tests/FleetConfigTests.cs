@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CloudRelay.Api;
 using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Fleet;
 using MQTTnet;
@@ -239,8 +240,8 @@ public abstract class FleetConfigTests
     }
 
     private static string[] DbOf(RelayTestHost relay) =>
-        relay.Store is CloudRelay.Storage.PostgresRelayStore
-            ? ["--db", relay.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CloudRelay.Hosting.RelayOptions>>().Value.Db]
+        relay.Store is CloudRelay.Database.PostgresRelayStore
+            ? ["--db", relay.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CloudRelay.Settings.RelayOptions>>().Value.Db]
             : [];
 
     internal static async Task<long> PutAsync(HttpClient http, string target, string layer)

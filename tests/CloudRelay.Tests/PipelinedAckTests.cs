@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using Microsoft.Data.Sqlite;
 using MQTTnet;
 

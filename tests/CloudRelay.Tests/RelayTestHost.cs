@@ -3,7 +3,7 @@ using CloudRelay.Api;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using CloudRelay.Api;
 using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using MQTTnet;
 
 namespace CloudRelay.Tests;

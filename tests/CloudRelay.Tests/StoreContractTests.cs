@@ -1,4 +1,4 @@
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Testing;
 
 namespace CloudRelay.Tests;

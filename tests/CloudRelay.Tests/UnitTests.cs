@@ -4,7 +4,7 @@ using CloudRelay.Devices;
 using CloudRelay.Forwarding;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
 
 namespace CloudRelay.Tests;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CloudRelay.Api;
 using CloudRelay.Forwarding;
 using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using EdgeGateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

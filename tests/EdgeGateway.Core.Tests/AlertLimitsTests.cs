@@ -1,5 +1,6 @@
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Core.Publishing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeGateway.Core.Tests;
@@ -59,7 +60,7 @@ public sealed class AlertLimitsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private sealed class RecordingOutbox : EdgeGateway.Core.Ports.IOutbox
+    private sealed class RecordingOutbox : EdgeGateway.Core.Outbox.IOutbox
     {
         public List<OutboxMessage> Messages { get; } = [];
 

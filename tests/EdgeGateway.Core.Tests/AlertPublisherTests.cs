@@ -1,6 +1,6 @@
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Publishing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeGateway.Core.Tests;

@@ -1,4 +1,5 @@
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Publishing;
 
 namespace EdgeGateway.Core.Tests;
 

@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Elevator;
 using EdgeGateway.Core.Health;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Elevator.Hardware;
 using EdgeGateway.Elevator.Machine;
 using EdgeGateway.Elevator.Maintenance;

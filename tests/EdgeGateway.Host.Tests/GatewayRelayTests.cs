@@ -4,7 +4,6 @@ using CloudRelay.Tls;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Host.Gateway;
 using EdgeGateway.Testing;
 using Microsoft.AspNetCore.Builder;

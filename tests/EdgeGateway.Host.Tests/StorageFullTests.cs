@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Tests.Browser;
 using EdgeGateway.Host.Tests.Diagnostics;

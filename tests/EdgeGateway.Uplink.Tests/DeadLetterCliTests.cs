@@ -1,7 +1,6 @@
 using System.Text.Json;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

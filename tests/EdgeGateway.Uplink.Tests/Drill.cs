@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using EdgeGateway.Core.Alerts;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

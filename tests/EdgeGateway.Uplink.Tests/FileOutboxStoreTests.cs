@@ -1,6 +1,6 @@
 using EdgeGateway.Core.Outbox;
 using EdgeGateway.Testing;
-using EdgeGateway.Uplink.Storage;
+using EdgeGateway.Uplink.Segments;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeGateway.Uplink.Tests;

@@ -1,9 +1,8 @@
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Testing;
-using EdgeGateway.Uplink.Storage;
+using EdgeGateway.Uplink.Segments;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

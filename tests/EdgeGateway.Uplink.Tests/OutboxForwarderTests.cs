@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using EdgeGateway.Core;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Publishing;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 

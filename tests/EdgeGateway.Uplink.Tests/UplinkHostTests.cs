@@ -2,7 +2,6 @@ using EdgeGateway.Contracts.Telemetry;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using EdgeGateway.Core.Alerts;
-using EdgeGateway.Core.Ports;
 
 namespace EdgeGateway.Vision.Tests;
 

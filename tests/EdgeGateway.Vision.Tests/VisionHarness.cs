@@ -1,4 +1,4 @@
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Alerts;
 using EdgeGateway.Testing;
 using EdgeGateway.Vision.Pipeline;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,4 @@
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Alerts;
 using EdgeGateway.Vision.Configuration;
 using EdgeGateway.Vision.Rules;
 using Microsoft.Extensions.Configuration;

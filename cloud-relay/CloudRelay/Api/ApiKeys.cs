@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using CloudRelay.Devices;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 
 namespace CloudRelay.Api;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using CloudRelay.Devices;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 
 namespace CloudRelay.Api;

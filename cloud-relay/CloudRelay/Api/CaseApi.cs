@@ -1,6 +1,6 @@
 using System.Globalization;
 using CloudRelay.Cases;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

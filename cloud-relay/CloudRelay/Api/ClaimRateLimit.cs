@@ -1,6 +1,6 @@
 using System.Globalization;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
+using CloudRelay.Settings;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

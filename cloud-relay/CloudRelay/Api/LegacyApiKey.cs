@@ -1,6 +1,5 @@
-using CloudRelay.Devices;
-using CloudRelay.Hosting;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 
 namespace CloudRelay.Api;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using CloudRelay.Devices;
 using CloudRelay.Evidence;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Supervision.Health;
 using Microsoft.AspNetCore.Builder;

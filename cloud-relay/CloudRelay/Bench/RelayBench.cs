@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Net;
 using System.Net.Sockets;
 using CloudRelay.Hosting;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

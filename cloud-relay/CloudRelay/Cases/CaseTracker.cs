@@ -1,5 +1,5 @@
-using CloudRelay.Hosting;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

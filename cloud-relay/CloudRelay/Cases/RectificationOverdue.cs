@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 
 namespace CloudRelay.Cases;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Tls;
 using Microsoft.Extensions.Configuration;
 using EdgeGateway.Configuration;

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
+using CloudRelay.Api;
 using CloudRelay.Bench;
 using CloudRelay.Devices;
 using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using EdgeGateway.Contracts;
 using EdgeGateway.Supervision.Hosting;
 using Microsoft.AspNetCore.Builder;

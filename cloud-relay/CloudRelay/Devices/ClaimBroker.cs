@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using CloudRelay.Tls;
 using EdgeGateway.Contracts;
 

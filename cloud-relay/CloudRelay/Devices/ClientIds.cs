@@ -1,5 +1,5 @@
 using EdgeGateway.Contracts;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 
 namespace CloudRelay.Devices;
 

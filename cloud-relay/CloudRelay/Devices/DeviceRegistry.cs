@@ -1,7 +1,7 @@
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using System.Security.Cryptography.X509Certificates;
-using CloudRelay.Ingest;
-using CloudRelay.Storage;
 
 namespace CloudRelay.Devices;
 

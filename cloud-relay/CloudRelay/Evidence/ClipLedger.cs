@@ -1,5 +1,5 @@
-using CloudRelay.Hosting;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using Microsoft.Extensions.Options;
 
 namespace CloudRelay.Evidence;

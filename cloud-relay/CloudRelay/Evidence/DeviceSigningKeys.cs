@@ -1,5 +1,5 @@
 using CloudRelay.Devices;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts.Evidence;
 
 namespace CloudRelay.Evidence;

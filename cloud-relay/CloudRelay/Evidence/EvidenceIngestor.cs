@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Evidence;
 using Microsoft.Extensions.Logging;

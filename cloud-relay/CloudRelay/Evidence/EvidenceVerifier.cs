@@ -1,5 +1,5 @@
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts.Evidence;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Fleet;
 using Microsoft.Extensions.Logging;

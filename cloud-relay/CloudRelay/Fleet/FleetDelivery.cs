@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using CloudRelay.Hosting;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using EdgeGateway.Contracts.Fleet;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

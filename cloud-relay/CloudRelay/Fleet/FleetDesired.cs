@@ -1,4 +1,4 @@
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts.Fleet;
 
 namespace CloudRelay.Fleet;

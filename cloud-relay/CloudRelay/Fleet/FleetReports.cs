@@ -1,6 +1,6 @@
 using System.Buffers;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Fleet;
 using Microsoft.Extensions.Logging;

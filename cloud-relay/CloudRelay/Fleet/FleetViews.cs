@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts.Fleet;
 
 namespace CloudRelay.Fleet;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using CloudRelay.Api;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Supervision.Progress;
 using Microsoft.Extensions.Hosting;

@@ -1,6 +1,8 @@
 using CloudRelay.Api;
 using CloudRelay.Devices;
 using CloudRelay.Ingest;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CloudRelay.Settings;
 
 namespace CloudRelay.Hosting;
 

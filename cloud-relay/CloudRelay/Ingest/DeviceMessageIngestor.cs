@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text;
 using CloudRelay.Devices;
-using CloudRelay.Hosting;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Telemetry;
 using Microsoft.Extensions.Logging;

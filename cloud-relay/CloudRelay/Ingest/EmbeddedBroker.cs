@@ -1,10 +1,10 @@
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using CloudRelay.Devices;
-using CloudRelay.Hosting;
-using CloudRelay.Storage;
 using CloudRelay.Tls;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;

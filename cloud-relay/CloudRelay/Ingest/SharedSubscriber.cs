@@ -1,6 +1,6 @@
+using CloudRelay.Settings;
 using EdgeGateway.Contracts;
 using System.Buffers;
-using CloudRelay.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

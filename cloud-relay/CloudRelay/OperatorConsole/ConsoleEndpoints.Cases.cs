@@ -1,9 +1,9 @@
 using System.Globalization;
 using CloudRelay.Api;
 using CloudRelay.Cases;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

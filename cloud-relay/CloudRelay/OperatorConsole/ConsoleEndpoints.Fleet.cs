@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using CloudRelay.Fleet;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using EdgeGateway.Contracts.Fleet;
 using Microsoft.AspNetCore.Http;

@@ -1,4 +1,4 @@
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using Microsoft.AspNetCore.Http;
 
 namespace CloudRelay.OperatorConsole;

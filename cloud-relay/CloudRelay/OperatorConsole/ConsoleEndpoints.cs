@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Net;
 using CloudRelay.Api;
-using CloudRelay.Cases;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using CloudRelay.Fleet;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts.Fleet;
 
 namespace CloudRelay.OperatorConsole;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using CloudRelay.Cases;
 using CloudRelay.Devices;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts;
 
 namespace CloudRelay.OperatorConsole;

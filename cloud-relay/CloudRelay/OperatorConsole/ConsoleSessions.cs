@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using CloudRelay.Devices;
-using CloudRelay.Hosting;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using System.Net;
-using CloudRelay.Hosting;
 using CloudRelay.Ingest;
+using CloudRelay.Settings;
 using Microsoft.Extensions.Options;
 
 namespace CloudRelay.OperatorConsole;

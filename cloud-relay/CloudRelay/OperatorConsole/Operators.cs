@@ -1,5 +1,5 @@
 using CloudRelay.Api;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Contracts.Passwords;
 
 namespace CloudRelay.OperatorConsole;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 
 namespace CloudRelay.Tls;
 

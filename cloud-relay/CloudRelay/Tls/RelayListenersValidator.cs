@@ -1,5 +1,5 @@
 using System.Net;
-using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using Microsoft.Extensions.Options;
 
 namespace CloudRelay.Tls;

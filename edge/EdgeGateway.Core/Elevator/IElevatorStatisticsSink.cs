@@ -1,5 +1,4 @@
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 
 namespace EdgeGateway.Core.Elevator;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 
 namespace EdgeGateway.Core.Elevator;
 

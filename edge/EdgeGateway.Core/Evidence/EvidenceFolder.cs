@@ -1,5 +1,5 @@
 using System.Text.Json;
-using EdgeGateway.Storage;
+using EdgeGateway.DurableFiles;
 
 namespace EdgeGateway.Core.Evidence;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using EdgeGateway.Contracts.Evidence;
-using EdgeGateway.Storage;
+using EdgeGateway.DurableFiles;
 
 namespace EdgeGateway.Core.Evidence;
 

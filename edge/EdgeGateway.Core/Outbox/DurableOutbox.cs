@@ -1,4 +1,3 @@
-using EdgeGateway.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Core.Outbox;

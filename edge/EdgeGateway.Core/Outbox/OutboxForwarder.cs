@@ -1,4 +1,4 @@
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Alerts;
 using Microsoft.Extensions.Logging;
 using EdgeGateway.Supervision.Retry;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using EdgeGateway.Core.Alerts;
-using EdgeGateway.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Core.Outbox;

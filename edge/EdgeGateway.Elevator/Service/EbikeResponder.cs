@@ -1,5 +1,4 @@
 using EdgeGateway.Core.Alerts;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Elevator.Hardware;
 using EdgeGateway.Elevator.Machine;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Elevator;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Elevator.Machine;
 using EdgeGateway.Elevator.Maintenance;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,5 @@
 using EdgeGateway.Core.Elevator;
-using EdgeGateway.Storage;
+using EdgeGateway.DurableFiles;
 
 namespace EdgeGateway.Elevator.Service;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Storage;
-using EdgeGateway.Uplink.Storage;
+using EdgeGateway.DurableFiles;
+using EdgeGateway.Uplink.Segments;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeGateway.Host.Commands;

@@ -4,7 +4,7 @@ using EdgeGateway.Core.Outbox;
 using EdgeGateway.Supervision.Health;
 using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Supervision.Systemd;
-using EdgeGateway.Uplink.Storage;
+using EdgeGateway.Uplink.Segments;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeGateway.Host.Diagnostics;

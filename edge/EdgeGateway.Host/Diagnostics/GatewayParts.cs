@@ -1,7 +1,7 @@
 using EdgeGateway.Core;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Publishing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

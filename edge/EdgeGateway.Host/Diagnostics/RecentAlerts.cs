@@ -1,4 +1,5 @@
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Publishing;
 using Microsoft.Extensions.Hosting;
 using EdgeGateway.Contracts.Evidence;
 

@@ -1,6 +1,7 @@
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Evidence;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Core.Publishing;
 using EdgeGateway.Uplink.Configuration;
 using EdgeGateway.Uplink.Mqtt;
 using EdgeGateway.Vision.Configuration;

@@ -1,5 +1,6 @@
 using EdgeGateway.Contracts;
 using EdgeGateway.Core.Alerts;
+using EdgeGateway.Core.Publishing;
 
 namespace EdgeGateway.Host.Fleet;
 

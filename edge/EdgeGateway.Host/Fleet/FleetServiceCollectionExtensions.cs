@@ -1,5 +1,6 @@
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Configuration;
+using EdgeGateway.Core.Publishing;
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Setup;
 using EdgeGateway.Uplink.Mqtt;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeGateway.Contracts.Fleet;
-using EdgeGateway.Storage;
+using EdgeGateway.DurableFiles;
 
 namespace EdgeGateway.Host.Fleet;
 

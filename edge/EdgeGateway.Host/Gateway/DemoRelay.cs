@@ -47,12 +47,12 @@ internal sealed class DemoRelay : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the relay found by <see cref="GatewayPaths.RelayProgram"/> and waits until its API answers; null and one
+    /// Starts the relay found by <see cref="FindProgram"/> and waits until its API answers; null and one
     /// line on <paramref name="errors"/> when there is no relay program or it does not come up.
     /// </summary>
     public static async Task<DemoRelay?> StartAsync(string dataDir, int mqttPort, int httpPort, TextWriter errors, CancellationToken cancellationToken)
     {
-        if (GatewayPaths.RelayProgram() is not { } program)
+        if (FindProgram() is not { } program)
         {
             await errors.WriteLineAsync(
                 "demo: the cloud-relay program was not found beside edgegw or in the checkout's build output; build it with `dotnet build cloud-relay/CloudRelay -c Release`");
@@ -176,5 +176,27 @@ internal sealed class DemoRelay : IAsyncDisposable
         {
             _log.AppendLine(line);
         }
+    }
+
+    /// <summary>
+    /// The relay program for <c>edgegw demo</c>: <c>cloud-relay</c> (or <c>cloud-relay.dll</c>) beside edgegw, else
+    /// the checkout's build output (Release, then Debug). Null when there is none.
+    /// </summary>
+    private static string? FindProgram()
+    {
+        var candidates = new List<string>
+        {
+            Path.Combine(GatewayPaths.AppDir, "cloud-relay.dll"),
+            Path.Combine(GatewayPaths.AppDir, "cloud-relay"),
+        };
+        if (GatewayPaths.CheckoutRoot is { } root)
+        {
+            foreach (var configuration in new[] { "Release", "Debug" })
+            {
+                candidates.Add(Path.Combine(root, "cloud-relay", "CloudRelay", "bin", configuration, "net10.0", "cloud-relay.dll"));
+            }
+        }
+
+        return candidates.FirstOrDefault(File.Exists);
     }
 }

@@ -3,9 +3,10 @@ using EdgeGateway.Contracts;
 using EdgeGateway.Core;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Core.Publishing;
 using EdgeGateway.Uplink.Configuration;
 using EdgeGateway.Uplink.Mqtt;
-using EdgeGateway.Uplink.Storage;
+using EdgeGateway.Uplink.Segments;
 using Microsoft.Extensions.Logging;
 using EdgeGateway.Core.Configuration;
 

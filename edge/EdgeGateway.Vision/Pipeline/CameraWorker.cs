@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Threading.Channels;
 using EdgeGateway.Core.Alerts;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Core.Vision;
 using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Vision.Configuration;

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Vision;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Supervision.Progress;
 using EdgeGateway.Vision.Configuration;
 using EdgeGateway.Vision.Models;

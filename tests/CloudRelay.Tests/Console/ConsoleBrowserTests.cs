@@ -1,6 +1,6 @@
 using CloudRelay.Cases;
 using CloudRelay.OperatorConsole;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;

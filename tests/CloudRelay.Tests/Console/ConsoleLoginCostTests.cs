@@ -2,6 +2,7 @@ using System.Net;
 using CloudRelay.Hosting;
 using CloudRelay.Ingest;
 using CloudRelay.OperatorConsole;
+using CloudRelay.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

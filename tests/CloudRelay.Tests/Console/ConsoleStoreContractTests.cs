@@ -1,5 +1,6 @@
 using CloudRelay.Cases;
-using CloudRelay.Storage;
+using CloudRelay.Settings;
+using CloudRelay.Database;
 
 namespace CloudRelay.Tests.Console;
 

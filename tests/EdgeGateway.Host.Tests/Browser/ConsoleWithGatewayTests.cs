@@ -2,7 +2,7 @@ using System.Globalization;
 using CloudRelay.Cases;
 using CloudRelay.Hosting;
 using CloudRelay.OperatorConsole;
-using CloudRelay.Storage;
+using CloudRelay.Database;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Simulation;
 using EdgeGateway.Testing;

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Publishing;
 using EdgeGateway.Host.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -2,7 +2,7 @@ using EdgeGateway.Core;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Publishing;
 using EdgeGateway.Testing;
 
 namespace EdgeGateway.Host.Tests.Diagnostics;

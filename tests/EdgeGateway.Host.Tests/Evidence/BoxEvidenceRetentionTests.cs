@@ -1,7 +1,6 @@
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Evidence;
 using EdgeGateway.Core.Outbox;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Host.Gateway;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Configuration;

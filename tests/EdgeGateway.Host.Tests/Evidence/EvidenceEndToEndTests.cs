@@ -4,7 +4,7 @@ using CloudRelay.Hosting;
 using EdgeGateway.Contracts.Evidence;
 using EdgeGateway.Core.Alerts;
 using EdgeGateway.Core.Evidence;
-using EdgeGateway.Core.Ports;
+using EdgeGateway.Core.Outbox;
 using EdgeGateway.Host.Gateway;
 using EdgeGateway.Testing;
 using EdgeGateway.Vision.Models;
@@ -192,7 +192,7 @@ public sealed class EvidenceEndToEndTests : IAsyncLifetime
     private static async Task<(Alert Alert, string SnapshotSha)> PublishWithSnapshotAsync(IServiceProvider services, bool namesClip = false)
     {
         var snapshot = await File.ReadAllBytesAsync(RepoPaths.SharedFile("images", "person-with-mask.jpg"));
-        var outbox = services.GetRequiredService<EdgeGateway.Core.Ports.IOutbox>();
+        var outbox = services.GetRequiredService<EdgeGateway.Core.Outbox.IOutbox>();
         Alert alert;
         if (namesClip)
         {

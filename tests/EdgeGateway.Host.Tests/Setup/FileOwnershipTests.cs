@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using EdgeGateway.Storage;
+using EdgeGateway.DurableFiles;
 
 namespace EdgeGateway.Host.Tests.Setup;
 

@@ -1,4 +1,5 @@
 using CloudRelay.Hosting;
+using CloudRelay.Settings;
 using EdgeGateway.Contracts;
 using EdgeGateway.Host.Setup;
 using Microsoft.Extensions.Configuration;

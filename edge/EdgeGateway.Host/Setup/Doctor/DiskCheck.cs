@@ -30,7 +30,7 @@ internal sealed class DiskCheck : IDoctorCheck
         var store = Path.Combine(Path.GetFullPath(directory), "outbox");
         if (Directory.Exists(store))
         {
-            var inspection = Uplink.Storage.FileOutboxStore.Inspect(store);
+            var inspection = Uplink.Segments.FileOutboxStore.Inspect(store);
             results.Add(inspection.StorageFull
                 ? DoctorResult.Fail("storage_full", $"{inspection.AvailableBytes / 1024} KiB free at {store}, {inspection.ReserveBytes / 1024} KiB kept in reserve; {inspection.Pending.Count} records queued",
                     "new alarms are refused until the uplink drains the backlog or space is freed; check the broker link and what else fills the disk")

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using EdgeGateway.Storage;
+using EdgeGateway.DurableFiles;
 
 namespace EdgeGateway.Host.Setup.Provision;
 

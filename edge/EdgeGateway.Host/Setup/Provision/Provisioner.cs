@@ -1,7 +1,7 @@
 using EdgeGateway.Contracts;
 using EdgeGateway.Host.Configuration;
 using EdgeGateway.Host.Diagnostics;
-using EdgeGateway.Storage;
+using EdgeGateway.DurableFiles;
 using Spectre.Console;
 
 namespace EdgeGateway.Host.Setup.Provision;

@@ -1,7 +1,0 @@
-namespace EdgeGateway.Core.Ports;
-
-/// <summary>Hands out the per-device sequence numbers; strictly increasing across restarts.</summary>
-public interface IAlertSequence
-{
-    long Take();
-}
