@@ -113,7 +113,11 @@ public sealed class FleetRelayEndToEndTests(FleetRelayFixture fleet, ITestOutput
         Assert.Contains(rolledBack.Gates, g => g is { Name: "camera k1", Passed: false });
         Assert.Equal(lastGood, box.Store().InForce()?.Version);
 
-        // The old camera (the clip) runs again: the next version, which leaves the camera alone, passes its gate.
+        // The old camera runs again: the box's log names the missing file, then camera k1 opens the clip after it.
+        await EdgeGateway.Testing.Eventually.HoldsAsync(() => ClipOpenedAfter(box, Path.GetFileName(missing)), FleetRelayFixture.Patience,
+            "camera k1 to open its clip after the missing file", () => "\n" + box.Process!.Output());
+
+        // And it analyses: the next version, which leaves the camera alone, passes its gate.
         await fleet.ClearLayerAsync("device:site-a/box-1");
         var next = await fleet.WaitForDesiredAsync(box, desired.Version);
         var applied = await fleet.WaitForReportAsync(box, next.Version, FleetConfigStatus.Applied);
@@ -228,6 +232,15 @@ public sealed class FleetRelayEndToEndTests(FleetRelayFixture fleet, ITestOutput
         Assert.Equal(before, await VersionsAsync());
         // A device cannot publish on another box's config/desired, so a forbidden key can only reach a box from a
         // relay that let it through: that refusal on the box is FleetAgentTests' (same line, status invalid).
+    }
+
+    /// <summary>The box's log tried <paramref name="missing"/> and, after its last mention, camera k1 opened the fixture's clip.</summary>
+    private static bool ClipOpenedAfter(FleetBox box, string missing)
+    {
+        var lines = box.Process!.Output().Split('\n');
+        var lastMissing = Array.FindLastIndex(lines, l => l.Contains(missing, StringComparison.Ordinal));
+        return lastMissing >= 0 && lines.Skip(lastMissing + 1).Any(l =>
+            l.Contains("Camera k1: opened ", StringComparison.Ordinal) && l.Contains(Path.GetFileName(FleetRelayFixture.Clip), StringComparison.Ordinal));
     }
 
     private async Task RestartAsync(FleetBox box, JsonObject config)
