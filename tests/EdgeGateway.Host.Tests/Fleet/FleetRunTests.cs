@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EdgeGateway.Contracts.Fleet;
 using EdgeGateway.Host.Fleet;
 using EdgeGateway.Host.Tests.Setup;
-using EdgeGateway.Host.Tests.Supervision;
 using EdgeGateway.Testing;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -28,7 +26,7 @@ public sealed class FleetRunTests(ITestOutputHelper output) : IDisposable
     {
         await using var broker = await MosquittoBroker.StartAsync();
         await using var relay = await MqttCollector.StartAsync(broker.Url, $"edge/{Site}/{Device}/config/reported");
-        using var box = StartEdgegw(WriteConfig(broker.Url, healthWatch: "00:00:03"));
+        using var box = EdgegwRun.Start(WriteConfig(broker.Url, healthWatch: "00:00:03"));
         try
         {
             var valid = DesiredConfig.Of(1, new JsonObject { ["Outbox"] = new JsonObject { ["StatusTtl"] = "02:00:00" } });
@@ -72,7 +70,7 @@ public sealed class FleetRunTests(ITestOutputHelper output) : IDisposable
         for (var start = 1; start <= 2; start++)
         {
             var seen = Reports(relay).Count;
-            using var box = StartEdgegw(config);
+            using var box = EdgegwRun.Start(config);
             await relay.WaitForAsync(_ => Reports(relay).Skip(seen).Any(r => r.Version == 4 && r.Status == FleetConfigStatus.Pending), Patience, "a pending report");
             Assert.Equal(4, Store().InForce()?.Version);
             box.Process.Kill();
@@ -81,7 +79,7 @@ public sealed class FleetRunTests(ITestOutputHelper output) : IDisposable
         }
 
         // Start 3 counts the second failed start and runs on the box's own file, saying so.
-        using var last = StartEdgegw(config);
+        using var last = EdgegwRun.Start(config);
         try
         {
             var rolledBack = await WaitForReportAsync(relay, 4, FleetConfigStatus.RolledBack);
@@ -111,18 +109,8 @@ public sealed class FleetRunTests(ITestOutputHelper output) : IDisposable
             ["Diagnostics"] = new JsonObject { ["Url"] = "http://127.0.0.1:0" },
             ["Fleet"] = new JsonObject { ["HealthWatch"] = healthWatch, ["MaxFailedStarts"] = 2 },
         };
-        var path = _dir.File("gateway.json");
-        File.WriteAllText(path, config.ToJsonString());
-        return path;
+        return EdgegwRun.WriteConfig(_dir.File("gateway.json"), config);
     }
-
-    private static ChildProcess StartEdgegw(string config) =>
-        ChildProcess.Start(new ProcessStartInfo(SystemdParent.DotnetHost, [Path.Combine(AppContext.BaseDirectory, "edgegw.dll"), "run", "--config", config])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        });
 
     /// <summary>As the relay does, QoS 1; retained, so a box that connects later (or again) is handed it too.</summary>
     private static async Task PublishDesiredAsync(string url, DesiredConfig desired)
