@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts.Telemetry;
 using EdgeGateway.Core;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
@@ -5,6 +6,7 @@ using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Fleet;
 using EdgeGateway.Uplink.Mqtt;
 using EdgeGateway.Vision.Configuration;
+using EdgeGateway.Vision.Models;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Host.Health;
@@ -23,11 +25,13 @@ internal sealed class GatewayHealthSource(
     FleetStore? fleet,
     string dataDir,
     TimeProvider time,
+    ModelCatalog? catalog = null,
     HostReadings? host = null) : IHealthSource
 {
     private readonly HostReadings _host = host ?? new HostReadings();
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
     private readonly Lock _gate = new();
+    private (string Names, IReadOnlyList<ModelHealthReport> Models) _models = (string.Empty, []);
 
     public HealthReadings Read()
     {
@@ -56,6 +60,7 @@ internal sealed class GatewayHealthSource(
             Connections = link?.Connections ?? 0,
             RoundTrip = link?.LastRoundTrip,
             ElevatorMode = elevator?.GetSnapshot().Mode,
+            Models = Models(),
         };
     }
 
@@ -77,6 +82,36 @@ internal sealed class GatewayHealthSource(
         var configured = vision?.CurrentValue.Cameras;
         return [.. cameras.GetHealth().Select(h =>
             new CameraReading(h, configured?.FirstOrDefault(c => c.Id == h.CameraId)?.AnalysisFps ?? 0))];
+    }
+
+    /// <summary>The cameras' models with the SHA-256 their manifests pin (the catalog refuses weights that differ); read again when the set changes.</summary>
+    private IReadOnlyList<ModelHealthReport> Models()
+    {
+        var names = vision?.CurrentValue.Cameras.Select(c => c.Model).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() ?? [];
+        var key = string.Join('\n', names);
+        lock (_gate)
+        {
+            if (catalog is null || key == _models.Names)
+            {
+                return _models.Models;
+            }
+
+            _models = (key, [.. names.Select(name => new ModelHealthReport(name, PinnedSha256(catalog, name)))]);
+            return _models.Models;
+        }
+    }
+
+    private static string PinnedSha256(ModelCatalog catalog, string name)
+    {
+        try
+        {
+            return catalog.Get(name).Sha256 ?? "unpinned";
+        }
+        catch (Exception ex) when (ex is ModelException or IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
+        {
+            // A manifest path or folder rather than a name, or an unreadable manifest: the id still goes up.
+            return "unknown";
+        }
     }
 
     private (long Free, long Total) Disk()

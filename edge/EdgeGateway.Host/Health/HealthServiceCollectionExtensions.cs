@@ -4,6 +4,7 @@ using EdgeGateway.Core.Outbox;
 using EdgeGateway.Host.Fleet;
 using EdgeGateway.Uplink.Mqtt;
 using EdgeGateway.Vision.Configuration;
+using EdgeGateway.Vision.Models;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +28,8 @@ internal static class HealthServiceCollectionExtensions
             sp.GetService<IElevatorMonitor>(),
             sp.GetService<FleetStore>(),
             StorageOptions.DataDirIn(configuration),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ModelCatalog>()));
         services.TryAddSingleton<HealthInstruments>();
         services.TryAddSingleton(sp => new HealthReporter(
             sp.GetRequiredService<IHealthSource>(),

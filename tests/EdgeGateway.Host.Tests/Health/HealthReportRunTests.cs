@@ -70,6 +70,9 @@ public sealed class HealthReportRunTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(5, camera.TargetFps);
         Assert.True(analysing.UplinkConnected);
         Assert.True(analysing.DiskTotalBytes > 0);
+        var model = Assert.Single(analysing.Models);
+        Assert.Equal("yolox-nano-coco80", model.Id);
+        Assert.Equal(64, model.Sha256.Length);
 
         // 2. The broker goes down; the box builds reports while offline, and an alarm is raised.
         var reporter = gateway.Services.GetRequiredService<HealthReporter>();
