@@ -2,6 +2,7 @@ using EdgeGateway.Contracts.Telemetry;
 using EdgeGateway.Core;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Elevator.Service;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Fleet;
 using EdgeGateway.Uplink.Mqtt;
@@ -26,6 +27,7 @@ internal sealed class GatewayHealthSource(
     string dataDir,
     TimeProvider time,
     ModelCatalog? catalog = null,
+    ElevatorSampleCounter? samples = null,
     HostReadings? host = null) : IHealthSource
 {
     private readonly HostReadings _host = host ?? new HostReadings();
@@ -60,6 +62,7 @@ internal sealed class GatewayHealthSource(
             Connections = link?.Connections ?? 0,
             RoundTrip = link?.LastRoundTrip,
             ElevatorMode = elevator?.GetSnapshot().Mode,
+            ElevatorSamples = elevator is null ? null : samples?.Samples,
             Models = Models(),
         };
     }

@@ -61,6 +61,7 @@ internal sealed class HealthInstruments
 
         var elevator = meters.Create(ElevatorMeter);
         elevator.CreateObservableGauge("edgegw.elevator.mode", Mode, "1", "1, tagged with the elevator's mode; absent without an elevator");
+        elevator.CreateObservableCounter("edgegw.elevator.samples", Samples, "{sample}", "Sensor samples taken; absent without an elevator");
     }
 
     /// <summary>The current readings, read at most once per collection.</summary>
@@ -103,6 +104,9 @@ internal sealed class HealthInstruments
         var readings = Readings();
         return [new(1, new("version", readings.Version), new("config_version", readings.ConfigVersion))];
     }
+
+    private IEnumerable<Measurement<long>> Samples() =>
+        Readings().ElevatorSamples is { } samples ? [new(samples)] : [];
 
     private IEnumerable<Measurement<int>> Mode() =>
         Readings().ElevatorMode is { } mode ? [new(1, new KeyValuePair<string, object?>("mode", mode))] : [];

@@ -44,7 +44,8 @@ internal sealed record HealthReadings
     /// <summary>The elevator's mode, or null on a box without an elevator.</summary>
     public string? ElevatorMode { get; init; }
 
-    public double? ElevatorSamplesPerSecond { get; init; }
+    /// <summary>Elevator samples written since start, or null on a box without an elevator.</summary>
+    public long? ElevatorSamples { get; init; }
 
     public IReadOnlyList<ModelHealthReport> Models { get; init; } = [];
 

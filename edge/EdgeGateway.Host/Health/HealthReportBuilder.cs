@@ -35,7 +35,9 @@ internal static class HealthReportBuilder
             UplinkReconnects = now.Reconnects,
             UplinkRoundTripMs = now.RoundTrip is { } rtt ? Math.Round(rtt.TotalMilliseconds, 1) : null,
             ElevatorMode = now.ElevatorMode,
-            ElevatorSamplesPerSecond = now.ElevatorSamplesPerSecond,
+            ElevatorSamplesPerSecond = now.ElevatorSamples is { } samples && since > 0
+                ? Math.Round((samples - (previous?.ElevatorSamples ?? 0)) / since, 2)
+                : null,
             Models = now.Models,
         };
     }

@@ -1,6 +1,7 @@
 using EdgeGateway.Core.Configuration;
 using EdgeGateway.Core.Health;
 using EdgeGateway.Core.Outbox;
+using EdgeGateway.Elevator.Service;
 using EdgeGateway.Host.Fleet;
 using EdgeGateway.Uplink.Mqtt;
 using EdgeGateway.Vision.Configuration;
@@ -29,7 +30,8 @@ internal static class HealthServiceCollectionExtensions
             sp.GetService<FleetStore>(),
             StorageOptions.DataDirIn(configuration),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ModelCatalog>()));
+            sp.GetService<ModelCatalog>(),
+            sp.GetService<ElevatorSampleCounter>()));
         services.TryAddSingleton<HealthInstruments>();
         services.TryAddSingleton(sp => new HealthReporter(
             sp.GetRequiredService<IHealthSource>(),

@@ -35,6 +35,7 @@ public sealed class HealthReporterTests
     {
         await StepAsync();
         _source.Analyse("kitchen-1", read: 600, analysed: 300, detectorRuns: 100, detectorSeconds: 2.5, lag: 0.12);
+        _source.ElevatorSamples = 1000 + 600;
         _time.Advance(Interval);
         await StepAsync();
 
@@ -54,6 +55,8 @@ public sealed class HealthReporterTests
         Assert.Equal(12, report.ConfigVersion);
         Assert.Equal(18.5, report.UplinkRoundTripMs);
         Assert.Equal(60, report.UptimeSeconds);
+        Assert.Equal(10, report.ElevatorSamplesPerSecond);
+        Assert.Equal("inspection", report.ElevatorMode);
     }
 
     [Fact]
@@ -256,6 +259,8 @@ public sealed class HealthReporterTests
 
         public int Reads { get; private set; }
 
+        public long ElevatorSamples { get; set; } = 1000;
+
         public void Analyse(string camera, long read, long analysed, long detectorRuns, double detectorSeconds, double lag) =>
             _cameras[camera] = _cameras[camera] with
             {
@@ -287,6 +292,8 @@ public sealed class HealthReporterTests
                 UplinkConnected = link.Connected,
                 Connections = link.Connections,
                 RoundTrip = TimeSpan.FromMilliseconds(18.5),
+                ElevatorMode = "inspection",
+                ElevatorSamples = ElevatorSamples,
             };
         }
 
