@@ -54,6 +54,7 @@ public static class ElevatorServiceCollectionExtensions
         services.TryAddSingleton<ElevatorEventChannel>();
         services.TryAddSingleton<ElevatorMonitor>();
         services.TryAddSingleton<IElevatorMonitor>(sp => sp.GetRequiredService<ElevatorMonitor>());
+        services.TryAddSingleton<ElevatorSampleCounter>();
         services.AddHostedService<HardwareSamplerService>();
         services.AddHostedService<ElevatorMonitorService>();
         return services;

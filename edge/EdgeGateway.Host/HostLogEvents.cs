@@ -73,4 +73,10 @@ public static class HostLogEvents
 
     /// <summary>EvidenceService.Log.Ready.</summary>
     public const int EvidenceReady = 1530;
+
+    /// <summary>HealthReporter.Log.StateChanged.</summary>
+    public const int HealthStateChanged = 7201;
+
+    /// <summary>HealthReporter.Log.Refused.</summary>
+    public const int HealthReportRefused = 7202;
 }

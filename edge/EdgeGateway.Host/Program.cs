@@ -12,6 +12,7 @@ VisionCommands.Register(root, bench);
 ElevatorCommands.Register(root, bench);
 UplinkCommands.Register(root, bench);
 CameraBenchCommands.Register(bench);
+HealthCommands.Register(bench);
 SetupCommands.Register(root);
 ReportCommands.Register(root);
 

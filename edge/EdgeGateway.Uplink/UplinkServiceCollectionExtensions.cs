@@ -90,6 +90,7 @@ public static class UplinkServiceCollectionExtensions
             sp.GetRequiredService<ILogger<MqttUplinkTransport>>()));
         services.TryAddSingleton<IUplinkTransport>(sp => sp.GetRequiredService<MqttUplinkTransport>());
         services.TryAddSingleton<IFleetConfigChannel>(sp => sp.GetRequiredService<MqttUplinkTransport>());
+        services.TryAddSingleton<IHealthChannel>(sp => sp.GetRequiredService<MqttUplinkTransport>());
         // The outbox's own notices log under the send loop's category, as they always have.
         services.TryAddSingleton<IOutboxNotices>(sp => new OutboxNotices(
             sp.GetRequiredService<DurableOutbox>(),

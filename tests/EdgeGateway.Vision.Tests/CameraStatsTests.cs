@@ -43,4 +43,32 @@ public sealed class CameraStatsTests
         Assert.Equal("cannot connect to 10.0.0.5:554 (connection refused)", stats.LastError);
         Assert.False(stats.Connected);
     }
+
+    [Fact]
+    public void The_detectors_time_per_run_and_the_lag_of_the_last_frame_are_kept()
+    {
+        var time = new FakeTimeProvider();
+        var stats = new CameraStats("cam", "kitchen", time);
+        for (var i = 0; i < 4; i++)
+        {
+            stats.FrameIn();
+            var readAt = stats.LastFrameTimestamp;
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            var started = time.GetTimestamp();
+            time.Advance(TimeSpan.FromMilliseconds(30));
+            stats.FrameAnalysed(detectorRan: true, readAt, started);
+        }
+
+        // A still frame: no detector run, no detector time.
+        stats.FrameIn();
+        var stillAt = stats.LastFrameTimestamp;
+        time.Advance(TimeSpan.FromMilliseconds(5));
+        stats.FrameAnalysed(detectorRan: false, stillAt);
+
+        var health = stats.ToHealth();
+        Assert.Equal(4, health.DetectorRuns);
+        Assert.Equal(0.12, health.DetectorSeconds, 6);
+        Assert.Equal(0.005, health.LagSeconds!.Value, 6);
+        Assert.Equal(5, health.FramesAnalysed);
+    }
 }

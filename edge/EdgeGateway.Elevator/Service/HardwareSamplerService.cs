@@ -19,7 +19,8 @@ public sealed class HardwareSamplerService(
     TimeProvider time,
     IOptionsMonitor<ElevatorOptions> options,
     ILogger<HardwareSamplerService> logger,
-    ProgressRegistry? progress = null) : BackgroundService
+    ProgressRegistry? progress = null,
+    ElevatorSampleCounter? counter = null) : BackgroundService
 {
     /// <summary>The least time the sampler may go without a tick before the watchdog calls it stalled.</summary>
     public static readonly TimeSpan MinimumDeadline = TimeSpan.FromSeconds(10);
@@ -46,6 +47,7 @@ public sealed class HardwareSamplerService(
                 try
                 {
                     await channel.Writer.WriteAsync(ElevatorEvent.Sample(sampler.Sample()), stoppingToken);
+                    counter?.Sampled();
                 }
                 catch (Exception ex) when (ex is IOException or InvalidOperationException)
                 {

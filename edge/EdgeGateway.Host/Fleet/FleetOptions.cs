@@ -17,6 +17,9 @@ internal sealed class FleetOptions
 
     /// <summary>Starts that end before the watch finishes, after which the box goes back to its last good configuration.</summary>
     public int MaxFailedStarts { get; set; } = 2;
+
+    /// <summary>How often the box publishes its health report on <c>…/health</c> (also at once on a change of state).</summary>
+    public TimeSpan HealthInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>One line per problem: the key, the value, what was expected.</summary>
@@ -39,6 +42,11 @@ internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
         if (options.MaxFailedStarts is < 1 or > 100)
         {
             problems.Add($"Fleet:MaxFailedStarts = '{options.MaxFailedStarts}': expected 1 to 100");
+        }
+
+        if (options.HealthInterval < TimeSpan.FromSeconds(1) || options.HealthInterval > TimeSpan.FromHours(1))
+        {
+            problems.Add($"Fleet:HealthInterval = '{options.HealthInterval}': expected 00:00:01 to 01:00:00");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

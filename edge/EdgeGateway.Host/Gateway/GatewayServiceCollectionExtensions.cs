@@ -4,6 +4,7 @@ using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Elevator;
 using EdgeGateway.Host.Evidence;
 using EdgeGateway.Host.Fleet;
+using EdgeGateway.Host.Health;
 using EdgeGateway.Uplink;
 using EdgeGateway.Vision;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -47,6 +48,7 @@ internal static class GatewayServiceCollectionExtensions
 
         services.AddEvidence(configuration);
         services.AddFleetState(configuration);
+        services.AddHealthReporting(configuration);
 
         // The page binds Kestrel to Diagnostics:Url itself.
         services.AddDiagnostics(configuration);

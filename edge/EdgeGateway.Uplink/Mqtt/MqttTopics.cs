@@ -4,7 +4,7 @@ namespace EdgeGateway.Uplink.Mqtt;
 
 /// <summary>
 /// The device's topics: <c>{prefix}/{site}/{device}/alert</c>, <c>…/snapshot/{alertId}</c>,
-/// <c>…/status</c>, <c>…/telemetry</c>, the retained birth / last-will topic <c>…/state</c>, and the fleet
+/// <c>…/status</c>, <c>…/telemetry</c>, <c>…/health</c>, the retained birth / last-will topic <c>…/state</c>, and the fleet
 /// configuration's <c>…/config/desired</c> (read) and <c>…/config/reported</c>.
 /// </summary>
 /// <remarks>Formatted by the contract's <see cref="EdgeTopic"/>, the same type the relay parses with.</remarks>
@@ -17,6 +17,9 @@ public sealed class MqttTopics(string prefix, string site, string device)
     public string Status { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.Status);
 
     public string Telemetry { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.Telemetry);
+
+    /// <summary>The box's health report (<see cref="EdgeGateway.Contracts.Telemetry.HealthReport"/>).</summary>
+    public string Health { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.Health);
 
     /// <summary>Retained <c>online</c> while connected; the broker sets <c>offline</c> (Last Will) when the link dies.</summary>
     public string State { get; } = EdgeTopic.Format(prefix, site, device, EdgeChannel.State);

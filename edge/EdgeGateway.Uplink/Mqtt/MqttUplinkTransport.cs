@@ -198,7 +198,9 @@ public sealed partial class MqttUplinkTransport : IUplinkTransport, Core.Evidenc
         await quota.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var sentAt = _time.GetTimestamp();
             var result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _lastRoundTripTicks, _time.GetTimestamp() - sentAt);
             return result.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers
                 ? UplinkSendResult.Confirmed(connection)
                 : UplinkSendResult.Refused(connection, DescribeRefusal(result.ReasonCode, result.ReasonString));

@@ -160,15 +160,18 @@ internal sealed class CameraWorker : IDisposable
     private void Analyse(Mat frame)
     {
         _stallReported = false;
+        var readAt = Stats.LastFrameTimestamp;
         var now = _time.GetUtcNow();
         var run = _gate.ShouldDetect(frame, now);
+        var started = -1L;
         if (run)
         {
             // On a still scene the previous detections stand: nothing in the picture changed.
+            started = _time.GetTimestamp();
             _detector.Detect(frame, _detections);
         }
 
-        Stats.FrameAnalysed(run);
+        Stats.FrameAnalysed(run, readAt, started);
         foreach (var rule in _rules)
         {
             rule.Observe(now, _detections, frame.Cols, frame.Rows, _events);

@@ -9,6 +9,8 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
     private long _framesAnalysed;
     private long _framesDropped;
     private long _detectorRuns;
+    private long _detectorTicks;
+    private long _lagTicks = -1;
     private long _lastFrameTimestamp = -1;
     private long _lastAnalysedTimestamp = -1;
     private int _reconnects;
@@ -87,15 +89,30 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
 
     internal void FrameDropped() => Interlocked.Increment(ref _framesDropped);
 
-    internal void FrameAnalysed(bool detectorRan)
+    /// <summary>When the newest frame was read (a timestamp of the stats' clock), or -1 before the first.</summary>
+    internal long LastFrameTimestamp => Interlocked.Read(ref _lastFrameTimestamp);
+
+    /// <param name="detectorRan">Whether the detector ran on the frame.</param>
+    /// <param name="readAt">When the frame was read (<see cref="LastFrameTimestamp"/> as it was taken; the worker's queue holds one frame).</param>
+    /// <param name="detectorStarted">When the detector started on it.</param>
+    internal void FrameAnalysed(bool detectorRan, long readAt = -1, long detectorStarted = -1)
     {
         Interlocked.Increment(ref _framesAnalysed);
+        var now = time.GetTimestamp();
         if (detectorRan)
         {
             Interlocked.Increment(ref _detectorRuns);
+            if (detectorStarted >= 0)
+            {
+                Interlocked.Add(ref _detectorTicks, now - detectorStarted);
+            }
         }
 
-        var now = time.GetTimestamp();
+        if (readAt >= 0)
+        {
+            Interlocked.Exchange(ref _lagTicks, now - readAt);
+        }
+
         var previous = Interlocked.Exchange(ref _lastAnalysedTimestamp, now);
         if (previous >= 0)
         {
@@ -163,5 +180,10 @@ public sealed class CameraStats(string cameraId, string role, TimeProvider time)
         Reconnects,
         LastError,
         Math.Round(Volatile.Read(ref _analysisFps), 2),
-        LastAnalysedAgeSeconds);
+        LastAnalysedAgeSeconds)
+    {
+        DetectorRuns = DetectorRuns,
+        DetectorSeconds = (double)Interlocked.Read(ref _detectorTicks) / time.TimestampFrequency,
+        LagSeconds = Interlocked.Read(ref _lagTicks) is var lag and >= 0 ? (double)lag / time.TimestampFrequency : null,
+    };
 }
