@@ -1,6 +1,5 @@
 using EdgeGateway.Contracts.Telemetry;
 using EdgeGateway.Core.Alerts;
-using EdgeGateway.Core.Ports;
 using EdgeGateway.Host.Diagnostics;
 using EdgeGateway.Host.Health;
 using EdgeGateway.Host.Tests.Browser;
