@@ -160,7 +160,7 @@ public static class RelayCommands
         var command = new Command("api-key", "Platform API keys: create, list, revoke (each named, scoped and stored hashed)");
 
         var name = new Option<string>("--name") { Description = "The key's name, e.g. platform", Required = true };
-        var scope = new Option<string>("--scope") { Description = "read, devices, cases, fleet or admin", Required = true };
+        var scope = new Option<string>("--scope") { Description = "read, devices, cases, fleet, metrics or admin", Required = true };
         var keyDataDir = DataDir();
         var db = Db();
         var keyConfig = Config();
