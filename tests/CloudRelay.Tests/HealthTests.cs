@@ -76,24 +76,6 @@ public sealed class PostgresHealthStoreTests(PostgresFixture postgres) : HealthS
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class HealthMetricsTests(ITestOutputHelper output)
 {
-    internal static HealthReport Report(double analysedFps, string? error = null) => new()
-    {
-        TimeMs = 1,
-        UptimeSeconds = 3600,
-        Version = "1.2.3",
-        Cameras = [new CameraHealthReport("cam-1", analysedFps > 0, 10, analysedFps, 8, 1000, 800, 5, 120, 35, error)],
-        OutboxDepth = new Dictionary<string, long> { ["alarm"] = 2, ["snapshot"] = 9 },
-        OutboxOldestSeconds = 42,
-        OutboxBytes = 65_536,
-        DiskFreeBytes = 5_000_000_000,
-        DiskTotalBytes = 32_000_000_000,
-        CpuPercent = 37.5,
-        TemperatureC = 61.25,
-        MemoryBytes = 200_000_000,
-        UplinkConnected = true,
-        UplinkRoundTripMs = 48,
-    };
-
     [Fact]
     public async Task A_box_report_reaches_metrics_with_its_labels_and_a_garbage_report_is_refused_and_counted()
     {
@@ -103,7 +85,7 @@ public sealed class HealthMetricsTests(ITestOutputHelper output)
         // The box's birth message: what the relay counts as connected.
         Assert.True((await box.PublishAsync(EdgeTopic.Format("edge", "s1", "k1", EdgeChannel.State), "online"u8.ToArray(), retain: true)).IsSuccess);
 
-        var good = await box.PublishAsync(topic, Report(7.5, "rtsp \"timeout\"\nretrying").Encode());
+        var good = await box.PublishAsync(topic, HealthReports.Make(7.5, "rtsp \"timeout\"\nretrying").Encode());
         var bad = await box.PublishAsync(topic, [0xA1, 0x61, 0x74]);
 
         Assert.True(good.IsSuccess, good.ReasonString);
@@ -141,7 +123,7 @@ public sealed class HealthMetricsTests(ITestOutputHelper output)
         await using var relay = await RelayTestHost.StartAsync();
         var health = relay.App.Services.GetRequiredService<IHealthStore>();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var report = Report(8).Encode();
+        var report = HealthReports.Make(8).Encode();
         for (var i = 0; i < 1000; i++)
         {
             var device = $"k{i:D4}";
@@ -194,7 +176,7 @@ public sealed class PrometheusScrapeTests : IDisposable
     {
         await using var relay = await RelayTestHost.StartAsync();
         var box = await relay.ConnectAsync(await relay.AddDeviceAsync("s1", "k1"));
-        var published = await box.PublishAsync(EdgeTopic.Format("edge", "s1", "k1", EdgeChannel.Health), HealthMetricsTests.Report(6.25).Encode());
+        var published = await box.PublishAsync(EdgeTopic.Format("edge", "s1", "k1", EdgeChannel.Health), HealthReports.Make(6.25).Encode());
         Assert.True(published.IsSuccess, published.ReasonString);
 
         var keyFile = Path.Combine(_directory, "relay.key");
@@ -255,4 +237,26 @@ public sealed class PrometheusScrapeTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
+
+/// <summary>A box's health report as the contract encodes it: one camera at <c>analysedFps</c>, the rest plausible.</summary>
+internal static class HealthReports
+{
+    public static HealthReport Make(double analysedFps, string? error = null) => new()
+    {
+        TimeMs = 1,
+        UptimeSeconds = 3600,
+        Version = "1.2.3",
+        Cameras = [new CameraHealthReport("cam-1", analysedFps > 0, 10, analysedFps, 8, 1000, 800, 5, 120, 35, error)],
+        OutboxDepth = new Dictionary<string, long> { ["alarm"] = 2, ["snapshot"] = 9 },
+        OutboxOldestSeconds = 42,
+        OutboxBytes = 65_536,
+        DiskFreeBytes = 5_000_000_000,
+        DiskTotalBytes = 32_000_000_000,
+        CpuPercent = 37.5,
+        TemperatureC = 61.25,
+        MemoryBytes = 200_000_000,
+        UplinkConnected = true,
+        UplinkRoundTripMs = 48,
+    };
 }
