@@ -102,6 +102,14 @@ public sealed class HealthMetricsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_health_interval_out_of_range_fails_at_start_with_one_line_naming_the_key()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => RelayTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Fleet:HealthInterval"] = "00:00:00.100" }));
+
+        Assert.Contains("Relay:Fleet:HealthInterval '00:00:00.1000000' is invalid; expected a time span of 00:00:01-01:00:00", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Metrics_need_a_metrics_or_read_key_sent_as_a_bearer_token()
     {
         await using var relay = await RelayTestHost.StartAsync();
