@@ -14,6 +14,7 @@ APT_PACKAGES=(
   ffmpeg libgtk-3-0                       # OpenCvSharp's native library and FFmpeg decoding
   mosquitto mosquitto-clients             # real broker for uplink and relay tests
   postgresql                              # relay storage at scale (tests start their own server)
+  prometheus                              # a real server scrapes the relay's /metrics in its test (and promtool checks it)
   chromium                                # diagnostics page end-to-end tests
   fonts-wqy-microhei                      # Chinese glyphs in the page's screenshots and the report's PDF
   python3-gi gir1.2-gst-rtsp-server-1.0   # a real RTSP server for camera reconnect tests
@@ -42,6 +43,7 @@ deps() {
   local sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  "${sudo[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
 }
 
 deps_arm64() {

@@ -28,7 +28,7 @@ public sealed class ApiKeyTests
         Assert.Equal(2, taken);
         Assert.Contains("--name 'platform' is taken", takenError, StringComparison.Ordinal);
         Assert.Equal(2, badScope);
-        Assert.Contains("--scope 'root' is invalid; expected read, devices, cases, fleet, admin", scopeError, StringComparison.Ordinal);
+        Assert.Contains("--scope 'root' is invalid; expected read, devices, cases, fleet, metrics, admin", scopeError, StringComparison.Ordinal);
 
         // Only a hash is on disk.
         Assert.DoesNotContain(readKey, await ReadAllBytesAsTextAsync(Path.Combine(relay.DataDir, "relay.db")), StringComparison.Ordinal);

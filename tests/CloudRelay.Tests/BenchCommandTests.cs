@@ -39,4 +39,17 @@ public sealed class BenchCommandTests(PostgresFixture postgres) : IClassFixture<
         Assert.True(line.GetProperty("seconds").GetDouble() > 0);
         Assert.True(line.GetProperty("relay_cpu_seconds").GetDouble() > 0);
     }
+
+    [Fact]
+    public async Task Health_bench_prints_one_line_once_every_box_reported_with_the_relays_cpu()
+    {
+        var (exit, stdout, stderr) = await CommandLineTests.RunAsync("bench", "health", "--devices", "30", "--interval", "3");
+
+        Assert.True(exit == 0, stderr);
+        var line = JsonDocument.Parse(stdout.Trim()).RootElement;
+        Assert.Equal("sqlite", line.GetProperty("db").GetString());
+        Assert.Equal(30, line.GetProperty("stored").GetInt32());
+        Assert.True(line.GetProperty("seconds").GetDouble() >= 3);
+        Assert.True(line.GetProperty("relay_cpu_seconds").GetDouble() > 0);
+    }
 }

@@ -24,11 +24,11 @@ public sealed class MessageRouterTests
     }
 
     [Fact]
-    public void Every_channel_the_box_sends_an_alert_its_evidence_or_its_config_report_on_is_routed()
+    public void Every_channel_the_box_sends_an_alert_its_evidence_its_config_report_or_its_health_on_is_routed()
     {
         Assert.Equal(
             [EdgeChannel.Alert, EdgeChannel.State, EdgeChannel.Status, EdgeChannel.Telemetry, EdgeChannel.Snapshot, EdgeChannel.Clip, EdgeChannel.Evidence,
-             EdgeChannel.ConfigReported],
+             EdgeChannel.ConfigReported, EdgeChannel.Health],
             MessageRouter.Channels);
         Assert.DoesNotContain(EdgeChannel.Other, MessageRouter.Channels);
         // The relay writes config/desired; it never takes it from a device.

@@ -20,9 +20,12 @@ public static class ApiScopes
     /// <summary>Set and clear fleet configuration layers, and read them with what devices reported.</summary>
     public const string Fleet = "fleet";
 
+    /// <summary>Scrape <c>/metrics</c> and nothing else: the key a Prometheus server holds.</summary>
+    public const string Metrics = "metrics";
+
     public const string Admin = "admin";
 
-    public static readonly IReadOnlyList<string> All = [Read, Devices, Cases, Fleet, Admin];
+    public static readonly IReadOnlyList<string> All = [Read, Devices, Cases, Fleet, Metrics, Admin];
 
     public static bool Allows(string granted, string needed) => granted == Admin || granted == needed;
 }

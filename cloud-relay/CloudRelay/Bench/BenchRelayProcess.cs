@@ -119,6 +119,14 @@ internal sealed class BenchRelayProcess : IAsyncDisposable
         return JsonSerializer.Deserialize<FleetBenchAnswer>(await ReadAnswerAsync(cancellationToken), BenchJson.Options)!;
     }
 
+    /// <summary>The relay's CPU time so far and how many devices have a health report.</summary>
+    public async Task<HealthBenchReading> HealthReadingAsync(CancellationToken cancellationToken)
+    {
+        await _process.StandardInput.WriteLineAsync("health".AsMemory(), cancellationToken);
+        await _process.StandardInput.FlushAsync(cancellationToken);
+        return JsonSerializer.Deserialize<HealthBenchReading>(await ReadAnswerAsync(cancellationToken), BenchJson.Options)!;
+    }
+
     private async Task<string> ReadAnswerAsync(CancellationToken cancellationToken) =>
         await _process.StandardOutput.ReadLineAsync(cancellationToken)
         ?? throw new InvalidOperationException($"the bench relay exited: {Errors.Trim()}");

@@ -192,6 +192,10 @@ public static class RelayBench
 
                     await output.WriteLineAsync(missing.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
+                else if (command == "health")
+                {
+                    await output.WriteLineAsync(await HealthBench.ReadingAsync(app.Services, site, cancellationToken));
+                }
                 else if (command.StartsWith("fleet-set ", StringComparison.Ordinal))
                 {
                     var timeout = TimeSpan.FromMilliseconds(long.Parse(command["fleet-set ".Length..], System.Globalization.CultureInfo.InvariantCulture));

@@ -162,7 +162,7 @@ public static class RelayCommands
         var command = new Command("api-key", "Platform API keys: create, list, revoke (each named, scoped and stored hashed)");
 
         var name = new Option<string>("--name") { Description = "The key's name, e.g. platform", Required = true };
-        var scope = new Option<string>("--scope") { Description = "read, devices, cases, fleet or admin", Required = true };
+        var scope = new Option<string>("--scope") { Description = "read, devices, cases, fleet, metrics or admin", Required = true };
         var keyDataDir = DataDir();
         var db = Db();
         var keyConfig = Config();
@@ -224,6 +224,7 @@ public static class RelayCommands
         };
         var command = new Command("bench", "Drive real MQTT clients into a relay in its own process; prints one JSON line per database") { devices, count, window, db, kind };
         command.Subcommands.Add(FleetBenchCommand());
+        command.Subcommands.Add(HealthBenchCommand());
         command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
         {
             var clean = true;
@@ -253,6 +254,26 @@ public static class RelayCommands
             var result = await FleetBench.RunAsync(parse.GetValue(devices), parse.GetValue(db)!, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(result, Json));
             return result.Reported == result.Devices ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static Command HealthBenchCommand()
+    {
+        var devices = new Option<int>("--devices") { Description = "Simulated boxes (one MQTT client each)", DefaultValueFactory = _ => 1000 };
+        var db = new Option<string>("--db") { Description = "sqlite (default, a temp file) or postgres://...", DefaultValueFactory = _ => "sqlite" };
+        var interval = new Option<int>("--interval") { Description = "Seconds over which every box reports once", DefaultValueFactory = _ => 60 };
+        var rounds = new Option<int>("--rounds") { Description = "Intervals to measure", DefaultValueFactory = _ => 1 };
+        var command = new Command("health", "Every box publishes a health report once per interval; measures the relay's CPU meanwhile; prints one JSON line")
+        {
+            devices, db, interval, rounds,
+        };
+        command.SetAction(async (parse, cancellationToken) => await Guard(async () =>
+        {
+            var result = await HealthBench.RunAsync(parse.GetValue(devices), parse.GetValue(db)!, TimeSpan.FromSeconds(parse.GetValue(interval)),
+                parse.GetValue(rounds), cancellationToken);
+            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            return result.Stored == result.Devices ? 0 : 1;
         }));
         return command;
     }

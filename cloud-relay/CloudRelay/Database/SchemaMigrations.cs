@@ -164,6 +164,7 @@ public static class SchemaMigrations
             ALTER TABLE alerts ADD COLUMN clip TEXT NULL;
             """),
         FleetConfiguration("INTEGER"),
+        HealthHistory("INTEGER", "BLOB"),
     ];
 
     public static IReadOnlyList<SchemaMigration> Postgres { get; } =
@@ -316,6 +317,7 @@ public static class SchemaMigrations
             ALTER TABLE alerts ADD COLUMN clip TEXT NULL;
             """),
         FleetConfiguration("BIGINT"),
+        HealthHistory("BIGINT", "BYTEA"),
     ];
 
     /// <summary>Step 10, the same in both databases but for the type of milliseconds.</summary>
@@ -367,5 +369,26 @@ public static class SchemaMigrations
             time_ms {milliseconds} NOT NULL,
             received_ms {milliseconds} NOT NULL,
             PRIMARY KEY (site, device));
+        """);
+
+    /// <summary>
+    /// Step 13: each device's latest health report and one point per slot; the slot index makes deleting the oldest
+    /// day a range delete.
+    /// </summary>
+    private static SchemaMigration HealthHistory(string milliseconds, string bytes) => new(13, "device health, latest and history", $"""
+        CREATE TABLE health_latest (
+            site TEXT NOT NULL,
+            device TEXT NOT NULL,
+            report {bytes} NOT NULL,
+            received_ms {milliseconds} NOT NULL,
+            PRIMARY KEY (site, device));
+        CREATE TABLE health_points (
+            site TEXT NOT NULL,
+            device TEXT NOT NULL,
+            slot_ms {milliseconds} NOT NULL,
+            report {bytes} NOT NULL,
+            received_ms {milliseconds} NOT NULL,
+            PRIMARY KEY (site, device, slot_ms));
+        CREATE INDEX health_points_by_slot ON health_points (slot_ms);
         """);
 }

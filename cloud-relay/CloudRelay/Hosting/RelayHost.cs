@@ -53,6 +53,7 @@ public static partial class RelayHost
         _ = app.Services.GetRequiredService<IOptions<RelayOptions>>().Value;
         app.MapRelayApi();
         app.MapConsole();
+        Health.MetricsEndpoint.MapMetrics(app);
         if (RelayConfigLoader.ExposureWarning(configFile) is { } exposed)
         {
             Log.ConfigReadableByOthers(app.Logger, exposed);

@@ -69,6 +69,9 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton(provider => (IFleetStore)provider.GetRequiredService<IRelayStore>());
         services.AddSingleton<Fleet.FleetConfigService>();
         services.AddSingleton<Fleet.FleetReports>();
+        services.AddSingleton(provider => (IHealthStore)provider.GetRequiredService<IRelayStore>());
+        services.AddSingleton<Health.HealthIngest>();
+        services.AddSingleton<Health.RelayMetrics>();
         services.AddSingleton<MessageRouter>();
         services.AddSingleton<Evidence.DeviceSigningKeys>();
         services.AddSingleton<Evidence.EvidenceRetention>();

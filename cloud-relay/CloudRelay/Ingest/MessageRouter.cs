@@ -9,12 +9,12 @@ namespace CloudRelay.Ingest;
 /// shared subscriber call <see cref="RouteAsync"/> and only turn its result into their own acknowledgement: a PUBACK
 /// reason code, or acknowledging the external broker's delivery (never on a failure, so it comes again).
 /// </summary>
-public sealed class MessageRouter(DeviceMessageIngestor alerts, EvidenceIngestor evidence, Fleet.FleetReports fleet)
+public sealed class MessageRouter(DeviceMessageIngestor alerts, EvidenceIngestor evidence, Fleet.FleetReports fleet, Health.HealthIngest health)
 {
     /// <summary>The channels the relay takes; the shared subscriber subscribes to exactly these.</summary>
     public static IReadOnlyList<EdgeChannel> Channels { get; } =
         [EdgeChannel.Alert, EdgeChannel.State, EdgeChannel.Status, EdgeChannel.Telemetry, EdgeChannel.Snapshot, EdgeChannel.Clip, EdgeChannel.Evidence,
-         EdgeChannel.ConfigReported];
+         EdgeChannel.ConfigReported, EdgeChannel.Health];
 
     /// <summary>The relay's result for a channel it takes; null for any other topic under the device's prefix (an ordinary MQTT message).</summary>
     public async Task<IngestResult?> RouteAsync(EdgeTopic topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken) => topic.Channel switch
@@ -26,6 +26,7 @@ public sealed class MessageRouter(DeviceMessageIngestor alerts, EvidenceIngestor
         EdgeChannel.Clip => await evidence.HandleClipAsync(topic, payload, cancellationToken),
         EdgeChannel.Evidence => await evidence.HandleEvidenceAsync(topic, payload, cancellationToken),
         EdgeChannel.ConfigReported => await fleet.HandleReportedAsync(topic, payload, cancellationToken),
+        EdgeChannel.Health => await health.HandleHealthAsync(topic, payload, cancellationToken),
         _ => null,
     };
 }

@@ -49,6 +49,8 @@ public static partial class ConsoleEndpoints
         console.MapPost("/operators", AddOperatorAsync);
         console.MapPost("/operators/{name}/remove", RemoveOperatorAsync);
         console.MapGet("/fleet", FleetAsync);
+        console.MapGet("/health", HealthAsync);
+        console.MapGet("/health/{site}/{device}", HealthDeviceAsync);
         console.MapGet("/fleet/devices/{site}/{device}", FleetDeviceAsync);
         console.MapGet("/fleet/layer", LayerEditorAsync);
         console.MapPost("/fleet/layer/preview", PreviewLayerAsync);

@@ -278,7 +278,8 @@ internal static partial class ConsolePages
         {
             page.Raw("<nav>").Element("a", t["nav.cases"], ("href", $"{Root}/cases"), ("id", "nav-cases"))
                 .Element("a", t["nav.devices"], ("href", $"{Root}/devices"), ("id", "nav-devices"))
-                .Element("a", t["nav.fleet"], ("href", $"{Root}/fleet"), ("id", "nav-fleet"));
+                .Element("a", t["nav.fleet"], ("href", $"{Root}/fleet"), ("id", "nav-fleet"))
+                .Element("a", t["nav.health"], ("href", $"{Root}/health"), ("id", "nav-health"));
             if (user.MayManageOperators)
             {
                 page.Element("a", t["nav.operators"], ("href", $"{Root}/operators"), ("id", "nav-operators"));

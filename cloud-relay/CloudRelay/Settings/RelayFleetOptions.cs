@@ -9,6 +9,9 @@ public sealed class RelayFleetOptions
     /// <summary>Desired configurations handed to the broker together before the delivery yields to ingest.</summary>
     public int DeliveryBatch { get; set; } = 200;
 
+    /// <summary>How often boxes report their health: one history point per device and interval, and stale after three.</summary>
+    public TimeSpan HealthInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     internal IEnumerable<string> Problems()
     {
         if (PollInterval < TimeSpan.FromMilliseconds(50))
@@ -19,6 +22,11 @@ public sealed class RelayFleetOptions
         if (DeliveryBatch is < 1 or > 10_000)
         {
             yield return $"Relay:Fleet:DeliveryBatch '{DeliveryBatch}' is invalid; expected a whole number of 1-10000";
+        }
+
+        if (HealthInterval < TimeSpan.FromSeconds(1) || HealthInterval > TimeSpan.FromHours(1))
+        {
+            yield return $"Relay:Fleet:HealthInterval '{HealthInterval}' is invalid; expected a time span of 00:00:01-01:00:00 such as 00:01:00";
         }
     }
 }
