@@ -69,6 +69,8 @@ public sealed class Chromium : IAsyncDisposable
     {
         var page = await Context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
+        // Expect(...) waits 5 s unless told otherwise: too short for a page on a loaded 2-core machine.
+        Microsoft.Playwright.Assertions.SetDefaultExpectTimeout(15_000);
         return page;
     }
 
