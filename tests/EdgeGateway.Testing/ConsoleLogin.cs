@@ -13,6 +13,8 @@ public static class ConsoleLogin
         await page.Locator("#name").FillAsync(name);
         await page.Locator("#password").FillAsync(password);
         await page.Locator("#login-button").ClickAsync();
-        await page.WaitForLoadStateAsync();
+        // The page the login answers with (a refused login answers the form again), however long a loaded machine
+        // takes to serve it: the page's default 15 s ran out once.
+        await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 45_000 });
     }
 }
